@@ -1,0 +1,214 @@
+//! Applies layers in order to one arena tree, as a container runtime would: in each layer its
+//! whiteouts and opaque markers first, then its entries (a later entry for the same path wins).
+//! Every hidden version records which layer hid it and how, and the per-layer byte figures are
+//! counted on the way. Each version is hidden at most once, so the merge is linear in the number
+//! of entries; no tree is ever restacked per whiteout. Reads only [`LayerScan`]s.
+
+use serde::Serialize;
+
+use crate::model::tree::{NONE, NOT_HIDDEN};
+use crate::model::{Change, EntryKind, HiddenHow, LayerScan, NodeId, Tree, Version};
+
+/// Byte and count figures of one layer that only the merge can know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MergeStats {
+    /// Content bytes at paths that had nothing visible below.
+    pub added_bytes: u64,
+    /// Content bytes at paths that already held something (content or metadata change).
+    pub modified_bytes: u64,
+    /// Of `modified_bytes`, those that repeat the content below with new metadata only.
+    pub metadata_only_bytes: u64,
+    /// Bytes of lower layers this layer deletes by whiteouts and opaque markers.
+    pub deleted_bytes: u64,
+    /// Bytes of lower layers this layer replaces by storing the same path again.
+    pub replaced_bytes: u64,
+    /// Bytes of this layer that later layers (or later entries of it) delete or replace.
+    pub hidden_later_bytes: u64,
+    /// Whiteouts whose target did not exist below (ignored, as a runtime does).
+    pub whiteouts_missing: u64,
+}
+
+/// Merges `scans` (bottom first) into a tree; returns the tree and per-layer figures.
+///
+/// # Panics
+/// Never on input; callers must pass at most `u16::MAX - 1` layers (checked by the source).
+pub fn merge<'a>(scans: impl IntoIterator<Item = &'a LayerScan>) -> (Tree, Vec<MergeStats>) {
+    let mut m = Merger {
+        tree: Tree::new(),
+        stats: Vec::new(),
+        stack: Vec::new(),
+    };
+    for (i, scan) in scans.into_iter().enumerate() {
+        m.stats.push(MergeStats::default());
+        m.apply(i as u16, scan);
+    }
+    (m.tree, m.stats)
+}
+
+struct Merger {
+    tree: Tree,
+    stats: Vec<MergeStats>,
+    stack: Vec<NodeId>,
+}
+
+fn blank(node: NodeId, layer: u16, kind: EntryKind, change: Change) -> Version {
+    Version {
+        node,
+        prev: NONE,
+        size: 0,
+        hash: 0,
+        mode: 0,
+        uid: 0,
+        gid: 0,
+        link_off: NONE,
+        link_len: 0,
+        layer,
+        hidden_by: NOT_HIDDEN,
+        kind,
+        change,
+        hidden_how: HiddenHow::Visible,
+    }
+}
+
+impl Merger {
+    fn apply(&mut self, layer: u16, scan: &LayerScan) {
+        for e in scan.entries.iter() {
+            match e.kind {
+                EntryKind::Whiteout => self.whiteout(layer, scan.bytes(e.path)),
+                EntryKind::Opaque => self.opaque(layer, scan.bytes(e.path)),
+                _ => {}
+            }
+        }
+        for e in scan.entries.iter().filter(|e| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)) {
+            let node = self.intern_path(layer, scan.bytes(e.path));
+            if node == Tree::ROOT {
+                continue;
+            }
+            let prev = self.tree.current(node).map(|id| *self.tree.version(id));
+            let change = match prev {
+                None => Change::Added,
+                Some(p) if p.kind == e.kind && (e.kind != EntryKind::File || (p.hash == e.hash && p.size == e.size)) => {
+                    let same_link = e.kind != EntryKind::Symlink && e.kind != EntryKind::Hardlink
+                        || self.tree.link(&p) == e.link.map(|l| scan.bytes(l));
+                    if !same_link {
+                        Change::Modified
+                    } else if p.mode == e.mode && p.uid == e.uid && p.gid == e.gid {
+                        Change::Unchanged
+                    } else {
+                        Change::Metadata
+                    }
+                }
+                Some(_) => Change::Modified,
+            };
+            if let Some(p) = prev {
+                // A non-directory stored over a directory removes everything below it.
+                if p.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
+                    self.hide_subtree(node, layer, HiddenHow::Overwrite);
+                } else {
+                    self.hide_one(node, layer, HiddenHow::Overwrite);
+                }
+            }
+            let st = &mut self.stats[layer as usize];
+            if e.kind == EntryKind::File {
+                if prev.is_none() {
+                    st.added_bytes += e.size;
+                } else {
+                    st.modified_bytes += e.size;
+                    if matches!(change, Change::Metadata | Change::Unchanged) {
+                        st.metadata_only_bytes += e.size;
+                    }
+                }
+            }
+            let mut v = blank(node, layer, e.kind, change);
+            v.size = e.size;
+            v.hash = e.hash;
+            v.mode = e.mode;
+            v.uid = e.uid;
+            v.gid = e.gid;
+            let link = e.link.map(|l| scan.bytes(l));
+            self.tree.push_version(v, link, true);
+        }
+    }
+
+    /// Interns every component of `path`, making missing or deleted ancestors visible again as
+    /// implicit directories, as a runtime creates parents of an entry.
+    fn intern_path(&mut self, layer: u16, path: &[u8]) -> NodeId {
+        let mut cur = Tree::ROOT;
+        let mut parts = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            cur = self.tree.intern(cur, part);
+            if parts.peek().is_some() {
+                let is_dir = self.tree.current(cur).map(|v| self.tree.version(v).kind == EntryKind::Dir);
+                if is_dir != Some(true) {
+                    if is_dir == Some(false) {
+                        self.hide_one(cur, layer, HiddenHow::Overwrite);
+                    }
+                    let mut v = blank(cur, layer, EntryKind::Dir, Change::Implicit);
+                    v.mode = 0o755;
+                    self.tree.push_version(v, None, true);
+                }
+            }
+        }
+        cur
+    }
+
+    fn whiteout(&mut self, layer: u16, path: &[u8]) {
+        match self.tree.lookup(path).filter(|&n| n != Tree::ROOT && self.tree.current(n).is_some()) {
+            Some(node) => {
+                self.hide_subtree(node, layer, HiddenHow::Whiteout);
+                self.tree.push_version(blank(node, layer, EntryKind::Whiteout, Change::Deleted), None, false);
+            }
+            None => self.stats[layer as usize].whiteouts_missing += 1,
+        }
+    }
+
+    fn opaque(&mut self, layer: u16, path: &[u8]) {
+        let node = self.intern_path(layer, path);
+        let children: Vec<NodeId> = self.tree.children(node).collect();
+        for c in children {
+            self.hide_subtree(c, layer, HiddenHow::Opaque);
+        }
+        if node != Tree::ROOT {
+            self.tree.push_version(blank(node, layer, EntryKind::Opaque, Change::Opaque), None, false);
+        }
+    }
+
+    fn hide_one(&mut self, node: NodeId, layer: u16, how: HiddenHow) {
+        if let Some(vid) = self.tree.hide_current(node, layer, how) {
+            let v = *self.tree.version(vid);
+            if v.kind == EntryKind::File {
+                self.stats[v.layer as usize].hidden_later_bytes += v.size;
+                let st = &mut self.stats[layer as usize];
+                if how == HiddenHow::Overwrite {
+                    st.replaced_bytes += v.size;
+                } else {
+                    st.deleted_bytes += v.size;
+                }
+            }
+        }
+    }
+
+    /// Hides `node` and everything visible below it. Only visible nodes are descended into,
+    /// and a visible node is hidden once, which keeps the merge linear overall.
+    fn hide_subtree(&mut self, node: NodeId, layer: u16, how: HiddenHow) {
+        self.stack.clear();
+        self.stack.push(node);
+        while let Some(n) = self.stack.pop() {
+            if self.tree.current(n).is_none() {
+                continue;
+            }
+            self.hide_one(n, layer, how);
+            let start = self.stack.len();
+            self.stack.extend(self.tree.children(n));
+            let tree = &self.tree;
+            let mut i = start;
+            while i < self.stack.len() {
+                if tree.current(self.stack[i]).is_none() {
+                    self.stack.swap_remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Turns a [`Loaded`] image into an immutable [`Analysis`]: layers merged into one tree
+//! ([`merge`]), per-layer and whole-image byte figures. The TUI, the CI verdict and the JSON
+//! report all read the same `Analysis`, so they cannot disagree. Nothing here does I/O.
+
+pub mod merge;
+
+use serde::Serialize;
+
+use crate::model::{ConfigSummary, EntryKind, Layer, Tree};
+use crate::source::Loaded;
+pub use merge::MergeStats;
+
+/// Counts and bytes of the final filesystem (what a container sees).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FinalFs {
+    /// Visible regular files.
+    pub files: u64,
+    /// Visible directories, root excluded.
+    pub dirs: u64,
+    /// Visible symbolic links.
+    pub symlinks: u64,
+    /// Visible hard links (counted apart from regular files).
+    pub hardlinks: u64,
+    /// Visible devices, fifos and other entries.
+    pub other: u64,
+    /// Content bytes of the visible regular files.
+    pub bytes: u64,
+}
+
+/// Whole-image figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Content bytes of all layers together (what is shipped).
+    pub bytes: u64,
+    /// Content bytes of the final filesystem.
+    pub final_bytes: u64,
+    /// `bytes - final_bytes`: shipped but deleted or overwritten later.
+    pub hidden_bytes: u64,
+    /// Regular files in the final filesystem.
+    pub files: u64,
+    /// Sum of the layer blob sizes as stored.
+    pub compressed_bytes: u64,
+    /// Sum of the uncompressed layer tar sizes.
+    pub tar_bytes: u64,
+}
+
+/// The result of analysing one image.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// What was loaded, layers included.
+    pub image: Loaded,
+    /// Every path of every layer, merged.
+    pub tree: Tree,
+    /// Per-layer merge figures, indexed like `image.layers`.
+    pub merge: Vec<MergeStats>,
+    /// The final filesystem.
+    pub final_fs: FinalFs,
+    /// Whole-image totals.
+    pub totals: Totals,
+}
+
+impl Analysis {
+    /// The image's layers.
+    pub fn layers(&self) -> &[Layer] {
+        &self.image.layers
+    }
+
+    /// The image's config.
+    pub fn config(&self) -> &ConfigSummary {
+        &self.image.config
+    }
+}
+
+/// Analyses a loaded image.
+pub fn analyze(image: Loaded) -> Analysis {
+    let (tree, merge) = merge::merge(image.layers.iter().map(|l| &l.scan));
+    let mut fs = FinalFs::default();
+    for v in tree.versions().iter().filter(|v| v.is_entry() && v.hidden_by == crate::model::tree::NOT_HIDDEN) {
+        match v.kind {
+            EntryKind::File => {
+                fs.files += 1;
+                fs.bytes += v.size;
+            }
+            EntryKind::Dir => fs.dirs += 1,
+            EntryKind::Symlink => fs.symlinks += 1,
+            EntryKind::Hardlink => fs.hardlinks += 1,
+            _ => fs.other += 1,
+        }
+    }
+    let bytes: u64 = image.layers.iter().map(|l| l.scan.content_bytes).sum();
+    let totals = Totals {
+        bytes,
+        final_bytes: fs.bytes,
+        hidden_bytes: bytes.saturating_sub(fs.bytes),
+        files: fs.files,
+        compressed_bytes: image.layers.iter().map(|l| l.scan.blob_bytes).sum(),
+        tar_bytes: image.layers.iter().map(|l| l.scan.tar_bytes).sum(),
+    };
+    Analysis {
+        image,
+        tree,
+        merge,
+        final_fs: fs,
+        totals,
+    }
+}

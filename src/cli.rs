@@ -1,0 +1,37 @@
+//! Command-line arguments (clap derive). Parsing only; `main` decides what to run.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use deadweight::source::SourceKind;
+
+/// Shows where the bytes of a container image go and which of them are dead weight.
+#[derive(Debug, Parser)]
+#[command(name = "deadweight", version, about)]
+pub struct Cli {
+    /// The image: a `docker save` archive, an OCI archive or layout directory (optionally
+    /// gzip/zstd compressed; `FILE:TAG` picks a tag), `-` for stdin, or `docker-archive://PATH`,
+    /// `oci-archive://FILE`, `oci://DIR`.
+    pub image: String,
+
+    /// Where the image comes from, as in dive (`--source docker-archive`).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    /// Pick the image with this tag when the archive holds several.
+    #[arg(long)]
+    pub tag: Option<String>,
+
+    /// Platform to pick from a multi-platform index, `os/arch[/variant]` (default: the host's).
+    #[arg(long)]
+    pub platform: Option<String>,
+
+    /// Write the JSON report to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
+    #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
+    pub max_layer_size: u64,
+}

@@ -1,0 +1,115 @@
+//! The library's error type. Every variant names what went wrong and where (the file, the blob,
+//! the tar entry), because the binary prints it once and exits 2: the message is all the user
+//! gets. This module owns no I/O and no formatting beyond `Display`.
+
+use std::path::PathBuf;
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while reading or analysing an image.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input path could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file or directory that failed.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The image reference (argument or `--source`) could not be understood.
+    #[error("invalid image reference {reference:?}: {reason}")]
+    Reference {
+        /// What the user typed.
+        reference: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The input is not any image format deadweight reads.
+    #[error("{}: {reason}", input)]
+    Format {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// What was expected and what was found.
+        reason: String,
+    },
+    /// The outer archive ended before a member it declares.
+    #[error("{input}: truncated archive: {detail}")]
+    Truncated {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// Which member and how many bytes were missing.
+        detail: String,
+    },
+    /// A JSON document (manifest, index, config) is malformed or not what it should be.
+    #[error("{input}: malformed {what}: {reason}")]
+    Json {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// The document: `manifest.json`, `index.json`, `config blobs/sha256/...`.
+        what: String,
+        /// The parser's message, with line and column.
+        reason: String,
+    },
+    /// A blob named by a manifest is absent.
+    #[error("{input}: missing blob: {what} ({name}) is not in the image")]
+    MissingBlob {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// What referred to it: `layer 3`, `config`, `manifest`.
+        what: String,
+        /// The member name or digest.
+        name: String,
+    },
+    /// A blob's bytes do not hash to the digest its descriptor promises.
+    #[error("{input}: digest mismatch for {what}: expected {expected}, got {actual}")]
+    Digest {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// Which blob.
+        what: String,
+        /// The digest from the descriptor.
+        expected: String,
+        /// The digest of the bytes read.
+        actual: String,
+    },
+    /// A layer could not be decoded (bad compression, bad tar, truncated stream).
+    #[error("{input}: {layer}: {reason}")]
+    Layer {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// The layer: index, blob name, and the tar entry when one is known.
+        layer: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The manifest describes something that is not a runnable image.
+    #[error("{input}: not a container image: {reason}")]
+    NotAnImage {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// What it is instead (an artifact, a foreign layer...).
+        reason: String,
+    },
+    /// Several images are present and none (or an absent one) was chosen.
+    #[error("{input}: {reason}; available: {}", available.join(", "))]
+    Choice {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// What was asked for, or that a choice is needed.
+        reason: String,
+        /// The tags or platforms present, so the user can pick one.
+        available: Vec<String>,
+    },
+    /// A size or depth limit meant to stop hostile input was hit.
+    #[error("{input}: {what} exceeds the limit of {limit}")]
+    Limit {
+        /// The input (file, directory or `-`).
+        input: String,
+        /// What grew too large.
+        what: String,
+        /// The limit, in words.
+        limit: String,
+    },
+}

@@ -1,0 +1,68 @@
+//! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
+//! failures to exit codes (0 success, 2 error). A closed stdout (`| head`) is not an error.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use deadweight::source::{self, LoadOptions, ScanLimits, resolve::Selection};
+use deadweight::{analysis, report};
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("deadweight: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    let spec = source::reference::parse(&cli.image, cli.source)?;
+    let opts = LoadOptions {
+        selection: Selection {
+            tag: cli.tag.clone(),
+            platform: cli.platform.clone(),
+        },
+        limits: ScanLimits {
+            max_layer_bytes: cli.max_layer_size,
+        },
+    };
+    let loaded = source::load(&spec, &opts)?;
+    let analysis = analysis::analyze(loaded);
+    let stdout = std::io::stdout();
+    match &cli.json {
+        Some(path) if path.as_os_str() == "-" => {
+            stdout.lock().write_all(report::json::to_json(&analysis).as_bytes())?;
+        }
+        Some(path) => {
+            report::write_atomic(path, report::json::to_json(&analysis).as_bytes())
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        None => {}
+    }
+    if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
+        let width = if stdout.is_terminal() { terminal_width() } else { 120 };
+        stdout.lock().write_all(report::text::summary(&analysis, width).as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(120)
+}

@@ -1,0 +1,26 @@
+//! The in-memory model of an image: what each layer's tar holds ([`scan`]), the merged arena
+//! file tree with every version of every path ([`tree`]), and the config summary ([`config`]).
+//! The model is plain data: it reads nothing from disk and knows nothing of formats, rules or UI.
+
+pub mod config;
+pub mod scan;
+pub mod tree;
+
+pub use config::{ConfigSummary, HistoryEntry};
+pub use scan::{Compression, EntryCounts, EntryKind, LayerScan, RawEntry};
+pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
+
+/// One layer of the image as the source described it, plus what its tar held.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Position in the image, 0 = bottom.
+    pub index: usize,
+    /// Digest of the blob as stored (`sha256:...`), when the source names one.
+    pub digest: Option<String>,
+    /// The uncompressed tar's digest from the config's `rootfs.diff_ids`.
+    pub diff_id: Option<String>,
+    /// Media type from the manifest, when the source has one.
+    pub media_type: Option<String>,
+    /// What the tar held.
+    pub scan: LayerScan,
+}

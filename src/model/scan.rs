@@ -1,0 +1,170 @@
+//! What one layer tar holds, as read in a single pass: its entries (path, kind, size, owner,
+//! content hash) in tar order, entry counts by type, and byte totals. Paths live in one shared
+//! buffer per layer so an entry costs tens of bytes. Nothing here applies whiteouts or knows
+//! about other layers; that is the merge's job.
+
+use serde::Serialize;
+
+/// How a layer blob was compressed, as recognised from its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// A plain tar.
+    None,
+    /// gzip, possibly several members.
+    Gzip,
+    /// zstd, any window size.
+    Zstd,
+}
+
+/// The type of a tar entry after whiteout markers are recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A regular file; the only kind whose size counts as content bytes.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link to another entry; counts 0 bytes, as in tar.
+    Hardlink,
+    /// A character or block device.
+    Device,
+    /// A named pipe.
+    Fifo,
+    /// Any other tar type (sparse-less oddities, contiguous files kept as files).
+    Other,
+    /// `.wh.NAME`: deletes NAME (file or whole directory) from the layers below.
+    Whiteout,
+    /// `.wh..wh..opq`: hides everything below its directory from lower layers.
+    Opaque,
+}
+
+/// Tar entries of one layer by type. A whiteout marker counts only as a whiteout, an opaque
+/// marker only as an opaque directory; the root entry `./` is not counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EntryCounts {
+    /// Regular files.
+    pub files: u64,
+    /// Directories.
+    pub dirs: u64,
+    /// Symbolic links.
+    pub symlinks: u64,
+    /// Hard links.
+    pub hardlinks: u64,
+    /// File and directory whiteouts.
+    pub whiteouts: u64,
+    /// Opaque directory markers.
+    pub opaque_dirs: u64,
+    /// Character and block devices.
+    pub devices: u64,
+    /// Named pipes.
+    pub fifos: u64,
+    /// Devices, fifos and any other type together (REPORT.md's `other`).
+    pub other: u64,
+}
+
+impl EntryCounts {
+    /// Counts one entry of `kind`.
+    pub fn add(&mut self, kind: EntryKind) {
+        match kind {
+            EntryKind::File => self.files += 1,
+            EntryKind::Dir => self.dirs += 1,
+            EntryKind::Symlink => self.symlinks += 1,
+            EntryKind::Hardlink => self.hardlinks += 1,
+            EntryKind::Whiteout => self.whiteouts += 1,
+            EntryKind::Opaque => self.opaque_dirs += 1,
+            EntryKind::Device => {
+                self.devices += 1;
+                self.other += 1;
+            }
+            EntryKind::Fifo => {
+                self.fifos += 1;
+                self.other += 1;
+            }
+            EntryKind::Other => self.other += 1,
+        }
+    }
+
+    /// All counted entries.
+    pub fn total(&self) -> u64 {
+        self.files
+            + self.dirs
+            + self.symlinks
+            + self.hardlinks
+            + self.whiteouts
+            + self.opaque_dirs
+            + self.other
+    }
+}
+
+/// A span of bytes in a [`LayerScan`]'s path buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Offset into the buffer.
+    pub off: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// One tar entry, normalised: the path has no `./` or `/` prefix and no trailing `/`; for a
+/// whiteout it is the path deleted, for an opaque marker the directory made opaque.
+#[derive(Debug, Clone, Copy)]
+pub struct RawEntry {
+    /// Normalised path in the layer's path buffer.
+    pub path: Span,
+    /// Link target (symlink or hard link), verbatim, in the path buffer.
+    pub link: Option<Span>,
+    /// Entry type.
+    pub kind: EntryKind,
+    /// Size in bytes for regular files; 0 for everything else.
+    pub size: u64,
+    /// Permission and type bits as stored.
+    pub mode: u32,
+    /// Owner user id.
+    pub uid: u32,
+    /// Owner group id.
+    pub gid: u32,
+    /// xxh3 of a regular file's content; 0 for everything else.
+    pub hash: u64,
+}
+
+/// Everything read from one layer blob in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct LayerScan {
+    /// Entries in tar order (root entry excluded).
+    pub entries: Vec<RawEntry>,
+    /// Shared buffer of path and link bytes.
+    pub names: Vec<u8>,
+    /// Entry counts by type.
+    pub counts: EntryCounts,
+    /// Sum of regular file sizes (what dive calls the layer's size).
+    pub content_bytes: u64,
+    /// Length of the uncompressed tar stream, padding and end blocks included.
+    pub tar_bytes: u64,
+    /// Length of the blob as stored.
+    pub blob_bytes: u64,
+    /// `sha256:<hex>` of the blob as stored.
+    pub blob_digest: String,
+    /// Compression recognised from magic bytes.
+    pub compression: Option<Compression>,
+}
+
+impl LayerScan {
+    /// The bytes of a span of the path buffer.
+    pub fn bytes(&self, span: Span) -> &[u8] {
+        let start = span.off as usize;
+        self.names.get(start..start + span.len as usize).unwrap_or_default()
+    }
+
+    /// Appends bytes to the path buffer and returns their span.
+    pub fn push_name(&mut self, bytes: &[u8]) -> Span {
+        let off = self.names.len() as u32;
+        self.names.extend_from_slice(bytes);
+        Span {
+            off,
+            len: bytes.len() as u32,
+        }
+    }
+}

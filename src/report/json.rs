@@ -1,0 +1,194 @@
+//! The JSON report: the fields of `../shared/REPORT.md` that exist so far, under a
+//! `schema_version` that is bumped whenever a field changes meaning. `assets/report.schema.json`
+//! describes the same shape and tests validate real reports against it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::{Analysis, FinalFs, Totals};
+use crate::model::{Compression, EntryCounts, HistoryEntry};
+
+/// Version of the report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The program that wrote it.
+    pub tool: Tool,
+    /// The image and its run settings.
+    pub image: ImageInfo<'a>,
+    /// Whole-image figures.
+    pub totals: TotalsOut,
+    /// Layers, bottom first.
+    pub layers: Vec<LayerOut<'a>>,
+}
+
+/// Name and version of deadweight.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    /// Always `deadweight`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// The image section.
+#[derive(Debug, Serialize)]
+pub struct ImageInfo<'a> {
+    /// The argument as typed.
+    pub reference: &'a str,
+    /// Container format.
+    pub format: &'a str,
+    /// Manifest digest, when the source has a manifest blob.
+    pub digest: Option<&'a str>,
+    /// Config blob digest (the image id).
+    pub config_digest: &'a str,
+    /// `os/arch[/variant]`.
+    pub platform: &'a str,
+    /// Creation time.
+    pub created: Option<&'a str>,
+    /// Config `User`.
+    pub user: &'a str,
+    /// Config `Env`.
+    pub env: &'a [String],
+    /// Config `Cmd`.
+    pub cmd: &'a [String],
+    /// Config `Entrypoint`.
+    pub entrypoint: &'a [String],
+    /// Config `WorkingDir`.
+    pub workdir: &'a str,
+    /// Exposed ports.
+    pub exposed_ports: &'a [String],
+    /// Labels.
+    pub labels: &'a BTreeMap<String, String>,
+    /// Tags naming the image in its source.
+    pub tags: &'a [String],
+}
+
+/// The totals section.
+#[derive(Debug, Serialize)]
+pub struct TotalsOut {
+    #[serde(flatten)]
+    totals: Totals,
+    /// The final filesystem by entry type.
+    pub final_fs: FinalFs,
+}
+
+/// One layer.
+#[derive(Debug, Serialize)]
+pub struct LayerOut<'a> {
+    /// Position, 0 = bottom.
+    pub index: usize,
+    /// Blob digest as stored.
+    pub digest: Option<&'a str>,
+    /// Uncompressed digest from the config.
+    pub diff_id: Option<&'a str>,
+    /// Media type from the manifest.
+    pub media_type: Option<&'a str>,
+    /// Compression recognised from the blob's magic bytes.
+    pub compression: Option<Compression>,
+    /// Blob size.
+    pub compressed_bytes: u64,
+    /// Uncompressed tar length.
+    pub tar_bytes: u64,
+    /// Content bytes of this layer's tar.
+    pub bytes: u64,
+    /// Entries by type.
+    pub entries: EntryCounts,
+    /// Content bytes at new paths.
+    pub added_bytes: u64,
+    /// Content bytes at paths that existed below.
+    pub modified_bytes: u64,
+    /// Of `modified_bytes`, same content with new mode or owner.
+    pub metadata_only_bytes: u64,
+    /// Bytes of lower layers this layer deletes.
+    pub deleted_bytes: u64,
+    /// Bytes of lower layers this layer stores again.
+    pub replaced_bytes: u64,
+    /// Bytes of this layer that later layers delete or replace.
+    pub hidden_later_bytes: u64,
+    /// Whiteouts of paths that did not exist below.
+    pub whiteouts_missing: u64,
+    /// The history entry's `created_by`, verbatim.
+    pub created_by: Option<&'a str>,
+    /// The history entry's `comment`.
+    pub comment: Option<&'a str>,
+}
+
+/// Pairs each layer with the history entry that made it: entries marked `empty_layer` made no
+/// layer and are skipped. Layers beyond the history get `None`.
+pub fn layer_history(history: &[HistoryEntry], layers: usize) -> Vec<Option<&HistoryEntry>> {
+    let mut made = history.iter().filter(|h| !h.empty_layer);
+    (0..layers).map(|_| made.next()).collect()
+}
+
+/// Builds the report of an analysis.
+pub fn report(a: &Analysis) -> Report<'_> {
+    let img = &a.image;
+    let cfg = &img.config;
+    let hist = layer_history(&cfg.history, img.layers.len());
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "deadweight",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        image: ImageInfo {
+            reference: &img.reference,
+            format: &img.format,
+            digest: img.manifest_digest.as_deref(),
+            config_digest: &img.config_digest,
+            platform: &cfg.platform,
+            created: cfg.created.as_deref(),
+            user: &cfg.user,
+            env: &cfg.env,
+            cmd: &cfg.cmd,
+            entrypoint: &cfg.entrypoint,
+            workdir: &cfg.workdir,
+            exposed_ports: &cfg.exposed_ports,
+            labels: &cfg.labels,
+            tags: &img.tags,
+        },
+        totals: TotalsOut {
+            totals: a.totals,
+            final_fs: a.final_fs,
+        },
+        layers: img
+            .layers
+            .iter()
+            .zip(&a.merge)
+            .zip(hist)
+            .map(|((l, m), h)| LayerOut {
+                index: l.index,
+                digest: l.digest.as_deref(),
+                diff_id: l.diff_id.as_deref(),
+                media_type: l.media_type.as_deref(),
+                compression: l.scan.compression,
+                compressed_bytes: l.scan.blob_bytes,
+                tar_bytes: l.scan.tar_bytes,
+                bytes: l.scan.content_bytes,
+                entries: l.scan.counts,
+                added_bytes: m.added_bytes,
+                modified_bytes: m.modified_bytes,
+                metadata_only_bytes: m.metadata_only_bytes,
+                deleted_bytes: m.deleted_bytes,
+                replaced_bytes: m.replaced_bytes,
+                hidden_later_bytes: m.hidden_later_bytes,
+                whiteouts_missing: m.whiteouts_missing,
+                created_by: h.and_then(|h| h.created_by.as_deref()),
+                comment: h.and_then(|h| h.comment.as_deref()),
+            })
+            .collect(),
+    }
+}
+
+/// The report as pretty-printed JSON with a final newline.
+pub fn to_json(a: &Analysis) -> String {
+    let mut s = serde_json::to_string_pretty(&report(a)).unwrap_or_default();
+    s.push('\n');
+    s
+}

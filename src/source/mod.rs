@@ -1,0 +1,239 @@
+//! Where image bytes come from. Parses the image argument ([`reference`]), recognises the
+//! container by magic bytes ([`sniff`]), reads its documents ([`store`], [`resolve`]) and decodes
+//! every layer once ([`layer`]): in parallel from seekable files and directories, in one pass from
+//! streams ([`stream`]). Every blob is checked against its digest. The result is a [`Loaded`]
+//! image; nothing here merges layers or judges their content.
+
+pub mod digest;
+pub mod layer;
+pub mod reference;
+pub mod resolve;
+pub mod sniff;
+pub mod store;
+pub mod stream;
+
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{Compression, ConfigSummary, Layer, LayerScan};
+pub use layer::ScanLimits;
+pub use reference::{ImageSpec, Location, SourceKind};
+use resolve::{Plan, PlannedLayer, Selection};
+use store::{ArchiveStore, DirStore, Store};
+
+/// How to load an image.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Tag and platform to pick.
+    pub selection: Selection,
+    /// Limits against hostile input.
+    pub limits: ScanLimits,
+}
+
+/// An image read from its source, layers decoded but not merged.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The argument as the user typed it.
+    pub reference: String,
+    /// `docker-archive`, `oci-archive`, `oci-layout`, with `+gzip`/`+zstd` for a compressed
+    /// archive.
+    pub format: String,
+    /// Digest of the image manifest, when the source has one.
+    pub manifest_digest: Option<String>,
+    /// Digest of the config blob.
+    pub config_digest: String,
+    /// The config.
+    pub config: ConfigSummary,
+    /// Tags naming the image in its source.
+    pub tags: Vec<String>,
+    /// Layers, bottom first.
+    pub layers: Vec<Layer>,
+}
+
+/// Loads the image named by `spec`.
+pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
+    let mut opts = opts.clone();
+    if opts.selection.tag.is_none() {
+        opts.selection.tag = spec.tag.clone();
+    }
+    match &spec.location {
+        Location::Stdin => {
+            let stdin = std::io::stdin();
+            load_stream(stdin.lock(), "-", &spec.reference, &opts)
+        }
+        Location::Path(path) => load_path(path, &spec.reference, &opts),
+        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => Err(Error::Reference {
+            reference: spec.reference.clone(),
+            reason: format!(
+                "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
+                 export it first (docker save {name} -o image.tar, or skopeo copy ... oci-archive:image.tar)"
+            ),
+        }),
+    }
+}
+
+fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+    let input = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        let store = DirStore::new(path, &input);
+        let plan = resolve::resolve(&store, &opts.selection)?;
+        let scans = scan_parallel(&store, &plan, opts.limits)?;
+        let format = if plan.layout == "oci" { "oci-layout" } else { "docker-archive" };
+        return finish(&store, plan, scans, reference, format.to_string());
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(sniff::SNIFF_LEN as u64).read_to_end(&mut head))
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match sniff::sniff(&head) {
+        sniff::Kind::Tar => {
+            let store = ArchiveStore::open(path, &input)?;
+            let plan = resolve::resolve(&store, &opts.selection)?;
+            let scans = scan_parallel(&store, &plan, opts.limits)?;
+            let format = if plan.layout == "oci" { "oci-archive" } else { "docker-archive" };
+            finish(&store, plan, scans, reference, format.to_string())
+        }
+        sniff::Kind::Gzip | sniff::Kind::Zstd => {
+            let file = std::fs::File::open(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            load_stream(file, &input, reference, opts)
+        }
+        _ if head.is_empty() => Err(Error::Format {
+            input,
+            reason: "the file is empty".into(),
+        }),
+        _ => Err(Error::Format {
+            input,
+            reason: "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory".into(),
+        }),
+    }
+}
+
+fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+    let streamed = stream::read_stream(reader, input, opts.limits)?;
+    let plan = resolve::resolve(&streamed.store, &opts.selection)?;
+    let mut scans = Vec::with_capacity(plan.layers.len());
+    for (i, l) in plan.layers.iter().enumerate() {
+        let target = streamed.store.target(&l.name);
+        let scan = match streamed.scans.get(&target) {
+            Some(Ok(s)) => s.clone(),
+            Some(Err(reason)) => return Err(layer_error(input, i, l, reason.clone())),
+            None => match streamed.store.docs.get(&target) {
+                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits).map_err(|r| layer_error(input, i, l, r))?,
+                None => return Err(missing(input, i, l)),
+            },
+        };
+        scans.push(scan);
+    }
+    let base = if plan.layout == "oci" { "oci-archive" } else { "docker-archive" };
+    let format = match streamed.outer {
+        Some(c) => format!("{base}+{c}"),
+        None => base.to_string(),
+    };
+    finish(&streamed.store, plan, scans, reference, format)
+}
+
+fn layer_error(input: &str, i: usize, l: &PlannedLayer, reason: String) -> Error {
+    Error::Layer {
+        input: input.to_string(),
+        layer: format!("layer {i} ({})", l.name),
+        reason,
+    }
+}
+
+fn missing(input: &str, i: usize, l: &PlannedLayer) -> Error {
+    Error::MissingBlob {
+        input: input.to_string(),
+        what: format!("layer {i}"),
+        name: l.name.clone(),
+    }
+}
+
+/// Decodes every planned layer, one rayon job per layer (rayon keeps it to one per core).
+fn scan_parallel(store: &dyn Store, plan: &Plan, limits: ScanLimits) -> Result<Vec<LayerScan>> {
+    plan.layers
+        .par_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
+            layer::scan_layer(reader, limits).map_err(|r| layer_error(store.input(), i, l, r))
+        })
+        .collect()
+}
+
+fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
+    let input = store.input();
+    let config = ConfigSummary::parse(&plan.config).map_err(|reason| Error::Json {
+        input: input.to_string(),
+        what: format!("config {}", plan.config_digest),
+        reason,
+    })?;
+    if !config.diff_ids.is_empty() && config.diff_ids.len() != plan.layers.len() {
+        return Err(Error::Format {
+            input: input.to_string(),
+            reason: format!(
+                "the config lists {} layers (rootfs.diff_ids) but the manifest {}",
+                config.diff_ids.len(),
+                plan.layers.len()
+            ),
+        });
+    }
+    if plan.layers.len() >= usize::from(u16::MAX) {
+        return Err(Error::Limit {
+            input: input.to_string(),
+            what: format!("{} layers", plan.layers.len()),
+            limit: format!("{} layers", u16::MAX - 1),
+        });
+    }
+    let mut layers = Vec::with_capacity(scans.len());
+    for (i, (l, scan)) in plan.layers.iter().zip(scans).enumerate() {
+        let check = l.digest.as_ref().filter(|_| !l.digest_if_plain || scan.compression == Some(Compression::None));
+        if let Some(expected) = check
+            && *expected != scan.blob_digest
+        {
+            return Err(Error::Digest {
+                input: input.to_string(),
+                what: format!("layer {i} ({})", l.name),
+                expected: expected.clone(),
+                actual: scan.blob_digest,
+            });
+        }
+        if let Some(size) = l.size
+            && size != scan.blob_bytes
+        {
+            return Err(Error::Layer {
+                input: input.to_string(),
+                layer: format!("layer {i} ({})", l.name),
+                reason: format!("the manifest declares {size} bytes, the blob has {}", scan.blob_bytes),
+            });
+        }
+        layers.push(Layer {
+            index: i,
+            digest: Some(scan.blob_digest.clone()),
+            diff_id: config.diff_ids.get(i).cloned(),
+            media_type: l.media_type.clone(),
+            scan,
+        });
+    }
+    Ok(Loaded {
+        reference: reference.to_string(),
+        format,
+        manifest_digest: plan.manifest_digest,
+        config_digest: plan.config_digest,
+        config,
+        tags: plan.tags,
+        layers,
+    })
+}
