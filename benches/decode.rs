@@ -1,0 +1,98 @@
+//! Decode speed of one large generated layer, next to the speed of decompression alone with the
+//! same decoder (the floor deadweight cannot beat). Throughput is in bytes of tar output, so the
+//! two rows compare directly: `cargo bench --bench decode`.
+
+use std::io::Write;
+use std::sync::LazyLock;
+
+use divan::Bencher;
+use divan::counter::BytesCount;
+
+fn main() {
+    divan::main();
+}
+
+/// A deterministic layer: 20,000 files in 200 directories, 64 MiB of half-compressible content
+/// (random bytes interleaved with text, roughly the ratio of real layers).
+fn layer_tar() -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for i in 0..20_000u32 {
+        let size = 1024 + (next() % 5500) as usize;
+        let mut data = Vec::with_capacity(size);
+        while data.len() < size {
+            if next() % 2 == 0 {
+                data.extend_from_slice(&next().to_le_bytes());
+            } else {
+                data.extend_from_slice(b"def handler(event, context): return None\n");
+            }
+        }
+        data.truncate(size);
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        builder
+            .append_data(&mut h, format!("usr/lib/python3.11/pkg{}/mod{i}.py", i % 200), data.as_slice())
+            .expect("append to an in-memory tar");
+    }
+    builder.into_inner().expect("finish an in-memory tar")
+}
+
+static TAR: LazyLock<Vec<u8>> = LazyLock::new(layer_tar);
+static GZ: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    e.write_all(&TAR).expect("gzip in memory");
+    e.finish().expect("gzip in memory")
+});
+static ZST: LazyLock<Vec<u8>> = LazyLock::new(|| zstd::encode_all(TAR.as_slice(), 3).expect("zstd in memory"));
+
+fn limits() -> deadweight::source::ScanLimits {
+    deadweight::source::ScanLimits::default()
+}
+
+#[divan::bench]
+fn gzip_decompress_only(b: Bencher) {
+    b.counter(BytesCount::new(TAR.len())).bench(|| {
+        let mut d = flate2::read::MultiGzDecoder::new(GZ.as_slice());
+        std::io::copy(&mut d, &mut std::io::sink()).expect("gunzip")
+    });
+}
+
+#[divan::bench]
+fn gzip_scan_layer(b: Bencher) {
+    b.counter(BytesCount::new(TAR.len()))
+        .bench(|| deadweight::source::layer::scan_layer(GZ.as_slice(), limits()).expect("scan"));
+}
+
+#[divan::bench]
+fn zstd_decompress_only(b: Bencher) {
+    b.counter(BytesCount::new(TAR.len())).bench(|| {
+        let mut d = zstd::stream::read::Decoder::new(ZST.as_slice()).expect("zstd");
+        std::io::copy(&mut d, &mut std::io::sink()).expect("unzstd")
+    });
+}
+
+#[divan::bench]
+fn zstd_scan_layer(b: Bencher) {
+    b.counter(BytesCount::new(TAR.len()))
+        .bench(|| deadweight::source::layer::scan_layer(ZST.as_slice(), limits()).expect("scan"));
+}
+
+#[divan::bench]
+fn plain_scan_layer(b: Bencher) {
+    b.counter(BytesCount::new(TAR.len()))
+        .bench(|| deadweight::source::layer::scan_layer(TAR.as_slice(), limits()).expect("scan"));
+}
+
+#[divan::bench]
+fn plain_sha256_only(b: Bencher) {
+    use sha2::Digest;
+    b.counter(BytesCount::new(TAR.len())).bench(|| sha2::Sha256::digest(TAR.as_slice()));
+}
