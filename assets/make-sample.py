@@ -129,7 +129,6 @@ def pysrc(key, size, doc):
     out = [f'"""{doc}\n"""\n\n']
     for mod in sorted(r.sample(IMPORTS, 3)):
         out.append(f"import {mod}\n")
-    names = []
     out.append("\n__all__ = [%s]\n\n" % ", ".join(repr(f"{r.choice(VERBS)}_{r.choice(NOUNS)}") for _ in range(3)))
     total = sum(map(len, out))
     while total < size:
@@ -142,7 +141,6 @@ def pysrc(key, size, doc):
         else:
             fn = f"{r.choice(VERBS)}_{r.choice(NOUNS)}"
             a, b, c = r.sample(NOUNS, 3)
-            names.append(fn)
             block = (f"\n\ndef {fn}({a}, {b}=None, *, {c}=False):\n"
                      f"    \"\"\"{r.choice(VERBS).capitalize()} the {a} using {b}.\n\n"
                      f"    Return a new {r.choice(NOUNS)}; {c} controls strict handling.\n    \"\"\"\n"
@@ -973,8 +971,6 @@ def build_model():
     L.file("tmp/model.bin", rbytes("model.bin", MIB))
     # `python3 -m app prepare` runs as root and byte-compiles the app next to its sources
     for mod, src in [("__init__", APP_INIT), ("__main__", APP_MAIN), ("core", APP_CORE)]:
-        if mod == "__main__":
-            continue  # run as __main__, so not cached
         L.file(f"app/app/__pycache__/{mod}.cpython-311.pyc", pyc(f"app/{mod}", src.encode()))
     return L
 
