@@ -2,6 +2,7 @@
 //! ([`merge`]), per-layer and whole-image byte figures. The TUI, the CI verdict and the JSON
 //! report all read the same `Analysis`, so they cannot disagree. Nothing here does I/O.
 
+pub mod dive;
 pub mod merge;
 
 use serde::Serialize;
@@ -57,6 +58,8 @@ pub struct Analysis {
     pub final_fs: FinalFs,
     /// Whole-image totals.
     pub totals: Totals,
+    /// dive's figures, by dive's rules.
+    pub dive: dive::DiveFigures,
 }
 
 impl Analysis {
@@ -96,7 +99,9 @@ pub fn analyze(image: Loaded) -> Analysis {
         compressed_bytes: image.layers.iter().map(|l| l.scan.blob_bytes).sum(),
         tar_bytes: image.layers.iter().map(|l| l.scan.tar_bytes).sum(),
     };
+    let dive = dive::dive_figures(&image.layers, &tree);
     Analysis {
+        dive,
         image,
         tree,
         merge,

@@ -76,6 +76,8 @@ pub struct TotalsOut {
     totals: Totals,
     /// The final filesystem by entry type.
     pub final_fs: FinalFs,
+    /// dive's figures by dive's formulas, for comparison.
+    pub dive: crate::analysis::dive::DiveFigures,
 }
 
 /// One layer.
@@ -156,6 +158,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
         totals: TotalsOut {
             totals: a.totals,
             final_fs: a.final_fs,
+            dive: a.dive,
         },
         layers: img
             .layers
