@@ -4,6 +4,7 @@
 
 pub mod dive;
 pub mod merge;
+pub mod packages;
 
 use serde::Serialize;
 
@@ -60,6 +61,8 @@ pub struct Analysis {
     pub totals: Totals,
     /// dive's figures, by dive's rules.
     pub dive: dive::DiveFigures,
+    /// Packages installed, with their sizes.
+    pub packages: packages::Packages,
 }
 
 impl Analysis {
@@ -100,7 +103,9 @@ pub fn analyze(image: Loaded) -> Analysis {
         tar_bytes: image.layers.iter().map(|l| l.scan.tar_bytes).sum(),
     };
     let dive = dive::dive_figures(&image.layers, &tree);
+    let packages = packages::packages(&image.layers, &tree);
     Analysis {
+        packages,
         dive,
         image,
         tree,

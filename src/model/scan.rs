@@ -149,6 +149,24 @@ pub struct LayerScan {
     pub blob_digest: String,
     /// Compression recognised from magic bytes.
     pub compression: Option<Compression>,
+    /// Contents of the small metadata files analysis asks for (package databases, dist-info
+    /// `RECORD`s, os-release), by index into `entries`. Nothing else is ever kept.
+    pub captured: Vec<(u32, Vec<u8>)>,
+}
+
+/// Largest metadata file kept whole; bigger ones are hashed like any file and not parsed.
+pub const CAPTURE_CAP: u64 = 16 << 20;
+
+/// True for the paths whose content the package analysis reads.
+pub fn wants_content(path: &[u8]) -> bool {
+    path == b"var/lib/dpkg/status"
+        || path == b"lib/apk/db/installed"
+        || path == b"etc/os-release"
+        || path == b"usr/lib/os-release"
+        || (path.starts_with(b"var/lib/dpkg/info/") && path.ends_with(b".list"))
+        || path.ends_with(b".dist-info/RECORD")
+        || path.ends_with(b".egg-info/installed-files.txt")
+        || path.ends_with(b".egg-info/top_level.txt")
 }
 
 impl LayerScan {

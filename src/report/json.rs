@@ -25,6 +25,8 @@ pub struct Report<'a> {
     pub totals: TotalsOut,
     /// Layers, bottom first.
     pub layers: Vec<LayerOut<'a>>,
+    /// Packages installed, with their sizes in the final filesystem.
+    pub packages: &'a crate::analysis::packages::Packages,
 }
 
 /// Name and version of deadweight.
@@ -186,6 +188,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
                 comment: h.and_then(|h| h.comment.as_deref()),
             })
             .collect(),
+        packages: &a.packages,
     }
 }
 

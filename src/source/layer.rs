@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::digest::{CountingReader, HashingReader};
 use super::sniff::{self, Kind, SNIFF_LEN};
-use crate::model::{EntryKind, LayerScan, RawEntry};
+use crate::model::{CAPTURE_CAP, EntryKind, LayerScan, RawEntry, wants_content};
 
 /// Limits applied while decoding a layer.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +134,7 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
             let declared = entry.size();
             let mut h = Xxh3::new();
             let mut got = 0u64;
+            let mut keep = (declared <= CAPTURE_CAP && wants_content(&path)).then(Vec::new);
             loop {
                 let n = entry.read(&mut chunk).map_err(|e| format!("{last}: {e}"))?;
                 if n == 0 {
@@ -141,6 +142,12 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
                 }
                 got += n as u64;
                 h.update(&chunk[..n]);
+                if let Some(k) = keep.as_mut() {
+                    k.extend_from_slice(&chunk[..n]);
+                }
+            }
+            if let Some(k) = keep {
+                scan.captured.push((scan.entries.len() as u32, k));
             }
             if got != declared {
                 return Err(format!("truncated: {last} declares {declared} bytes, the stream ends after {got}"));
