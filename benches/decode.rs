@@ -39,7 +39,11 @@ fn layer_tar() -> Vec<u8> {
         h.set_mode(0o644);
         h.set_cksum();
         builder
-            .append_data(&mut h, format!("usr/lib/python3.11/pkg{}/mod{i}.py", i % 200), data.as_slice())
+            .append_data(
+                &mut h,
+                format!("usr/lib/python3.11/pkg{}/mod{i}.py", i % 200),
+                data.as_slice(),
+            )
             .expect("append to an in-memory tar");
     }
     builder.into_inner().expect("finish an in-memory tar")
@@ -51,7 +55,8 @@ static GZ: LazyLock<Vec<u8>> = LazyLock::new(|| {
     e.write_all(&TAR).expect("gzip in memory");
     e.finish().expect("gzip in memory")
 });
-static ZST: LazyLock<Vec<u8>> = LazyLock::new(|| zstd::encode_all(TAR.as_slice(), 3).expect("zstd in memory"));
+static ZST: LazyLock<Vec<u8>> =
+    LazyLock::new(|| zstd::encode_all(TAR.as_slice(), 3).expect("zstd in memory"));
 
 fn limits() -> deadweight::source::ScanLimits {
     deadweight::source::ScanLimits::default()
@@ -94,5 +99,6 @@ fn plain_scan_layer(b: Bencher) {
 #[divan::bench]
 fn plain_sha256_only(b: Bencher) {
     use sha2::Digest;
-    b.counter(BytesCount::new(TAR.len())).bench(|| sha2::Sha256::digest(TAR.as_slice()));
+    b.counter(BytesCount::new(TAR.len()))
+        .bench(|| sha2::Sha256::digest(TAR.as_slice()));
 }

@@ -31,6 +31,14 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// The Dockerfile the image was built from: layers are matched to its lines.
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+
+    /// The first N layers belong to the base image (default: what the image says, else 1).
+    #[arg(long, value_name = "N")]
+    pub base_layers: Option<usize>,
+
     /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
     #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
     pub max_layer_size: u64,

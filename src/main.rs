@@ -17,13 +17,20 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("deadweight: error: {e:#}");
@@ -44,11 +51,30 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         },
     };
     let loaded = source::load(&spec, &opts)?;
-    let analysis = analysis::analyze(loaded);
+    let dockerfile = match &cli.dockerfile {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the Dockerfile {}", path.display()))?;
+            Some(
+                analysis::dockerfile::parse(&text)
+                    .with_context(|| format!("cannot parse the Dockerfile {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let analysis = analysis::analyze_with(
+        loaded,
+        &analysis::AnalyzeOptions {
+            dockerfile,
+            base_layers: cli.base_layers,
+        },
+    );
     let stdout = std::io::stdout();
     match &cli.json {
         Some(path) if path.as_os_str() == "-" => {
-            stdout.lock().write_all(report::json::to_json(&analysis).as_bytes())?;
+            stdout
+                .lock()
+                .write_all(report::json::to_json(&analysis).as_bytes())?;
         }
         Some(path) => {
             report::write_atomic(path, report::json::to_json(&analysis).as_bytes())
@@ -57,12 +83,21 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         None => {}
     }
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
-        let width = if stdout.is_terminal() { terminal_width() } else { 120 };
-        stdout.lock().write_all(report::text::summary(&analysis, width).as_bytes())?;
+        let width = if stdout.is_terminal() {
+            terminal_width()
+        } else {
+            120
+        };
+        stdout
+            .lock()
+            .write_all(report::text::summary(&analysis, width).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(120)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
 }

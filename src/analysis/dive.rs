@@ -76,12 +76,20 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
         let leaves: Vec<&(Vec<u8>, EntryKind, u64)> = items
             .iter()
             .enumerate()
-            .filter(|(i, (p, _, _))| items.get(i + 1).is_none_or(|next| !is_descendant(&next.0, p)))
+            .filter(|(i, (p, _, _))| {
+                items
+                    .get(i + 1)
+                    .is_none_or(|next| !is_descendant(&next.0, p))
+            })
             .map(|(_, it)| it)
             .collect();
         if leaves.is_empty() {
             // An empty layer's root is itself a leaf.
-            let d = data.entry(b"/".to_vec()).or_insert(PathData { count: 0, cumulative: 0, min: u64::MAX });
+            let d = data.entry(b"/".to_vec()).or_insert(PathData {
+                count: 0,
+                cumulative: 0,
+                min: u64::MAX,
+            });
             d.count += 1;
             d.min = 0;
             continue;
@@ -102,7 +110,11 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
                 EntryKind::File => *size,
                 _ => 0,
             };
-            let d = data.entry(path.clone()).or_insert(PathData { count: 0, cumulative: 0, min: u64::MAX });
+            let d = data.entry(path.clone()).or_insert(PathData {
+                count: 0,
+                cumulative: 0,
+                min: u64::MAX,
+            });
             d.count += 1;
             d.cumulative += size;
             d.min = d.min.min(size);
@@ -119,7 +131,11 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
     }
     let user: u64 = layers.iter().skip(1).map(|l| l.scan.content_bytes).sum();
     DiveFigures {
-        efficiency: if cum_sum == 0 { 1.0 } else { min_sum as f64 / cum_sum as f64 },
+        efficiency: if cum_sum == 0 {
+            1.0
+        } else {
+            min_sum as f64 / cum_sum as f64
+        },
         wasted_bytes: wasted,
         user_wasted_percent: (user > 0).then(|| wasted as f64 / user as f64),
         inefficient_paths: paths,

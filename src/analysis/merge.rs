@@ -79,7 +79,11 @@ impl Merger {
                 _ => {}
             }
         }
-        for e in scan.entries.iter().filter(|e| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)) {
+        for e in scan
+            .entries
+            .iter()
+            .filter(|e| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque))
+        {
             let node = self.intern_path(layer, scan.bytes(e.path));
             if node == Tree::ROOT {
                 continue;
@@ -87,7 +91,11 @@ impl Merger {
             let prev = self.tree.current(node).map(|id| *self.tree.version(id));
             let change = match prev {
                 None => Change::Added,
-                Some(p) if p.kind == e.kind && (e.kind != EntryKind::File || (p.hash == e.hash && p.size == e.size)) => {
+                Some(p)
+                    if p.kind == e.kind
+                        && (e.kind != EntryKind::File
+                            || (p.hash == e.hash && p.size == e.size)) =>
+                {
                     let same_link = e.kind != EntryKind::Symlink && e.kind != EntryKind::Hardlink
                         || self.tree.link(&p) == e.link.map(|l| scan.bytes(l));
                     if !same_link {
@@ -134,11 +142,17 @@ impl Merger {
     /// implicit directories, as a runtime creates parents of an entry.
     fn intern_path(&mut self, layer: u16, path: &[u8]) -> NodeId {
         let mut cur = Tree::ROOT;
-        let mut parts = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).peekable();
+        let mut parts = path
+            .split(|&b| b == b'/')
+            .filter(|p| !p.is_empty())
+            .peekable();
         while let Some(part) = parts.next() {
             cur = self.tree.intern(cur, part);
             if parts.peek().is_some() {
-                let is_dir = self.tree.current(cur).map(|v| self.tree.version(v).kind == EntryKind::Dir);
+                let is_dir = self
+                    .tree
+                    .current(cur)
+                    .map(|v| self.tree.version(v).kind == EntryKind::Dir);
                 if is_dir != Some(true) {
                     if is_dir == Some(false) {
                         self.hide_one(cur, layer, HiddenHow::Overwrite);
@@ -153,10 +167,18 @@ impl Merger {
     }
 
     fn whiteout(&mut self, layer: u16, path: &[u8]) {
-        match self.tree.lookup(path).filter(|&n| n != Tree::ROOT && self.tree.current(n).is_some()) {
+        match self
+            .tree
+            .lookup(path)
+            .filter(|&n| n != Tree::ROOT && self.tree.current(n).is_some())
+        {
             Some(node) => {
                 self.hide_subtree(node, layer, HiddenHow::Whiteout);
-                self.tree.push_version(blank(node, layer, EntryKind::Whiteout, Change::Deleted), None, false);
+                self.tree.push_version(
+                    blank(node, layer, EntryKind::Whiteout, Change::Deleted),
+                    None,
+                    false,
+                );
             }
             None => self.stats[layer as usize].whiteouts_missing += 1,
         }
@@ -169,7 +191,11 @@ impl Merger {
             self.hide_subtree(c, layer, HiddenHow::Opaque);
         }
         if node != Tree::ROOT {
-            self.tree.push_version(blank(node, layer, EntryKind::Opaque, Change::Opaque), None, false);
+            self.tree.push_version(
+                blank(node, layer, EntryKind::Opaque, Change::Opaque),
+                None,
+                false,
+            );
         }
     }
 

@@ -2,7 +2,10 @@
 //! ([`merge`]), per-layer and whole-image byte figures. The TUI, the CI verdict and the JSON
 //! report all read the same `Analysis`, so they cannot disagree. Nothing here does I/O.
 
+pub mod attribute;
 pub mod dive;
+pub mod dockerfile;
+pub mod history;
 pub mod merge;
 pub mod packages;
 
@@ -44,6 +47,10 @@ pub struct Totals {
     pub compressed_bytes: u64,
     /// Sum of the uncompressed layer tar sizes.
     pub tar_bytes: u64,
+    /// Content bytes of the base image's layers.
+    pub base_bytes: u64,
+    /// Content bytes above the base image.
+    pub user_bytes: u64,
 }
 
 /// The result of analysing one image.
@@ -63,6 +70,17 @@ pub struct Analysis {
     pub dive: dive::DiveFigures,
     /// Packages installed, with their sizes.
     pub packages: packages::Packages,
+    /// Which instruction (and Dockerfile line) made each layer; the base-image boundary.
+    pub attribution: attribute::Attribution,
+}
+
+/// Inputs to the analysis besides the image.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// The Dockerfile the image was built from, parsed.
+    pub dockerfile: Option<dockerfile::Dockerfile>,
+    /// Number of layers that belong to the base image, when the user says.
+    pub base_layers: Option<usize>,
 }
 
 impl Analysis {
@@ -77,11 +95,20 @@ impl Analysis {
     }
 }
 
-/// Analyses a loaded image.
+/// Analyses a loaded image with no Dockerfile.
 pub fn analyze(image: Loaded) -> Analysis {
+    analyze_with(image, &AnalyzeOptions::default())
+}
+
+/// Analyses a loaded image.
+pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     let (tree, merge) = merge::merge(image.layers.iter().map(|l| &l.scan));
     let mut fs = FinalFs::default();
-    for v in tree.versions().iter().filter(|v| v.is_entry() && v.hidden_by == crate::model::tree::NOT_HIDDEN) {
+    for v in tree
+        .versions()
+        .iter()
+        .filter(|v| v.is_entry() && v.hidden_by == crate::model::tree::NOT_HIDDEN)
+    {
         match v.kind {
             EntryKind::File => {
                 fs.files += 1;
@@ -94,7 +121,23 @@ pub fn analyze(image: Loaded) -> Analysis {
         }
     }
     let bytes: u64 = image.layers.iter().map(|l| l.scan.content_bytes).sum();
+    let attribution = attribute::attribute(
+        &image.config.history,
+        image.layers.len(),
+        &attribute::AttributeOptions {
+            dockerfile: opts.dockerfile.as_ref(),
+            base_layers: opts.base_layers,
+        },
+    );
+    let base_bytes: u64 = image
+        .layers
+        .iter()
+        .take(attribution.base_layers)
+        .map(|l| l.scan.content_bytes)
+        .sum();
     let totals = Totals {
+        base_bytes,
+        user_bytes: bytes - base_bytes,
         bytes,
         final_bytes: fs.bytes,
         hidden_bytes: bytes.saturating_sub(fs.bytes),
@@ -105,6 +148,7 @@ pub fn analyze(image: Loaded) -> Analysis {
     let dive = dive::dive_figures(&image.layers, &tree);
     let packages = packages::packages(&image.layers, &tree);
     Analysis {
+        attribution,
         packages,
         dive,
         image,

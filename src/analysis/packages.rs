@@ -11,9 +11,38 @@ use crate::model::{EntryKind, Layer, NodeId, Tree};
 
 /// Tools for development and testing that a runtime image does not need.
 pub const DEV_TOOLS: &[&str] = &[
-    "pytest", "pytest-cov", "pytest-mock", "pytest-xdist", "mypy", "mypy-extensions", "black", "ruff", "flake8", "pylint",
-    "isort", "coverage", "tox", "nox", "nose", "nose2", "pip-tools", "pre-commit", "ipython", "ipdb", "pyright", "bandit",
-    "hypothesis", "pycodestyle", "pyflakes", "autopep8", "yapf", "sphinx", "twine", "build", "poetry", "pipenv",
+    "pytest",
+    "pytest-cov",
+    "pytest-mock",
+    "pytest-xdist",
+    "mypy",
+    "mypy-extensions",
+    "black",
+    "ruff",
+    "flake8",
+    "pylint",
+    "isort",
+    "coverage",
+    "tox",
+    "nox",
+    "nose",
+    "nose2",
+    "pip-tools",
+    "pre-commit",
+    "ipython",
+    "ipdb",
+    "pyright",
+    "bandit",
+    "hypothesis",
+    "pycodestyle",
+    "pyflakes",
+    "autopep8",
+    "yapf",
+    "sphinx",
+    "twine",
+    "build",
+    "poetry",
+    "pipenv",
 ];
 
 /// One Python distribution.
@@ -66,9 +95,16 @@ fn visible_captures<'a>(layers: &'a [Layer], tree: &Tree) -> HashMap<NodeId, (us
     let mut out = HashMap::new();
     for (li, layer) in layers.iter().enumerate() {
         for (ei, content) in &layer.scan.captured {
-            let Some(e) = layer.scan.entries.get(*ei as usize) else { continue };
-            let Some(node) = tree.lookup(layer.scan.bytes(e.path)) else { continue };
-            if tree.current(node).is_some_and(|v| tree.version(v).layer as usize == li) {
+            let Some(e) = layer.scan.entries.get(*ei as usize) else {
+                continue;
+            };
+            let Some(node) = tree.lookup(layer.scan.bytes(e.path)) else {
+                continue;
+            };
+            if tree
+                .current(node)
+                .is_some_and(|v| tree.version(v).layer as usize == li)
+            {
                 out.insert(node, (li, content.as_slice()));
             }
         }
@@ -85,7 +121,13 @@ fn file_size(tree: &Tree, path: &[u8]) -> Option<u64> {
 
 /// Joins a relative path to a directory, resolving `.` and `..` textually.
 fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = if rel.starts_with(b"/") { Vec::new() } else { dir.split(|&b| b == b'/').filter(|p| !p.is_empty()).collect() };
+    let mut parts: Vec<&[u8]> = if rel.starts_with(b"/") {
+        Vec::new()
+    } else {
+        dir.split(|&b| b == b'/')
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
     for p in rel.split(|&b| b == b'/') {
         match p {
             b"" | b"." => {}
@@ -126,11 +168,15 @@ enum Listing {
 /// Content bytes and regular files visible in the final image at or below `path`, when it is a
 /// directory (nothing when it is absent or not a directory).
 fn subtree_files(tree: &Tree, path: &[u8]) -> (u64, u64) {
-    let Some(root) = tree.lookup(path) else { return (0, 0) };
+    let Some(root) = tree.lookup(path) else {
+        return (0, 0);
+    };
     let (mut bytes, mut files) = (0, 0);
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        let Some(v) = tree.current(n).map(|v| tree.version(v)) else { continue };
+        let Some(v) = tree.current(n).map(|v| tree.version(v)) else {
+            continue;
+        };
         match v.kind {
             EntryKind::File if n != root => {
                 bytes += v.size;
@@ -163,7 +209,10 @@ fn record_path(line: &[u8]) -> Vec<u8> {
         }
         out
     } else {
-        line.split(|&b| b == b',').next().unwrap_or_default().to_vec()
+        line.split(|&b| b == b',')
+            .next()
+            .unwrap_or_default()
+            .to_vec()
     }
 }
 
@@ -174,7 +223,10 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
         let (meta_dir, listing) = if path.ends_with(b".dist-info/RECORD") {
             (&path[..path.len() - "/RECORD".len()], Listing::Record)
         } else if path.ends_with(b".egg-info/installed-files.txt") {
-            (&path[..path.len() - "/installed-files.txt".len()], Listing::InstalledFiles)
+            (
+                &path[..path.len() - "/installed-files.txt".len()],
+                Listing::InstalledFiles,
+            )
         } else if path.ends_with(b".egg-info/top_level.txt") {
             let dir = &path[..path.len() - "/top_level.txt".len()];
             let mut sibling = dir.to_vec();
@@ -189,10 +241,15 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
         let split = meta_dir.iter().rposition(|&b| b == b'/').unwrap_or(0);
         let site = &meta_dir[..split];
         let stem = String::from_utf8_lossy(&meta_dir[split + 1..]);
-        let stem = stem.trim_end_matches(".dist-info").trim_end_matches(".egg-info");
+        let stem = stem
+            .trim_end_matches(".dist-info")
+            .trim_end_matches(".egg-info");
         let (name, version) = stem.split_once('-').unwrap_or((stem, ""));
         let version = version.split('-').next().unwrap_or_default();
-        let lines = content.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).filter(|l| !l.is_empty());
+        let lines = content
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.is_empty());
         let (bytes, files) = match listing {
             Listing::Record => sum_files(tree, lines.map(|l| join(site, &record_path(l)))),
             Listing::InstalledFiles => {
@@ -224,7 +281,12 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
             location: crate::model::tree::escape_bytes(site),
         });
     }
-    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)).then_with(|| a.location.cmp(&b.location)));
+    out.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.location.cmp(&b.location))
+    });
     out
 }
 
@@ -240,23 +302,37 @@ fn stanzas(text: &str) -> impl Iterator<Item = Vec<(&str, &str)>> {
 }
 
 fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
-    let Some(&(_, status)) = tree.lookup(b"var/lib/dpkg/status").and_then(|n| caps.get(&n)) else {
+    let Some(&(_, status)) = tree
+        .lookup(b"var/lib/dpkg/status")
+        .and_then(|n| caps.get(&n))
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for st in stanzas(&String::from_utf8_lossy(status)) {
         let get = |k: &str| st.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
-        let (Some(name), Some(status)) = (get("Package"), get("Status")) else { continue };
+        let (Some(name), Some(status)) = (get("Package"), get("Status")) else {
+            continue;
+        };
         if !status.ends_with(" installed") {
             continue;
         }
         let arch = get("Architecture").unwrap_or_default();
-        let list = [format!("var/lib/dpkg/info/{name}:{arch}.list"), format!("var/lib/dpkg/info/{name}.list")]
-            .into_iter()
-            .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
+        let list = [
+            format!("var/lib/dpkg/info/{name}:{arch}.list"),
+            format!("var/lib/dpkg/info/{name}.list"),
+        ]
+        .into_iter()
+        .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
         let (bytes, files, layer) = match list {
             Some(&(layer, content)) => {
-                let (b, f) = sum_files(tree, content.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec));
+                let (b, f) = sum_files(
+                    tree,
+                    content
+                        .split(|&b| b == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .map(<[u8]>::to_vec),
+                );
                 (b, f, layer)
             }
             None => (0, 0, 0),
@@ -274,7 +350,10 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
 }
 
 fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
-    let Some(&(db_layer, db)) = tree.lookup(b"lib/apk/db/installed").and_then(|n| caps.get(&n)) else {
+    let Some(&(db_layer, db)) = tree
+        .lookup(b"lib/apk/db/installed")
+        .and_then(|n| caps.get(&n))
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -295,7 +374,11 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
         }
         let layer = paths
             .iter()
-            .find_map(|p| tree.lookup(p).and_then(|n| tree.current(n)).map(|v| tree.version(v).layer as usize))
+            .find_map(|p| {
+                tree.lookup(p)
+                    .and_then(|n| tree.current(n))
+                    .map(|v| tree.version(v).layer as usize)
+            })
             .unwrap_or(db_layer);
         let (bytes, files) = sum_files(tree, paths.into_iter());
         out.push(SystemPackage {

@@ -173,7 +173,9 @@ impl LayerScan {
     /// The bytes of a span of the path buffer.
     pub fn bytes(&self, span: Span) -> &[u8] {
         let start = span.off as usize;
-        self.names.get(start..start + span.len as usize).unwrap_or_default()
+        self.names
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
     }
 
     /// Appends bytes to the path buffer and returns their span.

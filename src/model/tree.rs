@@ -94,7 +94,9 @@ impl Version {
 
     /// True when the version is what a container sees at its path after layer `layer`.
     pub fn visible_at(&self, layer: u16) -> bool {
-        self.is_entry() && self.layer <= layer && (self.hidden_by == NOT_HIDDEN || self.hidden_by > layer)
+        self.is_entry()
+            && self.layer <= layer
+            && (self.hidden_by == NOT_HIDDEN || self.hidden_by > layer)
     }
 }
 
@@ -236,7 +238,9 @@ impl Tree {
 
     /// The version visible at a node after layer `layer`, if any.
     pub fn visible_at(&self, id: NodeId, layer: u16) -> Option<&Version> {
-        self.history(id).map(|(_, v)| v).find(|v| v.visible_at(layer))
+        self.history(id)
+            .map(|(_, v)| v)
+            .find(|v| v.visible_at(layer))
     }
 
     /// The version currently visible (during a merge: after the layer being applied; after
@@ -248,7 +252,8 @@ impl Tree {
 
     /// The link target of a version, if it is a link.
     pub fn link(&self, v: &Version) -> Option<&[u8]> {
-        (v.link_off != NONE).then(|| &self.links[v.link_off as usize..(v.link_off + v.link_len) as usize])
+        (v.link_off != NONE)
+            .then(|| &self.links[v.link_off as usize..(v.link_off + v.link_len) as usize])
     }
 
     /// Finds the child of `parent` called `name`.
@@ -263,7 +268,10 @@ impl Tree {
     /// Finds a node by path (absolute or relative to the root, `/`-separated).
     pub fn lookup(&self, path: &[u8]) -> Option<NodeId> {
         let mut cur = Self::ROOT;
-        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".") {
+        for part in path
+            .split(|&b| b == b'/')
+            .filter(|p| !p.is_empty() && *p != b".")
+        {
             cur = self.child(cur, part)?;
         }
         Some(cur)
@@ -292,14 +300,22 @@ impl Tree {
         let names = &self.names;
         self.index.insert_unique(key_hash(parent, name), id, |&n| {
             let node = &nodes[n as usize];
-            key_hash(node.parent, &names[node.name_off as usize..(node.name_off + node.name_len) as usize])
+            key_hash(
+                node.parent,
+                &names[node.name_off as usize..(node.name_off + node.name_len) as usize],
+            )
         });
         id
     }
 
     /// Appends a version record to a node and returns its id. `visible` says whether it becomes
     /// the node's current version (entries do, whiteout/opaque records do not).
-    pub fn push_version(&mut self, mut v: Version, link: Option<&[u8]>, visible: bool) -> VersionId {
+    pub fn push_version(
+        &mut self,
+        mut v: Version,
+        link: Option<&[u8]>,
+        visible: bool,
+    ) -> VersionId {
         let id = self.versions.len() as VersionId;
         let node = &mut self.nodes[v.node as usize];
         v.prev = node.last_version;

@@ -25,8 +25,23 @@ pub struct Report<'a> {
     pub totals: TotalsOut,
     /// Layers, bottom first.
     pub layers: Vec<LayerOut<'a>>,
+    /// Every history entry with the layer it made and its Dockerfile line.
+    pub history: &'a [crate::analysis::attribute::Step],
+    /// The base-image boundary and the Dockerfile matching.
+    pub attribution: AttributionOut<'a>,
     /// Packages installed, with their sizes in the final filesystem.
     pub packages: &'a crate::analysis::packages::Packages,
+}
+
+/// How layers were tied to the base image and to the Dockerfile.
+#[derive(Debug, Serialize)]
+pub struct AttributionOut<'a> {
+    /// The first N layers belong to the base image.
+    pub base_layers: usize,
+    /// How that was decided.
+    pub base_source: crate::analysis::attribute::BaseSource,
+    /// Layers the Dockerfile could not be matched to, with the reason.
+    pub unmatched: &'a [String],
 }
 
 /// Name and version of deadweight.
@@ -121,6 +136,14 @@ pub struct LayerOut<'a> {
     pub created_by: Option<&'a str>,
     /// The history entry's `comment`.
     pub comment: Option<&'a str>,
+    /// The instruction that made the layer.
+    pub instruction: &'a crate::analysis::history::Instruction,
+    /// True when several instructions were squashed into this layer.
+    pub squashed: bool,
+    /// Dockerfile line, when a Dockerfile was given and matched.
+    pub dockerfile_line: Option<usize>,
+    /// True for layers of the base image.
+    pub base: bool,
 }
 
 /// Pairs each layer with the history entry that made it: entries marked `empty_layer` made no
@@ -167,7 +190,12 @@ pub fn report(a: &Analysis) -> Report<'_> {
             .iter()
             .zip(&a.merge)
             .zip(hist)
-            .map(|((l, m), h)| LayerOut {
+            .zip(&a.attribution.layers)
+            .map(|(((l, m), h), o)| LayerOut {
+                instruction: &o.instruction,
+                squashed: o.squashed,
+                dockerfile_line: o.dockerfile_line,
+                base: o.base,
                 index: l.index,
                 digest: l.digest.as_deref(),
                 diff_id: l.diff_id.as_deref(),
@@ -188,6 +216,12 @@ pub fn report(a: &Analysis) -> Report<'_> {
                 comment: h.and_then(|h| h.comment.as_deref()),
             })
             .collect(),
+        history: &a.attribution.steps,
+        attribution: AttributionOut {
+            base_layers: a.attribution.base_layers,
+            base_source: a.attribution.base_source,
+            unmatched: &a.attribution.unmatched,
+        },
         packages: &a.packages,
     }
 }

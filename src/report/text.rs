@@ -28,7 +28,11 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let img = &a.image;
     let t = &a.totals;
     let mut out = String::new();
-    let _ = writeln!(out, "Image      {} ({}, {})", img.reference, img.format, img.config.platform);
+    let _ = writeln!(
+        out,
+        "Image      {} ({}, {})",
+        img.reference, img.format, img.config.platform
+    );
     if !img.tags.is_empty() {
         let _ = writeln!(out, "Tags       {}", img.tags.join(", "));
     }
@@ -43,14 +47,24 @@ pub fn summary(a: &Analysis, width: usize) -> String {
         t.files,
         size(t.hidden_bytes)
     );
-    let user = if img.config.user.is_empty() { "root (no USER)" } else { &img.config.user };
+    let user = if img.config.user.is_empty() {
+        "root (no USER)"
+    } else {
+        &img.config.user
+    };
     let _ = writeln!(out, "User       {user}");
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:>3}  {:>10}  {:>10}  {:>10}  COMMAND", "#", "SIZE", "HIDDEN", "PULL");
+    let _ = writeln!(
+        out,
+        "{:>3}  {:>10}  {:>10}  {:>10}  COMMAND",
+        "#", "SIZE", "HIDDEN", "PULL"
+    );
     let hist = layer_history(&img.config.history, img.layers.len());
     let cmd_width = width.saturating_sub(44).max(20);
     for ((l, m), h) in img.layers.iter().zip(&a.merge).zip(hist) {
-        let cmd = h.and_then(|h| h.created_by.as_deref()).unwrap_or("(no history)");
+        let cmd = h
+            .and_then(|h| h.created_by.as_deref())
+            .unwrap_or("(no history)");
         let _ = writeln!(
             out,
             "{:>3}  {:>10}  {:>10}  {:>10}  {}",

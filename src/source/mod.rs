@@ -65,13 +65,15 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
             load_stream(stdin.lock(), "-", &spec.reference, &opts)
         }
         Location::Path(path) => load_path(path, &spec.reference, &opts),
-        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => Err(Error::Reference {
-            reference: spec.reference.clone(),
-            reason: format!(
-                "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
+        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => {
+            Err(Error::Reference {
+                reference: spec.reference.clone(),
+                reason: format!(
+                    "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
                  export it first (docker save {name} -o image.tar, or skopeo copy ... oci-archive:image.tar)"
-            ),
-        }),
+                ),
+            })
+        }
     }
 }
 
@@ -85,7 +87,11 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         let store = DirStore::new(path, &input);
         let plan = resolve::resolve(&store, &opts.selection)?;
         let scans = scan_parallel(&store, &plan, opts.limits)?;
-        let format = if plan.layout == "oci" { "oci-layout" } else { "docker-archive" };
+        let format = if plan.layout == "oci" {
+            "oci-layout"
+        } else {
+            "docker-archive"
+        };
         return finish(&store, plan, scans, reference, format.to_string());
     }
     let mut head = Vec::new();
@@ -121,7 +127,12 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
     }
 }
 
-fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+fn load_stream<R: Read>(
+    reader: R,
+    input: &str,
+    reference: &str,
+    opts: &LoadOptions,
+) -> Result<Loaded> {
     let streamed = stream::read_stream(reader, input, opts.limits)?;
     let plan = resolve::resolve(&streamed.store, &opts.selection)?;
     let mut scans = Vec::with_capacity(plan.layers.len());
@@ -131,13 +142,18 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
             Some(Ok(s)) => s.clone(),
             Some(Err(reason)) => return Err(layer_error(input, i, l, reason.clone())),
             None => match streamed.store.docs.get(&target) {
-                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits).map_err(|r| layer_error(input, i, l, r))?,
+                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits)
+                    .map_err(|r| layer_error(input, i, l, r))?,
                 None => return Err(missing(input, i, l)),
             },
         };
         scans.push(scan);
     }
-    let base = if plan.layout == "oci" { "oci-archive" } else { "docker-archive" };
+    let base = if plan.layout == "oci" {
+        "oci-archive"
+    } else {
+        "docker-archive"
+    };
     let format = match streamed.outer {
         Some(c) => format!("{base}+{c}"),
         None => base.to_string(),
@@ -167,13 +183,21 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, limits: ScanLimits) -> Result<V
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
-            let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
+            let reader = store
+                .open(&l.name)?
+                .ok_or_else(|| missing(store.input(), i, l))?;
             layer::scan_layer(reader, limits).map_err(|r| layer_error(store.input(), i, l, r))
         })
         .collect()
 }
 
-fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
+fn finish(
+    store: &dyn Store,
+    plan: Plan,
+    scans: Vec<LayerScan>,
+    reference: &str,
+    format: String,
+) -> Result<Loaded> {
     let input = store.input();
     let config = ConfigSummary::parse(&plan.config).map_err(|reason| Error::Json {
         input: input.to_string(),
@@ -199,7 +223,10 @@ fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str,
     }
     let mut layers = Vec::with_capacity(scans.len());
     for (i, (l, scan)) in plan.layers.iter().zip(scans).enumerate() {
-        let check = l.digest.as_ref().filter(|_| !l.digest_if_plain || scan.compression == Some(Compression::None));
+        let check = l
+            .digest
+            .as_ref()
+            .filter(|_| !l.digest_if_plain || scan.compression == Some(Compression::None));
         if let Some(expected) = check
             && *expected != scan.blob_digest
         {
@@ -216,7 +243,10 @@ fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str,
             return Err(Error::Layer {
                 input: input.to_string(),
                 layer: format!("layer {i} ({})", l.name),
-                reason: format!("the manifest declares {size} bytes, the blob has {}", scan.blob_bytes),
+                reason: format!(
+                    "the manifest declares {size} bytes, the blob has {}",
+                    scan.blob_bytes
+                ),
             });
         }
         layers.push(Layer {

@@ -86,11 +86,13 @@ fn json<T: serde::de::DeserializeOwned>(store: &dyn Store, what: &str, bytes: &[
 }
 
 fn read(store: &dyn Store, name: &str, what: &str) -> Result<Vec<u8>> {
-    store.read_small(name, JSON_CAP)?.ok_or_else(|| Error::MissingBlob {
-        input: store.input().to_string(),
-        what: what.to_string(),
-        name: name.to_string(),
-    })
+    store
+        .read_small(name, JSON_CAP)?
+        .ok_or_else(|| Error::MissingBlob {
+            input: store.input().to_string(),
+            what: what.to_string(),
+            name: name.to_string(),
+        })
 }
 
 #[derive(Deserialize)]
@@ -104,14 +106,25 @@ struct DockerEntry {
 
 fn tag_matches(candidate: &str, wanted: &str) -> bool {
     candidate == wanted
-        || candidate.strip_suffix(wanted).is_some_and(|rest| rest.ends_with(':') || rest.ends_with('/'))
-        || candidate.strip_suffix(":latest").is_some_and(|repo| repo == wanted || repo.ends_with(&format!("/{wanted}")))
+        || candidate
+            .strip_suffix(wanted)
+            .is_some_and(|rest| rest.ends_with(':') || rest.ends_with('/'))
+        || candidate
+            .strip_suffix(":latest")
+            .is_some_and(|repo| repo == wanted || repo.ends_with(&format!("/{wanted}")))
 }
 
-fn pick<T>(store: &dyn Store, items: Vec<(Vec<String>, T)>, tag: Option<&str>) -> Result<(Vec<String>, T)> {
+fn pick<T>(
+    store: &dyn Store,
+    items: Vec<(Vec<String>, T)>,
+    tag: Option<&str>,
+) -> Result<(Vec<String>, T)> {
     let all_tags: Vec<String> = items.iter().flat_map(|(t, _)| t.clone()).collect();
     let mut matching: Vec<_> = match tag {
-        Some(w) => items.into_iter().filter(|(tags, _)| tags.iter().any(|t| tag_matches(t, w))).collect(),
+        Some(w) => items
+            .into_iter()
+            .filter(|(tags, _)| tags.iter().any(|t| tag_matches(t, w)))
+            .collect(),
         None => items,
     };
     match (matching.len(), tag) {
@@ -128,7 +141,9 @@ fn pick<T>(store: &dyn Store, items: Vec<(Vec<String>, T)>, tag: Option<&str>) -
         (_, w) => Err(Error::Choice {
             input: store.input().to_string(),
             reason: match w {
-                Some(w) => format!("several images match {w:?}; name one exactly with FILE:TAG or --tag"),
+                Some(w) => {
+                    format!("several images match {w:?}; name one exactly with FILE:TAG or --tag")
+                }
                 None => "the archive holds several images; pick one with FILE:TAG or --tag".into(),
             },
             available: all_tags,
@@ -140,11 +155,19 @@ fn pick<T>(store: &dyn Store, items: Vec<(Vec<String>, T)>, tag: Option<&str>) -
 /// `blobs/sha256/<hex>`).
 fn digest_from_name(name: &str) -> Option<String> {
     let base = name.rsplit('/').next()?;
-    let hex = base.strip_suffix(".tar").or_else(|| base.strip_suffix(".json")).unwrap_or(base);
+    let hex = base
+        .strip_suffix(".tar")
+        .or_else(|| base.strip_suffix(".json"))
+        .unwrap_or(base);
     is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
 }
 
-fn check_config(store: &dyn Store, name: &str, bytes: &[u8], expected: Option<&str>) -> Result<String> {
+fn check_config(
+    store: &dyn Store,
+    name: &str,
+    bytes: &[u8],
+    expected: Option<&str>,
+) -> Result<String> {
     let actual = sha256_of(bytes);
     if let Some(exp) = expected
         && exp != actual
@@ -162,10 +185,18 @@ fn check_config(store: &dyn Store, name: &str, bytes: &[u8], expected: Option<&s
 fn docker(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     let bytes = read(store, "manifest.json", "manifest.json")?;
     let entries: Vec<DockerEntry> = json(store, "manifest.json", &bytes)?;
-    let items = entries.into_iter().map(|e| (e.repo_tags.clone().unwrap_or_default(), e)).collect();
+    let items = entries
+        .into_iter()
+        .map(|e| (e.repo_tags.clone().unwrap_or_default(), e))
+        .collect();
     let (tags, entry) = pick(store, items, sel.tag.as_deref())?;
     let config = read(store, &entry.config, "config")?;
-    let config_digest = check_config(store, &entry.config, &config, digest_from_name(&entry.config).as_deref())?;
+    let config_digest = check_config(
+        store,
+        &entry.config,
+        &config,
+        digest_from_name(&entry.config).as_deref(),
+    )?;
     let diff_ids = crate::model::ConfigSummary::parse(&config)
         .map_err(|reason| Error::Json {
             input: store.input().to_string(),
@@ -242,7 +273,13 @@ fn read_blob(store: &dyn Store, d: &Descriptor, what: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn collect(store: &dyn Store, index: &ImageIndex, depth: usize, seen: &mut HashSet<String>, out: &mut Vec<Candidate>) -> Result<()> {
+fn collect(
+    store: &dyn Store,
+    index: &ImageIndex,
+    depth: usize,
+    seen: &mut HashSet<String>,
+    out: &mut Vec<Candidate>,
+) -> Result<()> {
     for d in index.manifests() {
         let mt = d.media_type().to_string();
         let annotations = d.annotations().clone().unwrap_or_default();
@@ -257,15 +294,20 @@ fn collect(store: &dyn Store, index: &ImageIndex, depth: usize, seen: &mut HashS
             let bytes = read_blob(store, d, "nested index")?;
             let nested: ImageIndex = json(store, &format!("index {digest}"), &bytes)?;
             collect(store, &nested, depth + 1, seen, out)?;
-        } else if annotations.get("vnd.docker.reference.type").is_some_and(|t| t == "attestation-manifest") {
-            continue;
-        } else if platform_of(d).is_some_and(|p| p.starts_with("unknown/")) {
-            continue;
+        } else if annotations
+            .get("vnd.docker.reference.type")
+            .is_some_and(|t| t == "attestation-manifest")
+            || platform_of(d).is_some_and(|p| p.starts_with("unknown/"))
+        {
+            continue; // build attestations, not images
         } else {
-            let tags = ["org.opencontainers.image.ref.name", "io.containerd.image.name"]
-                .iter()
-                .filter_map(|k| annotations.get(*k).cloned())
-                .collect();
+            let tags = [
+                "org.opencontainers.image.ref.name",
+                "io.containerd.image.name",
+            ]
+            .iter()
+            .filter_map(|k| annotations.get(*k).cloned())
+            .collect();
             out.push(Candidate {
                 desc: d.clone(),
                 tags,
@@ -333,10 +375,16 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     let bytes = read_blob(store, &cand.desc, "manifest")?;
     let manifest: ImageManifest = json(store, &format!("manifest {}", cand.desc.digest()), &bytes)?;
     let cfg_type = manifest.config().media_type().to_string();
-    if cfg_type == OCI_EMPTY || !CONFIG_TYPES.contains(&cfg_type.as_str()) || manifest.artifact_type().is_some() {
+    if cfg_type == OCI_EMPTY
+        || !CONFIG_TYPES.contains(&cfg_type.as_str())
+        || manifest.artifact_type().is_some()
+    {
         return Err(Error::NotAnImage {
             input: store.input().to_string(),
-            reason: format!("manifest {} is an artifact (config media type {cfg_type})", cand.desc.digest()),
+            reason: format!(
+                "manifest {} is an artifact (config media type {cfg_type})",
+                cand.desc.digest()
+            ),
         });
     }
     let config = read_blob(store, manifest.config(), "config")?;
@@ -348,7 +396,9 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         if (mt.contains("foreign") || mt.contains("nondistributable")) && !store.has(&name) {
             return Err(Error::NotAnImage {
                 input: store.input().to_string(),
-                reason: format!("layer {i} is a foreign layer ({mt}) whose blob is not in the archive"),
+                reason: format!(
+                    "layer {i} is a foreign layer ({mt}) whose blob is not in the archive"
+                ),
             });
         }
         layers.push(PlannedLayer {

@@ -27,11 +27,14 @@ pub fn sniff(head: &[u8]) -> Kind {
         Kind::Gzip
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Kind::Zstd
-    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+    } else if (head.len() >= 262 && &head[257..262] == b"ustar")
+        || (head.len() >= 512 && head[..512].iter().all(|&b| b == 0))
+    {
         Kind::Tar
-    } else if head.len() >= 512 && head[..512].iter().all(|&b| b == 0) {
-        Kind::Tar
-    } else if matches!(head.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'[')) {
+    } else if matches!(
+        head.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    ) {
         Kind::Json
     } else {
         Kind::Unknown

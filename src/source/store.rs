@@ -52,7 +52,10 @@ pub fn resolve_link(member: &str, target: &str) -> String {
 
 /// Normalises a member name: no `./` or `/` prefix, no trailing `/`.
 pub fn member_name(raw: &str) -> String {
-    raw.split('/').filter(|p| !p.is_empty() && *p != ".").collect::<Vec<_>>().join("/")
+    raw.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn too_big(input: &str, name: &str, cap: u64) -> Error {
@@ -98,11 +101,17 @@ impl ArchiveStore {
             let header = entry.header();
             let member = match header.entry_type() {
                 tar::EntryType::Symlink => {
-                    let target = entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|l| String::from_utf8_lossy(&l).into_owned())
+                        .unwrap_or_default();
                     Member::Link(resolve_link(&name, &target))
                 }
                 tar::EntryType::Link => {
-                    let target = entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|l| String::from_utf8_lossy(&l).into_owned())
+                        .unwrap_or_default();
                     Member::Link(member_name(&target))
                 }
                 t if t.is_file() || t == tar::EntryType::Continuous => {
@@ -179,10 +188,12 @@ impl Store for ArchiveStore {
             return Err(too_big(&self.input, name, cap));
         }
         let mut buf = Vec::with_capacity(size as usize);
-        self.reader(offset, size)?.read_to_end(&mut buf).map_err(|source| Error::Io {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.reader(offset, size)?
+            .read_to_end(&mut buf)
+            .map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })?;
         Ok(Some(buf))
     }
 
@@ -226,7 +237,7 @@ impl DirStore {
                     path: path.clone(),
                     source,
                 })?;
-                Ok(meta.is_file().then(|| (f, meta.len(), path)))
+                Ok(meta.is_file().then_some((f, meta.len(), path)))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Io { path, source }),
@@ -251,12 +262,16 @@ impl Store for DirStore {
             return Err(too_big(&self.input, name, cap));
         }
         let mut buf = Vec::with_capacity(len as usize);
-        f.take(cap + 1).read_to_end(&mut buf).map_err(|source| Error::Io { path, source })?;
+        f.take(cap + 1)
+            .read_to_end(&mut buf)
+            .map_err(|source| Error::Io { path, source })?;
         Ok(Some(buf))
     }
 
     fn open(&self, name: &str) -> Result<Option<BlobReader<'_>>> {
-        Ok(self.file(name)?.map(|(f, _, _)| Box::new(f) as BlobReader<'_>))
+        Ok(self
+            .file(name)?
+            .map(|(f, _, _)| Box::new(f) as BlobReader<'_>))
     }
 }
 

@@ -47,15 +47,23 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
     let kind = sniff::sniff(&head);
     let joined = io::Cursor::new(head).chain(raw);
     let (outer, reader): (Option<&'static str>, Box<dyn Read>) = match kind {
-        Kind::Gzip => (Some("gzip"), Box::new(MultiGzDecoder::new(BufReader::new(joined)))),
+        Kind::Gzip => (
+            Some("gzip"),
+            Box::new(MultiGzDecoder::new(BufReader::new(joined))),
+        ),
         Kind::Zstd => {
-            let mut d = zstd::stream::read::Decoder::new(joined).map_err(|e| format_err(input, format!("zstd: {e}")))?;
-            d.window_log_max(31).map_err(|e| format_err(input, format!("zstd: {e}")))?;
+            let mut d = zstd::stream::read::Decoder::new(joined)
+                .map_err(|e| format_err(input, format!("zstd: {e}")))?;
+            d.window_log_max(31)
+                .map_err(|e| format_err(input, format!("zstd: {e}")))?;
             (Some("zstd"), Box::new(d))
         }
         Kind::Tar => (None, Box::new(BufReader::with_capacity(256 * 1024, joined))),
         Kind::Json | Kind::Unknown => {
-            return Err(format_err(input, "not an image archive: neither a tar nor a gzip or zstd compressed tar".into()));
+            return Err(format_err(
+                input,
+                "not an image archive: neither a tar nor a gzip or zstd compressed tar".into(),
+            ));
         }
     };
     let mut store = MemStore {
@@ -71,7 +79,10 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
         let name = member_name(&String::from_utf8_lossy(&entry.path_bytes()));
         let etype = entry.header().entry_type();
         if matches!(etype, tar::EntryType::Symlink | tar::EntryType::Link) {
-            let target = entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+            let target = entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned())
+                .unwrap_or_default();
             let resolved = match etype {
                 tar::EntryType::Symlink => resolve_link(&name, &target),
                 _ => member_name(&target),
@@ -100,11 +111,16 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
                 });
             }
             let mut all = first;
-            entry.read_to_end(&mut all).map_err(|e| format_err(input, format!("member {name}: {e}")))?;
+            entry
+                .read_to_end(&mut all)
+                .map_err(|e| format_err(input, format!("member {name}: {e}")))?;
             if (all.len() as u64) < size {
                 return Err(Error::Truncated {
                     input: input.to_string(),
-                    detail: format!("member {name} declares {size} bytes, the stream ends after {}", all.len()),
+                    detail: format!(
+                        "member {name} declares {size} bytes, the stream ends after {}",
+                        all.len()
+                    ),
                 });
             }
             store.docs.insert(name, all);
@@ -112,12 +128,19 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
             let result = scan_layer(io::Cursor::new(first).chain(&mut entry), limits);
             // A member cut short by the end of the stream is the archive's fault, not the layer's.
             let result = match result {
-                Ok(s) if s.blob_bytes < size => Err(format!("truncated archive: member declares {size} bytes, got {}", s.blob_bytes)),
+                Ok(s) if s.blob_bytes < size => Err(format!(
+                    "truncated archive: member declares {size} bytes, got {}",
+                    s.blob_bytes
+                )),
                 other => other,
             };
             store.scanned.insert(name.clone());
             scans.insert(name, result);
         }
     }
-    Ok(Streamed { store, scans, outer })
+    Ok(Streamed {
+        store,
+        scans,
+        outer,
+    })
 }

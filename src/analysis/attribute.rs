@@ -1,0 +1,278 @@
+//! Joins layers to the instructions that made them: config history entries to layers (skipping
+//! `empty_layer` entries, and reporting squashed builds honestly as one layer made by several
+//! instructions), the base-image boundary, and, given the Dockerfile, each layer's line. Where
+//! the Dockerfile does not match the history, the layer is reported unmatched rather than
+//! guessed. Reads the config and a parsed Dockerfile; knows nothing of file contents.
+
+use serde::Serialize;
+
+use super::dockerfile::{DockerInstruction, Dockerfile};
+use super::history::{Instruction, InstructionKind, parse_created_by};
+use crate::model::HistoryEntry;
+
+/// How the base-image boundary was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseSource {
+    /// `--base-layers N`.
+    Flag,
+    /// buildah's `FROM <image>` history comment.
+    History,
+    /// The Dockerfile's final stage, matched against the history.
+    Dockerfile,
+    /// Nothing said: layer 0 alone is assumed to be the base.
+    Assumed,
+}
+
+/// One history entry, with the layer it made and its Dockerfile line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Index in `history`.
+    pub history_index: usize,
+    /// The instruction parsed from `created_by`.
+    pub instruction: Instruction,
+    /// The layer it made, `None` for entries that made no layer.
+    pub layer: Option<usize>,
+    /// Its Dockerfile line, when a Dockerfile was given and matched.
+    pub dockerfile_line: Option<usize>,
+}
+
+/// What made one layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerOrigin {
+    /// The instruction to blame; for a squashed layer, kind `UNKNOWN` and a text that says so.
+    pub instruction: Instruction,
+    /// Every layer-making instruction whose changes are in this layer (more than one when
+    /// the build was squashed).
+    pub steps: Vec<usize>,
+    /// True when several instructions were squashed into this layer.
+    pub squashed: bool,
+    /// Dockerfile line of the instruction, when known.
+    pub dockerfile_line: Option<usize>,
+    /// True for layers of the base image.
+    pub base: bool,
+}
+
+/// The whole attribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    /// Per layer, bottom first.
+    pub layers: Vec<LayerOrigin>,
+    /// Every history entry in order.
+    pub steps: Vec<Step>,
+    /// Layers that belong to the base image (the first N).
+    pub base_layers: usize,
+    /// How `base_layers` was decided.
+    pub base_source: BaseSource,
+    /// Layers the Dockerfile could not be matched to, with the reason.
+    pub unmatched: Vec<String>,
+}
+
+/// The inputs besides the history.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeOptions<'a> {
+    /// The Dockerfile the image was built from.
+    pub dockerfile: Option<&'a Dockerfile>,
+    /// `--base-layers N`.
+    pub base_layers: Option<usize>,
+}
+
+fn makes_layer(kind: InstructionKind) -> bool {
+    matches!(
+        kind,
+        InstructionKind::Run | InstructionKind::Copy | InstructionKind::Add
+    )
+}
+
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The destination of a COPY/ADD, from history (`dir:<hash> in /app`, `. /app`) or a line.
+fn destination(text: &str) -> String {
+    let tail = text.rsplit_once(" in ").map_or(text, |(_, d)| d);
+    tail.split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn compatible(step: &Instruction, line: &DockerInstruction) -> bool {
+    if step.kind != line.kind {
+        return false;
+    }
+    match step.kind {
+        InstructionKind::Run => {
+            let (a, b) = (words(&step.text), words(&line.args));
+            let b_json = line.json_form.as_ref().map(|v| words(&v.join(" ")));
+            a == b || a.contains(&b) || b_json.is_some_and(|j| a.contains(&j))
+        }
+        InstructionKind::Copy | InstructionKind::Add => {
+            let dst = match &line.json_form {
+                Some(v) => v
+                    .last()
+                    .cloned()
+                    .unwrap_or_default()
+                    .trim_end_matches('/')
+                    .to_string(),
+                None => destination(&line.args),
+            };
+            destination(&step.text) == dst
+        }
+        _ => true,
+    }
+}
+
+/// Attributes the layers of an image with `layers` layers and the given history.
+pub fn attribute(
+    history: &[HistoryEntry],
+    layers: usize,
+    opts: &AttributeOptions<'_>,
+) -> Attribution {
+    let mut steps: Vec<Step> = history
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Step {
+            history_index: i,
+            instruction: parse_created_by(h.created_by.as_deref().unwrap_or_default()),
+            layer: None,
+            dockerfile_line: None,
+        })
+        .collect();
+    let mut origins: Vec<LayerOrigin> = Vec::with_capacity(layers);
+    let mut pending: Vec<usize> = Vec::new();
+    for (i, h) in history.iter().enumerate() {
+        if h.empty_layer {
+            if makes_layer(steps[i].instruction.kind) {
+                pending.push(i);
+            }
+            continue;
+        }
+        if origins.len() >= layers {
+            break;
+        }
+        if makes_layer(steps[i].instruction.kind) || pending.is_empty() {
+            pending.push(i);
+        }
+        steps[i].layer = Some(origins.len());
+        let squashed = pending.len() > 1;
+        let instruction = if squashed {
+            Instruction {
+                kind: InstructionKind::Unknown,
+                text: format!("{} instructions squashed into one layer", pending.len()),
+            }
+        } else {
+            steps[pending[0]].instruction.clone()
+        };
+        origins.push(LayerOrigin {
+            instruction,
+            steps: std::mem::take(&mut pending),
+            squashed,
+            dockerfile_line: None,
+            base: false,
+        });
+    }
+    while origins.len() < layers {
+        origins.push(LayerOrigin {
+            instruction: Instruction {
+                kind: InstructionKind::Unknown,
+                text: "(no history entry)".into(),
+            },
+            steps: Vec::new(),
+            squashed: false,
+            dockerfile_line: None,
+            base: false,
+        });
+    }
+    let mut unmatched = Vec::new();
+    let mut first_user_step = None;
+    if let Some(df) = opts.dockerfile {
+        first_user_step = match_dockerfile(&mut steps, &df.layer_chain(), &mut unmatched);
+    }
+    for o in origins.iter_mut() {
+        if let [only] = o.steps[..] {
+            o.dockerfile_line = steps[only].dockerfile_line;
+        }
+    }
+    let layer_of_step = |s: usize| steps[s..].iter().find_map(|st| st.layer);
+    let buildah = history.iter().rposition(|h| {
+        h.comment
+            .as_deref()
+            .and_then(|c| c.strip_prefix("FROM "))
+            .is_some_and(|img| !(img.len() == 12 && img.bytes().all(|b| b.is_ascii_hexdigit())))
+    });
+    let (base_layers, base_source) = if let Some(n) = opts.base_layers {
+        (n.min(layers), BaseSource::Flag)
+    } else if let Some(i) = buildah {
+        (layer_of_step(i).unwrap_or(layers), BaseSource::History)
+    } else if let Some(i) = first_user_step {
+        (layer_of_step(i).unwrap_or(layers), BaseSource::Dockerfile)
+    } else {
+        (layers.min(1), BaseSource::Assumed)
+    };
+    for (i, o) in origins.iter_mut().enumerate() {
+        o.base = i < base_layers;
+    }
+    for l in origins
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.base && o.dockerfile_line.is_none())
+    {
+        if opts.dockerfile.is_some()
+            && !unmatched
+                .iter()
+                .any(|u: &String| u.starts_with(&format!("layer {} ", l.0)))
+        {
+            unmatched.push(format!(
+                "layer {} ({}) matches no instruction of the Dockerfile",
+                l.0,
+                l.1.instruction.kind.as_str()
+            ));
+        }
+    }
+    Attribution {
+        layers: origins,
+        steps,
+        base_layers,
+        base_source,
+        unmatched,
+    }
+}
+
+/// Aligns history entries with the Dockerfile's instructions from the end; returns the first
+/// history index that the Dockerfile accounts for.
+fn match_dockerfile(
+    steps: &mut [Step],
+    chain: &[&DockerInstruction],
+    unmatched: &mut Vec<String>,
+) -> Option<usize> {
+    let (mut i, mut j) = (steps.len(), chain.len());
+    let mut first = None;
+    while i > 0 && j > 0 {
+        let (step, line) = (&steps[i - 1], chain[j - 1]);
+        if compatible(&step.instruction, line) {
+            steps[i - 1].dockerfile_line = Some(line.line);
+            first = Some(i - 1);
+            i -= 1;
+            j -= 1;
+        } else if step.instruction.kind == line.kind {
+            // Same kind, other text: the Dockerfile was edited since the build.
+            if let Some(layer) = step.layer {
+                unmatched.push(format!(
+                    "layer {layer} ({}) differs from Dockerfile line {}: the Dockerfile changed since the build",
+                    step.instruction.kind.as_str(),
+                    line.line
+                ));
+            }
+            first = Some(i - 1);
+            i -= 1;
+            j -= 1;
+        } else if !makes_layer(line.kind) {
+            j -= 1; // ARG, ONBUILD and friends often leave no history entry
+        } else {
+            i -= 1; // a history entry the Dockerfile does not have (e.g. a builder's own step)
+        }
+    }
+    first
+}
