@@ -55,8 +55,7 @@ static GZ: LazyLock<Vec<u8>> = LazyLock::new(|| {
     e.write_all(&TAR).expect("gzip in memory");
     e.finish().expect("gzip in memory")
 });
-static ZST: LazyLock<Vec<u8>> =
-    LazyLock::new(|| zstd::encode_all(TAR.as_slice(), 3).expect("zstd in memory"));
+static ZST: LazyLock<Vec<u8>> = LazyLock::new(|| zstd::encode_all(TAR.as_slice(), 3).expect("zstd in memory"));
 
 fn limits() -> deadweight::source::ScanLimits {
     deadweight::source::ScanLimits::default()

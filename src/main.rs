@@ -72,9 +72,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     match &cli.json {
         Some(path) if path.as_os_str() == "-" => {
-            stdout
-                .lock()
-                .write_all(report::json::to_json(&analysis).as_bytes())?;
+            stdout.lock().write_all(report::json::to_json(&analysis).as_bytes())?;
         }
         Some(path) => {
             report::write_atomic(path, report::json::to_json(&analysis).as_bytes())
@@ -83,11 +81,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         None => {}
     }
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
-        let width = if stdout.is_terminal() {
-            terminal_width()
-        } else {
-            120
-        };
+        let width = if stdout.is_terminal() { terminal_width() } else { 120 };
         stdout
             .lock()
             .write_all(report::text::summary(&analysis, width).as_bytes())?;

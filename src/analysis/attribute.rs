@@ -110,12 +110,7 @@ fn compatible(step: &Instruction, line: &DockerInstruction) -> bool {
         }
         InstructionKind::Copy | InstructionKind::Add => {
             let dst = match &line.json_form {
-                Some(v) => v
-                    .last()
-                    .cloned()
-                    .unwrap_or_default()
-                    .trim_end_matches('/')
-                    .to_string(),
+                Some(v) => v.last().cloned().unwrap_or_default().trim_end_matches('/').to_string(),
                 None => destination(&line.args),
             };
             destination(&step.text) == dst
@@ -125,11 +120,7 @@ fn compatible(step: &Instruction, line: &DockerInstruction) -> bool {
 }
 
 /// Attributes the layers of an image with `layers` layers and the given history.
-pub fn attribute(
-    history: &[HistoryEntry],
-    layers: usize,
-    opts: &AttributeOptions<'_>,
-) -> Attribution {
+pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOptions<'_>) -> Attribution {
     let mut steps: Vec<Step> = history
         .iter()
         .enumerate()
@@ -242,11 +233,7 @@ pub fn attribute(
 
 /// Aligns history entries with the Dockerfile's instructions from the end; returns the first
 /// history index that the Dockerfile accounts for.
-fn match_dockerfile(
-    steps: &mut [Step],
-    chain: &[&DockerInstruction],
-    unmatched: &mut Vec<String>,
-) -> Option<usize> {
+fn match_dockerfile(steps: &mut [Step], chain: &[&DockerInstruction], unmatched: &mut Vec<String>) -> Option<usize> {
     let (mut i, mut j) = (steps.len(), chain.len());
     let mut first = None;
     while i > 0 && j > 0 {

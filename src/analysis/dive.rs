@@ -76,11 +76,7 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
         let leaves: Vec<&(Vec<u8>, EntryKind, u64)> = items
             .iter()
             .enumerate()
-            .filter(|(i, (p, _, _))| {
-                items
-                    .get(i + 1)
-                    .is_none_or(|next| !is_descendant(&next.0, p))
-            })
+            .filter(|(i, (p, _, _))| items.get(i + 1).is_none_or(|next| !is_descendant(&next.0, p)))
             .map(|(_, it)| it)
             .collect();
         if leaves.is_empty() {

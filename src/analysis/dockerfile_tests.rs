@@ -19,9 +19,7 @@ fn err(text: &str) -> ParseError {
 /// The instructions of the last stage.
 fn insts(text: &str) -> Vec<DockerInstruction> {
     let df = ok(text);
-    df.final_stage()
-        .map(|s| s.instructions.clone())
-        .unwrap_or_default()
+    df.final_stage().map(|s| s.instructions.clone()).unwrap_or_default()
 }
 
 /// The single instruction of a one-stage Dockerfile.
@@ -46,11 +44,7 @@ fn summary(i: &DockerInstruction) -> String {
 }
 
 fn summaries<'a>(insts: impl IntoIterator<Item = &'a DockerInstruction>) -> String {
-    insts
-        .into_iter()
-        .map(summary)
-        .collect::<Vec<_>>()
-        .join(" ; ")
+    insts.into_iter().map(summary).collect::<Vec<_>>().join(" ; ")
 }
 
 fn strings(xs: &[&str]) -> Option<Vec<String>> {
@@ -165,10 +159,7 @@ fn realistic_multi_stage_python() {
     assert_eq!(builder.base, "python:3.12-slim");
     assert_eq!(summaries(&builder.instructions), PYTHON_BUILDER.join(" ; "));
     let wheel = &builder.instructions[3];
-    assert_eq!(
-        wheel.flag("mount"),
-        Some("type=cache,target=/root/.cache/pip")
-    );
+    assert_eq!(wheel.flag("mount"), Some("type=cache,target=/root/.cache/pip"));
 
     let fin = df.final_stage().unwrap();
     assert_eq!((fin.index, fin.name.as_deref()), (1, None));
@@ -285,14 +276,10 @@ fn flag_lookup() {
 
 #[test]
 fn from_platform_and_as_case_insensitive() {
-    let df =
-        ok("FROM --platform=$BUILDPLATFORM golang As Build\nFROM --platform=linux/arm64 alpine\n");
+    let df = ok("FROM --platform=$BUILDPLATFORM golang As Build\nFROM --platform=linux/arm64 alpine\n");
     let (s0, s1) = (&df.stages[0], &df.stages[1]);
     assert_eq!(s0.platform.as_deref(), Some("$BUILDPLATFORM"));
-    assert_eq!(
-        (s0.base.as_str(), s0.name.as_deref()),
-        ("golang", Some("build"))
-    );
+    assert_eq!((s0.base.as_str(), s0.name.as_deref()), ("golang", Some("build")));
     assert_eq!(s1.platform.as_deref(), Some("linux/arm64"));
     assert_eq!(s1.name, None);
 }
@@ -347,11 +334,7 @@ fn every_instruction_kind() {
 #[test]
 fn onbuild_errors() {
     for trigger in ["ONBUILD RUN x", "FROM x", "MAINTAINER x", "FOO x", ""] {
-        assert_eq!(
-            err(&format!("FROM a\nONBUILD {trigger}\n")).line,
-            2,
-            "{trigger}"
-        );
+        assert_eq!(err(&format!("FROM a\nONBUILD {trigger}\n")).line, 2, "{trigger}");
     }
 }
 
@@ -386,14 +369,9 @@ fn creates_layer_only_for_run_copy_add() {
 
 #[test]
 fn layer_chain_follows_from_stage_names() {
-    let df = ok(
-        "FROM python:3.12 AS base\nRUN a\nFROM base AS deps\nRUN b\n\
-                 FROM golang AS other\nRUN c\nFROM DEPS\nRUN d\n",
-    );
-    assert_eq!(
-        summaries(df.layer_chain()),
-        r#"RUN@2 "a" ; RUN@4 "b" ; RUN@8 "d""#
-    );
+    let df = ok("FROM python:3.12 AS base\nRUN a\nFROM base AS deps\nRUN b\n\
+                 FROM golang AS other\nRUN c\nFROM DEPS\nRUN d\n");
+    assert_eq!(summaries(df.layer_chain()), r#"RUN@2 "a" ; RUN@4 "b" ; RUN@8 "d""#);
     assert_eq!(df.final_stage().map(|s| s.index), Some(3));
     // A similar-looking image name is not a stage reference.
     let df = ok("FROM a AS x\nRUN 1\nFROM x-y\nRUN 2\n");
@@ -413,10 +391,7 @@ fn layer_chain_survives_inconsistent_hand_built_values() {
 fn crlf_and_bom() {
     let df = ok("\u{feff}# escape=`\r\nFROM a\r\nRUN echo a `\r\n  b\r\n");
     assert_eq!(df.escape, '`');
-    assert_eq!(
-        summaries(&df.stages[0].instructions),
-        r#"RUN@3-4 "echo a b""#
-    );
+    assert_eq!(summaries(&df.stages[0].instructions), r#"RUN@3-4 "echo a b""#);
 }
 
 #[test]

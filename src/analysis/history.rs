@@ -139,9 +139,7 @@ pub fn parse_created_by(created_by: &str) -> Instruction {
     if original.is_empty() {
         return Instruction::new(InstructionKind::Unknown, "");
     }
-    let body = original
-        .strip_suffix(BUILDKIT_MARKER)
-        .map_or(original, str::trim_end);
+    let body = original.strip_suffix(BUILDKIT_MARKER).map_or(original, str::trim_end);
 
     // BuildKit and kaniko put the keyword first; the classic builder never
     // does, so a leading keyword is unambiguous.
@@ -205,12 +203,10 @@ fn keyword_instruction(kind: InstructionKind, rest: &str) -> Instruction {
                 None => Instruction::new(kind, command),
             }
         }
-        InstructionKind::Cmd | InstructionKind::Entrypoint | InstructionKind::Shell => {
-            match parse_string_list(rest) {
-                Some(list) => Instruction::new(kind, &to_json_array(&list)),
-                None => Instruction::new(kind, rest),
-            }
-        }
+        InstructionKind::Cmd | InstructionKind::Entrypoint | InstructionKind::Shell => match parse_string_list(rest) {
+            Some(list) => Instruction::new(kind, &to_json_array(&list)),
+            None => Instruction::new(kind, rest),
+        },
         InstructionKind::Expose => Instruction::new(kind, &normalise_expose(rest)),
         _ => Instruction::new(kind, rest),
     }
@@ -394,10 +390,7 @@ fn normalise_expose(s: &str) -> String {
     let Some(inner) = s.strip_prefix("map[").and_then(|r| r.strip_suffix(']')) else {
         return s.to_string();
     };
-    let ports: Option<Vec<&str>> = inner
-        .split_whitespace()
-        .map(|p| p.strip_suffix(":{}"))
-        .collect();
+    let ports: Option<Vec<&str>> = inner.split_whitespace().map(|p| p.strip_suffix(":{}")).collect();
     ports.map_or_else(|| s.to_string(), |p| p.join(" "))
 }
 

@@ -9,22 +9,14 @@ fn parsed(created_by: &str) -> (InstructionKind, String) {
 }
 
 fn check(created_by: &str, kind: InstructionKind, text: &str) {
-    assert_eq!(
-        parsed(created_by),
-        (kind, text.to_string()),
-        "input: {created_by:?}"
-    );
+    assert_eq!(parsed(created_by), (kind, text.to_string()), "input: {created_by:?}");
 }
 
 use InstructionKind::*;
 
 #[test]
 fn buildkit_run_shell_form() {
-    check(
-        "RUN /bin/sh -c apt-get update # buildkit",
-        Run,
-        "apt-get update",
-    );
+    check("RUN /bin/sh -c apt-get update # buildkit", Run, "apt-get update");
 }
 
 #[test]
@@ -36,11 +28,7 @@ fn buildkit_run_with_build_args() {
 #[test]
 fn buildkit_run_build_arg_value_with_spaces() {
     // The count says 1 but the value spans two tokens.
-    check(
-        "RUN |1 MSG=hello world /bin/sh -c echo $MSG",
-        Run,
-        "echo $MSG",
-    );
+    check("RUN |1 MSG=hello world /bin/sh -c echo $MSG", Run, "echo $MSG");
 }
 
 #[test]
@@ -94,11 +82,7 @@ fn buildkit_metadata_instructions() {
 
 #[test]
 fn buildkit_cmd_go_list_becomes_json() {
-    check(
-        r#"CMD ["python3" "-m" "app"]"#,
-        Cmd,
-        r#"["python3","-m","app"]"#,
-    );
+    check(r#"CMD ["python3" "-m" "app"]"#, Cmd, r#"["python3","-m","app"]"#);
     check(
         r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#,
         Entrypoint,
@@ -143,11 +127,7 @@ fn buildkit_custom_shells() {
     );
     check("RUN /bin/ash -eo pipefail -c make", Run, "make");
     check("RUN cmd /S /C echo hi # buildkit", Run, "echo hi");
-    check(
-        "RUN powershell -Command Write-Host hi # buildkit",
-        Run,
-        "Write-Host hi",
-    );
+    check("RUN powershell -Command Write-Host hi # buildkit", Run, "Write-Host hi");
 }
 
 #[test]
@@ -161,11 +141,7 @@ fn classic_nop_copy_with_trailing_space() {
 
 #[test]
 fn classic_nop_two_spaces() {
-    check(
-        r#"/bin/sh -c #(nop)  CMD ["python3"]"#,
-        Cmd,
-        r#"["python3"]"#,
-    );
+    check(r#"/bin/sh -c #(nop)  CMD ["python3"]"#, Cmd, r#"["python3"]"#);
     check(
         "/bin/sh -c #(nop)  ENV PATH=/usr/local/bin:/usr/bin",
         Env,
@@ -178,11 +154,7 @@ fn classic_nop_add_workdir_and_friends() {
     check("/bin/sh -c #(nop) ADD file:123 in / ", Add, "file:123 in /");
     check("/bin/sh -c #(nop) WORKDIR /app", Workdir, "/app");
     check("/bin/sh -c #(nop)  EXPOSE 8000", Expose, "8000");
-    check(
-        "/bin/sh -c #(nop)  MAINTAINER someone",
-        Maintainer,
-        "someone",
-    );
+    check("/bin/sh -c #(nop)  MAINTAINER someone", Maintainer, "someone");
     check("/bin/sh -c #(nop)  ONBUILD RUN make", Onbuild, "RUN make");
     check("/bin/sh -c #(nop)  LABEL a=b c=d", Label, "a=b c=d");
 }
@@ -223,11 +195,7 @@ fn kaniko_plain_keyword_first() {
 
 #[test]
 fn buildah_writes_like_classic() {
-    check(
-        "/bin/sh -c #(nop) COPY file:abc in /srv ",
-        Copy,
-        "file:abc in /srv",
-    );
+    check("/bin/sh -c #(nop) COPY file:abc in /srv ", Copy, "file:abc in /srv");
     check("/bin/sh -c dnf -y install gcc", Run, "dnf -y install gcc");
 }
 
@@ -246,11 +214,7 @@ fn bare_nop_is_unknown_and_empty() {
 
 #[test]
 fn unknown_shapes_keep_trimmed_original() {
-    check(
-        "  jib-maven-plugin:3.4.0 ",
-        Unknown,
-        "jib-maven-plugin:3.4.0",
-    );
+    check("  jib-maven-plugin:3.4.0 ", Unknown, "jib-maven-plugin:3.4.0");
     check("pip install x", Unknown, "pip install x");
     check(
         "/bin/sh -c #(nop) FROBNICATE x",
@@ -278,24 +242,14 @@ fn buildkit_marker_detection() {
 
 #[test]
 fn marker_only_removed_at_end() {
-    check(
-        "RUN /bin/sh -c echo '# buildkit' > f",
-        Run,
-        "echo '# buildkit' > f",
-    );
+    check("RUN /bin/sh -c echo '# buildkit' > f", Run, "echo '# buildkit' > f");
 }
 
 #[test]
 fn keyword_lookup_is_case_insensitive() {
     assert_eq!(InstructionKind::from_keyword("run"), Some(Run));
-    assert_eq!(
-        InstructionKind::from_keyword("HealthCheck"),
-        Some(Healthcheck)
-    );
-    assert_eq!(
-        InstructionKind::from_keyword("STOPSIGNAL"),
-        Some(Stopsignal)
-    );
+    assert_eq!(InstructionKind::from_keyword("HealthCheck"), Some(Healthcheck));
+    assert_eq!(InstructionKind::from_keyword("STOPSIGNAL"), Some(Stopsignal));
     assert_eq!(InstructionKind::from_keyword("unknown"), None);
     assert_eq!(InstructionKind::from_keyword(""), None);
     assert_eq!(InstructionKind::from_keyword("RUNX"), None);
@@ -320,11 +274,7 @@ fn instruction_serialises() {
 
 #[test]
 fn go_list_escapes() {
-    check(
-        r#"CMD ["a\tb" "\u00e9" "\x41"]"#,
-        Cmd,
-        "[\"a\\tb\",\"é\",\"A\"]",
-    );
+    check(r#"CMD ["a\tb" "\u00e9" "\x41"]"#, Cmd, "[\"a\\tb\",\"é\",\"A\"]");
     check(r#"ENTRYPOINT []"#, Entrypoint, "[]");
 }
 

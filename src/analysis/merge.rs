@@ -92,9 +92,7 @@ impl Merger {
             let change = match prev {
                 None => Change::Added,
                 Some(p)
-                    if p.kind == e.kind
-                        && (e.kind != EntryKind::File
-                            || (p.hash == e.hash && p.size == e.size)) =>
+                    if p.kind == e.kind && (e.kind != EntryKind::File || (p.hash == e.hash && p.size == e.size)) =>
                 {
                     let same_link = e.kind != EntryKind::Symlink && e.kind != EntryKind::Hardlink
                         || self.tree.link(&p) == e.link.map(|l| scan.bytes(l));
@@ -142,10 +140,7 @@ impl Merger {
     /// implicit directories, as a runtime creates parents of an entry.
     fn intern_path(&mut self, layer: u16, path: &[u8]) -> NodeId {
         let mut cur = Tree::ROOT;
-        let mut parts = path
-            .split(|&b| b == b'/')
-            .filter(|p| !p.is_empty())
-            .peekable();
+        let mut parts = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).peekable();
         while let Some(part) = parts.next() {
             cur = self.tree.intern(cur, part);
             if parts.peek().is_some() {
@@ -174,11 +169,8 @@ impl Merger {
         {
             Some(node) => {
                 self.hide_subtree(node, layer, HiddenHow::Whiteout);
-                self.tree.push_version(
-                    blank(node, layer, EntryKind::Whiteout, Change::Deleted),
-                    None,
-                    false,
-                );
+                self.tree
+                    .push_version(blank(node, layer, EntryKind::Whiteout, Change::Deleted), None, false);
             }
             None => self.stats[layer as usize].whiteouts_missing += 1,
         }
@@ -191,11 +183,8 @@ impl Merger {
             self.hide_subtree(c, layer, HiddenHow::Opaque);
         }
         if node != Tree::ROOT {
-            self.tree.push_version(
-                blank(node, layer, EntryKind::Opaque, Change::Opaque),
-                None,
-                false,
-            );
+            self.tree
+                .push_version(blank(node, layer, EntryKind::Opaque, Change::Opaque), None, false);
         }
     }
 

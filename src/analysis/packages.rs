@@ -101,10 +101,7 @@ fn visible_captures<'a>(layers: &'a [Layer], tree: &Tree) -> HashMap<NodeId, (us
             let Some(node) = tree.lookup(layer.scan.bytes(e.path)) else {
                 continue;
             };
-            if tree
-                .current(node)
-                .is_some_and(|v| tree.version(v).layer as usize == li)
-            {
+            if tree.current(node).is_some_and(|v| tree.version(v).layer as usize == li) {
                 out.insert(node, (li, content.as_slice()));
             }
         }
@@ -124,9 +121,7 @@ fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
     let mut parts: Vec<&[u8]> = if rel.starts_with(b"/") {
         Vec::new()
     } else {
-        dir.split(|&b| b == b'/')
-            .filter(|p| !p.is_empty())
-            .collect()
+        dir.split(|&b| b == b'/').filter(|p| !p.is_empty()).collect()
     };
     for p in rel.split(|&b| b == b'/') {
         match p {
@@ -209,10 +204,7 @@ fn record_path(line: &[u8]) -> Vec<u8> {
         }
         out
     } else {
-        line.split(|&b| b == b',')
-            .next()
-            .unwrap_or_default()
-            .to_vec()
+        line.split(|&b| b == b',').next().unwrap_or_default().to_vec()
     }
 }
 
@@ -241,9 +233,7 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
         let split = meta_dir.iter().rposition(|&b| b == b'/').unwrap_or(0);
         let site = &meta_dir[..split];
         let stem = String::from_utf8_lossy(&meta_dir[split + 1..]);
-        let stem = stem
-            .trim_end_matches(".dist-info")
-            .trim_end_matches(".egg-info");
+        let stem = stem.trim_end_matches(".dist-info").trim_end_matches(".egg-info");
         let (name, version) = stem.split_once('-').unwrap_or((stem, ""));
         let version = version.split('-').next().unwrap_or_default();
         let lines = content
@@ -302,10 +292,7 @@ fn stanzas(text: &str) -> impl Iterator<Item = Vec<(&str, &str)>> {
 }
 
 fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
-    let Some(&(_, status)) = tree
-        .lookup(b"var/lib/dpkg/status")
-        .and_then(|n| caps.get(&n))
-    else {
+    let Some(&(_, status)) = tree.lookup(b"var/lib/dpkg/status").and_then(|n| caps.get(&n)) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -350,10 +337,7 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
 }
 
 fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
-    let Some(&(db_layer, db)) = tree
-        .lookup(b"lib/apk/db/installed")
-        .and_then(|n| caps.get(&n))
-    else {
+    let Some(&(db_layer, db)) = tree.lookup(b"lib/apk/db/installed").and_then(|n| caps.get(&n)) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -7,9 +7,7 @@ pub mod scan;
 pub mod tree;
 
 pub use config::{ConfigSummary, HistoryEntry};
-pub use scan::{
-    CAPTURE_CAP, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, wants_content,
-};
+pub use scan::{CAPTURE_CAP, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, wants_content};
 pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
 
 /// One layer of the image as the source described it, plus what its tar held.

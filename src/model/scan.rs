@@ -89,13 +89,7 @@ impl EntryCounts {
 
     /// All counted entries.
     pub fn total(&self) -> u64 {
-        self.files
-            + self.dirs
-            + self.symlinks
-            + self.hardlinks
-            + self.whiteouts
-            + self.opaque_dirs
-            + self.other
+        self.files + self.dirs + self.symlinks + self.hardlinks + self.whiteouts + self.opaque_dirs + self.other
     }
 }
 
@@ -173,9 +167,7 @@ impl LayerScan {
     /// The bytes of a span of the path buffer.
     pub fn bytes(&self, span: Span) -> &[u8] {
         let start = span.off as usize;
-        self.names
-            .get(start..start + span.len as usize)
-            .unwrap_or_default()
+        self.names.get(start..start + span.len as usize).unwrap_or_default()
     }
 
     /// Appends bytes to the path buffer and returns their span.

@@ -94,9 +94,7 @@ impl Version {
 
     /// True when the version is what a container sees at its path after layer `layer`.
     pub fn visible_at(&self, layer: u16) -> bool {
-        self.is_entry()
-            && self.layer <= layer
-            && (self.hidden_by == NOT_HIDDEN || self.hidden_by > layer)
+        self.is_entry() && self.layer <= layer && (self.hidden_by == NOT_HIDDEN || self.hidden_by > layer)
     }
 }
 
@@ -238,9 +236,7 @@ impl Tree {
 
     /// The version visible at a node after layer `layer`, if any.
     pub fn visible_at(&self, id: NodeId, layer: u16) -> Option<&Version> {
-        self.history(id)
-            .map(|(_, v)| v)
-            .find(|v| v.visible_at(layer))
+        self.history(id).map(|(_, v)| v).find(|v| v.visible_at(layer))
     }
 
     /// The version currently visible (during a merge: after the layer being applied; after
@@ -252,8 +248,7 @@ impl Tree {
 
     /// The link target of a version, if it is a link.
     pub fn link(&self, v: &Version) -> Option<&[u8]> {
-        (v.link_off != NONE)
-            .then(|| &self.links[v.link_off as usize..(v.link_off + v.link_len) as usize])
+        (v.link_off != NONE).then(|| &self.links[v.link_off as usize..(v.link_off + v.link_len) as usize])
     }
 
     /// Finds the child of `parent` called `name`.
@@ -268,10 +263,7 @@ impl Tree {
     /// Finds a node by path (absolute or relative to the root, `/`-separated).
     pub fn lookup(&self, path: &[u8]) -> Option<NodeId> {
         let mut cur = Self::ROOT;
-        for part in path
-            .split(|&b| b == b'/')
-            .filter(|p| !p.is_empty() && *p != b".")
-        {
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".") {
             cur = self.child(cur, part)?;
         }
         Some(cur)
@@ -310,12 +302,7 @@ impl Tree {
 
     /// Appends a version record to a node and returns its id. `visible` says whether it becomes
     /// the node's current version (entries do, whiteout/opaque records do not).
-    pub fn push_version(
-        &mut self,
-        mut v: Version,
-        link: Option<&[u8]>,
-        visible: bool,
-    ) -> VersionId {
+    pub fn push_version(&mut self, mut v: Version, link: Option<&[u8]>, visible: bool) -> VersionId {
         let id = self.versions.len() as VersionId;
         let node = &mut self.nodes[v.node as usize];
         v.prev = node.last_version;

@@ -62,9 +62,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let hist = layer_history(&img.config.history, img.layers.len());
     let cmd_width = width.saturating_sub(44).max(20);
     for ((l, m), h) in img.layers.iter().zip(&a.merge).zip(hist) {
-        let cmd = h
-            .and_then(|h| h.created_by.as_deref())
-            .unwrap_or("(no history)");
+        let cmd = h.and_then(|h| h.created_by.as_deref()).unwrap_or("(no history)");
         let _ = writeln!(
             out,
             "{:>3}  {:>10}  {:>10}  {:>10}  {}",

@@ -26,10 +26,7 @@ impl<R: Read> HashingReader<R> {
     /// Reads `inner` to its end (hashing it) and returns `(sha256:<hex>, bytes read)`.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        Ok((
-            format!("sha256:{}", hex(&self.hasher.finalize())),
-            self.count,
-        ))
+        Ok((format!("sha256:{}", hex(&self.hasher.finalize())), self.count))
     }
 }
 
@@ -54,11 +51,7 @@ pub struct CountingReader<R> {
 impl<R: Read> CountingReader<R> {
     /// Counts `inner`, failing past `limit` bytes.
     pub fn new(inner: R, limit: u64) -> Self {
-        Self {
-            inner,
-            count: 0,
-            limit,
-        }
+        Self { inner, count: 0, limit }
     }
 }
 
@@ -100,7 +93,5 @@ pub fn sha256_hex(digest: &str) -> Option<&str> {
 
 /// True for exactly 64 lower-case hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

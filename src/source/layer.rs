@@ -57,9 +57,8 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Stri
             MultiGzDecoder::new(BufReader::with_capacity(BUF, joined)),
         )),
         Kind::Zstd => {
-            let mut d =
-                zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(BUF, joined))
-                    .map_err(|e| format!("zstd: {e}"))?;
+            let mut d = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(BUF, joined))
+                .map_err(|e| format!("zstd: {e}"))?;
             // Layers written with --long need windows beyond zstd's default 128 MiB cap.
             d.window_log_max(31).map_err(|e| format!("zstd: {e}"))?;
             Box::new(BufReader::with_capacity(BUF, d))
@@ -75,8 +74,7 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Stri
     walk(&mut archive, &mut scan)?;
     let mut counting = archive.into_inner();
     // Count (and hash) what follows the end-of-archive blocks: it is part of the blob.
-    io::copy(&mut counting, &mut io::sink())
-        .map_err(|e| format!("after the last tar entry: {e}"))?;
+    io::copy(&mut counting, &mut io::sink()).map_err(|e| format!("after the last tar entry: {e}"))?;
     scan.tar_bytes = counting.count;
     drop(counting);
     let (digest, len) = hashing
@@ -97,15 +95,11 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
         let raw_path = raw_path.into_owned();
         last = format!("entry {:?}", String::from_utf8_lossy(&raw_path));
         let header = entry.header();
-        let mode = header
-            .mode()
-            .map_err(|e| format!("{last}: bad mode: {e}"))?;
+        let mode = header.mode().map_err(|e| format!("{last}: bad mode: {e}"))?;
         let uid = header.uid().map_err(|e| format!("{last}: bad uid: {e}"))? as u32;
         let gid = header.gid().map_err(|e| format!("{last}: bad gid: {e}"))? as u32;
         let mut kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                EntryKind::File
-            }
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
             tar::EntryType::Directory => EntryKind::Dir,
             tar::EntryType::Symlink => EntryKind::Symlink,
             tar::EntryType::Link => EntryKind::Hardlink,
@@ -114,9 +108,7 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
             _ => EntryKind::Other,
         };
         let link = match kind {
-            EntryKind::Symlink | EntryKind::Hardlink => {
-                entry.link_name_bytes().map(|l| l.into_owned())
-            }
+            EntryKind::Symlink | EntryKind::Hardlink => entry.link_name_bytes().map(|l| l.into_owned()),
             _ => None,
         };
         let mut path = normalize(&raw_path);
@@ -198,10 +190,7 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
 /// name: paths are never resolved against anything.
 pub fn normalize(path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len());
-    for part in path
-        .split(|&b| b == b'/')
-        .filter(|p| !p.is_empty() && *p != b".")
-    {
+    for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".") {
         if !out.is_empty() {
             out.push(b'/');
         }

@@ -65,15 +65,13 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
             load_stream(stdin.lock(), "-", &spec.reference, &opts)
         }
         Location::Path(path) => load_path(path, &spec.reference, &opts),
-        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => {
-            Err(Error::Reference {
-                reference: spec.reference.clone(),
-                reason: format!(
-                    "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
+        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => Err(Error::Reference {
+            reference: spec.reference.clone(),
+            reason: format!(
+                "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
                  export it first (docker save {name} -o image.tar, or skopeo copy ... oci-archive:image.tar)"
-                ),
-            })
-        }
+            ),
+        }),
     }
 }
 
@@ -106,7 +104,11 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
             let store = ArchiveStore::open(path, &input)?;
             let plan = resolve::resolve(&store, &opts.selection)?;
             let scans = scan_parallel(&store, &plan, opts.limits)?;
-            let format = if plan.layout == "oci" { "oci-archive" } else { "docker-archive" };
+            let format = if plan.layout == "oci" {
+                "oci-archive"
+            } else {
+                "docker-archive"
+            };
             finish(&store, plan, scans, reference, format.to_string())
         }
         sniff::Kind::Gzip | sniff::Kind::Zstd => {
@@ -122,17 +124,13 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         }),
         _ => Err(Error::Format {
             input,
-            reason: "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory".into(),
+            reason: "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory"
+                .into(),
         }),
     }
 }
 
-fn load_stream<R: Read>(
-    reader: R,
-    input: &str,
-    reference: &str,
-    opts: &LoadOptions,
-) -> Result<Loaded> {
+fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
     let streamed = stream::read_stream(reader, input, opts.limits)?;
     let plan = resolve::resolve(&streamed.store, &opts.selection)?;
     let mut scans = Vec::with_capacity(plan.layers.len());
@@ -142,8 +140,9 @@ fn load_stream<R: Read>(
             Some(Ok(s)) => s.clone(),
             Some(Err(reason)) => return Err(layer_error(input, i, l, reason.clone())),
             None => match streamed.store.docs.get(&target) {
-                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits)
-                    .map_err(|r| layer_error(input, i, l, r))?,
+                Some(bytes) => {
+                    layer::scan_layer(bytes.as_slice(), opts.limits).map_err(|r| layer_error(input, i, l, r))?
+                }
                 None => return Err(missing(input, i, l)),
             },
         };
@@ -183,21 +182,13 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, limits: ScanLimits) -> Result<V
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
-            let reader = store
-                .open(&l.name)?
-                .ok_or_else(|| missing(store.input(), i, l))?;
+            let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
             layer::scan_layer(reader, limits).map_err(|r| layer_error(store.input(), i, l, r))
         })
         .collect()
 }
 
-fn finish(
-    store: &dyn Store,
-    plan: Plan,
-    scans: Vec<LayerScan>,
-    reference: &str,
-    format: String,
-) -> Result<Loaded> {
+fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
     let input = store.input();
     let config = ConfigSummary::parse(&plan.config).map_err(|reason| Error::Json {
         input: input.to_string(),
@@ -243,10 +234,7 @@ fn finish(
             return Err(Error::Layer {
                 input: input.to_string(),
                 layer: format!("layer {i} ({})", l.name),
-                reason: format!(
-                    "the manifest declares {size} bytes, the blob has {}",
-                    scan.blob_bytes
-                ),
+                reason: format!("the manifest declares {size} bytes, the blob has {}", scan.blob_bytes),
             });
         }
         layers.push(Layer {

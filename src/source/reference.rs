@@ -105,11 +105,7 @@ pub fn parse(arg: &str, source: Option<SourceKind>) -> Result<ImageSpec> {
         }
         None => {
             let (path, tag) = path_with_tag(rest);
-            if !path.exists()
-                && !rest.starts_with(['.', '/'])
-                && !rest.ends_with(".tar")
-                && !rest.ends_with(".gz")
-            {
+            if !path.exists() && !rest.starts_with(['.', '/']) && !rest.ends_with(".tar") && !rest.ends_with(".gz") {
                 // Like dive, a bare name that is not a file means an image in the Docker daemon.
                 Location::Docker(rest.to_string())
             } else {

@@ -72,7 +72,8 @@ pub fn resolve(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     } else {
         Err(Error::Format {
             input: store.input().to_string(),
-            reason: "neither manifest.json nor index.json found: not a docker save archive or an OCI image layout".into(),
+            reason: "neither manifest.json nor index.json found: not a docker save archive or an OCI image layout"
+                .into(),
         })
     }
 }
@@ -86,13 +87,11 @@ fn json<T: serde::de::DeserializeOwned>(store: &dyn Store, what: &str, bytes: &[
 }
 
 fn read(store: &dyn Store, name: &str, what: &str) -> Result<Vec<u8>> {
-    store
-        .read_small(name, JSON_CAP)?
-        .ok_or_else(|| Error::MissingBlob {
-            input: store.input().to_string(),
-            what: what.to_string(),
-            name: name.to_string(),
-        })
+    store.read_small(name, JSON_CAP)?.ok_or_else(|| Error::MissingBlob {
+        input: store.input().to_string(),
+        what: what.to_string(),
+        name: name.to_string(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -114,11 +113,7 @@ fn tag_matches(candidate: &str, wanted: &str) -> bool {
             .is_some_and(|repo| repo == wanted || repo.ends_with(&format!("/{wanted}")))
 }
 
-fn pick<T>(
-    store: &dyn Store,
-    items: Vec<(Vec<String>, T)>,
-    tag: Option<&str>,
-) -> Result<(Vec<String>, T)> {
+fn pick<T>(store: &dyn Store, items: Vec<(Vec<String>, T)>, tag: Option<&str>) -> Result<(Vec<String>, T)> {
     let all_tags: Vec<String> = items.iter().flat_map(|(t, _)| t.clone()).collect();
     let mut matching: Vec<_> = match tag {
         Some(w) => items
@@ -162,12 +157,7 @@ fn digest_from_name(name: &str) -> Option<String> {
     is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
 }
 
-fn check_config(
-    store: &dyn Store,
-    name: &str,
-    bytes: &[u8],
-    expected: Option<&str>,
-) -> Result<String> {
+fn check_config(store: &dyn Store, name: &str, bytes: &[u8], expected: Option<&str>) -> Result<String> {
     let actual = sha256_of(bytes);
     if let Some(exp) = expected
         && exp != actual
@@ -301,13 +291,10 @@ fn collect(
         {
             continue; // build attestations, not images
         } else {
-            let tags = [
-                "org.opencontainers.image.ref.name",
-                "io.containerd.image.name",
-            ]
-            .iter()
-            .filter_map(|k| annotations.get(*k).cloned())
-            .collect();
+            let tags = ["org.opencontainers.image.ref.name", "io.containerd.image.name"]
+                .iter()
+                .filter_map(|k| annotations.get(*k).cloned())
+                .collect();
             out.push(Candidate {
                 desc: d.clone(),
                 tags,
@@ -375,10 +362,7 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     let bytes = read_blob(store, &cand.desc, "manifest")?;
     let manifest: ImageManifest = json(store, &format!("manifest {}", cand.desc.digest()), &bytes)?;
     let cfg_type = manifest.config().media_type().to_string();
-    if cfg_type == OCI_EMPTY
-        || !CONFIG_TYPES.contains(&cfg_type.as_str())
-        || manifest.artifact_type().is_some()
-    {
+    if cfg_type == OCI_EMPTY || !CONFIG_TYPES.contains(&cfg_type.as_str()) || manifest.artifact_type().is_some() {
         return Err(Error::NotAnImage {
             input: store.input().to_string(),
             reason: format!(
@@ -396,9 +380,7 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         if (mt.contains("foreign") || mt.contains("nondistributable")) && !store.has(&name) {
             return Err(Error::NotAnImage {
                 input: store.input().to_string(),
-                reason: format!(
-                    "layer {i} is a foreign layer ({mt}) whose blob is not in the archive"
-                ),
+                reason: format!("layer {i} is a foreign layer ({mt}) whose blob is not in the archive"),
             });
         }
         layers.push(PlannedLayer {

@@ -31,10 +31,7 @@ pub fn sniff(head: &[u8]) -> Kind {
         || (head.len() >= 512 && head[..512].iter().all(|&b| b == 0))
     {
         Kind::Tar
-    } else if matches!(
-        head.iter().find(|b| !b.is_ascii_whitespace()),
-        Some(b'{' | b'[')
-    ) {
+    } else if matches!(head.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'[')) {
         Kind::Json
     } else {
         Kind::Unknown

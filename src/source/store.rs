@@ -269,9 +269,7 @@ impl Store for DirStore {
     }
 
     fn open(&self, name: &str) -> Result<Option<BlobReader<'_>>> {
-        Ok(self
-            .file(name)?
-            .map(|(f, _, _)| Box::new(f) as BlobReader<'_>))
+        Ok(self.file(name)?.map(|(f, _, _)| Box::new(f) as BlobReader<'_>))
     }
 }
 

@@ -47,13 +47,10 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
     let kind = sniff::sniff(&head);
     let joined = io::Cursor::new(head).chain(raw);
     let (outer, reader): (Option<&'static str>, Box<dyn Read>) = match kind {
-        Kind::Gzip => (
-            Some("gzip"),
-            Box::new(MultiGzDecoder::new(BufReader::new(joined))),
-        ),
+        Kind::Gzip => (Some("gzip"), Box::new(MultiGzDecoder::new(BufReader::new(joined)))),
         Kind::Zstd => {
-            let mut d = zstd::stream::read::Decoder::new(joined)
-                .map_err(|e| format_err(input, format!("zstd: {e}")))?;
+            let mut d =
+                zstd::stream::read::Decoder::new(joined).map_err(|e| format_err(input, format!("zstd: {e}")))?;
             d.window_log_max(31)
                 .map_err(|e| format_err(input, format!("zstd: {e}")))?;
             (Some("zstd"), Box::new(d))
@@ -138,9 +135,5 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
             scans.insert(name, result);
         }
     }
-    Ok(Streamed {
-        store,
-        scans,
-        outer,
-    })
+    Ok(Streamed { store, scans, outer })
 }
