@@ -2,6 +2,7 @@
 //! ([`merge`]), per-layer and whole-image byte figures. The TUI, the CI verdict and the JSON
 //! report all read the same `Analysis`, so they cannot disagree. Nothing here does I/O.
 
+pub mod accounting;
 pub mod attribute;
 pub mod dive;
 pub mod dockerfile;
@@ -72,6 +73,8 @@ pub struct Analysis {
     pub packages: packages::Packages,
     /// Which instruction (and Dockerfile line) made each layer; the base-image boundary.
     pub attribution: attribute::Attribution,
+    /// Flows of bytes between layers, largest files, duplicates.
+    pub accounting: accounting::Accounting,
 }
 
 /// Inputs to the analysis besides the image.
@@ -147,7 +150,9 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     };
     let dive = dive::dive_figures(&image.layers, &tree);
     let packages = packages::packages(&image.layers, &tree);
+    let accounting = accounting::account(&tree, image.layers.len());
     Analysis {
+        accounting,
         attribution,
         packages,
         dive,

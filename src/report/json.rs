@@ -29,6 +29,8 @@ pub struct Report<'a> {
     pub history: &'a [crate::analysis::attribute::Step],
     /// The base-image boundary and the Dockerfile matching.
     pub attribution: AttributionOut<'a>,
+    /// Identical content stored at different paths of the final filesystem.
+    pub duplicates: DuplicatesOut<'a>,
     /// Packages installed, with their sizes in the final filesystem.
     pub packages: &'a crate::analysis::packages::Packages,
 }
@@ -42,6 +44,15 @@ pub struct AttributionOut<'a> {
     pub base_source: crate::analysis::attribute::BaseSource,
     /// Layers the Dockerfile could not be matched to, with the reason.
     pub unmatched: &'a [String],
+}
+
+/// Duplicate content in the final filesystem.
+#[derive(Debug, Serialize)]
+pub struct DuplicatesOut<'a> {
+    /// All copies but one, over every group.
+    pub reclaimable_bytes: u64,
+    /// The largest groups.
+    pub groups: &'a [crate::analysis::accounting::DuplicateGroup],
 }
 
 /// Name and version of deadweight.
@@ -144,6 +155,9 @@ pub struct LayerOut<'a> {
     pub dockerfile_line: Option<usize>,
     /// True for layers of the base image.
     pub base: bool,
+    /// Where this layer's hidden bytes went, and whose bytes it hid.
+    #[serde(flatten)]
+    pub flows: &'a crate::analysis::accounting::LayerFlows,
 }
 
 /// Pairs each layer with the history entry that made it: entries marked `empty_layer` made no
@@ -191,7 +205,9 @@ pub fn report(a: &Analysis) -> Report<'_> {
             .zip(&a.merge)
             .zip(hist)
             .zip(&a.attribution.layers)
-            .map(|(((l, m), h), o)| LayerOut {
+            .zip(&a.accounting.layers)
+            .map(|((((l, m), h), o), f)| LayerOut {
+                flows: f,
                 instruction: &o.instruction,
                 squashed: o.squashed,
                 dockerfile_line: o.dockerfile_line,
@@ -221,6 +237,10 @@ pub fn report(a: &Analysis) -> Report<'_> {
             base_layers: a.attribution.base_layers,
             base_source: a.attribution.base_source,
             unmatched: &a.attribution.unmatched,
+        },
+        duplicates: DuplicatesOut {
+            reclaimable_bytes: a.accounting.duplicate_bytes,
+            groups: &a.accounting.duplicates,
         },
         packages: &a.packages,
     }

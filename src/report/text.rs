@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use humansize::{DECIMAL, format_size};
 
-use super::json::layer_history;
 use crate::analysis::Analysis;
+use crate::analysis::attribute::BaseSource;
 
 /// Human size, decimal units as dive and docker print them.
 pub fn size(bytes: u64) -> String {
@@ -56,22 +56,62 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:>3}  {:>10}  {:>10}  {:>10}  COMMAND",
-        "#", "SIZE", "HIDDEN", "PULL"
+        "Base       {} layer(s), {} ({}); {} above it",
+        a.attribution.base_layers,
+        size(t.base_bytes),
+        match a.attribution.base_source {
+            BaseSource::Flag => "--base-layers",
+            BaseSource::History => "from the image history",
+            BaseSource::Dockerfile => "from the Dockerfile",
+            BaseSource::Assumed => "assumed: layer 0 only; say --base-layers N or --dockerfile",
+        },
+        size(t.user_bytes)
     );
-    let hist = layer_history(&img.config.history, img.layers.len());
-    let cmd_width = width.saturating_sub(44).max(20);
-    for ((l, m), h) in img.layers.iter().zip(&a.merge).zip(hist) {
-        let cmd = h.and_then(|h| h.created_by.as_deref()).unwrap_or("(no history)");
+    let _ = writeln!(
+        out,
+        "dive       efficiency {:.4} %, wasted {} (dive's formulas, for comparison)",
+        a.dive.efficiency * 100.0,
+        size(a.dive.wasted_bytes)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  INSTRUCTION",
+        "#", "LINE", "SIZE", "ADDED", "HIDDEN", "PULL"
+    );
+    let cmd_width = width.saturating_sub(62).max(20);
+    let rows = img
+        .layers
+        .iter()
+        .zip(&a.merge)
+        .zip(&a.attribution.layers)
+        .zip(&a.accounting.layers);
+    for (((l, m), o), f) in rows {
+        let line = match (o.dockerfile_line, o.base) {
+            (Some(n), _) => n.to_string(),
+            (None, true) => "base".to_string(),
+            (None, false) => "-".to_string(),
+        };
+        let text = format!("{} {}", o.instruction.kind.as_str(), o.instruction.text);
         let _ = writeln!(
             out,
-            "{:>3}  {:>10}  {:>10}  {:>10}  {}",
+            "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
             l.index,
+            line,
             size(l.scan.content_bytes),
+            size(m.added_bytes),
             size(m.hidden_later_bytes),
             size(l.scan.blob_bytes),
-            one_line(cmd, cmd_width)
+            one_line(&text, cmd_width)
         );
+        if !o.base {
+            for p in f.largest.iter().take(3) {
+                let _ = writeln!(out, "{:>35}  {}", size(p.bytes), one_line(&p.path, cmd_width + 18));
+            }
+        }
+    }
+    for u in &a.attribution.unmatched {
+        let _ = writeln!(out, "note: {u}");
     }
     out
 }

@@ -1,0 +1,166 @@
+//! Where each layer's bytes went after the merge: which later layer hid them and how, which lower
+//! layers' bytes a layer deleted or replaced, each layer's largest files, and identical content
+//! stored at different paths. Reads the merged tree only; the merge itself is `merge`.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use serde::Serialize;
+
+use crate::model::tree::NOT_HIDDEN;
+use crate::model::{EntryKind, HiddenHow, Tree};
+
+/// Bytes that moved between two layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    /// The other layer (the one that hid, or the one that wrote).
+    pub layer: usize,
+    /// How the bytes were hidden.
+    pub how: HiddenHow,
+    /// Content bytes.
+    pub bytes: u64,
+    /// Regular files.
+    pub files: u64,
+}
+
+/// A path with its content bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathBytes {
+    /// Absolute path, non-UTF-8 bytes escaped.
+    pub path: String,
+    /// Content bytes.
+    pub bytes: u64,
+}
+
+/// Per-layer flows and largest files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LayerFlows {
+    /// This layer's bytes that later layers hid, by hiding layer and how.
+    pub hidden_by: Vec<Flow>,
+    /// Lower layers' bytes this layer deleted or replaced, by writing layer and how.
+    pub hides: Vec<Flow>,
+    /// The layer's largest regular files, largest first.
+    pub largest: Vec<PathBytes>,
+}
+
+/// Files with identical content at different paths of the final filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    /// Size of one copy.
+    pub bytes_each: u64,
+    /// Number of copies.
+    pub copies: u64,
+    /// All copies but one.
+    pub reclaimable_bytes: u64,
+    /// Some of the paths, sorted.
+    pub paths: Vec<String>,
+}
+
+/// The accounting of the whole image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    /// Per layer, bottom first.
+    pub layers: Vec<LayerFlows>,
+    /// Largest duplicate groups first.
+    pub duplicates: Vec<DuplicateGroup>,
+    /// Sum of `reclaimable_bytes` over every duplicate group (not only those listed).
+    pub duplicate_bytes: u64,
+}
+
+/// Largest files kept per layer.
+pub const LARGEST: usize = 10;
+/// Duplicate groups listed.
+pub const DUPLICATE_GROUPS: usize = 50;
+
+fn flows(map: BTreeMap<(usize, u8), (HiddenHow, u64, u64)>) -> Vec<Flow> {
+    map.into_iter()
+        .map(|((layer, _), (how, bytes, files))| Flow {
+            layer,
+            how,
+            bytes,
+            files,
+        })
+        .collect()
+}
+
+/// Computes the accounting for a merged tree of `layers` layers.
+pub fn account(tree: &Tree, layers: usize) -> Accounting {
+    let mut hidden_by = vec![BTreeMap::new(); layers];
+    let mut hides = vec![BTreeMap::new(); layers];
+    let mut largest: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); layers];
+    let mut same: HashMap<(u64, u64), Vec<u32>> = HashMap::new();
+    for v in tree.versions().iter().filter(|v| v.kind == EntryKind::File) {
+        let l = v.layer as usize;
+        let heap = &mut largest[l];
+        heap.push(Reverse((v.size, v.node)));
+        if heap.len() > LARGEST {
+            heap.pop();
+        }
+        if v.hidden_by == NOT_HIDDEN {
+            if v.size > 0 {
+                same.entry((v.hash, v.size)).or_default().push(v.node);
+            }
+            continue;
+        }
+        let by = v.hidden_by as usize;
+        let e = hidden_by[l]
+            .entry((by, v.hidden_how as u8))
+            .or_insert((v.hidden_how, 0, 0));
+        e.1 += v.size;
+        e.2 += 1;
+        let e = hides[by].entry((l, v.hidden_how as u8)).or_insert((v.hidden_how, 0, 0));
+        e.1 += v.size;
+        e.2 += 1;
+    }
+    let per_layer = hidden_by
+        .into_iter()
+        .zip(hides)
+        .zip(largest)
+        .map(|((h, d), heap)| {
+            let mut top: Vec<(u64, u32)> = heap.into_iter().map(|Reverse(x)| x).collect();
+            top.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| tree.path(a.1).cmp(&tree.path(b.1))));
+            LayerFlows {
+                hidden_by: flows(h),
+                hides: flows(d),
+                largest: top
+                    .into_iter()
+                    .map(|(bytes, node)| PathBytes {
+                        path: tree.path(node),
+                        bytes,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut groups: Vec<DuplicateGroup> = Vec::new();
+    let mut duplicate_bytes = 0;
+    for ((_, size), mut nodes) in same.into_iter().filter(|(_, n)| n.len() > 1) {
+        nodes.sort_unstable();
+        nodes.dedup();
+        let copies = nodes.len() as u64;
+        if copies < 2 {
+            continue;
+        }
+        duplicate_bytes += size * (copies - 1);
+        let mut paths: Vec<String> = nodes.iter().map(|&n| tree.path(n)).collect();
+        paths.sort();
+        paths.truncate(5);
+        groups.push(DuplicateGroup {
+            bytes_each: size,
+            copies,
+            reclaimable_bytes: size * (copies - 1),
+            paths,
+        });
+    }
+    groups.sort_by(|a, b| {
+        b.reclaimable_bytes
+            .cmp(&a.reclaimable_bytes)
+            .then_with(|| a.paths.cmp(&b.paths))
+    });
+    groups.truncate(DUPLICATE_GROUPS);
+    Accounting {
+        layers: per_layer,
+        duplicates: groups,
+        duplicate_bytes,
+    }
+}
