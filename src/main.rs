@@ -40,17 +40,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
-    let spec = source::reference::parse(&cli.image, cli.source)?;
-    let opts = LoadOptions {
-        selection: Selection {
-            tag: cli.tag.clone(),
-            platform: cli.platform.clone(),
-        },
-        limits: ScanLimits {
-            max_layer_bytes: cli.max_layer_size,
-        },
-    };
-    let loaded = source::load(&spec, &opts)?;
+    // Read the Dockerfile first: a typo there should not cost a full decode of the image.
     let dockerfile = match &cli.dockerfile {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -62,6 +52,17 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let spec = source::reference::parse(&cli.image, cli.source)?;
+    let opts = LoadOptions {
+        selection: Selection {
+            tag: cli.tag.clone(),
+            platform: cli.platform.clone(),
+        },
+        limits: ScanLimits {
+            max_layer_bytes: cli.max_layer_size,
+        },
+    };
+    let loaded = source::load(&spec, &opts)?;
     let analysis = analysis::analyze_with(
         loaded,
         &analysis::AnalyzeOptions {
