@@ -9,6 +9,7 @@ pub mod dockerfile;
 pub mod history;
 pub mod merge;
 pub mod packages;
+pub mod rules;
 
 use serde::Serialize;
 
@@ -75,6 +76,8 @@ pub struct Analysis {
     pub attribution: attribute::Attribution,
     /// Flows of bytes between layers, largest files, duplicates.
     pub accounting: accounting::Accounting,
+    /// What the waste rules found, largest first.
+    pub findings: Vec<rules::Finding>,
 }
 
 /// Inputs to the analysis besides the image.
@@ -152,6 +155,7 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     let packages = packages::packages(&image.layers, &tree);
     let accounting = accounting::account(&tree, image.layers.len());
     Analysis {
+        findings: Vec::new(),
         accounting,
         attribution,
         packages,
