@@ -2,18 +2,27 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use deadweight::source::SourceKind;
 
 /// Shows where the bytes of a container image go and which of them are dead weight.
 #[derive(Debug, Parser)]
-#[command(name = "deadweight", version, about)]
+#[command(name = "deadweight", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// A subcommand instead of analysing an image.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The image: a `docker save` archive, an OCI archive or layout directory (optionally
     /// gzip/zstd compressed; `FILE:TAG` picks a tag), `-` for stdin, or `docker-archive://PATH`,
     /// `oci-archive://FILE`, `oci://DIR`.
-    pub image: String,
+    #[arg(required = true)]
+    pub image: Option<String>,
+
+    /// Configuration file (default: `.deadweight.toml` in the current directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Where the image comes from, as in dive (`--source docker-archive`).
     #[arg(long, value_enum)]
@@ -42,4 +51,16 @@ pub struct Cli {
     /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
     #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
     pub max_layer_size: u64,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule with its id, default severity and title.
+    Rules,
+    /// Explain one rule: why it matters and how to fix it.
+    Explain {
+        /// The rule id, e.g. DW101.
+        id: String,
+    },
 }

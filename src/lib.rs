@@ -13,6 +13,7 @@
 //! The library has no terminal UI and no async runtime; the binary adds those.
 
 pub mod analysis;
+pub mod config;
 pub mod error;
 pub mod model;
 pub mod report;

@@ -39,7 +39,43 @@ fn main() -> ExitCode {
     }
 }
 
+fn rules_command(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
+    use deadweight::analysis::rules::catalogue;
+    let mut out = String::new();
+    match cmd {
+        cli::Command::Rules => {
+            for r in catalogue::RULES {
+                out.push_str(&format!("{}  {:<7}  {}\n", r.id, r.severity.as_str(), r.title));
+            }
+        }
+        cli::Command::Explain { id } => {
+            let r = catalogue::find(id).with_context(|| format!("unknown rule {id:?}; `deadweight rules` lists them"))?;
+            out.push_str(&format!("{} ({}): {}\n\n{}\n", r.id, r.severity.as_str(), r.title, r.rationale));
+        }
+    }
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `--config FILE`, or `.deadweight.toml` in the current directory when present.
+fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<deadweight::config::Config> {
+    let (path, must) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (std::path::PathBuf::from(".deadweight.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => deadweight::config::Config::parse(&text)
+            .map_err(|e| anyhow::anyhow!("invalid configuration {}: {e}", path.display())),
+        Err(e) if !must && e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(anyhow::anyhow!("cannot read the configuration {}: {e}", path.display())),
+    }
+}
+
 fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    if let Some(cmd) = &cli.command {
+        return rules_command(cmd);
+    }
+    let config = read_config(cli.config.as_deref())?;
     // Read the Dockerfile first: a typo there should not cost a full decode of the image.
     let dockerfile = match &cli.dockerfile {
         Some(path) => {
@@ -52,7 +88,12 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let spec = source::reference::parse(&cli.image, cli.source)?;
+    let dockerignore = cli.dockerfile.as_ref().map(|p| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        dir.join(".dockerignore").is_file()
+    });
+    let image = cli.image.as_deref().unwrap_or_default();
+    let spec = source::reference::parse(image, cli.source)?;
     let opts = LoadOptions {
         selection: Selection {
             tag: cli.tag.clone(),
@@ -68,6 +109,8 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         &analysis::AnalyzeOptions {
             dockerfile,
             base_layers: cli.base_layers,
+            dockerignore,
+            rules: config.rules.clone(),
         },
     );
     let stdout = std::io::stdout();

@@ -53,6 +53,8 @@ pub struct Totals {
     pub base_bytes: u64,
     /// Content bytes above the base image.
     pub user_bytes: u64,
+    /// What the findings together would save, each byte counted once.
+    pub reclaimable_bytes: u64,
 }
 
 /// The result of analysing one image.
@@ -87,6 +89,10 @@ pub struct AnalyzeOptions {
     pub dockerfile: Option<dockerfile::Dockerfile>,
     /// Number of layers that belong to the base image, when the user says.
     pub base_layers: Option<usize>,
+    /// `Some(false)` when a Dockerfile was given and no `.dockerignore` sits beside it.
+    pub dockerignore: Option<bool>,
+    /// Which rules run, how severe they are, what they ignore.
+    pub rules: crate::config::RulesConfig,
 }
 
 impl Analysis {
@@ -144,6 +150,7 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     let totals = Totals {
         base_bytes,
         user_bytes: bytes - base_bytes,
+        reclaimable_bytes: 0,
         bytes,
         final_bytes: fs.bytes,
         hidden_bytes: bytes.saturating_sub(fs.bytes),
@@ -154,8 +161,22 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     let dive = dive::dive_figures(&image.layers, &tree);
     let packages = packages::packages(&image.layers, &tree);
     let accounting = accounting::account(&tree, image.layers.len());
+    let findings = rules::evaluate(
+        &rules::Ctx {
+            tree: &tree,
+            layers: &image.layers,
+            attribution: &attribution,
+            packages: &packages,
+            config: &image.config,
+            dockerfile: opts.dockerfile.as_ref(),
+            dockerignore: opts.dockerignore,
+        },
+        &opts.rules,
+    );
+    let mut totals = totals;
+    totals.reclaimable_bytes = findings.iter().map(|f| f.reclaimable_bytes).sum();
     Analysis {
-        findings: Vec::new(),
+        findings,
         accounting,
         attribution,
         packages,

@@ -62,6 +62,11 @@ pub struct PythonPackage {
     pub location: String,
     /// A development or test tool (pytest, mypy, black, ...).
     pub dev_tool: bool,
+    /// Names of the distributions it requires (without extras-only requirements).
+    pub requires: Vec<String>,
+    /// Its files in the final filesystem.
+    #[serde(skip)]
+    pub nodes: Vec<NodeId>,
 }
 
 /// One Debian or Alpine package.
@@ -77,6 +82,9 @@ pub struct SystemPackage {
     pub files: u64,
     /// Layer that installed it.
     pub layer: usize,
+    /// Its regular files in the final filesystem.
+    #[serde(skip)]
+    pub nodes: Vec<NodeId>,
 }
 
 /// All packages found.
@@ -109,11 +117,11 @@ fn visible_captures<'a>(layers: &'a [Layer], tree: &Tree) -> HashMap<NodeId, (us
     out
 }
 
-/// Size of the regular file visible at `path` in the final image.
-fn file_size(tree: &Tree, path: &[u8]) -> Option<u64> {
+/// Node and size of the regular file visible at `path` in the final image.
+fn file_size(tree: &Tree, path: &[u8]) -> Option<(NodeId, u64)> {
     let node = tree.lookup(path)?;
     let v = tree.version(tree.current(node)?);
-    (v.kind == EntryKind::File).then_some(v.size)
+    (v.kind == EntryKind::File).then_some((node, v.size))
 }
 
 /// Joins a relative path to a directory, resolving `.` and `..` textually.
@@ -135,18 +143,72 @@ fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
     parts.join(&b'/')
 }
 
-fn sum_files(tree: &Tree, paths: impl Iterator<Item = Vec<u8>>) -> (u64, u64) {
-    let (mut bytes, mut files) = (0, 0);
-    let mut seen = std::collections::HashSet::new();
+/// Content bytes, file count and nodes of the regular files visible at `paths`.
+fn sum_files(tree: &Tree, paths: impl Iterator<Item = Vec<u8>>) -> (u64, u64, Vec<NodeId>) {
+    let (mut bytes, mut files, mut nodes) = (0, 0, Vec::new());
     for p in paths {
-        if seen.insert(p.clone())
-            && let Some(size) = file_size(tree, &p)
-        {
+        if let Some((node, size)) = file_size(tree, &p) {
+            nodes.push(node);
             bytes += size;
             files += 1;
         }
     }
-    (bytes, files)
+    nodes.sort_unstable();
+    let before = nodes.len();
+    nodes.dedup();
+    if nodes.len() != before {
+        // A path listed twice counts once.
+        let sizes: u64 = nodes.iter().filter_map(|&n| tree.current(n)).map(|v| tree.version(v).size).sum();
+        return (sizes, nodes.len() as u64, nodes);
+    }
+    (bytes, files, nodes)
+}
+
+type Files = (u64, u64, Vec<NodeId>);
+
+fn add(a: Files, b: Files) -> Files {
+    let mut nodes = a.2;
+    nodes.extend(b.2);
+    (a.0 + b.0, a.1 + b.1, nodes)
+}
+
+/// Names a distribution requires: `Requires-Dist` of METADATA (skipping extras-only ones), or
+/// the unconditional section of egg-info `requires.txt`.
+fn requirements(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>, meta_dir: &[u8]) -> Vec<String> {
+    let text = |name: &str| {
+        let mut p = meta_dir.to_vec();
+        p.push(b'/');
+        p.extend_from_slice(name.as_bytes());
+        tree.lookup(&p).and_then(|n| caps.get(&n)).map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+    };
+    let name_of = |spec: &str| {
+        spec.trim()
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut out = Vec::new();
+    if let Some(meta) = text("METADATA") {
+        for line in meta.lines().take_while(|l| !l.is_empty()) {
+            if let Some(spec) = line.strip_prefix("Requires-Dist:")
+                && !spec.contains("extra ==")
+                && !spec.contains("extra==")
+            {
+                out.push(name_of(spec));
+            }
+        }
+    } else if let Some(req) = text("requires.txt") {
+        for line in req.lines().take_while(|l| !l.starts_with('[')) {
+            if !line.trim().is_empty() {
+                out.push(name_of(line));
+            }
+        }
+    }
+    out.retain(|n| !n.is_empty());
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// How a distribution lists its files.
@@ -162,11 +224,11 @@ enum Listing {
 
 /// Content bytes and regular files visible in the final image at or below `path`, when it is a
 /// directory (nothing when it is absent or not a directory).
-fn subtree_files(tree: &Tree, path: &[u8]) -> (u64, u64) {
+fn subtree_files(tree: &Tree, path: &[u8]) -> Files {
     let Some(root) = tree.lookup(path) else {
-        return (0, 0);
+        return (0, 0, Vec::new());
     };
-    let (mut bytes, mut files) = (0, 0);
+    let (mut bytes, mut files, mut nodes) = (0, 0, Vec::new());
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         let Some(v) = tree.current(n).map(|v| tree.version(v)) else {
@@ -176,12 +238,13 @@ fn subtree_files(tree: &Tree, path: &[u8]) -> (u64, u64) {
             EntryKind::File if n != root => {
                 bytes += v.size;
                 files += 1;
+                nodes.push(n);
             }
             EntryKind::Dir => stack.extend(tree.children(n)),
             _ => {}
         }
     }
-    (bytes, files)
+    (bytes, files, nodes)
 }
 
 /// The first field of a RECORD line: CSV, possibly quoted.
@@ -240,26 +303,25 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
             .split(|&b| b == b'\n')
             .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
             .filter(|l| !l.is_empty());
-        let (bytes, files) = match listing {
+        let (bytes, files, nodes) = match listing {
             Listing::Record => sum_files(tree, lines.map(|l| join(site, &record_path(l)))),
             Listing::InstalledFiles => {
                 // The list does not name itself; count the metadata directory whole.
-                let (b, f) = sum_files(tree, lines.map(|l| join(meta_dir, l)));
-                let (mb, mf) = subtree_files(tree, meta_dir);
-                (b + mb, f + mf)
+                let listed = sum_files(tree, lines.map(|l| join(meta_dir, l)));
+                add(listed, subtree_files(tree, meta_dir))
             }
             Listing::TopLevel => {
                 let mut total = subtree_files(tree, meta_dir);
                 for top in lines {
-                    let dir = subtree_files(tree, &join(site, top));
+                    total = add(total, subtree_files(tree, &join(site, top)));
                     let mut module = join(site, top);
                     module.extend_from_slice(b".py");
-                    let file = sum_files(tree, std::iter::once(module));
-                    total = (total.0 + dir.0 + file.0, total.1 + dir.1 + file.1);
+                    total = add(total, sum_files(tree, std::iter::once(module)));
                 }
                 total
             }
         };
+        let requires = requirements(tree, caps, meta_dir);
         let key = name.to_ascii_lowercase().replace('_', "-");
         out.push(PythonPackage {
             dev_tool: DEV_TOOLS.contains(&key.as_str()),
@@ -269,6 +331,8 @@ fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPack
             files,
             layer,
             location: crate::model::tree::escape_bytes(site),
+            requires,
+            nodes,
         });
     }
     out.sort_by(|a, b| {
@@ -311,18 +375,12 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
         ]
         .into_iter()
         .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
-        let (bytes, files, layer) = match list {
+        let ((bytes, files, nodes), layer) = match list {
             Some(&(layer, content)) => {
-                let (b, f) = sum_files(
-                    tree,
-                    content
-                        .split(|&b| b == b'\n')
-                        .filter(|l| !l.is_empty())
-                        .map(<[u8]>::to_vec),
-                );
-                (b, f, layer)
+                let listed = content.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
+                (sum_files(tree, listed), layer)
             }
-            None => (0, 0, 0),
+            None => ((0, 0, Vec::new()), 0),
         };
         out.push(SystemPackage {
             name: name.to_string(),
@@ -330,6 +388,7 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
             bytes,
             files,
             layer,
+            nodes,
         });
     }
     out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
@@ -364,13 +423,14 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
                     .map(|v| tree.version(v).layer as usize)
             })
             .unwrap_or(db_layer);
-        let (bytes, files) = sum_files(tree, paths.into_iter());
+        let (bytes, files, nodes) = sum_files(tree, paths.into_iter());
         out.push(SystemPackage {
             name: name.to_string(),
             version: version.to_string(),
             bytes,
             files,
             layer,
+            nodes,
         });
     }
     out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));

@@ -161,6 +161,8 @@ pub fn wants_content(path: &[u8]) -> bool {
         || path.ends_with(b".dist-info/RECORD")
         || path.ends_with(b".egg-info/installed-files.txt")
         || path.ends_with(b".egg-info/top_level.txt")
+        || path.ends_with(b".egg-info/requires.txt")
+        || path.ends_with(b".dist-info/METADATA")
 }
 
 impl LayerScan {

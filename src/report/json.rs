@@ -29,6 +29,8 @@ pub struct Report<'a> {
     pub history: &'a [crate::analysis::attribute::Step],
     /// The base-image boundary and the Dockerfile matching.
     pub attribution: AttributionOut<'a>,
+    /// What the rules found, largest first.
+    pub findings: &'a [crate::analysis::rules::Finding],
     /// Identical content stored at different paths of the final filesystem.
     pub duplicates: DuplicatesOut<'a>,
     /// Packages installed, with their sizes in the final filesystem.
@@ -238,6 +240,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
             base_source: a.attribution.base_source,
             unmatched: &a.attribution.unmatched,
         },
+        findings: &a.findings,
         duplicates: DuplicatesOut {
             reclaimable_bytes: a.accounting.duplicate_bytes,
             groups: &a.accounting.duplicates,

@@ -113,5 +113,40 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     for u in &a.attribution.unmatched {
         let _ = writeln!(out, "note: {u}");
     }
+    out.push_str(&findings(a, width));
+    out
+}
+
+/// The findings table: largest first, each with its line and its fix.
+pub fn findings(a: &Analysis, width: usize) -> String {
+    let mut out = String::new();
+    if a.findings.is_empty() {
+        let _ = writeln!(out, "\nNo findings.");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nFindings: {} reclaimable ({} findings)",
+        size(a.totals.reclaimable_bytes),
+        a.findings.len()
+    );
+    let _ = writeln!(out, "{:>10}  {:<7}  {:<5}  {:>4}  WHAT", "SAVES", "SEVERITY", "RULE", "LINE");
+    let text_width = width.saturating_sub(40).max(30);
+    for f in &a.findings {
+        let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
+        let _ = writeln!(
+            out,
+            "{:>10}  {:<8}  {:<5}  {:>4}  {}",
+            size(f.reclaimable_bytes),
+            f.severity.as_str(),
+            f.rule,
+            line,
+            one_line(&f.title, text_width)
+        );
+        for p in f.paths.iter().take(2) {
+            let _ = writeln!(out, "{:>38}{}  {}", "", size(p.bytes), one_line(&p.path, text_width.saturating_sub(12)));
+        }
+        let _ = writeln!(out, "{:>38}fix: {}", "", one_line(&f.fix, text_width.saturating_sub(5)));
+    }
     out
 }

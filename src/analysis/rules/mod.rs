@@ -1,11 +1,27 @@
 //! The waste rules: each looks at the analysed image (merged tree, layers, attribution,
 //! packages) and reports [`Finding`]s with the bytes a fix would save, the layer and Dockerfile
-//! line to blame, the largest paths and the concrete fix. Rules read the analysis; they never
-//! change it and never do I/O.
+//! line to blame, the largest paths and the concrete fix. Every byte is counted once across
+//! findings: rules run in a fixed order and each version of a file can be claimed by one finding
+//! only. Rules read the analysis; they never change it and never do I/O.
 
+pub mod catalogue;
+mod image;
+mod layers;
+mod paths;
+mod python;
+
+use std::collections::BTreeMap;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 use super::accounting::PathBytes;
+use super::attribute::Attribution;
+use super::dockerfile::Dockerfile;
+use super::history::InstructionKind;
+use super::packages::Packages;
+use crate::config::RulesConfig;
+use crate::model::{ConfigSummary, Layer, Tree, VersionId};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
@@ -17,6 +33,17 @@ pub enum Severity {
     Warning,
     /// A leak or a large, clear-cut waste.
     Error,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
 }
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
@@ -38,4 +65,192 @@ pub struct Finding {
     pub paths: Vec<PathBytes>,
     /// The concrete change to make.
     pub fix: String,
+}
+
+/// What the rules read.
+pub struct Ctx<'a> {
+    /// The merged tree.
+    pub tree: &'a Tree,
+    /// The layers.
+    pub layers: &'a [Layer],
+    /// Layer origins and Dockerfile lines.
+    pub attribution: &'a Attribution,
+    /// Installed packages.
+    pub packages: &'a Packages,
+    /// The image config.
+    pub config: &'a ConfigSummary,
+    /// The Dockerfile, when given.
+    pub dockerfile: Option<&'a Dockerfile>,
+    /// `Some(false)` when a Dockerfile was given and no `.dockerignore` sits beside it.
+    pub dockerignore: Option<bool>,
+}
+
+impl Ctx<'_> {
+    /// The Dockerfile line of a layer.
+    pub fn line(&self, layer: usize) -> Option<usize> {
+        self.attribution.layers.get(layer).and_then(|o| o.dockerfile_line)
+    }
+
+    /// "line N" or "layer N" for messages.
+    pub fn where_(&self, layer: usize) -> String {
+        match self.line(layer) {
+            Some(n) => format!("line {n}"),
+            None => format!("layer {layer}"),
+        }
+    }
+
+    /// The instruction text of a layer, e.g. `RUN pip install x`.
+    pub fn instruction(&self, layer: usize) -> String {
+        self.attribution
+            .layers
+            .get(layer)
+            .map(|o| format!("{} {}", o.instruction.kind.as_str(), o.instruction.text))
+            .unwrap_or_default()
+    }
+
+    /// True when the layer is a COPY/ADD of the build context (not `--from` another stage).
+    pub fn is_context_copy(&self, layer: usize) -> bool {
+        let Some(o) = self.attribution.layers.get(layer) else { return false };
+        let kind_ok = matches!(o.instruction.kind, InstructionKind::Copy | InstructionKind::Add);
+        let from_stage = o.instruction.text.contains("--from");
+        let from_line = o.dockerfile_line.is_some_and(|line| {
+            self.dockerfile
+                .map(|d| d.layer_chain().into_iter().any(|i| i.line == line && i.flag("from").is_some()))
+                .unwrap_or(false)
+        });
+        kind_ok && !from_stage && !from_line && !o.base
+    }
+
+    /// True when the layer belongs to the base image.
+    pub fn is_base(&self, layer: usize) -> bool {
+        self.attribution.layers.get(layer).is_some_and(|o| o.base)
+    }
+}
+
+/// Collects findings, merging those of the same rule and layer, and counts each version once.
+struct Engine<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    claimed: Vec<bool>,
+    findings: BTreeMap<(&'static str, Option<usize>), Finding>,
+    cfg: &'a RulesConfig,
+    ignore: GlobSet,
+    ignore_rule: BTreeMap<String, GlobSet>,
+}
+
+fn globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        if let Ok(g) = GlobBuilder::new(p).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// A finding before claiming: the versions it is about, and the text.
+struct Draft {
+    rule: &'static str,
+    layer: Option<usize>,
+    versions: Vec<VersionId>,
+    paths: Vec<PathBytes>,
+    title: String,
+    fix: String,
+    severity: Option<Severity>,
+}
+
+impl Engine<'_, '_> {
+    fn enabled(&self, rule: &str) -> bool {
+        !self.cfg.disable.iter().any(|d| d.eq_ignore_ascii_case(rule))
+    }
+
+    fn ignored(&self, rule: &str, path: &str) -> bool {
+        self.ignore.is_match(path) || self.ignore_rule.get(rule).is_some_and(|g| g.is_match(path))
+    }
+
+    fn add(&mut self, d: Draft) {
+        if !self.enabled(d.rule) {
+            return;
+        }
+        let tree = self.ctx.tree;
+        let mut bytes = 0;
+        for v in d.versions {
+            let ver = tree.version(v);
+            if self.claimed[v as usize] || self.ignored(d.rule, &tree.path(ver.node)) {
+                continue;
+            }
+            self.claimed[v as usize] = true;
+            bytes += ver.size;
+        }
+        let paths: Vec<PathBytes> = d.paths.into_iter().filter(|p| !self.ignored(d.rule, &p.path)).collect();
+        let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
+        let configured = self.cfg.severity.iter().find(|(k, _)| k.eq_ignore_ascii_case(d.rule)).map(|(_, s)| *s);
+        let severity = configured.or(d.severity).unwrap_or(default);
+        let line = d.layer.and_then(|l| self.ctx.line(l));
+        let entry = self.findings.entry((d.rule, d.layer)).or_insert_with(|| Finding {
+            rule: d.rule,
+            title: d.title,
+            severity,
+            reclaimable_bytes: 0,
+            layer: d.layer,
+            dockerfile_line: line,
+            paths: Vec::new(),
+            fix: d.fix,
+        });
+        entry.reclaimable_bytes += bytes;
+        entry.paths.extend(paths);
+    }
+}
+
+/// Paths listed per finding.
+pub const MAX_PATHS: usize = 10;
+
+/// Runs every rule and returns the findings, largest first.
+pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
+    let mut e = Engine {
+        ctx,
+        claimed: vec![false; ctx.tree.versions().len()],
+        findings: BTreeMap::new(),
+        cfg,
+        ignore: globs(&cfg.ignore),
+        ignore_rule: cfg.ignore_paths.iter().map(|(k, v)| (k.to_ascii_uppercase(), globs(v))).collect(),
+    };
+    // Order matters: the most specific rule claims a byte first.
+    let walk = paths::walk(ctx, cfg);
+    let (secrets, others): (Vec<Draft>, Vec<Draft>) = walk.drafts.into_iter().partition(|d| d.rule == "DW405");
+    for d in secrets {
+        e.add(d);
+    }
+    // Stale bytecode is named for what it is before `tests/` or `.venv/` claim it.
+    for d in python::drafts(ctx, &walk.pyc) {
+        e.add(d);
+    }
+    for d in others {
+        e.add(d);
+    }
+    for d in layers::drafts(ctx, cfg) {
+        e.add(d);
+    }
+    for d in image::drafts(ctx, &e.findings) {
+        e.add(d);
+    }
+    let min = cfg.thresholds.min_bytes;
+    let mut out: Vec<Finding> = e
+        .findings
+        .into_values()
+        .filter(|f| f.reclaimable_bytes >= min || f.paths.is_empty() || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505")
+        .map(|mut f| {
+            f.paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+            f.paths.dedup_by(|a, b| a.path == b.path);
+            f.paths.truncate(MAX_PATHS);
+            f
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.reclaimable_bytes
+            .cmp(&a.reclaimable_bytes)
+            .then_with(|| b.severity.cmp(&a.severity))
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.layer.cmp(&b.layer))
+    });
+    out
 }

@@ -1,0 +1,79 @@
+//! The rule catalogue: every rule's stable id, title, default severity and rationale. It is the
+//! single source of `deadweight rules`, `deadweight explain ID` and `assets/rules.json` (a test
+//! keeps that file equal to this table). Holds data only.
+
+use serde::Serialize;
+
+use super::Severity;
+
+/// One rule as documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    /// Stable id, never reused.
+    pub id: &'static str,
+    /// Short name.
+    pub title: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Why it matters and what to do, in a few sentences.
+    pub rationale: &'static str,
+}
+
+const fn rule(id: &'static str, title: &'static str, severity: Severity, rationale: &'static str) -> RuleInfo {
+    RuleInfo {
+        id,
+        title,
+        severity,
+        rationale,
+    }
+}
+
+use Severity::{Error, Info, Warning};
+
+/// Every rule, by id.
+pub const RULES: &[RuleInfo] = &[
+    rule("DW101", "pip cache left in the image", Warning, "pip keeps downloaded and built wheels in ~/.cache/pip. In an image they are never reused: install with `pip install --no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`), or mount the cache only during the build with `RUN --mount=type=cache,target=/root/.cache/pip`."),
+    rule("DW102", "uv cache left in the image", Warning, "uv keeps its cache in ~/.cache/uv. Use `uv pip install --no-cache` (or `ENV UV_NO_CACHE=1`), or `RUN --mount=type=cache,target=/root/.cache/uv`."),
+    rule("DW103", "poetry, pipenv or pdm cache left in the image", Warning, "Python package managers cache downloads under ~/.cache. Disable the cache (`poetry config cache-dir`, `PIPENV_NO_CACHE`...), remove it in the same RUN, or use a cache mount."),
+    rule("DW104", "conda package cache left in the image", Warning, "conda keeps every downloaded package tarball in pkgs/. Run `conda clean -afy` in the same RUN as the install."),
+    rule("DW105", "apt package lists left in the image", Warning, "`apt-get update` downloads package indexes to /var/lib/apt/lists. Remove them in the same RUN that updates and installs (`&& rm -rf /var/lib/apt/lists/*`); deleting them in a later RUN does not shrink the image."),
+    rule("DW106", "apt package archives left in the image", Warning, "Downloaded .deb files in /var/cache/apt/archives are only needed during the install. Run `apt-get clean` in the same RUN."),
+    rule("DW107", "apk cache left in the image", Warning, "Alpine's apk keeps indexes and packages in /var/cache/apk. Use `apk add --no-cache`."),
+    rule("DW108", "npm or yarn cache left in the image", Warning, "npm and yarn keep every downloaded tarball in their caches. Use `npm ci && npm cache clean --force`, `yarn cache clean`, or a cache mount."),
+    rule("DW109", "cargo or go build cache left in the image", Warning, "Cargo registries and Go module/build caches are build inputs, not runtime files. Build in a separate stage and copy only the binary."),
+    rule("DW201", "C/C++ toolchain in the runtime image", Warning, "Compilers, binutils and make are needed to build wheels, not to run them. Build in a first stage (`FROM python:3.x AS build`), then `COPY --from=build` only the installed packages or a virtualenv into a slim final stage."),
+    rule("DW202", "development headers in the runtime image", Warning, "Header files and -dev packages (python3-dev, libpq-dev...) only serve compilation. Install them in the build stage of a multi-stage build; the runtime stage needs only the shared libraries."),
+    rule("DW203", "Rust or Go toolchain in the runtime image", Warning, "A Rust or Go toolchain is hundreds of MB that the running program never uses. Compile in a build stage and copy the binary."),
+    rule("DW301", "bytecode for another Python version", Warning, "`.pyc` files compiled for another interpreter (cpython-39 in a Python 3.11 image) are never loaded. They usually come from the build context: add `__pycache__/` and `*.pyc` to .dockerignore."),
+    rule("DW302", "bytecode without its source", Warning, "A `.pyc` whose `.py` is gone is usually left over from deleted code. Remove it, or stop copying `__pycache__` into the image."),
+    rule("DW303", "__pycache__ copied from the build context", Warning, "Bytecode from a developer's machine does not belong in the image; the interpreter writes (or `python -m compileall` precompiles) its own. Add `__pycache__/` and `*.pyc` to .dockerignore."),
+    rule("DW304", "development or test packages installed", Warning, "Test runners, linters and type checkers (and the packages only they need) are not used at run time. Keep them in a separate requirements-dev.txt that the image does not install."),
+    rule("DW305", "Python distribution installed twice", Info, "The same distribution is installed in two places (system site-packages and a virtualenv, or two interpreters). Install it once, or copy only the virtualenv into the final stage."),
+    rule("DW401", ".git directory copied into the image", Warning, "The repository's history is in the image (and with it every file ever committed). Add `.git` to .dockerignore."),
+    rule("DW402", "local virtualenv copied into the image", Warning, "A virtualenv from the build context was built for another machine and may not even work here. Add `.venv/` and `venv/` to .dockerignore and install dependencies in the image."),
+    rule("DW403", "node_modules copied into the image", Warning, "node_modules from the build context belongs to another machine. Add `node_modules` to .dockerignore and install inside the image."),
+    rule("DW404", "tool caches or IDE folders copied into the image", Warning, "Caches of pytest, mypy, ruff, tox, coverage and IDE settings are local artefacts. Add them to .dockerignore."),
+    rule("DW405", "secret-looking file copied into the image", Error, "Files such as .env, private keys, .pypirc, .npmrc or cloud credentials end up in a layer that anyone who pulls the image can read, even if a later layer deletes them. Add them to .dockerignore, rotate the secret, and pass secrets at build time with `RUN --mount=type=secret`. deadweight reports such files by path only and never reads their content."),
+    rule("DW406", "data or deployment files copied into the image", Info, "Databases (*.db, *.sqlite), docker-compose files and secrets manifests from the build context are rarely meant to ship. Check them and add them to .dockerignore."),
+    rule("DW407", "tests copied into the runtime image", Warning, "The test suite is not run in production. Add `tests/` to .dockerignore or copy only the package directory."),
+    rule("DW408", "build files copied into the image", Warning, "Dockerfile, .dockerignore, .gitignore and CI files copied with `COPY .` serve no purpose at run time. Add them to .dockerignore."),
+    rule("DW501", "files deleted in a later layer", Error, "Deleting files in a later RUN hides them but every byte is still shipped in the layer that wrote them. Create and delete them in the same RUN (or use a build stage / cache mount)."),
+    rule("DW502", "files overwritten by a later layer", Warning, "A file written again by a later layer ships twice. Write it once, in its final form."),
+    rule("DW503", "files copied again only to change owner or mode", Warning, "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` and drop the RUN."),
+    rule("DW504", "identical files at different paths", Info, "The same content is stored at several paths. Hard links or symlinks, or installing it once, would save the copies."),
+    rule("DW505", "whole build context copied before installing dependencies", Warning, "Any change to any file invalidates the dependency layer cache when `COPY . ` comes before `pip install`. Copy the requirements file (or pyproject.toml and lock file) first, install, then copy the rest."),
+    rule("DW506", "large temporary or log files left in the image", Warning, "Files in /tmp, /var/tmp or /var/log written during the build ship with the image. Remove them in the RUN that creates them."),
+    rule("DW507", "documentation, man pages and locales", Info, "Docs, man pages and locales are rarely read inside a container. Slim bases exclude them (dpkg path-exclude); this is informational."),
+    rule("DW601", "container runs as root", Warning, "Without a USER instruction the process runs as root inside the container. Create an unprivileged user and switch to it: `RUN useradd --create-home app` then `USER app`."),
+    rule("DW602", "Python environment variables not set", Info, "`PYTHONUNBUFFERED=1` makes logs appear at once; `PYTHONDONTWRITEBYTECODE=1` keeps the interpreter from writing .pyc files at run time into the container's writable layer."),
+    rule("DW603", "Alpine (musl) base with compilers", Warning, "Most Python wheels are built for glibc; on Alpine pip compiles them from source, which needs compilers and takes longer. A slim Debian base (python:3.x-slim) usually gives a smaller, faster build."),
+    rule("DW604", "gunicorn without --worker-tmp-dir", Info, "gunicorn's worker heartbeat files live in /tmp on the container's disk by default, which can stall workers on some storage drivers. Start it with `--worker-tmp-dir /dev/shm`."),
+    rule("DW701", "no .dockerignore next to the Dockerfile", Warning, "Without a .dockerignore, `COPY .` sends everything in the build context into the image. Add one with at least the lines listed in the fix."),
+    rule("DW702", "apt-get install without --no-install-recommends", Info, "Recommended packages are often large and unused. Add `--no-install-recommends`."),
+    rule("DW703", "pip install without --no-cache-dir", Info, "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer."),
+];
+
+/// The rule with this id (case-insensitive).
+pub fn find(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}

@@ -1,0 +1,140 @@
+//! The layer-structure rules: bytes one layer writes and a later one deletes, content written
+//! again by a later layer, chmod/chown copies, identical files at different paths. They read the
+//! merged tree's version records: who wrote each version, who hid it and how.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Ctx, Draft, Severity};
+use crate::analysis::accounting::PathBytes;
+use crate::config::RulesConfig;
+use crate::model::tree::NOT_HIDDEN;
+use crate::model::{Change, EntryKind, HiddenHow, VersionId};
+
+type Group = (Vec<VersionId>, Vec<PathBytes>);
+
+fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: VersionId, path: String, bytes: u64) {
+    let g = groups.entry(key).or_default();
+    g.0.push(id);
+    g.1.push(PathBytes { path, bytes });
+}
+
+/// `chown -R 1000:1000` -> `--chown=1000:1000`, from a RUN text.
+fn copy_flag(run: &str) -> String {
+    let words: Vec<&str> = run.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        if (*w == "chown" || *w == "chmod") && i + 1 < words.len() {
+            let arg = words[i + 1..].iter().find(|a| !a.starts_with('-')).copied().unwrap_or("");
+            return format!("--{w}={arg}");
+        }
+    }
+    "--chown=USER:GROUP".into()
+}
+
+/// The layer-structure findings.
+pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
+    let tree = ctx.tree;
+    let mut deleted: BTreeMap<(usize, usize), Group> = BTreeMap::new();
+    let mut overwritten: BTreeMap<(usize, usize), Group> = BTreeMap::new();
+    let mut copies: BTreeMap<(usize, usize), Group> = BTreeMap::new();
+    let mut same: HashMap<(u64, u64), Vec<VersionId>> = HashMap::new();
+    for (id, v) in tree.versions().iter().enumerate() {
+        let id = id as VersionId;
+        if v.kind != EntryKind::File {
+            continue;
+        }
+        if v.hidden_by == NOT_HIDDEN {
+            if v.size >= cfg.thresholds.duplicate_file_bytes {
+                same.entry((v.hash, v.size)).or_default().push(id);
+            }
+            if matches!(v.change, Change::Metadata | Change::Unchanged) {
+                // The copy is the waste: the layer that stored the same bytes again.
+                let from = tree.history(v.node).find(|(oid, o)| *oid < id && o.is_entry()).map_or(v.layer as usize, |(_, o)| o.layer as usize);
+                push(&mut copies, (v.layer as usize, from), id, tree.path(v.node), v.size);
+            }
+            continue;
+        }
+        let (writer, hider) = (v.layer as usize, v.hidden_by as usize);
+        match v.hidden_how {
+            HiddenHow::Whiteout | HiddenHow::Opaque => push(&mut deleted, (writer, hider), id, tree.path(v.node), v.size),
+            HiddenHow::Overwrite => {
+                let newer = tree.history(v.node).filter(|(nid, n)| *nid > id && n.is_entry() && n.layer as usize == hider).last();
+                let same_content = newer.is_some_and(|(_, n)| n.kind == EntryKind::File && n.hash == v.hash && n.size == v.size);
+                if same_content {
+                    if let Some((nid, n)) = newer
+                        && n.hidden_by != NOT_HIDDEN
+                    {
+                        // Both copies were hidden later; the later copy is still a pure repeat.
+                        push(&mut copies, (hider, writer), nid, tree.path(n.node), n.size);
+                    }
+                } else {
+                    push(&mut overwritten, (writer, hider), id, tree.path(v.node), v.size);
+                }
+            }
+            HiddenHow::Visible => {}
+        }
+    }
+    let mut out = Vec::new();
+    for ((writer, hider), (versions, paths)) in deleted {
+        let (w, h) = (ctx.where_(writer), ctx.where_(hider));
+        let same_layer = writer == hider;
+        out.push(Draft {
+            rule: "DW501",
+            layer: Some(writer),
+            versions,
+            paths,
+            title: if same_layer { format!("files stored and deleted by {w}") } else { format!("files written by {w} and deleted by {h}") },
+            fix: format!("delete them in the RUN that creates them: merge {w} (`{}`) and {h} (`{}`) into one RUN, or use a build stage", ctx.instruction(writer), ctx.instruction(hider)),
+            severity: ctx.is_base(writer).then_some(Severity::Info),
+        });
+    }
+    for ((copy, from), (versions, paths)) in copies {
+        let flag = copy_flag(&ctx.instruction(copy));
+        out.push(Draft {
+            rule: "DW503",
+            layer: Some(copy),
+            versions,
+            paths,
+            title: format!("{} stores files of {} again with new owner or mode only", ctx.where_(copy), ctx.where_(from)),
+            fix: format!("use `COPY {flag}` at {} (`{}`) and remove {} (`{}`)", ctx.where_(from), ctx.instruction(from), ctx.where_(copy), ctx.instruction(copy)),
+            severity: ctx.is_base(copy).then_some(Severity::Info),
+        });
+    }
+    for ((writer, hider), (versions, paths)) in overwritten {
+        let base = ctx.is_base(writer);
+        out.push(Draft {
+            rule: "DW502",
+            layer: Some(if base { hider } else { writer }),
+            versions,
+            paths,
+            title: format!("files of {} written again by {}", ctx.where_(writer), ctx.where_(hider)),
+            fix: if base {
+                "files of the base image rewritten by a package install; informational".into()
+            } else {
+                format!("write them once, in their final form: {} then {}", ctx.where_(writer), ctx.where_(hider))
+            },
+            severity: base.then_some(Severity::Info),
+        });
+    }
+    let mut dup_versions = Vec::new();
+    let mut dup_paths = Vec::new();
+    for (_, mut ids) in same.into_iter().filter(|(_, ids)| ids.len() > 1) {
+        ids.sort_by_key(|&id| tree.path(tree.version(id).node));
+        for &id in &ids[1..] {
+            let v = tree.version(id);
+            dup_paths.push(PathBytes { path: tree.path(v.node), bytes: v.size });
+            dup_versions.push(id);
+        }
+    }
+    if !dup_versions.is_empty() {
+        out.push(Draft {
+            rule: "DW504",
+            layer: None,
+            versions: dup_versions,
+            paths: dup_paths,
+            title: "identical files at different paths".into(),
+            fix: "install the content once, or link the copies (ln or ln -s)".into(),
+            severity: None,
+        });
+    }
+    out
+}

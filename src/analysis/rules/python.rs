@@ -1,0 +1,196 @@
+//! The Python rules: bytecode for another interpreter, bytecode without its source, bytecode
+//! copied from the build context, development and test packages (with the packages only they
+//! need), and distributions installed twice. Bytecode an image compiles for its own interpreter
+//! is never reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::paths::Pyc;
+use super::{Ctx, Draft};
+use crate::analysis::accounting::PathBytes;
+use crate::analysis::packages::{DEV_TOOLS, PythonPackage};
+use crate::model::{Change, EntryKind, Tree};
+
+/// `311` for `foo.cpython-311.pyc` and `foo.cpython-311.opt-1.pyc`.
+fn pyc_tag(path: &str) -> Option<&str> {
+    let base = path.rsplit('/').next()?;
+    let rest = base.split(".cpython-").nth(1)?;
+    let tag = rest.split('.').next()?;
+    (!tag.is_empty() && tag.bytes().all(|b| b.is_ascii_digit())).then_some(tag)
+}
+
+/// The interpreter versions of the final image, as bytecode tags (`311`).
+pub fn interpreter_tags(tree: &Tree) -> BTreeSet<String> {
+    let mut tags = BTreeSet::new();
+    for dir in ["usr/bin", "usr/local/bin", "opt/conda/bin"] {
+        let Some(node) = tree.lookup(dir.as_bytes()) else { continue };
+        for c in tree.children(node) {
+            if tree.current(c).is_none() {
+                continue;
+            }
+            let name = String::from_utf8_lossy(tree.name(c));
+            if let Some(v) = name.strip_prefix("python3.")
+                && !v.is_empty()
+                && v.bytes().all(|b| b.is_ascii_digit())
+            {
+                tags.insert(format!("3{v}"));
+            }
+        }
+    }
+    tags
+}
+
+/// The source a `__pycache__/name.cpython-XY.pyc` was compiled from.
+fn source_of(path: &str) -> Option<String> {
+    let (dir, base) = path.rsplit_once('/')?;
+    let parent = dir.strip_suffix("/__pycache__")?;
+    let stem = base.split(".cpython-").next()?;
+    Some(format!("{parent}/{stem}.py"))
+}
+
+fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
+    let tags = interpreter_tags(tree);
+    // (rule, layer) -> versions and paths
+    let mut groups: BTreeMap<(&'static str, usize), (Vec<u32>, BTreeMap<String, u64>)> = BTreeMap::new();
+    let mut foreign_tags = BTreeSet::new();
+    for p in pyc {
+        let Some(tag) = pyc_tag(&p.path) else { continue };
+        let foreign = !tags.is_empty() && !tags.contains(tag);
+        if foreign {
+            foreign_tags.insert(format!("cpython-{tag}"));
+        }
+        let orphan = !foreign
+            && tree.current(p.node).is_some()
+            && source_of(&p.path).is_some_and(|s| {
+                tree.lookup(s.as_bytes()).and_then(|n| tree.current(n)).is_none()
+            });
+        // chmod/chown copies are the metadata-copy rule's; here only the bytecode's writers.
+        let writers = tree.history(p.node).filter(|(_, v)| v.kind == EntryKind::File && !matches!(v.change, Change::Metadata | Change::Unchanged));
+        for (id, v) in writers {
+            let layer = v.layer as usize;
+            let rule = if foreign {
+                "DW301"
+            } else if orphan && v.hidden_by == crate::model::tree::NOT_HIDDEN {
+                "DW302"
+            } else if ctx.is_context_copy(layer) {
+                "DW303"
+            } else {
+                continue;
+            };
+            let dir = p.path.rsplit_once('/').map_or(p.path.clone(), |(d, _)| d.to_string());
+            let g = groups.entry((rule, layer)).or_default();
+            g.0.push(id);
+            *g.1.entry(dir).or_default() += v.size;
+        }
+    }
+    for ((rule, layer), (versions, dirs)) in groups {
+        let at = ctx.where_(layer);
+        let (title, fix) = match rule {
+            "DW301" => (
+                format!(
+                    "bytecode for another Python version ({} in a Python {} image)",
+                    foreign_tags.iter().cloned().collect::<Vec<_>>().join(", "),
+                    tags.iter().map(|t| format!("{}.{}", &t[..1], &t[1..])).collect::<Vec<_>>().join(", ")
+                ),
+                "add `__pycache__/` and `*.pyc` to .dockerignore".to_string(),
+            ),
+            "DW302" => ("bytecode without its source".to_string(), format!("{at}: remove the stale .pyc files, or stop copying __pycache__")),
+            _ => ("__pycache__ copied from the build context".to_string(), "add `__pycache__/` and `*.pyc` to .dockerignore".to_string()),
+        };
+        out.push(Draft {
+            rule,
+            layer: Some(layer),
+            versions,
+            paths: dirs.into_iter().map(|(path, bytes)| PathBytes { path, bytes }).collect(),
+            title,
+            fix,
+            severity: None,
+        });
+    }
+}
+
+fn norm(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// Dev tools and every package that only dev tools need, per location.
+fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
+    let pkgs = &ctx.packages.python;
+    let mut dev: BTreeSet<(String, String)> = pkgs
+        .iter()
+        .filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str()))
+        .map(|p| (p.location.clone(), norm(&p.name)))
+        .collect();
+    if dev.is_empty() {
+        return Vec::new();
+    }
+    loop {
+        let mut grew = false;
+        for p in pkgs {
+            let key = (p.location.clone(), norm(&p.name));
+            if dev.contains(&key) {
+                continue;
+            }
+            let users: Vec<&PythonPackage> = pkgs
+                .iter()
+                .filter(|q| q.location == p.location && q.requires.iter().any(|r| norm(r) == key.1))
+                .collect();
+            if !users.is_empty() && users.iter().all(|q| dev.contains(&(q.location.clone(), norm(&q.name)))) {
+                dev.insert(key);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    pkgs.iter().filter(|p| dev.contains(&(p.location.clone(), norm(&p.name)))).collect()
+}
+
+fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
+    let mut by_layer: BTreeMap<usize, Vec<&PythonPackage>> = BTreeMap::new();
+    for p in dev_closure(ctx) {
+        by_layer.entry(p.layer).or_default().push(p);
+    }
+    for (layer, pkgs) in by_layer {
+        let tools: Vec<String> = pkgs.iter().filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str())).map(|p| format!("{} {}", p.name, p.version)).collect();
+        let versions = pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect();
+        out.push(Draft {
+            rule: "DW304",
+            layer: Some(layer),
+            versions,
+            paths: pkgs.iter().map(|p| PathBytes { path: format!("{}/{} ({} {})", p.location, norm(&p.name), p.name, p.version), bytes: p.bytes }).collect(),
+            title: format!("development or test packages installed: {}", tools.join(", ")),
+            fix: format!("{}: move {} to a requirements-dev.txt the image does not install", ctx.where_(layer), tools.join(", ")),
+            severity: None,
+        });
+    }
+    // The same distribution in two locations.
+    let mut by_name: BTreeMap<String, Vec<&PythonPackage>> = BTreeMap::new();
+    for p in &ctx.packages.python {
+        by_name.entry(norm(&p.name)).or_default().push(p);
+    }
+    for (name, mut copies) in by_name.into_iter().filter(|(_, c)| c.len() > 1) {
+        copies.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.location.cmp(&b.location)));
+        let extra = &copies[1..];
+        out.push(Draft {
+            rule: "DW305",
+            layer: Some(extra[0].layer),
+            versions: extra.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
+            paths: copies.iter().map(|p| PathBytes { path: p.location.clone(), bytes: p.bytes }).collect(),
+            title: format!("{name} installed {} times", copies.len()),
+            fix: format!("install {name} once (keep {})", copies[0].location),
+            severity: None,
+        });
+    }
+}
+
+/// The Python findings.
+pub fn drafts(ctx: &Ctx<'_>, pyc: &[Pyc]) -> Vec<Draft> {
+    let mut out = Vec::new();
+    bytecode(ctx, pyc, &mut out);
+    packages(ctx, &mut out);
+    out
+}
