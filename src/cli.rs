@@ -57,7 +57,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule with its id, default severity and title.
-    Rules,
+    Rules {
+        /// Print the catalogue as JSON (what `assets/rules.json` holds).
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain one rule: why it matters and how to fix it.
     Explain {
         /// The rule id, e.g. DW101.

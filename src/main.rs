@@ -43,7 +43,11 @@ fn rules_command(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
     use deadweight::analysis::rules::catalogue;
     let mut out = String::new();
     match cmd {
-        cli::Command::Rules => {
+        cli::Command::Rules { json: true } => {
+            out = serde_json::to_string_pretty(catalogue::RULES)?;
+            out.push('\n');
+        }
+        cli::Command::Rules { json: false } => {
             for r in catalogue::RULES {
                 out.push_str(&format!("{}  {:<7}  {}\n", r.id, r.severity.as_str(), r.title));
             }

@@ -98,7 +98,11 @@ fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<
         let mode = header.mode().map_err(|e| format!("{last}: bad mode: {e}"))?;
         let uid = header.uid().map_err(|e| format!("{last}: bad uid: {e}"))? as u32;
         let gid = header.gid().map_err(|e| format!("{last}: bad gid: {e}"))? as u32;
-        let mut kind = match header.entry_type() {
+        let etype = header.entry_type();
+        if matches!(etype, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
+            continue; // PAX metadata (`git archive` writes a global header), not a path
+        }
+        let mut kind = match etype {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
             tar::EntryType::Directory => EntryKind::Dir,
             tar::EntryType::Symlink => EntryKind::Symlink,

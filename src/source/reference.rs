@@ -50,14 +50,16 @@ pub enum SourceKind {
     Registry,
 }
 
+/// Splits `FILE:TAG` at the first `:` whose left side exists, so the tag may itself hold
+/// colons and slashes (`app.tar:registry.example.com:5000/app:1.2`).
 fn path_with_tag(arg: &str) -> (PathBuf, Option<String>) {
-    if !Path::new(arg).exists()
-        && let Some((path, tag)) = arg.rsplit_once(':')
-        && !tag.contains('/')
-        && !tag.is_empty()
-        && Path::new(path).exists()
-    {
-        return (PathBuf::from(path), Some(tag.to_string()));
+    if !Path::new(arg).exists() {
+        for (i, _) in arg.match_indices(':') {
+            let (path, tag) = (&arg[..i], &arg[i + 1..]);
+            if !tag.is_empty() && Path::new(path).exists() {
+                return (PathBuf::from(path), Some(tag.to_string()));
+            }
+        }
     }
     (PathBuf::from(arg), None)
 }

@@ -135,5 +135,8 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
             scans.insert(name, result);
         }
     }
+    // Read to the end of the outer stream: a gzip or zstd trailer (checksum) that is cut or
+    // corrupt after the tar's end blocks must not go unnoticed.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(bad)?;
     Ok(Streamed { store, scans, outer })
 }

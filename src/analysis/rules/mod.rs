@@ -173,13 +173,22 @@ impl Engine<'_, '_> {
         }
         let tree = self.ctx.tree;
         let mut bytes = 0;
+        let about_files = !d.versions.is_empty();
+        let mut kept = 0;
         for v in d.versions {
             let ver = tree.version(v);
-            if self.claimed[v as usize] || self.ignored(d.rule, &tree.path(ver.node)) {
+            if self.ignored(d.rule, &tree.path(ver.node)) {
+                continue;
+            }
+            kept += 1;
+            if self.claimed[v as usize] {
                 continue;
             }
             self.claimed[v as usize] = true;
             bytes += ver.size;
+        }
+        if about_files && kept == 0 {
+            return; // every file it is about is ignored by the configuration
         }
         let paths: Vec<PathBytes> = d.paths.into_iter().filter(|p| !self.ignored(d.rule, &p.path)).collect();
         let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
@@ -217,6 +226,8 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // Order matters: the most specific rule claims a byte first.
     let walk = paths::walk(ctx, cfg);
     let (secrets, others): (Vec<Draft>, Vec<Draft>) = walk.drafts.into_iter().partition(|d| d.rule == "DW405");
+    let (general, specific): (Vec<Draft>, Vec<Draft>) =
+        others.into_iter().partition(|d| matches!(d.rule, "DW506" | "DW507"));
     for d in secrets {
         e.add(d);
     }
@@ -224,10 +235,14 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     for d in python::drafts(ctx, &walk.pyc) {
         e.add(d);
     }
-    for d in others {
+    for d in specific {
         e.add(d);
     }
+    // A file deleted later is better fixed where it is written than reported as a temp file.
     for d in layers::drafts(ctx, cfg) {
+        e.add(d);
+    }
+    for d in general {
         e.add(d);
     }
     for d in image::drafts(ctx, &e.findings) {
@@ -237,7 +252,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let mut out: Vec<Finding> = e
         .findings
         .into_values()
-        .filter(|f| f.reclaimable_bytes >= min || f.paths.is_empty() || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505")
+        .filter(|f| f.reclaimable_bytes >= min || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505")
         .map(|mut f| {
             f.paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
             f.paths.dedup_by(|a, b| a.path == b.path);

@@ -1,0 +1,214 @@
+//! The waste rules (issue 4): the seeded items of the corpus image on their lines with their
+//! bytes, a careful multi-stage image with no warning, one fixture per rule that fires it and a
+//! near miss that must not, the configuration file, and the rule catalogue.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use deadweight::analysis::rules::{Finding, Severity};
+use deadweight::analysis::{self, AnalyzeOptions, dockerfile};
+use deadweight::config::Config;
+use deadweight::source::{self, LoadOptions};
+
+use crate::support::fixture::{Image, Layer};
+use crate::support::layout::Format;
+use crate::support::{bin, corpus_dir, fails};
+
+fn analyse_with(img: Image, opts: AnalyzeOptions) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Format::OciArchive.save(dir.path(), &[img]);
+    let spec = source::reference::parse(path.to_str().unwrap(), None).unwrap();
+    let loaded = source::load(&spec, &LoadOptions::default()).unwrap();
+    analysis::analyze_with(loaded, &opts).findings
+}
+
+fn findings(img: Image) -> Vec<Finding> {
+    analyse_with(img, AnalyzeOptions::default())
+}
+
+fn fired(f: &[Finding], rule: &str) -> bool {
+    f.iter().any(|x| x.rule == rule)
+}
+
+fn bytes(f: &[Finding], rule: &str) -> u64 {
+    f.iter().filter(|x| x.rule == rule).map(|x| x.reclaimable_bytes).sum()
+}
+
+fn base() -> Layer {
+    Layer::new()
+        .file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+        .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+        .file("usr/bin/python3.11", vec![1u8; 4000])
+        .symlink("usr/bin/python3", "python3.11")
+        .file("usr/lib/python3.11/os.py", "import sys\n")
+        .file("usr/lib/python3.11/__pycache__/os.cpython-311.pyc", vec![2u8; 300])
+}
+
+fn careful() -> Image {
+    Image::new()
+        .layer("/bin/sh -c #(nop) ADD file:abc in / ", base())
+        .empty_layer("ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1")
+        .layer(
+            "RUN /bin/sh -c useradd --create-home app # buildkit",
+            Layer::new().file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n"),
+        )
+        .layer(
+            "COPY --from=build /opt/venv /opt/venv # buildkit",
+            Layer::new()
+                .file("opt/venv/pyvenv.cfg", "home = /usr/bin\n")
+                .file("opt/venv/lib/python3.11/site-packages/flask/__init__.py", vec![b'x'; 2000])
+                .file("opt/venv/lib/python3.11/site-packages/flask/__pycache__/__init__.cpython-311.pyc", vec![3u8; 900])
+                .file("opt/venv/lib/python3.11/site-packages/flask-3.0.0.dist-info/RECORD", "flask/__init__.py,,2000\r\n"),
+        )
+        .layer(
+            "COPY --chown=app:app app/ /app/app # buildkit",
+            Layer::new().file_with("app/app/__init__.py", "", 0o644, 1000, 1000).file_with("app/app/main.py", "print('hi')\n", 0o644, 1000, 1000),
+        )
+        .layer(
+            "RUN /bin/sh -c python -m compileall -q /app # buildkit",
+            Layer::new().file("app/app/__pycache__/main.cpython-311.pyc", vec![4u8; 200]),
+        )
+        .empty_layer("USER app")
+        .empty_layer("CMD [\"python\" \"-m\" \"app.main\"]")
+        .run_config(json!({"User": "app", "Env": ["PATH=/opt/venv/bin:/usr/bin", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"], "Cmd": ["python", "-m", "app.main"]}))
+}
+
+#[test]
+fn a_careful_multi_stage_image_has_no_warning() {
+    let f = findings(careful());
+    let loud: Vec<&Finding> = f.iter().filter(|x| x.severity >= Severity::Warning).collect();
+    assert!(loud.is_empty(), "false alarms: {loud:#?}");
+}
+
+/// Each case: a rule, an image that must fire it, and a near miss that must not.
+fn cases() -> Vec<(&'static str, Image, Image)> {
+    let run = |cmd: &str, l: Layer| careful().layer(&format!("RUN /bin/sh -c {cmd} # buildkit"), l);
+    let copy = |l: Layer| careful().layer("COPY . /app # buildkit", l);
+    let dpkg = |pkgs: &[&str]| {
+        let mut status = String::new();
+        let mut l = Layer::new();
+        for p in pkgs {
+            status.push_str(&format!("Package: {p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n"));
+            l = l.file(format!("var/lib/dpkg/info/{p}:amd64.list"), format!("/usr/lib/{p}/bin\n")).file(format!("usr/lib/{p}/bin"), vec![9u8; 5000]);
+        }
+        l.file("var/lib/dpkg/status", status)
+    };
+    vec![
+        ("DW101", run("pip install flask", Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000])), run("true", Layer::new().file("root/.cache/pipeline.txt", "x"))),
+        ("DW105", run("apt-get update", Layer::new().file("var/lib/apt/lists/deb_Packages", vec![1u8; 3000])), run("apt-get update && rm -rf /var/lib/apt/lists/*", Layer::new().dir("var/lib/apt/lists").file("var/lib/apt/lists/lock", ""))),
+        ("DW401", copy(Layer::new().file("app/.git/HEAD", "ref: refs/heads/main\n").file("app/.git/objects/pack/p.pack", vec![1u8; 3000])), copy(Layer::new().file("app/.gitkeep", "x"))),
+        ("DW402", copy(Layer::new().file("app/.venv/lib/python3.11/site-packages/six.py", vec![1u8; 900])), careful()),
+        ("DW405", copy(Layer::new().file("app/.env", "SECRET_KEY=fake\n")), copy(Layer::new().file("app/.env.example", "SECRET_KEY=\n"))),
+        ("DW407", copy(Layer::new().file("app/tests/test_main.py", "def test(): pass\n")), copy(Layer::new().file("app/testing_utils.py", "x = 1\n"))),
+        ("DW301", copy(Layer::new().file("app/__pycache__/main.cpython-39.pyc", vec![1u8; 500]).file("app/main.py", "x\n")), copy(Layer::new().file("app/main.py", "x\n"))),
+        ("DW302", run("rm app/old.py", Layer::new().file("app/app/__pycache__/old.cpython-311.pyc", vec![1u8; 500])), careful()),
+        ("DW501", careful().layer("RUN /bin/sh -c curl -o /tmp/big.bin x # buildkit", Layer::new().file("tmp/big.bin", vec![1u8; 9000])).layer("RUN /bin/sh -c rm /tmp/big.bin # buildkit", Layer::new().whiteout("tmp/big.bin")), careful().layer("RUN /bin/sh -c rm /tmp/missing # buildkit", Layer::new().whiteout("tmp/missing"))),
+        ("DW503", careful().layer("RUN /bin/sh -c chown -R 1000:1000 /app # buildkit", Layer::new().file_with("app/app/main.py", "print('hi')\n", 0o644, 1001, 1001)), careful()),
+        ("DW201", run("apt-get install -y gcc-12", dpkg(&["gcc-12", "libc6"])), run("apt-get install -y libgcc-s1", dpkg(&["libgcc-s1", "gcc-12-base"]))),
+        ("DW202", run("apt-get install -y libpq-dev", dpkg(&["libpq-dev"])), run("apt-get install -y libpq5", dpkg(&["libpq5"]))),
+        ("DW506", run("make", Layer::new().file("tmp/build.log", vec![1u8; 2000])), run("make", Layer::new().dir("tmp"))),
+        ("DW601", careful().run_config(json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]})), careful()),
+        ("DW602", careful().run_config(json!({"User": "app"})), careful()),
+    ]
+}
+
+#[test]
+fn each_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
+    for (rule, hit, miss) in cases() {
+        let f = findings(hit);
+        assert!(fired(&f, rule), "{rule} did not fire: {f:#?}");
+        let f = findings(miss);
+        assert!(!fired(&f, rule), "{rule} fired on its near miss: {f:#?}");
+    }
+}
+
+#[test]
+fn a_byte_is_counted_once_across_findings() {
+    // The pip cache is also deleted later: both rules see it, one claims it.
+    let img = careful()
+        .layer("RUN /bin/sh -c pip install x # buildkit", Layer::new().file("root/.cache/pip/w.whl", vec![1u8; 5000]))
+        .layer("RUN /bin/sh -c rm -rf /root/.cache # buildkit", Layer::new().whiteout("root/.cache"));
+    let f = findings(img);
+    assert_eq!(bytes(&f, "DW101") + bytes(&f, "DW501"), 5000, "{f:#?}");
+}
+
+#[test]
+fn configuration_disables_regrades_and_ignores() {
+    let img = || careful().layer("COPY . /app # buildkit", Layer::new().file("app/.git/HEAD", vec![1u8; 100]).file("app/.env", "K=v\n"));
+    let cfg = Config::parse("[rules]\ndisable = [\"DW401\"]\n[rules.severity]\nDW405 = \"info\"\n").unwrap();
+    let f = analyse_with(img(), AnalyzeOptions { rules: cfg.rules, ..Default::default() });
+    assert!(!fired(&f, "DW401"));
+    assert_eq!(f.iter().find(|x| x.rule == "DW405").map(|x| x.severity), Some(Severity::Info));
+    let cfg = Config::parse("[rules]\nignore = [\"/app/.env\"]\n").unwrap();
+    let f = analyse_with(img(), AnalyzeOptions { rules: cfg.rules, ..Default::default() });
+    assert!(!fired(&f, "DW405") && fired(&f, "DW401"));
+}
+
+#[test]
+fn unknown_configuration_keys_and_rules_are_errors_naming_them() {
+    assert!(Config::parse("[rules]\ndisabel = []\n").unwrap_err().contains("disabel"));
+    assert!(Config::parse("[rules]\ndisable = [\"DW999\"]\n").unwrap_err().contains("DW999"));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[rulez]\n").unwrap();
+    let err = fails(bin().arg("assets/sample.tar").arg("--config").arg(&cfg));
+    assert!(err.contains("rulez") && err.contains("bad.toml"), "{err}");
+}
+
+#[test]
+fn rules_and_explain_list_the_catalogue() {
+    let out = bin().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DW101") && text.contains("DW405"));
+    let out = bin().args(["explain", "dw105"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rm -rf /var/lib/apt/lists/*"));
+    fails(bin().args(["explain", "DW000"]));
+}
+
+#[test]
+fn the_shipped_catalogue_matches_the_code() {
+    let out = bin().args(["rules", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rules.json")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shipped, "regenerate with `deadweight rules --json > assets/rules.json`");
+}
+
+#[test]
+fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
+    let Some(dir) = corpus_dir() else { return };
+    let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
+    let spec = source::reference::parse(dir.join("py-sample/py-sample.oci-archive.tar").to_str().unwrap(), None).unwrap();
+    let loaded = source::load(&spec, &LoadOptions::default()).unwrap();
+    let opts = AnalyzeOptions { dockerfile: Some(dockerfile::parse(&text).unwrap()), dockerignore: Some(false), ..Default::default() };
+    let f = analysis::analyze_with(loaded, &opts).findings;
+    let paths = |x: &Finding| x.paths.iter().map(|p| p.bytes).sum::<u64>();
+    // (rule, line, bytes from the corpus README, whether the bytes are the finding's paths
+    // rather than what it reclaims: items that overlap another item or save nothing)
+    let items: [(&str, Option<usize>, u64, bool); 12] = [
+        ("DW105", Some(12), 19_856_468, false),
+        ("DW505", Some(15), 152_225, true),
+        ("DW401", Some(15), 142_983, false),
+        ("DW301", Some(15), 4_267, false),
+        ("DW405", Some(15), 236, false),
+        ("DW407", Some(15), 2_380, true),
+        ("DW408", Some(15), 1_334, false),
+        ("DW101", Some(16), 14_033, false),
+        ("DW304", Some(16), 4_061_925, false),
+        ("DW501", Some(17), 8_388_608, false),
+        ("DW503", Some(19), 152_225, false),
+        ("DW601", None, 0, false),
+    ];
+    for (rule, line, want, by_paths) in items {
+        let x = f.iter().find(|x| x.rule == rule && x.dockerfile_line == line).unwrap_or_else(|| panic!("{rule} on line {line:?} missing: {f:#?}"));
+        let got = if by_paths { paths(x) } else { x.reclaimable_bytes };
+        assert!(got.abs_diff(want) * 100 <= want, "{rule}: {got} bytes, README says {want}");
+    }
+    assert!(fired(&f, "DW602"), "no PYTHONUNBUFFERED");
+    let expected = ["DW105", "DW505", "DW401", "DW301", "DW405", "DW407", "DW408", "DW101", "DW304", "DW501", "DW503", "DW601", "DW701"];
+    let extra: Vec<&Finding> = f.iter().filter(|x| x.severity >= Severity::Warning && !expected.contains(&x.rule)).collect();
+    assert!(extra.is_empty(), "warnings beyond the seeded items: {extra:#?}");
+    let json: Value = serde_json::to_value(&f).unwrap();
+    assert!(!json.to_string().contains("fake"), "a secret's content leaked into the report");
+}

@@ -1,0 +1,166 @@
+//! `assets/report.schema.json` against real reports: the schema is valid draft 2020-12, every
+//! report of every fixture format and of every corpus image validates, and the schema is
+//! strict enough to catch drift (an unknown field, a missing field, a negative size, a wrong
+//! type are all rejected).
+
+use serde_json::{Value, json};
+
+use crate::corpus::{images, shipped};
+use crate::support::fixture::{Compression, Image, Layer};
+use crate::support::layout::{Format, oci_index};
+use crate::support::{bin, corpus_dir, report, report_of, rich_image, tmp};
+
+fn schema() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json");
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::validator_for(&schema()).expect("the schema compiles")
+}
+
+/// The validation errors of `report`, one line each (empty when valid).
+fn errors(v: &jsonschema::Validator, report: &Value) -> Vec<String> {
+    v.iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+fn assert_valid(v: &jsonschema::Validator, what: &str, report: &Value) {
+    let errs = errors(v, report);
+    assert!(
+        errs.is_empty(),
+        "{what}: the report does not match assets/report.schema.json:\n{}",
+        errs.join("\n")
+    );
+}
+
+#[test]
+fn schema_is_valid_draft_2020_12() {
+    let s = schema();
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    jsonschema::meta::validate(&s).expect("the schema is a valid JSON Schema");
+    for key in ["schema_version", "tool", "image", "totals", "layers"] {
+        assert!(
+            s["required"].as_array().unwrap().contains(&json!(key)),
+            "{key} is required"
+        );
+    }
+    assert_eq!(s["additionalProperties"], false);
+    assert_eq!(s["properties"]["layers"]["items"]["additionalProperties"], false);
+}
+
+#[test]
+fn fixture_reports_in_every_format_validate() {
+    let v = validator();
+    let dir = tmp();
+    for format in Format::ALL {
+        let r = report_of(&format.save(dir.path(), &[rich_image()]));
+        assert_valid(&v, &format!("{format:?}"), &r);
+    }
+    for c in Compression::ALL {
+        let r = report_of(&Format::OciDir.save(dir.path(), &[rich_image().compression(c)]));
+        assert_valid(&v, &format!("{c:?} layers"), &r);
+    }
+    let gz = crate::support::fixture::gzip(&Format::DockerSkopeo.members(&[rich_image()]).tar(false));
+    let out = bin().args(["-", "--json", "-"]).write_stdin(gz).output().unwrap();
+    assert!(out.status.success());
+    assert_valid(&v, "gzip on stdin", &serde_json::from_slice(&out.stdout).unwrap());
+}
+
+#[test]
+fn edge_case_reports_validate() {
+    let v = validator();
+    let dir = tmp();
+    let cases: Vec<(&str, Image)> = vec![
+        ("no layers", Image::new()),
+        (
+            "no history",
+            Image::new().layer("x", Layer::new().file("f", "1")).without_history(),
+        ),
+        ("empty layer", Image::new().layer("x", Layer::new())),
+        (
+            "only empty_layer history",
+            Image::new()
+                .empty_layer("ENV A=1")
+                .layer("RUN x", Layer::new().dir("d")),
+        ),
+        (
+            "no run config",
+            Image::new()
+                .layer("x", Layer::new().file("f", "1"))
+                .run_config(Value::Null),
+        ),
+        (
+            "full run config",
+            Image::new().layer("x", Layer::new().file("f", "1")).run_config(json!({
+                "User": "app", "Env": ["A=1"], "Cmd": ["run"], "Entrypoint": ["/bin/tini", "--"],
+                "WorkingDir": "/app", "ExposedPorts": {"8080/tcp": {}}, "Labels": {"a": "b"},
+            })),
+        ),
+        (
+            "arm variant",
+            Image::new()
+                .platform("linux/arm/v7")
+                .layer("x", Layer::new().file("f", "1")),
+        ),
+    ];
+    for (what, image) in cases {
+        let path = dir.path().join(what.replace(' ', "-"));
+        oci_index(std::slice::from_ref(&image), false).write_dir(&path);
+        assert_valid(&v, what, &report(&[path.to_str().unwrap()]));
+    }
+}
+
+#[test]
+fn corpus_reports_validate() {
+    let Some(corpus) = corpus_dir() else { return };
+    let v = validator();
+    for image in images(&corpus) {
+        // py-sample is large; one format of each image is enough for the shape.
+        let (path, _) = shipped(&image).into_iter().next().expect("an image file");
+        assert_valid(&v, &path.display().to_string(), &report(&[path.to_str().unwrap()]));
+    }
+}
+
+#[test]
+fn schema_catches_drift() {
+    let v = validator();
+    let dir = tmp();
+    let good = report_of(&Format::OciArchive.save(dir.path(), &[rich_image()]));
+    assert_valid(&v, "unchanged", &good);
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let mutations: Vec<(&str, Mutation)> = vec![
+        ("unknown top-level field", Box::new(|r| r["surprise"] = json!(1))),
+        (
+            "unknown layer field",
+            Box::new(|r| r["layers"][0]["surprise"] = json!(1)),
+        ),
+        ("unknown image field", Box::new(|r| r["image"]["surprise"] = json!(1))),
+        (
+            "missing totals.bytes",
+            Box::new(|r| drop(r["totals"].as_object_mut().unwrap().remove("bytes"))),
+        ),
+        (
+            "missing layer diff_id",
+            Box::new(|r| drop(r["layers"][1].as_object_mut().unwrap().remove("diff_id"))),
+        ),
+        ("negative size", Box::new(|r| r["layers"][0]["bytes"] = json!(-1))),
+        ("fractional size", Box::new(|r| r["totals"]["bytes"] = json!(1.5))),
+        ("size as string", Box::new(|r| r["totals"]["final_bytes"] = json!("12"))),
+        (
+            "bad compression",
+            Box::new(|r| r["layers"][0]["compression"] = json!("lz4")),
+        ),
+        (
+            "bad digest",
+            Box::new(|r| r["image"]["config_digest"] = json!("sha256:xyz")),
+        ),
+        ("wrong schema_version", Box::new(|r| r["schema_version"] = json!(2))),
+    ];
+    for (what, mutate) in mutations {
+        let mut r = good.clone();
+        mutate(&mut r);
+        assert!(!errors(&v, &r).is_empty(), "the schema should reject: {what}");
+    }
+}
