@@ -16,7 +16,8 @@ pub struct Cli {
 
     /// The image: a `docker save` archive, an OCI archive or layout directory (optionally
     /// gzip/zstd compressed; `FILE:TAG` picks a tag), `-` for stdin, or `docker-archive://PATH`,
-    /// `oci-archive://FILE`, `oci://DIR`.
+    /// `oci-archive://FILE`, `oci://DIR`; `docker://NAME`, `podman://NAME` or a bare name for a
+    /// daemon's image; `registry://HOST[:PORT]/REPO[:TAG|@DIGEST]` for a registry's.
     #[arg(required = true)]
     pub image: Option<String>,
 
@@ -51,6 +52,14 @@ pub struct Cli {
     /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
     #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
     pub max_layer_size: u64,
+
+    /// Pull the image through the Docker or Podman daemon before reading it.
+    #[arg(long)]
+    pub pull: bool,
+
+    /// Talk plain http to the registry (always so for localhost and 127.0.0.1).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Subcommands.

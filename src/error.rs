@@ -102,6 +102,22 @@ pub enum Error {
         /// The tags or platforms present, so the user can pick one.
         available: Vec<String>,
     },
+    /// A Docker or Podman daemon could not be reached or could not give the image.
+    #[error("{reference}: {reason}")]
+    Daemon {
+        /// The image as the user named it.
+        reference: String,
+        /// What failed: the socket tried, permission denied, image not found.
+        reason: String,
+    },
+    /// A registry could not be reached, refused a request, or served something unusable.
+    #[error("{reference}: {reason}")]
+    Registry {
+        /// The image as the user named it.
+        reference: String,
+        /// What failed: unauthorized (realm and scope), manifest unknown, unsupported schema.
+        reason: String,
+    },
     /// A size or depth limit meant to stop hostile input was hit.
     #[error("{input}: {what} exceeds the limit of {limit}")]
     Limit {

@@ -53,8 +53,15 @@ fn rules_command(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Explain { id } => {
-            let r = catalogue::find(id).with_context(|| format!("unknown rule {id:?}; `deadweight rules` lists them"))?;
-            out.push_str(&format!("{} ({}): {}\n\n{}\n", r.id, r.severity.as_str(), r.title, r.rationale));
+            let r =
+                catalogue::find(id).with_context(|| format!("unknown rule {id:?}; `deadweight rules` lists them"))?;
+            out.push_str(&format!(
+                "{} ({}): {}\n\n{}\n",
+                r.id,
+                r.severity.as_str(),
+                r.title,
+                r.rationale
+            ));
         }
     }
     std::io::stdout().lock().write_all(out.as_bytes())?;
@@ -93,7 +100,10 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let dockerignore = cli.dockerfile.as_ref().map(|p| {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
         dir.join(".dockerignore").is_file()
     });
     let image = cli.image.as_deref().unwrap_or_default();
@@ -106,6 +116,8 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         limits: ScanLimits {
             max_layer_bytes: cli.max_layer_size,
         },
+        pull: cli.pull,
+        insecure: cli.insecure,
     };
     let loaded = source::load(&spec, &opts)?;
     let analysis = analysis::analyze_with(

@@ -37,12 +37,29 @@ fn py_sample_layers_land_on_their_dockerfile_lines() {
     let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
     let a = analyse(&path, Some(&text));
     let lines: Vec<Option<usize>> = a.attribution.layers.iter().map(|o| o.dockerfile_line).collect();
-    assert_eq!(lines, [None, Some(12), Some(13), Some(15), Some(16), Some(17), Some(18), Some(19)]);
+    assert_eq!(
+        lines,
+        [
+            None,
+            Some(12),
+            Some(13),
+            Some(15),
+            Some(16),
+            Some(17),
+            Some(18),
+            Some(19)
+        ]
+    );
     assert_eq!(a.attribution.base_layers, 1);
     assert_eq!(a.attribution.base_source, BaseSource::History);
     assert!(a.attribution.unmatched.is_empty(), "{:?}", a.attribution.unmatched);
     // WORKDIR and CMD made no layer but are matched to their lines.
-    let steps: Vec<(Option<usize>, Option<usize>)> = a.attribution.steps.iter().map(|s| (s.layer, s.dockerfile_line)).collect();
+    let steps: Vec<(Option<usize>, Option<usize>)> = a
+        .attribution
+        .steps
+        .iter()
+        .map(|s| (s.layer, s.dockerfile_line))
+        .collect();
     assert_eq!(steps[3], (None, Some(14)));
     assert_eq!(steps[9], (None, Some(20)));
     let f = facts(&dir, "py-sample");
@@ -56,7 +73,10 @@ fn py_sample_deleted_download_is_charged_to_writer_and_noted_on_deleter() {
     let a = analyse(&dir.join("py-sample/py-sample.oci-archive.tar"), None);
     let written = &a.accounting.layers[5].hidden_by;
     assert_eq!(written.len(), 1);
-    assert_eq!((written[0].layer, written[0].bytes, written[0].files), (6, 8_388_608, 1));
+    assert_eq!(
+        (written[0].layer, written[0].bytes, written[0].files),
+        (6, 8_388_608, 1)
+    );
     let deleter = &a.accounting.layers[6].hides;
     assert_eq!((deleter[0].layer, deleter[0].bytes), (5, 8_388_608));
     assert_eq!(a.merge[6].deleted_bytes, 8_388_608);
@@ -84,13 +104,26 @@ fn py_sample_packages_equal_the_facts() {
             want_deb.insert((p.as_str().unwrap().to_string(), i));
         }
     }
-    let got_py: BTreeSet<(String, usize)> =
-        a.packages.python.iter().map(|p| (format!("{}-{}", p.name, p.version), p.layer)).collect();
+    let got_py: BTreeSet<(String, usize)> = a
+        .packages
+        .python
+        .iter()
+        .map(|p| (format!("{}-{}", p.name, p.version), p.layer))
+        .collect();
     assert_eq!(got_py, want_py);
     let got_deb: BTreeSet<(String, usize)> = a.packages.debian.iter().map(|p| (p.name.clone(), p.layer)).collect();
     assert_eq!(got_deb, want_deb);
-    let dev: u64 = a.packages.python.iter().filter(|p| p.layer == 4 && p.name != "docopt" && p.name != "python_dotenv").map(|p| p.bytes).sum();
-    assert_eq!(dev, 4_061_925, "pytest + pluggy + iniconfig + packaging, as their RECORDs list");
+    let dev: u64 = a
+        .packages
+        .python
+        .iter()
+        .filter(|p| p.layer == 4 && p.name != "docopt" && p.name != "python_dotenv")
+        .map(|p| p.bytes)
+        .sum();
+    assert_eq!(
+        dev, 4_061_925,
+        "pytest + pluggy + iniconfig + packaging, as their RECORDs list"
+    );
     assert!(a.packages.python.iter().any(|p| p.name == "pytest" && p.dev_tool));
 }
 
@@ -106,11 +139,17 @@ fn dive_figures_equal_dive_on_every_corpus_image() {
         let want = &facts(&dir, name)["dive_like"];
         let got = &r["totals"]["dive"];
         let eff = got["efficiency"].as_f64().unwrap();
-        assert!((eff - want["efficiency_score"].as_f64().unwrap()).abs() < 1e-6, "{name}: efficiency {eff}");
+        assert!(
+            (eff - want["efficiency_score"].as_f64().unwrap()).abs() < 1e-6,
+            "{name}: efficiency {eff}"
+        );
         assert_eq!(got["wasted_bytes"], want["wasted_bytes"], "{name}");
         assert_eq!(got["inefficient_paths"], want["inefficient_paths"], "{name}");
         let uwp = got["user_wasted_percent"].as_f64().unwrap() * 100.0;
-        assert!((uwp - want["user_wasted_percent"].as_f64().unwrap()).abs() < 1e-3, "{name}: {uwp}");
+        assert!(
+            (uwp - want["user_wasted_percent"].as_f64().unwrap()).abs() < 1e-3,
+            "{name}: {uwp}"
+        );
     }
 }
 
@@ -118,11 +157,18 @@ fn dive_figures_equal_dive_on_every_corpus_image() {
 fn an_edited_dockerfile_leaves_layers_unmatched_instead_of_guessing() {
     let Some(dir) = corpus_dir() else { return };
     let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
-    let edited = text.replace("RUN pip3 install --break-system-packages -r requirements.txt", "RUN pip3 install --no-cache-dir -r requirements.txt");
+    let edited = text.replace(
+        "RUN pip3 install --break-system-packages -r requirements.txt",
+        "RUN pip3 install --no-cache-dir -r requirements.txt",
+    );
     assert_ne!(text, edited);
     let a = analyse(&dir.join("py-sample/py-sample.oci-archive.tar"), Some(&edited));
     assert_eq!(a.attribution.layers[4].dockerfile_line, None);
-    assert!(a.attribution.unmatched.iter().any(|u| u.starts_with("layer 4 ")), "{:?}", a.attribution.unmatched);
+    assert!(
+        a.attribution.unmatched.iter().any(|u| u.starts_with("layer 4 ")),
+        "{:?}",
+        a.attribution.unmatched
+    );
     assert_eq!(a.attribution.layers[5].dockerfile_line, Some(17));
 }
 
@@ -140,7 +186,12 @@ fn a_squashed_build_is_one_layer_made_by_several_instructions() {
         .empty_layer("COPY . /app")
         .empty_layer("WORKDIR /app")
         .empty_layer("RUN /bin/sh -c pip install -r requirements.txt")
-        .layer("CMD [\"python3\"]", Layer::new().file("app/main.py", "print(1)\n").file("var/lib/apt/lists/x", "x"));
+        .layer(
+            "CMD [\"python3\"]",
+            Layer::new()
+                .file("app/main.py", "print(1)\n")
+                .file("var/lib/apt/lists/x", "x"),
+        );
     let (_d, path) = save(img);
     let a = analyse(&path, None);
     let top = &a.attribution.layers[1];
@@ -161,7 +212,12 @@ fn an_image_without_history_still_works() {
     let (_d, path) = save(img);
     let a = analyse(&path, None);
     assert_eq!(a.attribution.layers.len(), 2);
-    assert!(a.attribution.layers.iter().all(|o| o.instruction.kind == InstructionKind::Unknown));
+    assert!(
+        a.attribution
+            .layers
+            .iter()
+            .all(|o| o.instruction.kind == InstructionKind::Unknown)
+    );
     assert_eq!(a.attribution.base_source, BaseSource::Assumed);
     assert_eq!(a.totals.user_bytes, 2);
 }
@@ -177,7 +233,12 @@ fn base_layers_flag_moves_the_boundary() {
     assert_eq!(r["totals"]["base_bytes"], 3);
     assert_eq!(r["totals"]["user_bytes"], 3);
     assert_eq!(r["attribution"]["base_source"], "flag");
-    let bases: Vec<bool> = r["layers"].as_array().unwrap().iter().map(|l| l["base"].as_bool().unwrap()).collect();
+    let bases: Vec<bool> = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["base"].as_bool().unwrap())
+        .collect();
     assert_eq!(bases, [true, true, false]);
 }
 
@@ -185,8 +246,16 @@ fn base_layers_flag_moves_the_boundary() {
 fn identical_content_at_different_paths_is_found_once_per_extra_copy() {
     let big = vec![7u8; 5000];
     let img = Image::new()
-        .layer("ADD file:abc in / ", Layer::new().file("a/one.bin", &big).file("b/two.bin", &big))
-        .layer("RUN /bin/sh -c cp", Layer::new().file("c/three.bin", &big).file("d/other.bin", vec![8u8; 5000]));
+        .layer(
+            "ADD file:abc in / ",
+            Layer::new().file("a/one.bin", &big).file("b/two.bin", &big),
+        )
+        .layer(
+            "RUN /bin/sh -c cp",
+            Layer::new()
+                .file("c/three.bin", &big)
+                .file("d/other.bin", vec![8u8; 5000]),
+        );
     let (_d, path) = save(img);
     let a = analyse(&path, None);
     assert_eq!(a.accounting.duplicate_bytes, 10_000);

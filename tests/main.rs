@@ -1,12 +1,18 @@
+//! The one integration test binary: every `tests/*.rs` module is declared here so that cargo
+//! builds and links a single test executable.
+
 mod support;
 
 mod attribution;
 mod corpus;
+#[cfg(feature = "daemon")]
+mod daemon;
 mod formats;
 mod invocation;
 mod malformed;
 mod malformed_layers;
 mod merge_model;
+mod registry;
 mod rules;
 mod schema;
 mod selection;

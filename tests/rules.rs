@@ -89,26 +89,123 @@ fn cases() -> Vec<(&'static str, Image, Image)> {
         let mut status = String::new();
         let mut l = Layer::new();
         for p in pkgs {
-            status.push_str(&format!("Package: {p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n"));
-            l = l.file(format!("var/lib/dpkg/info/{p}:amd64.list"), format!("/usr/lib/{p}/bin\n")).file(format!("usr/lib/{p}/bin"), vec![9u8; 5000]);
+            status.push_str(&format!(
+                "Package: {p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n"
+            ));
+            l = l
+                .file(
+                    format!("var/lib/dpkg/info/{p}:amd64.list"),
+                    format!("/usr/lib/{p}/bin\n"),
+                )
+                .file(format!("usr/lib/{p}/bin"), vec![9u8; 5000]);
         }
         l.file("var/lib/dpkg/status", status)
     };
     vec![
-        ("DW101", run("pip install flask", Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000])), run("true", Layer::new().file("root/.cache/pipeline.txt", "x"))),
-        ("DW105", run("apt-get update", Layer::new().file("var/lib/apt/lists/deb_Packages", vec![1u8; 3000])), run("apt-get update && rm -rf /var/lib/apt/lists/*", Layer::new().dir("var/lib/apt/lists").file("var/lib/apt/lists/lock", ""))),
-        ("DW401", copy(Layer::new().file("app/.git/HEAD", "ref: refs/heads/main\n").file("app/.git/objects/pack/p.pack", vec![1u8; 3000])), copy(Layer::new().file("app/.gitkeep", "x"))),
-        ("DW402", copy(Layer::new().file("app/.venv/lib/python3.11/site-packages/six.py", vec![1u8; 900])), careful()),
-        ("DW405", copy(Layer::new().file("app/.env", "SECRET_KEY=fake\n")), copy(Layer::new().file("app/.env.example", "SECRET_KEY=\n"))),
-        ("DW407", copy(Layer::new().file("app/tests/test_main.py", "def test(): pass\n")), copy(Layer::new().file("app/testing_utils.py", "x = 1\n"))),
-        ("DW301", copy(Layer::new().file("app/__pycache__/main.cpython-39.pyc", vec![1u8; 500]).file("app/main.py", "x\n")), copy(Layer::new().file("app/main.py", "x\n"))),
-        ("DW302", run("rm app/old.py", Layer::new().file("app/app/__pycache__/old.cpython-311.pyc", vec![1u8; 500])), careful()),
-        ("DW501", careful().layer("RUN /bin/sh -c curl -o /tmp/big.bin x # buildkit", Layer::new().file("tmp/big.bin", vec![1u8; 9000])).layer("RUN /bin/sh -c rm /tmp/big.bin # buildkit", Layer::new().whiteout("tmp/big.bin")), careful().layer("RUN /bin/sh -c rm /tmp/missing # buildkit", Layer::new().whiteout("tmp/missing"))),
-        ("DW503", careful().layer("RUN /bin/sh -c chown -R 1000:1000 /app # buildkit", Layer::new().file_with("app/app/main.py", "print('hi')\n", 0o644, 1001, 1001)), careful()),
-        ("DW201", run("apt-get install -y gcc-12", dpkg(&["gcc-12", "libc6"])), run("apt-get install -y libgcc-s1", dpkg(&["libgcc-s1", "gcc-12-base"]))),
-        ("DW202", run("apt-get install -y libpq-dev", dpkg(&["libpq-dev"])), run("apt-get install -y libpq5", dpkg(&["libpq5"]))),
-        ("DW506", run("make", Layer::new().file("tmp/build.log", vec![1u8; 2000])), run("make", Layer::new().dir("tmp"))),
-        ("DW601", careful().run_config(json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]})), careful()),
+        (
+            "DW101",
+            run(
+                "pip install flask",
+                Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+            ),
+            run("true", Layer::new().file("root/.cache/pipeline.txt", "x")),
+        ),
+        (
+            "DW105",
+            run(
+                "apt-get update",
+                Layer::new().file("var/lib/apt/lists/deb_Packages", vec![1u8; 3000]),
+            ),
+            run(
+                "apt-get update && rm -rf /var/lib/apt/lists/*",
+                Layer::new().dir("var/lib/apt/lists").file("var/lib/apt/lists/lock", ""),
+            ),
+        ),
+        (
+            "DW401",
+            copy(
+                Layer::new()
+                    .file("app/.git/HEAD", "ref: refs/heads/main\n")
+                    .file("app/.git/objects/pack/p.pack", vec![1u8; 3000]),
+            ),
+            copy(Layer::new().file("app/.gitkeep", "x")),
+        ),
+        (
+            "DW402",
+            copy(Layer::new().file("app/.venv/lib/python3.11/site-packages/six.py", vec![1u8; 900])),
+            careful(),
+        ),
+        (
+            "DW405",
+            copy(Layer::new().file("app/.env", "SECRET_KEY=fake\n")),
+            copy(Layer::new().file("app/.env.example", "SECRET_KEY=\n")),
+        ),
+        (
+            "DW407",
+            copy(Layer::new().file("app/tests/test_main.py", "def test(): pass\n")),
+            copy(Layer::new().file("app/testing_utils.py", "x = 1\n")),
+        ),
+        (
+            "DW301",
+            copy(
+                Layer::new()
+                    .file("app/__pycache__/main.cpython-39.pyc", vec![1u8; 500])
+                    .file("app/main.py", "x\n"),
+            ),
+            copy(Layer::new().file("app/main.py", "x\n")),
+        ),
+        (
+            "DW302",
+            run(
+                "rm app/old.py",
+                Layer::new().file("app/app/__pycache__/old.cpython-311.pyc", vec![1u8; 500]),
+            ),
+            careful(),
+        ),
+        (
+            "DW501",
+            careful()
+                .layer(
+                    "RUN /bin/sh -c curl -o /tmp/big.bin x # buildkit",
+                    Layer::new().file("tmp/big.bin", vec![1u8; 9000]),
+                )
+                .layer(
+                    "RUN /bin/sh -c rm /tmp/big.bin # buildkit",
+                    Layer::new().whiteout("tmp/big.bin"),
+                ),
+            careful().layer(
+                "RUN /bin/sh -c rm /tmp/missing # buildkit",
+                Layer::new().whiteout("tmp/missing"),
+            ),
+        ),
+        (
+            "DW503",
+            careful().layer(
+                "RUN /bin/sh -c chown -R 1000:1000 /app # buildkit",
+                Layer::new().file_with("app/app/main.py", "print('hi')\n", 0o644, 1001, 1001),
+            ),
+            careful(),
+        ),
+        (
+            "DW201",
+            run("apt-get install -y gcc-12", dpkg(&["gcc-12", "libc6"])),
+            run("apt-get install -y libgcc-s1", dpkg(&["libgcc-s1", "gcc-12-base"])),
+        ),
+        (
+            "DW202",
+            run("apt-get install -y libpq-dev", dpkg(&["libpq-dev"])),
+            run("apt-get install -y libpq5", dpkg(&["libpq5"])),
+        ),
+        (
+            "DW506",
+            run("make", Layer::new().file("tmp/build.log", vec![1u8; 2000])),
+            run("make", Layer::new().dir("tmp")),
+        ),
+        (
+            "DW601",
+            careful().run_config(json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]})),
+            careful(),
+        ),
         ("DW602", careful().run_config(json!({"User": "app"})), careful()),
     ]
 }
@@ -127,28 +224,64 @@ fn each_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
 fn a_byte_is_counted_once_across_findings() {
     // The pip cache is also deleted later: both rules see it, one claims it.
     let img = careful()
-        .layer("RUN /bin/sh -c pip install x # buildkit", Layer::new().file("root/.cache/pip/w.whl", vec![1u8; 5000]))
-        .layer("RUN /bin/sh -c rm -rf /root/.cache # buildkit", Layer::new().whiteout("root/.cache"));
+        .layer(
+            "RUN /bin/sh -c pip install x # buildkit",
+            Layer::new().file("root/.cache/pip/w.whl", vec![1u8; 5000]),
+        )
+        .layer(
+            "RUN /bin/sh -c rm -rf /root/.cache # buildkit",
+            Layer::new().whiteout("root/.cache"),
+        );
     let f = findings(img);
     assert_eq!(bytes(&f, "DW101") + bytes(&f, "DW501"), 5000, "{f:#?}");
 }
 
 #[test]
 fn configuration_disables_regrades_and_ignores() {
-    let img = || careful().layer("COPY . /app # buildkit", Layer::new().file("app/.git/HEAD", vec![1u8; 100]).file("app/.env", "K=v\n"));
+    let img = || {
+        careful().layer(
+            "COPY . /app # buildkit",
+            Layer::new()
+                .file("app/.git/HEAD", vec![1u8; 100])
+                .file("app/.env", "K=v\n"),
+        )
+    };
     let cfg = Config::parse("[rules]\ndisable = [\"DW401\"]\n[rules.severity]\nDW405 = \"info\"\n").unwrap();
-    let f = analyse_with(img(), AnalyzeOptions { rules: cfg.rules, ..Default::default() });
+    let f = analyse_with(
+        img(),
+        AnalyzeOptions {
+            rules: cfg.rules,
+            ..Default::default()
+        },
+    );
     assert!(!fired(&f, "DW401"));
-    assert_eq!(f.iter().find(|x| x.rule == "DW405").map(|x| x.severity), Some(Severity::Info));
+    assert_eq!(
+        f.iter().find(|x| x.rule == "DW405").map(|x| x.severity),
+        Some(Severity::Info)
+    );
     let cfg = Config::parse("[rules]\nignore = [\"/app/.env\"]\n").unwrap();
-    let f = analyse_with(img(), AnalyzeOptions { rules: cfg.rules, ..Default::default() });
+    let f = analyse_with(
+        img(),
+        AnalyzeOptions {
+            rules: cfg.rules,
+            ..Default::default()
+        },
+    );
     assert!(!fired(&f, "DW405") && fired(&f, "DW401"));
 }
 
 #[test]
 fn unknown_configuration_keys_and_rules_are_errors_naming_them() {
-    assert!(Config::parse("[rules]\ndisabel = []\n").unwrap_err().contains("disabel"));
-    assert!(Config::parse("[rules]\ndisable = [\"DW999\"]\n").unwrap_err().contains("DW999"));
+    assert!(
+        Config::parse("[rules]\ndisabel = []\n")
+            .unwrap_err()
+            .contains("disabel")
+    );
+    assert!(
+        Config::parse("[rules]\ndisable = [\"DW999\"]\n")
+            .unwrap_err()
+            .contains("DW999")
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[rulez]\n").unwrap();
@@ -172,16 +305,25 @@ fn the_shipped_catalogue_matches_the_code() {
     let out = bin().args(["rules", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rules.json")).unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), shipped, "regenerate with `deadweight rules --json > assets/rules.json`");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        shipped,
+        "regenerate with `deadweight rules --json > assets/rules.json`"
+    );
 }
 
 #[test]
 fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
     let Some(dir) = corpus_dir() else { return };
     let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
-    let spec = source::reference::parse(dir.join("py-sample/py-sample.oci-archive.tar").to_str().unwrap(), None).unwrap();
+    let spec =
+        source::reference::parse(dir.join("py-sample/py-sample.oci-archive.tar").to_str().unwrap(), None).unwrap();
     let loaded = source::load(&spec, &LoadOptions::default()).unwrap();
-    let opts = AnalyzeOptions { dockerfile: Some(dockerfile::parse(&text).unwrap()), dockerignore: Some(false), ..Default::default() };
+    let opts = AnalyzeOptions {
+        dockerfile: Some(dockerfile::parse(&text).unwrap()),
+        dockerignore: Some(false),
+        ..Default::default()
+    };
     let f = analysis::analyze_with(loaded, &opts).findings;
     let paths = |x: &Finding| x.paths.iter().map(|p| p.bytes).sum::<u64>();
     // (rule, line, bytes from the corpus README, whether the bytes are the finding's paths
@@ -201,14 +343,29 @@ fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
         ("DW601", None, 0, false),
     ];
     for (rule, line, want, by_paths) in items {
-        let x = f.iter().find(|x| x.rule == rule && x.dockerfile_line == line).unwrap_or_else(|| panic!("{rule} on line {line:?} missing: {f:#?}"));
+        let x = f
+            .iter()
+            .find(|x| x.rule == rule && x.dockerfile_line == line)
+            .unwrap_or_else(|| panic!("{rule} on line {line:?} missing: {f:#?}"));
         let got = if by_paths { paths(x) } else { x.reclaimable_bytes };
-        assert!(got.abs_diff(want) * 100 <= want, "{rule}: {got} bytes, README says {want}");
+        assert!(
+            got.abs_diff(want) * 100 <= want,
+            "{rule}: {got} bytes, README says {want}"
+        );
     }
     assert!(fired(&f, "DW602"), "no PYTHONUNBUFFERED");
-    let expected = ["DW105", "DW505", "DW401", "DW301", "DW405", "DW407", "DW408", "DW101", "DW304", "DW501", "DW503", "DW601", "DW701"];
-    let extra: Vec<&Finding> = f.iter().filter(|x| x.severity >= Severity::Warning && !expected.contains(&x.rule)).collect();
+    let expected = [
+        "DW105", "DW505", "DW401", "DW301", "DW405", "DW407", "DW408", "DW101", "DW304", "DW501", "DW503", "DW601",
+        "DW701",
+    ];
+    let extra: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.severity >= Severity::Warning && !expected.contains(&x.rule))
+        .collect();
     assert!(extra.is_empty(), "warnings beyond the seeded items: {extra:#?}");
     let json: Value = serde_json::to_value(&f).unwrap();
-    assert!(!json.to_string().contains("fake"), "a secret's content leaked into the report");
+    assert!(
+        !json.to_string().contains("fake"),
+        "a secret's content leaked into the report"
+    );
 }

@@ -104,11 +104,52 @@ fn edge_case_reports_validate() {
                 .platform("linux/arm/v7")
                 .layer("x", Layer::new().file("f", "1")),
         ),
+        ("packages", Image::new().layer("install", packages_layer())),
     ];
     for (what, image) in cases {
         let path = dir.path().join(what.replace(' ', "-"));
         oci_index(std::slice::from_ref(&image), false).write_dir(&path);
         assert_valid(&v, what, &report(&[path.to_str().unwrap()]));
+    }
+}
+
+/// One Python distribution, one Debian and one Alpine package, so the package lists are not
+/// empty.
+fn packages_layer() -> Layer {
+    let site = "usr/lib/python3/site-packages";
+    Layer::new()
+        .file(format!("{site}/demo/__init__.py"), "print('demo')\n")
+        .file(
+            format!("{site}/demo-1.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: six\n",
+        )
+        .file(
+            format!("{site}/demo-1.0.dist-info/RECORD"),
+            "demo/__init__.py,,14\ndemo-1.0.dist-info/METADATA,,\n",
+        )
+        .file("usr/lib/libdemo.so", vec![0u8; 100])
+        .file(
+            "var/lib/dpkg/status",
+            "Package: libdemo\nStatus: install ok installed\nVersion: 1.2-3\nInstalled-Size: 1\n\n",
+        )
+        .file("var/lib/dpkg/info/libdemo.list", "/usr/lib/libdemo.so\n")
+        .file("lib/libapk.so", vec![0u8; 50])
+        .file("lib/apk/db/installed", "P:apkdemo\nV:1.0-r0\nF:lib\nR:libapk.so\n\n")
+}
+
+#[test]
+fn package_lists_are_filled_by_the_packages_fixture() {
+    let dir = tmp();
+    let path = dir.path().join("packages");
+    oci_index(&[Image::new().layer("install", packages_layer())], false).write_dir(&path);
+    let r = report(&[path.to_str().unwrap()]);
+    for kind in ["python", "debian", "alpine"] {
+        assert_eq!(
+            r["packages"][kind].as_array().map(Vec::len),
+            Some(1),
+            "{kind}: {}",
+            r["packages"]
+        );
     }
 }
 

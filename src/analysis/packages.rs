@@ -158,7 +158,11 @@ fn sum_files(tree: &Tree, paths: impl Iterator<Item = Vec<u8>>) -> (u64, u64, Ve
     nodes.dedup();
     if nodes.len() != before {
         // A path listed twice counts once.
-        let sizes: u64 = nodes.iter().filter_map(|&n| tree.current(n)).map(|v| tree.version(v).size).sum();
+        let sizes: u64 = nodes
+            .iter()
+            .filter_map(|&n| tree.current(n))
+            .map(|v| tree.version(v).size)
+            .sum();
         return (sizes, nodes.len() as u64, nodes);
     }
     (bytes, files, nodes)
@@ -179,7 +183,9 @@ fn requirements(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>, meta_dir: &
         let mut p = meta_dir.to_vec();
         p.push(b'/');
         p.extend_from_slice(name.as_bytes());
-        tree.lookup(&p).and_then(|n| caps.get(&n)).map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+        tree.lookup(&p)
+            .and_then(|n| caps.get(&n))
+            .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
     };
     let name_of = |spec: &str| {
         spec.trim()
@@ -377,7 +383,10 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
         .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
         let ((bytes, files, nodes), layer) = match list {
             Some(&(layer, content)) => {
-                let listed = content.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
+                let listed = content
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(<[u8]>::to_vec);
                 (sum_files(tree, listed), layer)
             }
             None => ((0, 0, Vec::new()), 0),

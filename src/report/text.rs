@@ -130,7 +130,11 @@ pub fn findings(a: &Analysis, width: usize) -> String {
         size(a.totals.reclaimable_bytes),
         a.findings.len()
     );
-    let _ = writeln!(out, "{:>10}  {:<7}  {:<5}  {:>4}  WHAT", "SAVES", "SEVERITY", "RULE", "LINE");
+    let _ = writeln!(
+        out,
+        "{:>10}  {:<7}  {:<5}  {:>4}  WHAT",
+        "SAVES", "SEVERITY", "RULE", "LINE"
+    );
     let text_width = width.saturating_sub(40).max(30);
     for f in &a.findings {
         let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
@@ -144,7 +148,13 @@ pub fn findings(a: &Analysis, width: usize) -> String {
             one_line(&f.title, text_width)
         );
         for p in f.paths.iter().take(2) {
-            let _ = writeln!(out, "{:>38}{}  {}", "", size(p.bytes), one_line(&p.path, text_width.saturating_sub(12)));
+            let _ = writeln!(
+                out,
+                "{:>38}{}  {}",
+                "",
+                size(p.bytes),
+                one_line(&p.path, text_width.saturating_sub(12))
+            );
         }
         let _ = writeln!(out, "{:>38}fix: {}", "", one_line(&f.fix, text_width.saturating_sub(5)));
     }

@@ -1,12 +1,16 @@
 //! Where image bytes come from. Parses the image argument ([`reference`]), recognises the
 //! container by magic bytes ([`sniff`]), reads its documents ([`store`], [`resolve`]) and decodes
 //! every layer once ([`layer`]): in parallel from seekable files and directories, in one pass from
-//! streams ([`stream`]). Every blob is checked against its digest. The result is a [`Loaded`]
+//! streams ([`stream`]): a file, stdin, a daemon's export ([`daemon`], feature `daemon`) or a
+//! registry ([`registry`]). Every blob is checked against its digest. The result is a [`Loaded`]
 //! image; nothing here merges layers or judges their content.
 
+#[cfg(feature = "daemon")]
+pub mod daemon;
 pub mod digest;
 pub mod layer;
 pub mod reference;
+pub mod registry;
 pub mod resolve;
 pub mod sniff;
 pub mod store;
@@ -31,6 +35,10 @@ pub struct LoadOptions {
     pub selection: Selection,
     /// Limits against hostile input.
     pub limits: ScanLimits,
+    /// Pull the image through the daemon before reading it (daemon sources only).
+    pub pull: bool,
+    /// Speak plain http to the registry (always so for localhost and 127.0.0.1).
+    pub insecure: bool,
 }
 
 /// An image read from its source, layers decoded but not merged.
@@ -65,14 +73,33 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
             load_stream(stdin.lock(), "-", &spec.reference, &opts)
         }
         Location::Path(path) => load_path(path, &spec.reference, &opts),
-        Location::Docker(name) | Location::Podman(name) | Location::Registry(name) => Err(Error::Reference {
-            reference: spec.reference.clone(),
-            reason: format!(
-                "{name:?} is not a file, and reading from a daemon or a registry is not supported yet; \
-                 export it first (docker save {name} -o image.tar, or skopeo copy ... oci-archive:image.tar)"
-            ),
-        }),
+        Location::Docker(name) => load_daemon(false, name, &spec.reference, &opts),
+        Location::Podman(name) => load_daemon(true, name, &spec.reference, &opts),
+        Location::Registry(name) => registry::load(name, &spec.reference, &opts),
     }
+}
+
+#[cfg(feature = "daemon")]
+fn load_daemon(podman: bool, name: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+    let engine = if podman {
+        daemon::Engine::Podman
+    } else {
+        daemon::Engine::Docker
+    };
+    let platform = opts.selection.platform.as_deref();
+    let export = daemon::export(engine, name, reference, opts.pull, platform)?;
+    load_stream(export, reference, reference, opts)
+}
+
+#[cfg(not(feature = "daemon"))]
+fn load_daemon(_podman: bool, name: &str, reference: &str, _opts: &LoadOptions) -> Result<Loaded> {
+    Err(Error::Reference {
+        reference: reference.to_string(),
+        reason: format!(
+            "{name:?} is not a file, and this deadweight was built without daemon support (the `daemon` \
+             feature); export the image first (docker save {name} -o image.tar) or read it from a registry"
+        ),
+    })
 }
 
 fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded> {

@@ -8,6 +8,7 @@ pub mod fixture;
 pub mod layout;
 pub mod servers;
 pub mod tarball;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 

@@ -111,7 +111,14 @@ impl Podman {
             .arg(d.join("run"))
             .arg("--tmpdir")
             .arg(d.join("tmp"))
-            .args(["--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"]);
+            .args([
+                "--storage-driver",
+                "vfs",
+                "--cgroup-manager",
+                "cgroupfs",
+                "--events-backend",
+                "file",
+            ]);
         cmd
     }
 
@@ -183,9 +190,21 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry; with `login`, every request needs those basic credentials.
     pub fn start(login: Option<(&str, &str)>) -> Option<Self> {
+        Self::launch(None, login)
+    }
+
+    /// Starts a registry that takes bearer tokens from `tokens` (as Docker Hub does); `login`
+    /// is what skopeo sends the token service when pushing.
+    pub fn start_with_tokens(tokens: &super::token::TokenService, login: (&str, &str)) -> Option<Self> {
+        Self::launch(Some(tokens.registry_auth()), Some(login))
+    }
+
+    fn launch(auth: Option<String>, login: Option<(&str, &str)>) -> Option<Self> {
         for p in ["docker-registry", "skopeo"] {
             if !have(p) {
-                skip(&format!("{p} is not installed (apt-get install docker-registry skopeo)"));
+                skip(&format!(
+                    "{p} is not installed (apt-get install docker-registry skopeo)"
+                ));
                 return None;
             }
         }
@@ -197,7 +216,9 @@ impl Registry {
              delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
             dir.path().join("data").display()
         );
-        if let Some((user, password)) = login {
+        if let Some(auth) = &auth {
+            config.push_str(auth);
+        } else if let Some((user, password)) = login {
             let out = Command::new("htpasswd").args(["-Bbn", user, password]).output();
             let Some(out) = out.ok().filter(|o| o.status.success()) else {
                 skip("htpasswd is missing (apt-get install apache2-utils)");

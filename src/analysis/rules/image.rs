@@ -12,7 +12,17 @@ use crate::analysis::accounting::PathBytes;
 use crate::analysis::history::InstructionKind;
 use crate::analysis::packages::SystemPackage;
 
-const TOOLCHAIN: &[&str] = &["gcc", "g++", "cpp", "make", "binutils", "build-essential", "build-base", "clang", "llvm"];
+const TOOLCHAIN: &[&str] = &[
+    "gcc",
+    "g++",
+    "cpp",
+    "make",
+    "binutils",
+    "build-essential",
+    "build-base",
+    "clang",
+    "llvm",
+];
 
 fn is_toolchain(name: &str) -> bool {
     let versioned = |prefix: &str| {
@@ -64,30 +74,90 @@ fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
 
 fn config_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
     let cfg = ctx.config;
-    let none = |rule, title: String, fix: String| Draft { rule, layer: None, versions: Vec::new(), paths: Vec::new(), title, fix, severity: None };
+    let none = |rule, title: String, fix: String| Draft {
+        rule,
+        layer: None,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title,
+        fix,
+        severity: None,
+    };
     let user = cfg.user.split(':').next().unwrap_or_default();
     if user.is_empty() || user == "root" || user == "0" {
-        out.push(none("DW601", "the container runs as root (no USER)".into(), "add `RUN useradd --create-home --uid 10001 app` and `USER app` before CMD".into()));
+        out.push(none(
+            "DW601",
+            "the container runs as root (no USER)".into(),
+            "add `RUN useradd --create-home --uid 10001 app` and `USER app` before CMD".into(),
+        ));
     }
     let python = !ctx.packages.python.is_empty() || !super::python::interpreter_tags(ctx.tree).is_empty();
-    let has_env = |k: &str| cfg.env.iter().any(|e| e.split_once('=').is_some_and(|(n, v)| n == k && !v.is_empty()));
-    let missing: Vec<&str> = ["PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"].into_iter().filter(|k| !has_env(k)).collect();
+    let has_env = |k: &str| {
+        cfg.env
+            .iter()
+            .any(|e| e.split_once('=').is_some_and(|(n, v)| n == k && !v.is_empty()))
+    };
+    let missing: Vec<&str> = ["PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"]
+        .into_iter()
+        .filter(|k| !has_env(k))
+        .collect();
     if python && !missing.is_empty() {
-        out.push(none("DW602", format!("{} not set in a Python image", missing.join(" and ")), format!("add `ENV {}`", missing.iter().map(|k| format!("{k}=1")).collect::<Vec<_>>().join(" "))));
+        out.push(none(
+            "DW602",
+            format!("{} not set in a Python image", missing.join(" and ")),
+            format!(
+                "add `ENV {}`",
+                missing.iter().map(|k| format!("{k}=1")).collect::<Vec<_>>().join(" ")
+            ),
+        ));
     }
-    let alpine = ctx.tree.lookup(b"etc/alpine-release").and_then(|n| ctx.tree.current(n)).is_some();
+    let alpine = ctx
+        .tree
+        .lookup(b"etc/alpine-release")
+        .and_then(|n| ctx.tree.current(n))
+        .is_some();
     if alpine && findings.keys().any(|(r, _)| *r == "DW201") {
-        out.push(none("DW603", "Alpine (musl) base with compilers: Python wheels are built from source".into(), "use a slim glibc base such as python:3.x-slim, where most wheels install prebuilt".into()));
+        out.push(none(
+            "DW603",
+            "Alpine (musl) base with compilers: Python wheels are built from source".into(),
+            "use a slim glibc base such as python:3.x-slim, where most wheels install prebuilt".into(),
+        ));
     }
-    let cmd = cfg.entrypoint.iter().chain(&cfg.cmd).cloned().collect::<Vec<_>>().join(" ");
-    let gunicorn_args = cfg.env.iter().any(|e| e.starts_with("GUNICORN_CMD_ARGS=") && e.contains("--worker-tmp-dir"));
+    let cmd = cfg
+        .entrypoint
+        .iter()
+        .chain(&cfg.cmd)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let gunicorn_args = cfg
+        .env
+        .iter()
+        .any(|e| e.starts_with("GUNICORN_CMD_ARGS=") && e.contains("--worker-tmp-dir"));
     if cmd.contains("gunicorn") && !cmd.contains("--worker-tmp-dir") && !gunicorn_args {
-        out.push(none("DW604", "gunicorn runs without --worker-tmp-dir".into(), "add `--worker-tmp-dir /dev/shm` to the gunicorn command".into()));
+        out.push(none(
+            "DW604",
+            "gunicorn runs without --worker-tmp-dir".into(),
+            "add `--worker-tmp-dir /dev/shm` to the gunicorn command".into(),
+        ));
     }
 }
 
 fn installs_dependencies(run: &str) -> bool {
-    ["pip install", "pip3 install", "poetry install", "uv sync", "uv pip install", "pipenv install", "pdm install", "npm install", "npm ci", "yarn install"].iter().any(|k| run.contains(k))
+    [
+        "pip install",
+        "pip3 install",
+        "poetry install",
+        "uv sync",
+        "uv pip install",
+        "pipenv install",
+        "pdm install",
+        "npm install",
+        "npm ci",
+        "yarn install",
+    ]
+    .iter()
+    .any(|k| run.contains(k))
 }
 
 fn copies_whole_context(args: &str) -> bool {
@@ -98,13 +168,24 @@ fn copies_whole_context(args: &str) -> bool {
 fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
     let Some(df) = ctx.dockerfile else { return };
     let chain = df.layer_chain();
-    let layer_of_line = |line: usize| ctx.attribution.layers.iter().position(|o| o.dockerfile_line == Some(line));
+    let layer_of_line = |line: usize| {
+        ctx.attribution
+            .layers
+            .iter()
+            .position(|o| o.dockerfile_line == Some(line))
+    };
     for (i, ins) in chain.iter().enumerate() {
-        if ins.kind == InstructionKind::Copy && ins.flag("from").is_none() && copies_whole_context(&ins.args)
-            && let Some(dep) = chain[i + 1..].iter().find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))
+        if ins.kind == InstructionKind::Copy
+            && ins.flag("from").is_none()
+            && copies_whole_context(&ins.args)
+            && let Some(dep) = chain[i + 1..]
+                .iter()
+                .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))
         {
             let layer = layer_of_line(ins.line);
-            let bytes = layer.and_then(|l| ctx.layers.get(l)).map_or(0, |l| l.scan.content_bytes);
+            let bytes = layer
+                .and_then(|l| ctx.layers.get(l))
+                .map_or(0, |l| l.scan.content_bytes);
             out.push(Draft {
                 rule: "DW505",
                 layer,
@@ -117,32 +198,78 @@ fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<us
         }
         if ins.kind == InstructionKind::Run {
             if ins.args.contains("apt-get install") && !ins.args.contains("--no-install-recommends") {
-                out.push(Draft { rule: "DW702", layer: layer_of_line(ins.line), versions: Vec::new(), paths: Vec::new(), title: format!("line {}: apt-get install without --no-install-recommends", ins.line), fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line), severity: None });
+                out.push(Draft {
+                    rule: "DW702",
+                    layer: layer_of_line(ins.line),
+                    versions: Vec::new(),
+                    paths: Vec::new(),
+                    title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
+                    fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line),
+                    severity: None,
+                });
             }
-            let cache_mount = ins.flags.iter().any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
+            let cache_mount = ins
+                .flags
+                .iter()
+                .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
             let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
-            if super::paths::pip_fix(&ins.args).is_some() && !ins.args.contains("--no-cache-dir") && !cache_mount && !pip_env {
-                out.push(Draft { rule: "DW703", layer: layer_of_line(ins.line), versions: Vec::new(), paths: Vec::new(), title: format!("line {}: pip install without --no-cache-dir", ins.line), fix: format!("line {}: `RUN {}`", ins.line, super::paths::pip_fix(&ins.args).unwrap_or_default()), severity: None });
+            if super::paths::pip_fix(&ins.args).is_some()
+                && !ins.args.contains("--no-cache-dir")
+                && !cache_mount
+                && !pip_env
+            {
+                out.push(Draft {
+                    rule: "DW703",
+                    layer: layer_of_line(ins.line),
+                    versions: Vec::new(),
+                    paths: Vec::new(),
+                    title: format!("line {}: pip install without --no-cache-dir", ins.line),
+                    fix: format!(
+                        "line {}: `RUN {}`",
+                        ins.line,
+                        super::paths::pip_fix(&ins.args).unwrap_or_default()
+                    ),
+                    severity: None,
+                });
             }
         }
     }
     if ctx.dockerignore == Some(false) {
-        let leaked: Vec<&Finding> = findings.values().filter(|f| matches!(f.rule, "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408")).collect();
-        let mut lines: Vec<String> = leaked.iter().flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path))).collect();
+        let leaked: Vec<&Finding> = findings
+            .values()
+            .filter(|f| {
+                matches!(
+                    f.rule,
+                    "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408"
+                )
+            })
+            .collect();
+        let mut lines: Vec<String> = leaked
+            .iter()
+            .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path)))
+            .collect();
         if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
             lines.retain(|l| !l.contains("__pycache__"));
             lines.extend(["**/__pycache__".to_string(), "**/*.pyc".to_string()]);
         }
         lines.sort();
         lines.dedup();
-        let severity = if leaked.is_empty() { Some(super::Severity::Info) } else { None };
+        let severity = if leaked.is_empty() {
+            Some(super::Severity::Info)
+        } else {
+            None
+        };
         out.push(Draft {
             rule: "DW701",
             layer: None,
             versions: Vec::new(),
             paths: Vec::new(),
             title: "no .dockerignore beside the Dockerfile".into(),
-            fix: if lines.is_empty() { "add a .dockerignore (at least `.git`)".into() } else { format!("add a .dockerignore with: {}", lines.join(", ")) },
+            fix: if lines.is_empty() {
+                "add a .dockerignore (at least `.git`)".into()
+            } else {
+                format!("add a .dockerignore with: {}", lines.join(", "))
+            },
             severity,
         });
     }

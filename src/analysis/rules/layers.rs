@@ -23,7 +23,11 @@ fn copy_flag(run: &str) -> String {
     let words: Vec<&str> = run.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
         if (*w == "chown" || *w == "chmod") && i + 1 < words.len() {
-            let arg = words[i + 1..].iter().find(|a| !a.starts_with('-')).copied().unwrap_or("");
+            let arg = words[i + 1..]
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .copied()
+                .unwrap_or("");
             return format!("--{w}={arg}");
         }
     }
@@ -48,17 +52,26 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             }
             if matches!(v.change, Change::Metadata | Change::Unchanged) {
                 // The copy is the waste: the layer that stored the same bytes again.
-                let from = tree.history(v.node).find(|(oid, o)| *oid < id && o.is_entry()).map_or(v.layer as usize, |(_, o)| o.layer as usize);
+                let from = tree
+                    .history(v.node)
+                    .find(|(oid, o)| *oid < id && o.is_entry())
+                    .map_or(v.layer as usize, |(_, o)| o.layer as usize);
                 push(&mut copies, (v.layer as usize, from), id, tree.path(v.node), v.size);
             }
             continue;
         }
         let (writer, hider) = (v.layer as usize, v.hidden_by as usize);
         match v.hidden_how {
-            HiddenHow::Whiteout | HiddenHow::Opaque => push(&mut deleted, (writer, hider), id, tree.path(v.node), v.size),
+            HiddenHow::Whiteout | HiddenHow::Opaque => {
+                push(&mut deleted, (writer, hider), id, tree.path(v.node), v.size)
+            }
             HiddenHow::Overwrite => {
-                let newer = tree.history(v.node).filter(|(nid, n)| *nid > id && n.is_entry() && n.layer as usize == hider).last();
-                let same_content = newer.is_some_and(|(_, n)| n.kind == EntryKind::File && n.hash == v.hash && n.size == v.size);
+                let newer = tree
+                    .history(v.node)
+                    .filter(|(nid, n)| *nid > id && n.is_entry() && n.layer as usize == hider)
+                    .last();
+                let same_content =
+                    newer.is_some_and(|(_, n)| n.kind == EntryKind::File && n.hash == v.hash && n.size == v.size);
                 if same_content {
                     if let Some((nid, n)) = newer
                         && n.hidden_by != NOT_HIDDEN
@@ -94,8 +107,18 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             layer: Some(copy),
             versions,
             paths,
-            title: format!("{} stores files of {} again with new owner or mode only", ctx.where_(copy), ctx.where_(from)),
-            fix: format!("use `COPY {flag}` at {} (`{}`) and remove {} (`{}`)", ctx.where_(from), ctx.instruction(from), ctx.where_(copy), ctx.instruction(copy)),
+            title: format!(
+                "{} stores files of {} again with new owner or mode only",
+                ctx.where_(copy),
+                ctx.where_(from)
+            ),
+            fix: format!(
+                "use `COPY {flag}` at {} (`{}`) and remove {} (`{}`)",
+                ctx.where_(from),
+                ctx.instruction(from),
+                ctx.where_(copy),
+                ctx.instruction(copy)
+            ),
             severity: ctx.is_base(copy).then_some(Severity::Info),
         });
     }
@@ -110,7 +133,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             fix: if base {
                 "files of the base image rewritten by a package install; informational".into()
             } else {
-                format!("write them once, in their final form: {} then {}", ctx.where_(writer), ctx.where_(hider))
+                format!(
+                    "write them once, in their final form: {} then {}",
+                    ctx.where_(writer),
+                    ctx.where_(hider)
+                )
             },
             severity: base.then_some(Severity::Info),
         });
@@ -121,7 +148,10 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         ids.sort_by_key(|&id| tree.path(tree.version(id).node));
         for &id in &ids[1..] {
             let v = tree.version(id);
-            dup_paths.push(PathBytes { path: tree.path(v.node), bytes: v.size });
+            dup_paths.push(PathBytes {
+                path: tree.path(v.node),
+                bytes: v.size,
+            });
             dup_versions.push(id);
         }
     }

@@ -110,12 +110,18 @@ impl Ctx<'_> {
 
     /// True when the layer is a COPY/ADD of the build context (not `--from` another stage).
     pub fn is_context_copy(&self, layer: usize) -> bool {
-        let Some(o) = self.attribution.layers.get(layer) else { return false };
+        let Some(o) = self.attribution.layers.get(layer) else {
+            return false;
+        };
         let kind_ok = matches!(o.instruction.kind, InstructionKind::Copy | InstructionKind::Add);
         let from_stage = o.instruction.text.contains("--from");
         let from_line = o.dockerfile_line.is_some_and(|line| {
             self.dockerfile
-                .map(|d| d.layer_chain().into_iter().any(|i| i.line == line && i.flag("from").is_some()))
+                .map(|d| {
+                    d.layer_chain()
+                        .into_iter()
+                        .any(|i| i.line == line && i.flag("from").is_some())
+                })
                 .unwrap_or(false)
         });
         kind_ok && !from_stage && !from_line && !o.base
@@ -192,7 +198,12 @@ impl Engine<'_, '_> {
         }
         let paths: Vec<PathBytes> = d.paths.into_iter().filter(|p| !self.ignored(d.rule, &p.path)).collect();
         let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
-        let configured = self.cfg.severity.iter().find(|(k, _)| k.eq_ignore_ascii_case(d.rule)).map(|(_, s)| *s);
+        let configured = self
+            .cfg
+            .severity
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(d.rule))
+            .map(|(_, s)| *s);
         let severity = configured.or(d.severity).unwrap_or(default);
         let line = d.layer.and_then(|l| self.ctx.line(l));
         let entry = self.findings.entry((d.rule, d.layer)).or_insert_with(|| Finding {
@@ -221,7 +232,11 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         findings: BTreeMap::new(),
         cfg,
         ignore: globs(&cfg.ignore),
-        ignore_rule: cfg.ignore_paths.iter().map(|(k, v)| (k.to_ascii_uppercase(), globs(v))).collect(),
+        ignore_rule: cfg
+            .ignore_paths
+            .iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), globs(v)))
+            .collect(),
     };
     // Order matters: the most specific rule claims a byte first.
     let walk = paths::walk(ctx, cfg);
@@ -252,9 +267,12 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let mut out: Vec<Finding> = e
         .findings
         .into_values()
-        .filter(|f| f.reclaimable_bytes >= min || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505")
+        .filter(|f| {
+            f.reclaimable_bytes >= min || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505"
+        })
         .map(|mut f| {
-            f.paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+            f.paths
+                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
             f.paths.dedup_by(|a, b| a.path == b.path);
             f.paths.truncate(MAX_PATHS);
             f

@@ -34,34 +34,84 @@ const fn p(rule: &'static str, glob: &'static str, anchor: Option<&'static str>,
 
 const PATTERNS: &[Pattern] = &[
     // Secrets first: a secret inside .git or a venv is still reported as a secret.
-    p("DW405", "**/{.env,.env.local,.env.production,.env.prod,.env.dev,.env.development}", None, true),
+    p(
+        "DW405",
+        "**/{.env,.env.local,.env.production,.env.prod,.env.dev,.env.development}",
+        None,
+        true,
+    ),
     p("DW405", "**/{id_rsa,id_dsa,id_ecdsa,id_ed25519}", None, true),
     p("DW405", "**/{*.key,*.p12,*.pfx,*.pem}", None, true),
-    p("DW405", "**/{.pypirc,.npmrc,.netrc,.git-credentials,.htpasswd}", None, true),
-    p("DW405", "**/{.aws/credentials,credentials.json,service-account*.json,*.keystore}", None, true),
+    p(
+        "DW405",
+        "**/{.pypirc,.npmrc,.netrc,.git-credentials,.htpasswd}",
+        None,
+        true,
+    ),
+    p(
+        "DW405",
+        "**/{.aws/credentials,credentials.json,service-account*.json,*.keystore}",
+        None,
+        true,
+    ),
     p("DW401", "**/.git/**", Some(".git"), true),
     p("DW402", "**/.venv/**", Some(".venv"), true),
     p("DW402", "**/venv/**", Some("venv"), true),
     p("DW403", "**/node_modules/**", Some("node_modules"), true),
-    p("DW404", "**/{.pytest_cache,.mypy_cache,.ruff_cache,.tox,.nox,.idea,.vscode,htmlcov,.hypothesis,.ipynb_checkpoints}/**", None, true),
+    p(
+        "DW404",
+        "**/{.pytest_cache,.mypy_cache,.ruff_cache,.tox,.nox,.idea,.vscode,htmlcov,.hypothesis,.ipynb_checkpoints}/**",
+        None,
+        true,
+    ),
     p("DW404", "**/{.coverage,.coverage.*,.DS_Store}", None, true),
-    p("DW406", "**/{*.db,*.sqlite,*.sqlite3,docker-compose*.yml,docker-compose*.yaml,secrets*.yml,secrets*.yaml}", None, true),
+    p(
+        "DW406",
+        "**/{*.db,*.sqlite,*.sqlite3,docker-compose*.yml,docker-compose*.yaml,secrets*.yml,secrets*.yaml}",
+        None,
+        true,
+    ),
     p("DW407", "**/tests/**", Some("tests"), true),
     p("DW407", "**/test/**", Some("test"), true),
-    p("DW408", "**/{Dockerfile,Dockerfile.*,*.Dockerfile,.dockerignore,.gitignore,.gitattributes,.gitlab-ci.yml,.pre-commit-config.yaml}", None, true),
+    p(
+        "DW408",
+        "**/{Dockerfile,Dockerfile.*,*.Dockerfile,.dockerignore,.gitignore,.gitattributes,.gitlab-ci.yml,.pre-commit-config.yaml}",
+        None,
+        true,
+    ),
     p("DW408", "**/.github/**", Some(".github"), true),
     p("DW101", "**/.cache/pip/**", Some(".cache/pip"), false),
     p("DW102", "**/.cache/uv/**", Some(".cache/uv"), false),
     p("DW103", "**/.cache/{pypoetry,pipenv,pdm}/**", Some(".cache"), false),
-    p("DW104", "**/{conda,miniconda3,miniforge3,mambaforge,anaconda3}/pkgs/**", Some("pkgs"), false),
+    p(
+        "DW104",
+        "**/{conda,miniconda3,miniforge3,mambaforge,anaconda3}/pkgs/**",
+        Some("pkgs"),
+        false,
+    ),
     p("DW105", "/var/lib/apt/lists/**", Some("/var/lib/apt/lists"), false),
-    p("DW106", "/var/cache/apt/{archives/*.deb,*.bin}", Some("/var/cache/apt"), false),
+    p(
+        "DW106",
+        "/var/cache/apt/{archives/*.deb,*.bin}",
+        Some("/var/cache/apt"),
+        false,
+    ),
     p("DW107", "/var/cache/apk/**", Some("/var/cache/apk"), false),
     p("DW108", "**/{.npm/_cacache,.cache/yarn,.yarn/cache}/**", None, false),
-    p("DW109", "**/{.cargo/registry,.cargo/git,go/pkg/mod,.cache/go-build}/**", None, false),
+    p(
+        "DW109",
+        "**/{.cargo/registry,.cargo/git,go/pkg/mod,.cache/go-build}/**",
+        None,
+        false,
+    ),
     p("DW201", "/usr/lib/gcc/**", Some("/usr/lib/gcc"), false),
     p("DW201", "/usr/libexec/gcc/**", Some("/usr/libexec/gcc"), false),
-    p("DW201", "/usr/bin/{gcc,gcc-*,g++,g++-*,cc,c++,cpp,cpp-*,*-linux-gnu-gcc*,*-linux-gnu-g++*,*-linux-gnu-cpp*,ld,ld.*,as,make}", None, false),
+    p(
+        "DW201",
+        "/usr/bin/{gcc,gcc-*,g++,g++-*,cc,c++,cpp,cpp-*,*-linux-gnu-gcc*,*-linux-gnu-g++*,*-linux-gnu-cpp*,ld,ld.*,as,make}",
+        None,
+        false,
+    ),
     p("DW202", "/usr/include/**", Some("/usr/include"), false),
     p("DW202", "/usr/local/include/**", Some("/usr/local/include"), false),
     p("DW203", "**/.rustup/toolchains/**", Some(".rustup"), false),
@@ -71,6 +121,9 @@ const PATTERNS: &[Pattern] = &[
     p("DW506", "/var/log/**", Some("/var/log"), false),
     p("DW507", "/usr/share/{doc,man,info,locale}/**", None, false),
 ];
+
+/// Versions a finding is about, and bytes per shown path.
+pub type Group = (Vec<VersionId>, BTreeMap<String, u64>);
 
 /// Bytecode met during the walk: the node, its path, and its file versions.
 pub struct Pyc {
@@ -116,16 +169,20 @@ fn shown(path: &str, pat: &Pattern) -> String {
 fn is_public_pem(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
     base.ends_with(".pem")
-        && ["ca", "cert", "chain", "bundle", "fullchain", "public", "pub"].iter().any(|w| {
-            base.trim_end_matches(".pem").split(['-', '_', '.']).any(|part| part == *w || part == "cacert")
-        })
+        && ["ca", "cert", "chain", "bundle", "fullchain", "public", "pub"]
+            .iter()
+            .any(|w| {
+                base.trim_end_matches(".pem")
+                    .split(['-', '_', '.'])
+                    .any(|part| part == *w || part == "cacert")
+            })
 }
 
 /// Walks the tree once and matches every path that ever held a file.
 pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let tree = ctx.tree;
     let globs = set();
-    let mut groups: BTreeMap<(usize, usize), (Vec<VersionId>, BTreeMap<String, u64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, usize), Group> = BTreeMap::new();
     let mut pyc = Vec::new();
     let mut stack: Vec<(NodeId, usize)> = vec![(Tree::ROOT, 0)];
     let mut path: Vec<u8> = Vec::new();
@@ -150,7 +207,10 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
         }
         let text = escape_bytes(&path);
         if text.ends_with(".pyc") && text.contains("/__pycache__/") {
-            pyc.push(Pyc { node, path: text.clone() });
+            pyc.push(Pyc {
+                node,
+                path: text.clone(),
+            });
         }
         globs.matches_into(&text, &mut matches);
         let mut seen_rules: Vec<&str> = Vec::new();
@@ -179,7 +239,10 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let mut drafts = Vec::new();
     for ((i, layer), (versions, shown)) in groups {
         let pat = &PATTERNS[i];
-        let paths: Vec<PathBytes> = shown.into_iter().map(|(path, bytes)| PathBytes { path, bytes }).collect();
+        let paths: Vec<PathBytes> = shown
+            .into_iter()
+            .map(|(path, bytes)| PathBytes { path, bytes })
+            .collect();
         let (title, fix) = texts(ctx, pat.rule, layer, &paths);
         let severity = (pat.rule == "DW506" && pat.glob.starts_with("/var/log")).then_some(Severity::Info);
         drafts.push(Draft {
@@ -202,7 +265,9 @@ pub fn dockerignore_line(path: &str) -> String {
     let base = path.rsplit('/').next().unwrap_or(path);
     match base {
         "" => path.to_string(),
-        b if b.starts_with('.') || b == "node_modules" || b == "tests" || b == "test" || b == "venv" => format!("**/{b}"),
+        b if b.starts_with('.') || b == "node_modules" || b == "tests" || b == "test" || b == "venv" => {
+            format!("**/{b}")
+        }
         b => b.to_string(),
     }
 }
@@ -210,7 +275,11 @@ pub fn dockerignore_line(path: &str) -> String {
 fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (String, String) {
     let at = ctx.where_(layer);
     let instr = ctx.instruction(layer);
-    let first = paths.iter().max_by_key(|p| p.bytes).map(|p| p.path.as_str()).unwrap_or("");
+    let first = paths
+        .iter()
+        .max_by_key(|p| p.bytes)
+        .map(|p| p.path.as_str())
+        .unwrap_or("");
     let ignore = || {
         let mut lines: Vec<String> = paths.iter().map(|p| dockerignore_line(&p.path)).collect();
         lines.sort();
@@ -219,34 +288,76 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
         lines.join(", ")
     };
     match rule {
-        "DW101" => ("pip cache left in the image".into(), match pip_fix(&instr) {
-            Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`"),
-            None => format!("{at}: install with `pip install --no-cache-dir` or `RUN --mount=type=cache,target=/root/.cache/pip`"),
-        }),
-        "DW105" => ("apt lists left in /var/lib/apt/lists".into(), format!("{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{instr}`)")),
-        "DW106" => ("apt package archives left in /var/cache/apt".into(), format!("{at}: end the same RUN with `&& apt-get clean`")),
-        "DW107" => ("apk cache left in /var/cache/apk".into(), format!("{at}: use `apk add --no-cache`")),
+        "DW101" => (
+            "pip cache left in the image".into(),
+            match pip_fix(&instr) {
+                Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`"),
+                None => format!(
+                    "{at}: install with `pip install --no-cache-dir` or `RUN --mount=type=cache,target=/root/.cache/pip`"
+                ),
+            },
+        ),
+        "DW105" => (
+            "apt lists left in /var/lib/apt/lists".into(),
+            format!("{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{instr}`)"),
+        ),
+        "DW106" => (
+            "apt package archives left in /var/cache/apt".into(),
+            format!("{at}: end the same RUN with `&& apt-get clean`"),
+        ),
+        "DW107" => (
+            "apk cache left in /var/cache/apk".into(),
+            format!("{at}: use `apk add --no-cache`"),
+        ),
         "DW401" | "DW402" | "DW403" | "DW404" | "DW406" | "DW407" | "DW408" => {
             let what = crate::analysis::rules::catalogue::find(rule).map_or("", |r| r.title);
-            (format!("{what}: {first}"), format!("add to .dockerignore: {}", ignore()))
+            (
+                format!("{what}: {first}"),
+                format!("add to .dockerignore: {}", ignore()),
+            )
         }
-        "DW405" => (format!("secret-looking file copied into the image: {first}"), format!("add to .dockerignore: {}; rotate the secret; pass secrets with `RUN --mount=type=secret`", ignore())),
+        "DW405" => (
+            format!("secret-looking file copied into the image: {first}"),
+            format!(
+                "add to .dockerignore: {}; rotate the secret; pass secrets with `RUN --mount=type=secret`",
+                ignore()
+            ),
+        ),
         "DW201" | "DW202" | "DW203" => {
             let what = crate::analysis::rules::catalogue::find(rule).map_or("", |r| r.title);
-            (what.to_string(), format!("{at}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs"))
+            (
+                what.to_string(),
+                format!(
+                    "{at}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs"
+                ),
+            )
         }
-        "DW506" => (format!("temporary or log files left in {first}"), format!("{at}: remove them in the same RUN that writes them (`{instr} && rm -rf ...`)")),
-        "DW507" => ("documentation, man pages and locales".into(), "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude".into()),
+        "DW506" => (
+            format!("temporary or log files left in {first}"),
+            format!("{at}: remove them in the same RUN that writes them (`{instr} && rm -rf ...`)"),
+        ),
+        "DW507" => (
+            "documentation, man pages and locales".into(),
+            "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude".into(),
+        ),
         other => {
             let what = crate::analysis::rules::catalogue::find(other).map_or("", |r| r.title);
-            (what.to_string(), format!("{at}: remove {first} in the same RUN, or use a cache mount"))
+            (
+                what.to_string(),
+                format!("{at}: remove {first} in the same RUN, or use a cache mount"),
+            )
         }
     }
 }
 
 /// The RUN line with `--no-cache-dir` added after `pip install`, when it has a pip install.
 pub fn pip_fix(instr: &str) -> Option<String> {
-    for key in ["pip3 install", "pip install", "python3 -m pip install", "python -m pip install"] {
+    for key in [
+        "pip3 install",
+        "pip install",
+        "python3 -m pip install",
+        "python -m pip install",
+    ] {
         if let Some(i) = instr.find(key) {
             let at = i + key.len();
             return Some(format!("{} --no-cache-dir{}", &instr[..at], &instr[at..]));

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::paths::Pyc;
+use super::paths::{Group, Pyc};
 use super::{Ctx, Draft};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::packages::{DEV_TOOLS, PythonPackage};
@@ -23,7 +23,9 @@ fn pyc_tag(path: &str) -> Option<&str> {
 pub fn interpreter_tags(tree: &Tree) -> BTreeSet<String> {
     let mut tags = BTreeSet::new();
     for dir in ["usr/bin", "usr/local/bin", "opt/conda/bin"] {
-        let Some(node) = tree.lookup(dir.as_bytes()) else { continue };
+        let Some(node) = tree.lookup(dir.as_bytes()) else {
+            continue;
+        };
         for c in tree.children(node) {
             if tree.current(c).is_none() {
                 continue;
@@ -52,7 +54,7 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let tags = interpreter_tags(tree);
     // (rule, layer) -> versions and paths
-    let mut groups: BTreeMap<(&'static str, usize), (Vec<u32>, BTreeMap<String, u64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&'static str, usize), Group> = BTreeMap::new();
     let mut foreign_tags = BTreeSet::new();
     for p in pyc {
         let Some(tag) = pyc_tag(&p.path) else { continue };
@@ -62,11 +64,11 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
         }
         let orphan = !foreign
             && tree.current(p.node).is_some()
-            && source_of(&p.path).is_some_and(|s| {
-                tree.lookup(s.as_bytes()).and_then(|n| tree.current(n)).is_none()
-            });
+            && source_of(&p.path).is_some_and(|s| tree.lookup(s.as_bytes()).and_then(|n| tree.current(n)).is_none());
         // chmod/chown copies are the metadata-copy rule's; here only the bytecode's writers.
-        let writers = tree.history(p.node).filter(|(_, v)| v.kind == EntryKind::File && !matches!(v.change, Change::Metadata | Change::Unchanged));
+        let writers = tree
+            .history(p.node)
+            .filter(|(_, v)| v.kind == EntryKind::File && !matches!(v.change, Change::Metadata | Change::Unchanged));
         for (id, v) in writers {
             let layer = v.layer as usize;
             let rule = if foreign {
@@ -91,18 +93,30 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
                 format!(
                     "bytecode for another Python version ({} in a Python {} image)",
                     foreign_tags.iter().cloned().collect::<Vec<_>>().join(", "),
-                    tags.iter().map(|t| format!("{}.{}", &t[..1], &t[1..])).collect::<Vec<_>>().join(", ")
+                    tags.iter()
+                        .map(|t| format!("{}.{}", &t[..1], &t[1..]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "add `__pycache__/` and `*.pyc` to .dockerignore".to_string(),
             ),
-            "DW302" => ("bytecode without its source".to_string(), format!("{at}: remove the stale .pyc files, or stop copying __pycache__")),
-            _ => ("__pycache__ copied from the build context".to_string(), "add `__pycache__/` and `*.pyc` to .dockerignore".to_string()),
+            "DW302" => (
+                "bytecode without its source".to_string(),
+                format!("{at}: remove the stale .pyc files, or stop copying __pycache__"),
+            ),
+            _ => (
+                "__pycache__ copied from the build context".to_string(),
+                "add `__pycache__/` and `*.pyc` to .dockerignore".to_string(),
+            ),
         };
         out.push(Draft {
             rule,
             layer: Some(layer),
             versions,
-            paths: dirs.into_iter().map(|(path, bytes)| PathBytes { path, bytes }).collect(),
+            paths: dirs
+                .into_iter()
+                .map(|(path, bytes)| PathBytes { path, bytes })
+                .collect(),
             title,
             fix,
             severity: None,
@@ -145,7 +159,9 @@ fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
             break;
         }
     }
-    pkgs.iter().filter(|p| dev.contains(&(p.location.clone(), norm(&p.name)))).collect()
+    pkgs.iter()
+        .filter(|p| dev.contains(&(p.location.clone(), norm(&p.name))))
+        .collect()
 }
 
 fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
@@ -155,15 +171,33 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         by_layer.entry(p.layer).or_default().push(p);
     }
     for (layer, pkgs) in by_layer {
-        let tools: Vec<String> = pkgs.iter().filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str())).map(|p| format!("{} {}", p.name, p.version)).collect();
-        let versions = pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect();
+        let tools: Vec<String> = pkgs
+            .iter()
+            .filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str()))
+            .map(|p| format!("{} {}", p.name, p.version))
+            .collect();
+        let versions = pkgs
+            .iter()
+            .flat_map(|p| p.nodes.iter())
+            .filter_map(|&n| tree.current(n))
+            .collect();
         out.push(Draft {
             rule: "DW304",
             layer: Some(layer),
             versions,
-            paths: pkgs.iter().map(|p| PathBytes { path: format!("{}/{} ({} {})", p.location, norm(&p.name), p.name, p.version), bytes: p.bytes }).collect(),
+            paths: pkgs
+                .iter()
+                .map(|p| PathBytes {
+                    path: format!("{}/{} ({} {})", p.location, norm(&p.name), p.name, p.version),
+                    bytes: p.bytes,
+                })
+                .collect(),
             title: format!("development or test packages installed: {}", tools.join(", ")),
-            fix: format!("{}: move {} to a requirements-dev.txt the image does not install", ctx.where_(layer), tools.join(", ")),
+            fix: format!(
+                "{}: move {} to a requirements-dev.txt the image does not install",
+                ctx.where_(layer),
+                tools.join(", ")
+            ),
             severity: None,
         });
     }
@@ -178,8 +212,18 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         out.push(Draft {
             rule: "DW305",
             layer: Some(extra[0].layer),
-            versions: extra.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: copies.iter().map(|p| PathBytes { path: p.location.clone(), bytes: p.bytes }).collect(),
+            versions: extra
+                .iter()
+                .flat_map(|p| p.nodes.iter())
+                .filter_map(|&n| tree.current(n))
+                .collect(),
+            paths: copies
+                .iter()
+                .map(|p| PathBytes {
+                    path: p.location.clone(),
+                    bytes: p.bytes,
+                })
+                .collect(),
             title: format!("{name} installed {} times", copies.len()),
             fix: format!("install {name} once (keep {})", copies[0].location),
             severity: None,
