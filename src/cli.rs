@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use deadweight::analysis::rules::Severity;
+use deadweight::config::ci::{ByteSize, CiConfig, DiveRule, Growth, Ratio};
 use deadweight::source::SourceKind;
 
 /// Shows where the bytes of a container image go and which of them are dead weight.
@@ -49,6 +51,14 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub base_layers: Option<usize>,
 
+    /// Print the text summary instead of opening the explorer on a terminal.
+    #[arg(long)]
+    pub text: bool,
+
+    /// Only decompress every layer blob in parallel and print the time (the benchmark floor).
+    #[arg(long, hide = true)]
+    pub decode_floor: bool,
+
     /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
     #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
     pub max_layer_size: u64,
@@ -60,6 +70,129 @@ pub struct Cli {
     /// Talk plain http to the registry (always so for localhost and 127.0.0.1).
     #[arg(long)]
     pub insecure: bool,
+
+    /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
+    /// report, Markdown, SARIF 2.1.0 or JUnit XML.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// CI mode: check the budgets, print each check and the findings that matter, and exit 1 when
+    /// a budget fails (2 when the image or the configuration cannot be read). Also on with
+    /// `CI=true` when stdout is not a terminal, and with any budget flag.
+    #[arg(long, help_heading = "CI")]
+    pub ci: bool,
+
+    /// dive's `.dive-ci` rules file (default: `.dive-ci` in the current directory, when there is
+    /// no `.deadweight.toml`).
+    #[arg(long, value_name = "FILE", help_heading = "CI")]
+    pub ci_config: Option<PathBuf>,
+
+    /// Budgets; each wins over the same key in the `[ci]` table of `.deadweight.toml`.
+    #[command(flatten)]
+    pub budgets: CiBudgets,
+}
+
+/// Output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text for people.
+    Text,
+    /// The JSON report (with the `ci` section in CI mode).
+    Json,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// SARIF 2.1.0, results on Dockerfile lines.
+    Sarif,
+    /// JUnit XML, one test case per check.
+    Junit,
+}
+
+/// CI budget flags. Sizes are `20MB` (decimal), `1.5GiB` (binary) or bytes; ratios `0.1` or
+/// `10%`; dive's rules also take `off`.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "CI budgets")]
+pub struct CiBudgets {
+    /// Bytes shipped in all layers.
+    #[arg(long, value_name = "SIZE")]
+    pub max_total_bytes: Option<ByteSize>,
+    /// Bytes of the final filesystem.
+    #[arg(long, value_name = "SIZE")]
+    pub max_final_bytes: Option<ByteSize>,
+    /// Bytes above the base image.
+    #[arg(long, value_name = "SIZE")]
+    pub max_user_bytes: Option<ByteSize>,
+    /// Compressed bytes (what a pull downloads).
+    #[arg(long, value_name = "SIZE")]
+    pub max_compressed_bytes: Option<ByteSize>,
+    /// Bytes the findings would save.
+    #[arg(long, value_name = "SIZE")]
+    pub max_reclaimable_bytes: Option<ByteSize>,
+    /// Reclaimable bytes as a share of the bytes above the base image.
+    #[arg(long, value_name = "RATIO")]
+    pub max_reclaimable_share: Option<Ratio>,
+    /// No single layer above this many bytes (a budget; `--max-layer-size` is the decode guard).
+    #[arg(long, value_name = "SIZE")]
+    pub max_layer_bytes: Option<ByteSize>,
+    /// Fail on any finding of these rules: ids or globs, comma-separated (`DW1*,DW205`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    /// Fail on any finding at or above this severity (info, warning, error).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on_severity: Option<Severity>,
+    /// An earlier JSON report to measure growth against (needs a growth budget).
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Growth of the shipped bytes over the baseline: a size or a percentage (`5%`).
+    #[arg(long, value_name = "SIZE|N%")]
+    pub max_growth: Option<Growth>,
+    /// Growth of any one instruction's layers over the baseline (matched by instruction text).
+    #[arg(long, value_name = "SIZE|N%")]
+    pub max_instruction_growth: Option<Growth>,
+    /// dive's lowestEfficiency (default 0.9).
+    #[arg(long, value_name = "RATIO|off")]
+    pub lowest_efficiency: Option<DiveRule<Ratio>>,
+    /// dive's highestWastedBytes (default off).
+    #[arg(long, value_name = "SIZE|off")]
+    pub highest_wasted_bytes: Option<DiveRule<ByteSize>>,
+    /// dive's highestUserWastedPercent, a ratio (default 0.1).
+    #[arg(long, value_name = "RATIO|off")]
+    pub highest_user_wasted_percent: Option<DiveRule<Ratio>>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "info" => Ok(Severity::Info),
+        "warning" => Ok(Severity::Warning),
+        "error" => Ok(Severity::Error),
+        _ => Err(format!("{s:?} is not a severity (info, warning, error)")),
+    }
+}
+
+impl CiBudgets {
+    /// True when any budget flag (or `--baseline`) was given: that alone turns CI mode on.
+    pub fn any(&self) -> bool {
+        self.baseline.is_some() || self.to_config() != CiConfig::default()
+    }
+
+    /// The flags as a configuration layer, to go over the file's.
+    pub fn to_config(&self) -> CiConfig {
+        CiConfig {
+            max_total_bytes: self.max_total_bytes,
+            max_final_bytes: self.max_final_bytes,
+            max_user_bytes: self.max_user_bytes,
+            max_compressed_bytes: self.max_compressed_bytes,
+            max_reclaimable_bytes: self.max_reclaimable_bytes,
+            max_reclaimable_share: self.max_reclaimable_share,
+            max_layer_bytes: self.max_layer_bytes,
+            fail_on: (!self.fail_on.is_empty()).then(|| self.fail_on.clone()),
+            fail_on_severity: self.fail_on_severity,
+            max_growth: self.max_growth,
+            max_instruction_growth: self.max_instruction_growth,
+            lowest_efficiency: self.lowest_efficiency,
+            highest_wasted_bytes: self.highest_wasted_bytes,
+            highest_user_wasted_percent: self.highest_user_wasted_percent,
+        }
+    }
 }
 
 /// Subcommands.

@@ -2,6 +2,8 @@
 //! and the CI budgets. Parsed with serde; an unknown key is an error that names it. Reading the
 //! file is the caller's job; this module only parses text.
 
+pub mod ci;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -15,9 +17,9 @@ pub struct Config {
     /// The `[rules]` table.
     #[serde(default)]
     pub rules: RulesConfig,
-    /// The `[ci]` table, read by `--ci`.
+    /// The `[ci]` table: the budgets `--ci` checks.
     #[serde(default)]
-    pub ci: toml::Table,
+    pub ci: ci::CiConfig,
 }
 
 /// The `[rules]` table.

@@ -1,7 +1,10 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
-//! failures to exit codes (0 success, 2 error). A closed stdout (`| head`) is not an error.
+//! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
+//! is not an error. CI mode's files, environment and streams are `ci_mode`'s.
 
+mod ci_mode;
 mod cli;
+mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -87,6 +90,8 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         return rules_command(cmd);
     }
     let config = read_config(cli.config.as_deref())?;
+    // CI budgets, `.dive-ci` and the baseline are checked before the image is decoded.
+    let ci_plan = ci_mode::prepare(cli, &config)?;
     // Read the Dockerfile first: a typo there should not cost a full decode of the image.
     let dockerfile = match &cli.dockerfile {
         Some(path) => {
@@ -107,6 +112,12 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         dir.join(".dockerignore").is_file()
     });
     let image = cli.image.as_deref().unwrap_or_default();
+    if cli.decode_floor {
+        let start = std::time::Instant::now();
+        let bytes = source::floor::decode_floor(std::path::Path::new(image), &Selection::default())?;
+        println!("{bytes} bytes decompressed in {:.3} s", start.elapsed().as_secs_f64());
+        return Ok(ExitCode::SUCCESS);
+    }
     let spec = source::reference::parse(image, cli.source)?;
     let opts = LoadOptions {
         selection: Selection {
@@ -118,18 +129,56 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         },
         pull: cli.pull,
         insecure: cli.insecure,
+        progress: None,
     };
-    let loaded = source::load(&spec, &opts)?;
-    let analysis = analysis::analyze_with(
-        loaded,
-        &analysis::AnalyzeOptions {
-            dockerfile,
-            base_layers: cli.base_layers,
-            dockerignore,
-            rules: config.rules.clone(),
-        },
-    );
+    let analyze_opts = analysis::AnalyzeOptions {
+        dockerfile,
+        base_layers: cli.base_layers,
+        dockerignore,
+        rules: config.rules.clone(),
+    };
     let stdout = std::io::stdout();
+    // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
+    // It appears at once and the image is read on a worker thread behind a progress screen.
+    if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
+        ui::run_loading(image, move |progress| {
+            progress(ui::Progress::Stage("reading and decoding the layers".into()));
+            let (tx, rx) = std::sync::mpsc::channel::<source::LoadEvent>();
+            let mut opts = opts;
+            let tx = std::sync::Mutex::new(tx);
+            opts.progress = Some(source::ProgressHook(std::sync::Arc::new(move |e| {
+                if let Ok(tx) = tx.lock() {
+                    let _ = tx.send(e);
+                }
+            })));
+            // The hook may fire from rayon threads; forward its events from here.
+            let loaded = std::thread::scope(|scope| {
+                let forward = scope.spawn(|| {
+                    for e in rx {
+                        progress(match e {
+                            source::LoadEvent::Layers { count, bytes } => ui::Progress::Layers { count, bytes },
+                            source::LoadEvent::LayerDone { bytes } => {
+                                progress(ui::Progress::Bytes(bytes));
+                                ui::Progress::LayerDone
+                            }
+                        });
+                    }
+                });
+                let loaded = source::load(&spec, &opts);
+                drop(opts);
+                let _ = forward.join();
+                loaded
+            })?;
+            progress(ui::Progress::Stage("merging layers and running the rules".into()));
+            Ok(analysis::analyze_with(loaded, &analyze_opts))
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let loaded = source::load(&spec, &opts)?;
+    let analysis = analysis::analyze_with(loaded, &analyze_opts);
+    if let Some(plan) = ci_plan {
+        return ci_mode::finish(plan, cli, &analysis);
+    }
     match &cli.json {
         Some(path) if path.as_os_str() == "-" => {
             stdout.lock().write_all(report::json::to_json(&analysis).as_bytes())?;

@@ -4,6 +4,8 @@
 mod support;
 
 mod attribution;
+mod ci;
+mod ci_outputs;
 mod corpus;
 #[cfg(feature = "daemon")]
 mod daemon;
@@ -17,3 +19,4 @@ mod rules;
 mod schema;
 mod selection;
 mod semantics;
+mod tui;

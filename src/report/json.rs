@@ -35,6 +35,9 @@ pub struct Report<'a> {
     pub duplicates: DuplicatesOut<'a>,
     /// Packages installed, with their sizes in the final filesystem.
     pub packages: &'a crate::analysis::packages::Packages,
+    /// CI mode's verdict (`--ci`): every check with limit, actual value and result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<&'a super::ci::Verdict>,
 }
 
 /// How layers were tied to the base image and to the Dockerfile.
@@ -246,12 +249,20 @@ pub fn report(a: &Analysis) -> Report<'_> {
             groups: &a.accounting.duplicates,
         },
         packages: &a.packages,
+        ci: None,
     }
 }
 
 /// The report as pretty-printed JSON with a final newline.
 pub fn to_json(a: &Analysis) -> String {
-    let mut s = serde_json::to_string_pretty(&report(a)).unwrap_or_default();
+    to_json_with(a, None)
+}
+
+/// The report with CI mode's verdict in its `ci` section (left out when `None`).
+pub fn to_json_with(a: &Analysis, ci: Option<&super::ci::Verdict>) -> String {
+    let mut r = report(a);
+    r.ci = ci;
+    let mut s = serde_json::to_string_pretty(&r).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -1,8 +1,16 @@
 //! Renders an [`Analysis`](crate::analysis::Analysis) for people and programs: the versioned JSON
-//! report ([`json`]) and the plain-text summary ([`text`]). Reads the analysis, never changes it,
-//! and writes only where the caller says (files are replaced atomically).
+//! report ([`json`]), the plain-text summary ([`text`]), and CI mode's verdict ([`ci`], growth
+//! against a [`baseline`]) as text, Markdown, SARIF, JUnit XML and GitHub annotations. Reads the
+//! analysis, never changes it, and writes only where the caller says (files are replaced
+//! atomically).
 
+pub mod baseline;
+pub mod ci;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use std::io::Write;

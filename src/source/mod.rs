@@ -8,6 +8,7 @@
 #[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod digest;
+pub mod floor;
 pub mod layer;
 pub mod reference;
 pub mod registry;
@@ -39,6 +40,35 @@ pub struct LoadOptions {
     pub pull: bool,
     /// Speak plain http to the registry (always so for localhost and 127.0.0.1).
     pub insecure: bool,
+    /// Told how far decoding has come (the TUI's progress screen).
+    pub progress: Option<ProgressHook>,
+}
+
+/// How far decoding has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadEvent {
+    /// The layers to decode are known: how many, and their blob bytes together.
+    Layers {
+        /// Number of layers.
+        count: usize,
+        /// Blob bytes of all layers.
+        bytes: u64,
+    },
+    /// One layer is decoded; its blob had this many bytes.
+    LayerDone {
+        /// Blob bytes of the layer.
+        bytes: u64,
+    },
+}
+
+/// A callback for [`LoadEvent`]s, called from the decoding threads.
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(LoadEvent) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 /// An image read from its source, layers decoded but not merged.
@@ -111,7 +141,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
     if meta.is_dir() {
         let store = DirStore::new(path, &input);
         let plan = resolve::resolve(&store, &opts.selection)?;
-        let scans = scan_parallel(&store, &plan, opts.limits)?;
+        let scans = scan_parallel(&store, &plan, opts)?;
         let format = if plan.layout == "oci" {
             "oci-layout"
         } else {
@@ -130,7 +160,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         sniff::Kind::Tar => {
             let store = ArchiveStore::open(path, &input)?;
             let plan = resolve::resolve(&store, &opts.selection)?;
-            let scans = scan_parallel(&store, &plan, opts.limits)?;
+            let scans = scan_parallel(&store, &plan, opts)?;
             let format = if plan.layout == "oci" {
                 "oci-archive"
             } else {
@@ -204,13 +234,25 @@ fn missing(input: &str, i: usize, l: &PlannedLayer) -> Error {
 }
 
 /// Decodes every planned layer, one rayon job per layer (rayon keeps it to one per core).
-fn scan_parallel(store: &dyn Store, plan: &Plan, limits: ScanLimits) -> Result<Vec<LayerScan>> {
+fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<Vec<LayerScan>> {
+    let report = |e: LoadEvent| {
+        if let Some(hook) = &opts.progress {
+            (hook.0)(e);
+        }
+    };
+    let bytes = plan.layers.iter().filter_map(|l| l.size).sum();
+    report(LoadEvent::Layers {
+        count: plan.layers.len(),
+        bytes,
+    });
     plan.layers
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
             let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
-            layer::scan_layer(reader, limits).map_err(|r| layer_error(store.input(), i, l, r))
+            let scan = layer::scan_layer(reader, opts.limits).map_err(|r| layer_error(store.input(), i, l, r))?;
+            report(LoadEvent::LayerDone { bytes: scan.blob_bytes });
+            Ok(scan)
         })
         .collect()
 }

@@ -19,9 +19,15 @@ use deadweight::analysis::{self, Analysis};
 use deadweight::source::{self, LoadOptions};
 use fixture::{Image, Layer};
 
-/// The `deadweight` binary.
+/// The `deadweight` binary, with the CI environment of the test run itself removed: `.ci/run`
+/// sets `CI=true`, which (stdout being a pipe) would turn on CI mode in every test, and a run
+/// under GitHub Actions must not annotate or write the real step summary.
 pub fn bin() -> Command {
-    Command::cargo_bin("deadweight").unwrap()
+    let mut cmd = Command::cargo_bin("deadweight").unwrap();
+    for var in ["CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"] {
+        cmd.env_remove(var);
+    }
+    cmd
 }
 
 /// Runs `deadweight ARGS... --json -`, asserts success, and parses the report.

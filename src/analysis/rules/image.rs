@@ -35,6 +35,17 @@ fn is_toolchain(name: &str) -> bool {
         || (name.starts_with("binutils-") && !name.ends_with("-dev"))
 }
 
+/// A package in a finding's path list (paths are absolute): its largest file, named.
+fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> String {
+    let tree = ctx.tree;
+    let largest = p
+        .nodes
+        .iter()
+        .max_by_key(|&&n| tree.current(n).map_or(0, |v| tree.version(v).size));
+    let path = largest.map_or_else(|| "/".to_string(), |&n| tree.path(n));
+    format!("{path} (package {} {})", p.name, p.version)
+}
+
 fn is_dev(name: &str) -> bool {
     name.ends_with("-dev") || name == "musl-dev"
 }
@@ -60,7 +71,7 @@ fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             rule,
             layer: Some(layer),
             versions: pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: pkgs.iter().map(|p| PathBytes { path: format!("package {} {}", p.name, p.version), bytes: p.bytes }).collect(),
+            paths: pkgs.iter().map(|p| PathBytes { path: package_path(ctx, p), bytes: p.bytes }).collect(),
             title: format!("{}: {}", if rule == "DW201" { "build toolchain in the runtime image" } else { "development packages in the runtime image" }, names.join(", ")),
             fix: format!(
                 "{}: install {} in a build stage (`FROM ... AS build`) and `COPY --from=build` only the built packages (a virtualenv or wheels) into the final stage",

@@ -1,0 +1,134 @@
+//! The findings tab: every finding of the rules with its reclaimable bytes, severity, rule,
+//! layer and title, largest first as the analysis orders them; below the list, the selected
+//! finding's Dockerfile line, fix and largest paths. Enter (in `update`) jumps to its layer and
+//! reveals its largest path. Reads `analysis.findings` only, whatever it holds.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Focus, scroll};
+use super::format;
+use super::image_summary::{severity_style, severity_word};
+use super::layout::main_parts;
+
+/// Draws the findings tab in `area` (inside the main pane's border).
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let parts = main_parts(area);
+    let findings = &app.analysis.findings;
+    if findings.is_empty() {
+        let text = vec![
+            Line::from(Span::styled("No findings.", t.good())),
+            Line::from(Span::styled(
+                "The rules found no waste to report in this image (or none ran).",
+                t.dim(),
+            )),
+        ];
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    }
+    let header = format!("{:>8}  {:<5} {:<6} {:<5} Finding", "Bytes", "Sev", "Rule", "Layer");
+    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let height = parts.findings_rows.height as usize;
+    let offset = scroll(app.findings.offset, app.findings.cursor, height, findings.len());
+    let lines: Vec<Line> = findings
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, f)| {
+            let layer = f.layer.map_or("-".to_string(), |l| l.to_string());
+            let line = Line::from(vec![
+                Span::styled(format!("{:>8}  ", format::short(f.reclaimable_bytes)), t.bold()),
+                Span::styled(
+                    format!("{:<5} ", severity_word(f.severity)),
+                    severity_style(t, f.severity),
+                ),
+                Span::styled(format!("{:<6} ", f.rule), t.dim()),
+                Span::raw(format!("{layer:<5} ")),
+                Span::raw(f.title.clone()),
+            ]);
+            if i == app.findings.cursor {
+                line.patch_style(t.cursor(app.focus == Focus::Main))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), parts.findings_rows);
+    let Some(f) = findings.get(app.findings.cursor) else {
+        return;
+    };
+    let mut detail = vec![Line::from(Span::styled("─".repeat(area.width as usize), t.dim()))];
+    let place = match (f.layer, f.dockerfile_line) {
+        (Some(l), Some(n)) => format!("layer {l}, Dockerfile line {n}"),
+        (Some(l), None) => format!("layer {l}"),
+        (None, Some(n)) => format!("Dockerfile line {n}"),
+        (None, None) => "the whole image".to_string(),
+    };
+    detail.push(Line::from(vec![
+        Span::styled(format!("{} ", f.rule), severity_style(t, f.severity)),
+        Span::styled(f.title.clone(), t.bold()),
+        Span::styled(format!(" ({place})"), t.dim()),
+    ]));
+    detail.push(Line::from(vec![
+        Span::styled("Fix  ", t.dim()),
+        Span::raw(f.fix.clone()),
+    ]));
+    for p in f.paths.iter().take(8) {
+        detail.push(Line::from(vec![
+            Span::styled(format!("{:>8}  ", format::short(p.bytes)), t.waste()),
+            Span::raw(format::truncate_left(&p.path, (area.width as usize).saturating_sub(10))),
+        ]));
+    }
+    detail.push(Line::from(Span::styled(
+        "Enter: show its layer and largest path in the file tree",
+        t.dim(),
+    )));
+    frame.render_widget(Paragraph::new(detail).wrap(Wrap { trim: false }), parts.finding_detail);
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::Color;
+
+    use crate::ui::testing::*;
+
+    fn draw(app: &crate::ui::app::App, f: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+        let inner = crate::ui::tree::frame_block(app, f, area);
+        super::render(app, f, inner);
+    }
+
+    #[test]
+    fn findings_snapshots() {
+        snapshot_pane!(
+            "findings",
+            |w, h| {
+                let mut a = app(w, h);
+                press(&mut a, "2 j");
+                a
+            },
+            draw
+        );
+        snapshot_pane!(
+            "findings_none",
+            |w, h| {
+                let mut a = app_of(&SAMPLE_NO_FINDINGS, w, h);
+                press(&mut a, "2");
+                a
+            },
+            draw
+        );
+    }
+
+    #[test]
+    fn severities_have_colours() {
+        let mut a = app(160, 48);
+        press(&mut a, "2");
+        let buf = pane(&a, 160, 48, draw);
+        assert_eq!(style_at(&buf, "error").fg, Some(Color::Red));
+        assert_eq!(style_at(&buf, "warn ").fg, Some(Color::Yellow));
+    }
+}

@@ -1,0 +1,212 @@
+//! Typed input and jumps: the status-bar prompts (path filter, `/` search, size filter), the
+//! search over every path of every layer with `n`/`N`, and the jump from a finding to its
+//! layer and largest path. Called by `update`; changes the state only through [`App`] methods.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use deadweight::model::NodeId;
+
+use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
+use super::format;
+use super::nodes;
+use super::nodes::{Filters, ViewMode};
+
+/// Opens a prompt, prefilled with the current value.
+pub fn open(app: &mut App, kind: PromptKind) {
+    let text = match kind {
+        PromptKind::Filter => app.filters.path.clone(),
+        PromptKind::Search => String::new(),
+        PromptKind::MinSize if app.filters.min_size > 0 => format::short(app.filters.min_size).replace(' ', ""),
+        PromptKind::MinSize => String::new(),
+    };
+    if kind == PromptKind::Filter {
+        app.tab = Tab::Files;
+        app.focus = Focus::Main;
+    }
+    app.prompt = Some(Prompt { kind, text });
+}
+
+/// A key while a prompt is open: edit, Enter to accept, Esc to cancel.
+pub fn prompt_key(app: &mut App, k: KeyEvent) {
+    let Some(mut prompt) = app.prompt.take() else { return };
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Esc => {
+            if prompt.kind == PromptKind::Filter {
+                app.set_path_filter("");
+            }
+            return;
+        }
+        KeyCode::Enter => {
+            accept(app, &prompt);
+            return;
+        }
+        KeyCode::Backspace => {
+            prompt.text.pop();
+        }
+        KeyCode::Char('u') if ctrl => prompt.text.clear(),
+        KeyCode::Char(c) if !ctrl => prompt.text.push(c),
+        _ => {}
+    }
+    if prompt.kind == PromptKind::Filter {
+        app.set_path_filter(&prompt.text);
+    }
+    app.prompt = Some(prompt);
+}
+
+fn accept(app: &mut App, prompt: &Prompt) {
+    match prompt.kind {
+        PromptKind::Filter => {
+            app.set_path_filter(&prompt.text);
+            let n = app.tree.rows.len();
+            app.message = (!prompt.text.is_empty()).then(|| format!("filter {:?}: {n} rows", prompt.text));
+        }
+        PromptKind::MinSize => match format::parse_size(&prompt.text) {
+            Some(b) => {
+                app.set_min_size(b);
+                app.message = Some(if b == 0 {
+                    "size filter off".into()
+                } else {
+                    format!("hiding entries below {}", format::long(b))
+                });
+            }
+            None if prompt.text.trim().is_empty() => app.set_min_size(0),
+            None => app.message = Some(format!("not a size: {:?} (try 100k, 1M, 1.5G)", prompt.text)),
+        },
+        PromptKind::Search => search(app, &prompt.text),
+    }
+}
+
+/// Searches every path ever seen in any layer for `query` and shows the first match.
+pub fn search(app: &mut App, query: &str) {
+    if query.is_empty() {
+        app.search = None;
+        return;
+    }
+    let tree = &app.analysis.tree;
+    let hits = nodes::path_matches(tree, &app.index, query);
+    let mut found: Vec<(Vec<u8>, NodeId)> = (1..tree.len())
+        .filter(|&id| hits.get(id) && !hits.get(app.index.parents.get(id).map_or(0, |&p| p as usize)))
+        .map(|id| (tree.path_bytes(id as NodeId), id as NodeId))
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        app.search = None;
+        app.message = Some(format!("no path in any layer contains {query:?}"));
+        return;
+    }
+    app.search = Some(Search {
+        query: query.to_string(),
+        matches: found.into_iter().map(|(_, id)| id).collect(),
+        current: 0,
+    });
+    show_match(app);
+}
+
+/// Moves to the next (or previous) search match, wrapping around.
+pub fn next_match(app: &mut App, forward: bool) {
+    let Some(s) = app.search.as_mut() else {
+        app.message = Some("no search: press / to search paths".into());
+        return;
+    };
+    let n = s.matches.len();
+    s.current = if forward {
+        (s.current + 1) % n
+    } else {
+        (s.current + n - 1) % n
+    };
+    show_match(app);
+}
+
+fn show_match(app: &mut App) {
+    let Some((node, i, n)) = app
+        .search
+        .as_ref()
+        .and_then(|s| s.matches.get(s.current).map(|&m| (m, s.current, s.matches.len())))
+    else {
+        return;
+    };
+    app.tab = Tab::Files;
+    app.focus = Focus::Main;
+    let shown = app.reveal_anywhere(node, None);
+    let path = app.analysis.tree.path(node);
+    let note = if shown { "" } else { " (not shown in any view)" };
+    let layer = app.layer;
+    app.message = Some(format!("match {}/{n} in layer {layer}: {path}{note}", i + 1));
+}
+
+/// Jumps to finding `i`: its layer, and its largest path revealed in the tree.
+pub fn jump_to_finding(app: &mut App, i: usize) {
+    let Some(f) = app.analysis.findings.get(i).cloned() else {
+        return;
+    };
+    app.tab = Tab::Files;
+    app.focus = Focus::Main;
+    let node = f
+        .paths
+        .first()
+        .and_then(|p| app.analysis.tree.lookup(p.path.as_bytes()));
+    match (node, f.layer) {
+        (Some(node), layer) => {
+            if !app.reveal_anywhere(node, layer) {
+                app.message = Some(format!(
+                    "{}: {} is not in any view",
+                    f.rule,
+                    app.analysis.tree.path(node)
+                ));
+            }
+        }
+        (None, Some(layer)) => app.set_layer(layer),
+        (None, None) => app.message = Some(format!("{}: no layer or path to show", f.rule)),
+    }
+}
+
+impl App {
+    /// Shows `node` in the tree: expands its ancestors and puts the cursor on it. Returns
+    /// false when the node is not part of the current view and filters.
+    pub fn reveal(&mut self, node: NodeId) -> bool {
+        if !self.shown.get(node as usize) {
+            return false;
+        }
+        let mut cur = node;
+        while let Some(p) = self.analysis.tree.parent(cur) {
+            self.tree.expanded.set(p as usize, true);
+            cur = p;
+        }
+        let mut rows = std::mem::take(&mut self.tree);
+        rows.rebuild(&self.ctx(), Some(node));
+        self.tree = rows;
+        self.fit();
+        self.selected_node() == Some(node)
+    }
+
+    /// Shows `node`: in layer `prefer` when given, else in the current layer, else in the
+    /// layer that last changed it; switching to the cumulative view and then clearing the
+    /// filters when needed. Returns false when it cannot be shown at all.
+    pub fn reveal_anywhere(&mut self, node: NodeId, prefer: Option<usize>) -> bool {
+        let last_change = self.analysis.tree.history(node).next().map(|(_, v)| v.layer as usize);
+        let first = prefer.unwrap_or(self.layer);
+        let layers: Vec<usize> = [Some(first), last_change].into_iter().flatten().collect();
+        for attempt in 0..2 {
+            for &l in &layers {
+                self.set_layer(l);
+                if self.reveal(node) {
+                    return true;
+                }
+                if self.view == ViewMode::Changes {
+                    self.set_view(ViewMode::Cumulative);
+                    if self.reveal(node) {
+                        return true;
+                    }
+                }
+            }
+            if attempt > 0 || !self.filters.active() {
+                break;
+            }
+            self.filters = Filters::default();
+            self.path_match = None;
+            self.refilter();
+            self.message = Some("filters cleared to show the entry".into());
+        }
+        false
+    }
+}

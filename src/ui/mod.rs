@@ -1,0 +1,150 @@
+//! The interactive terminal UI (declared from `main.rs` only; the library never sees ratatui or
+//! crossterm). [`run`] shows an analysed image; [`run_loading`] shows progress at once while a
+//! loader runs on a worker thread, then the image. State lives in [`app`], input is applied by
+//! [`update::update`] (pure, testable without a terminal), each pane draws itself from its own
+//! file, and [`terminal`] guarantees the terminal is restored on every way out. This module
+//! must not change the analysis, and nothing outside `src/ui` depends on its internals.
+
+pub mod app;
+pub mod draw;
+pub mod file_history;
+pub mod filter;
+pub mod findings;
+pub mod format;
+pub mod help;
+pub mod image_summary;
+pub mod input;
+pub mod layer_details;
+pub mod layers;
+pub mod layout;
+pub mod loading;
+pub mod nodes;
+pub mod packages;
+pub mod rows;
+pub mod status_bar;
+pub mod terminal;
+pub mod theme;
+pub mod tree;
+pub mod update;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use crossterm::event::{self, KeyCode, KeyModifiers};
+use deadweight::analysis::Analysis;
+use ratatui::layout::Rect;
+
+use app::App;
+use loading::LoadState;
+use terminal::Session;
+use theme::Theme;
+use update::Event;
+
+/// What a loader reports while it works. Send it from any thread, in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The layers are known: how many, and their blob bytes in total.
+    Layers {
+        /// Number of layers.
+        count: usize,
+        /// Blob bytes of all layers together.
+        bytes: u64,
+    },
+    /// This many more blob bytes were read, from any layer.
+    Bytes(u64),
+    /// One more layer is decoded.
+    LayerDone,
+    /// A new stage began ("merging layers", "running the rules").
+    Stage(String),
+}
+
+/// How often the loop wakes without input: signals and the loader are checked this often.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Starts the UI at once with a progress screen, runs `load` on a worker thread, then shows
+/// its result. `load` gets a progress callback it may call from any thread. Fails without
+/// drawing (and without loading) when stdout is not a terminal; a load error is returned after
+/// the terminal is restored. Quitting while loading returns at once, leaving the worker to
+/// end with the process.
+pub fn run_loading<F>(title: &str, load: F) -> anyhow::Result<()>
+where
+    F: FnOnce(&(dyn Fn(Progress) + Sync)) -> anyhow::Result<Analysis> + Send + 'static,
+{
+    let mut session = Session::enter()?;
+    let theme = Theme::from_env();
+    let state = Arc::new(LoadState::new(title));
+    let worker_state = Arc::clone(&state);
+    let worker = std::thread::Builder::new()
+        .name("deadweight-load".into())
+        .spawn(move || {
+            let report = move |p: Progress| worker_state.report(p);
+            load(&report)
+        })
+        .context("cannot start the analysis thread")?;
+    let mut tick = 0usize;
+    while !worker.is_finished() {
+        if let Some(sig) = session.signal() {
+            bail!("interrupted by {sig} while loading");
+        }
+        session
+            .terminal
+            .draw(|f| loading::render(&state, &theme, f, f.area(), tick))?;
+        tick += 1;
+        if event::poll(TICK)?
+            && let event::Event::Key(k) = event::read()?
+        {
+            let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || k.code == KeyCode::Char('q') || k.code == KeyCode::Esc {
+                return Ok(());
+            }
+        }
+    }
+    let analysis = worker
+        .join()
+        .map_err(|_| anyhow!("the analysis failed unexpectedly (it panicked)"))??;
+    let app = new_app(&session, Arc::new(analysis))?;
+    event_loop(&mut session, app)
+}
+
+fn new_app(session: &Session, analysis: Arc<Analysis>) -> anyhow::Result<App> {
+    let size = session.terminal.size().context("cannot read the terminal size")?;
+    Ok(App::new(
+        analysis,
+        Theme::from_env(),
+        Rect::new(0, 0, size.width, size.height),
+    ))
+}
+
+fn event_loop(session: &mut Session, mut app: App) -> anyhow::Result<()> {
+    let mut dirty = true;
+    loop {
+        if let Some(sig) = session.signal() {
+            bail!("interrupted by {sig}");
+        }
+        if dirty {
+            session.terminal.draw(|f| draw::draw(f, &app))?;
+            dirty = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        if event::poll(TICK)? {
+            // Apply every pending event before drawing again, so held keys never queue up.
+            loop {
+                if let Some(e) = Event::from_crossterm(event::read()?) {
+                    update::update(&mut app, e);
+                    dirty = true;
+                }
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+    }
+}

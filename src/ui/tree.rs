@@ -1,0 +1,306 @@
+//! The main pane's frame (tabs: files, findings, packages) and the file tree drawn in it: one
+//! line per cached row, only the rows on screen, with change marker, size, optional mode and
+//! owner, tree guides and a note on entries a later layer deletes or replaces. Reads the row
+//! cache; never rebuilds it.
+
+use deadweight::model::tree::{NOT_HIDDEN, escape_bytes};
+use deadweight::model::{EntryKind, HiddenHow, NodeId, Version};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::app::{App, Focus, Tab, scroll};
+use super::format;
+use super::nodes::{Mark, ViewMode};
+use super::rows::Sort;
+
+/// The tab labels of the main pane's title, in order (tighter when the pane is narrow).
+pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
+    let pad = if app.areas().main.width >= 90 { " " } else { "" };
+    vec![
+        (Tab::Files, format!("{pad}1 Files{pad}")),
+        (
+            Tab::Findings,
+            format!("{pad}2 Findings {}{pad}", app.analysis.findings.len()),
+        ),
+        (
+            Tab::Packages,
+            format!("{pad}3 Packages {}{pad}", app.package_rows.len()),
+        ),
+    ]
+}
+
+/// The tab whose label is at column `dx` of the main pane's top border.
+pub fn tab_at(app: &App, dx: u16) -> Option<Tab> {
+    let mut x = 1u16;
+    for (tab, label) in tab_labels(app) {
+        let w = label.chars().count() as u16;
+        if dx >= x && dx < x + w {
+            return Some(tab);
+        }
+        x += w + 1;
+    }
+    None
+}
+
+/// The bordered main pane with its tabs; returns the area inside the border.
+pub fn frame_block(app: &App, frame: &mut Frame, area: Rect) -> Rect {
+    let focused = app.focus == Focus::Main;
+    let t = &app.theme;
+    let mut title: Vec<Span> = Vec::new();
+    for (i, (tab, label)) in tab_labels(app).into_iter().enumerate() {
+        if i > 0 {
+            title.push(Span::styled("│", t.border(focused)));
+        }
+        let style = if tab == app.tab {
+            t.title(focused).add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            t.dim()
+        };
+        title.push(Span::styled(label, style));
+    }
+    let view = match app.view {
+        ViewMode::Changes => "changes only",
+        ViewMode::Cumulative => "all layers up to it",
+    };
+    let sort = match app.sort {
+        Sort::Size => "size",
+        Sort::Name => "name",
+    };
+    let tabs_w: usize = tab_labels(app).iter().map(|(_, l)| l.chars().count() + 1).sum();
+    let wide = format!(" layer {} · {view} · by {sort} ", app.layer);
+    let right = if tabs_w + wide.chars().count() + 3 <= area.width as usize {
+        wide
+    } else {
+        let v = if app.view == ViewMode::Changes {
+            "changes"
+        } else {
+            "all"
+        };
+        format!(" L{} {v} ", app.layer)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(focused))
+        .title(Line::from(title))
+        .title(Line::from(Span::styled(right, t.dim())).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// The version a tree row stands for in the current view.
+pub fn row_version(app: &App, node: NodeId) -> Option<&Version> {
+    let tree = &app.analysis.tree;
+    let layer = app.layer as u16;
+    let mark = app.states.mark.get(node as usize).copied().unwrap_or_default();
+    match (mark, app.view) {
+        (Mark::Deleted, _) => tree
+            .history(node)
+            .map(|(_, v)| v)
+            .find(|v| v.is_entry() && v.hidden_by == layer),
+        (Mark::Context, ViewMode::Changes) | (Mark::Absent, _) => tree.visible_at(node, layer),
+        (_, ViewMode::Changes) => tree
+            .history(node)
+            .map(|(_, v)| v)
+            .find(|v| v.is_entry() && v.layer == layer),
+        (_, ViewMode::Cumulative) => tree.visible_at(node, layer),
+    }
+}
+
+/// The letter `ls -l` shows for an entry kind.
+pub fn kind_letter(kind: EntryKind) -> char {
+    match kind {
+        EntryKind::Dir => 'd',
+        EntryKind::Symlink => 'l',
+        EntryKind::Hardlink => 'h',
+        EntryKind::Device => 'c',
+        EntryKind::Fifo => 'p',
+        _ => '-',
+    }
+}
+
+/// Draws the file tree in `area` (inside the main pane's border).
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    if area.height == 0 {
+        return;
+    }
+    let attrs = if app.attrs { "Permission UID:GID  " } else { "" };
+    let header = Line::from(Span::styled(format!("  {:>7}  {attrs}Name", "Size"), t.dim()));
+    frame.render_widget(Paragraph::new(header), Rect { height: 1, ..area });
+    let rows_area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    let rows = &app.tree.rows;
+    if rows.is_empty() {
+        let why = if app.filters.active() {
+            "No entry passes the filters (ctrl+f path, > size, A/R/M/U kinds)."
+        } else if app.view == ViewMode::Changes {
+            "This layer changes no file."
+        } else {
+            "The filesystem is empty at this layer."
+        };
+        frame.render_widget(Paragraph::new(Span::styled(why, t.dim())), rows_area);
+        return;
+    }
+    let height = rows_area.height as usize;
+    let offset = scroll(app.tree.offset, app.tree.cursor, height, rows.len());
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, r)| {
+            let line = row_line(app, r);
+            if i == app.tree.cursor {
+                line.patch_style(t.cursor(app.focus == Focus::Main))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows_area);
+}
+
+fn row_line<'a>(app: &'a App, r: &super::rows::Row) -> Line<'a> {
+    let t = &app.theme;
+    let tree = &app.analysis.tree;
+    let node = r.node;
+    let mark = app.states.mark.get(node as usize).copied().unwrap_or_default();
+    let size = app.states.size.get(node as usize).copied().unwrap_or(0);
+    let v = row_version(app, node);
+    let is_dir = v.is_some_and(|v| v.kind == EntryKind::Dir) || mark == Mark::Context;
+    let style = t.mark(mark);
+    let mut spans = vec![
+        Span::styled(format!("{} ", mark.symbol()), style),
+        Span::styled(format!("{:>7}  ", format::short(size)), style),
+    ];
+    if app.attrs {
+        let a = match v {
+            Some(v) => format!(
+                "{} {:<8} ",
+                format::mode(kind_letter(v.kind), v.mode),
+                format!("{}:{}", v.uid, v.gid)
+            ),
+            None => format!("{:<20}", ""),
+        };
+        spans.push(Span::styled(a, t.dim()));
+    }
+    let mut guide = String::new();
+    for d in 0..r.depth.min(64) {
+        guide.push_str(if r.guides & (1 << d) != 0 { "│ " } else { "  " });
+    }
+    guide.push_str(if r.last { "└─" } else { "├─" });
+    spans.push(Span::styled(guide, t.dim()));
+    let icon = if is_dir {
+        if app.tree.expanded.get(node as usize) {
+            "▾ "
+        } else {
+            "▸ "
+        }
+    } else {
+        " "
+    };
+    spans.push(Span::styled(icon, style));
+    let mut name = escape_bytes(tree.name(node));
+    if is_dir {
+        name.push('/');
+    }
+    spans.push(Span::styled(name, style));
+    if let Some(v) = v {
+        if let Some(link) = tree.link(v) {
+            let arrow = if v.kind == EntryKind::Hardlink {
+                " ⇒ "
+            } else {
+                " → "
+            };
+            spans.push(Span::styled(format!("{arrow}{}", escape_bytes(link)), t.dim()));
+        }
+        // Files (not directories, which later layers often store again) that do not survive.
+        if mark != Mark::Deleted && v.kind != EntryKind::Dir && v.hidden_by != NOT_HIDDEN {
+            let how = match v.hidden_how {
+                HiddenHow::Overwrite => "replaced",
+                _ => "deleted",
+            };
+            spans.push(Span::styled(format!("  ✗ {how} by layer {}", v.hidden_by), t.waste()));
+        }
+    }
+    Line::from(spans).style(Style::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::{Color, Modifier};
+
+    use crate::ui::testing::*;
+
+    fn draw(app: &super::App, f: &mut super::Frame, area: super::Rect) {
+        let inner = super::frame_block(app, f, area);
+        super::render(app, f, inner);
+    }
+
+    #[test]
+    fn file_tree_snapshots() {
+        snapshot_pane!("tree_final", app, draw);
+        snapshot_pane!(
+            "tree_layer6_changes_all_open",
+            |w, h| {
+                let mut a = app(w, h);
+                press(&mut a, "[ v ctrl+space");
+                a
+            },
+            draw
+        );
+        snapshot_pane!(
+            "tree_layer1_all_open_attrs_by_name",
+            |w, h| {
+                let mut a = app(w, h);
+                press(&mut a, "tab g j tab ctrl+space b o");
+                a
+            },
+            draw
+        );
+    }
+
+    #[test]
+    fn change_kinds_carry_colour_and_marker() {
+        let mut a = app(160, 48);
+        press(&mut a, "[ [ v ctrl+space");
+        let buf = pane(&a, 160, 48, draw);
+        assert_eq!(style_at(&buf, "+ 1.05 MB").fg, Some(Color::Green), "added in layer 5");
+        press(&mut a, "]");
+        let buf = pane(&a, 160, 48, draw);
+        assert_eq!(style_at(&buf, "- 1.05 MB").fg, Some(Color::Red), "deleted by layer 6");
+        press(&mut a, "v");
+        let buf = pane(&a, 160, 48, draw);
+        assert_eq!(
+            style_at(&buf, "- 1.05 MB").fg,
+            Some(Color::Red),
+            "still shown as deleted"
+        );
+        let y = 2 + (a.tree.cursor - super::scroll(a.tree.offset, a.tree.cursor, 45, a.tree.rows.len())) as u16;
+        let cursor = buf[(1, y)].style();
+        assert!(cursor.add_modifier.contains(Modifier::REVERSED), "cursor row reversed");
+        press(&mut a, "] ] ctrl+space");
+        let buf = pane(&a, 160, 48, draw);
+        assert_eq!(
+            style_at(&buf, "* ").fg,
+            Some(Color::Magenta),
+            "chown copies: metadata only"
+        );
+    }
+
+    #[test]
+    fn entries_gone_later_are_flagged() {
+        let mut a = app(160, 48);
+        let node = a.analysis.tree.lookup(b"/tmp/model.bin").expect("model");
+        assert!(a.reveal_anywhere(node, Some(5)));
+        let s = text(&pane(&a, 160, 48, draw));
+        assert!(s.contains("model.bin  ✗ deleted by layer 6"), "{s}");
+    }
+}

@@ -1,0 +1,131 @@
+//! End to end in a real terminal: tmux runs `deadweight assets/sample.tar` at 120x40, keys are
+//! sent (move, expand, switch view, filter, help, quit), the screen is read with capture-pane,
+//! and after `q` the process must have exited 0 with the terminal back on the normal screen.
+//! Skips with a notice when tmux is not installed (`.ci/run` installs it).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "dw"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.cmd(&["send-keys", "-t", "dw", k]);
+            assert!(
+                out.status.success(),
+                "send-keys {k}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = self.cmd(&["display-message", "-p", "-t", "dw", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the screen contains `text`; panics with the screen after 20 s.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{text:?} never appeared on:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn tui_in_tmux_moves_expands_filters_switches_view_helps_and_quits_clean() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = std::env::var_os("DEADWEIGHT_TUI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("deadweight"));
+    let root = env!("CARGO_MANIFEST_DIR");
+    let t = Tmux {
+        socket: format!("deadweight-tui-{}", std::process::id()),
+    };
+    let shell = format!(
+        "cd '{root}' && '{}' assets/sample.tar; echo \"EXITED:$?\"; sleep 60",
+        bin.display()
+    );
+    let out = t.cmd(&["new-session", "-d", "-s", "dw", "-x", "120", "-y", "40", &shell]);
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+
+    let s = t.wait_for("Layers 8");
+    assert!(s.contains("usr/") && s.contains("Files"), "{s}");
+    assert_eq!(
+        t.display("#{alternate_on}"),
+        "1",
+        "the UI draws on the alternate screen"
+    );
+
+    // Move to /var and expand it.
+    t.keys(&["j", "j", "Space"]);
+    t.wait_for("cache/");
+
+    // Only the selected layer's changes, then back to everything up to it.
+    t.keys(&["v"]);
+    t.wait_for("changes");
+    t.keys(&["v"]);
+
+    // Filter paths, live.
+    t.keys(&["C-f", "s", "i", "x", "Enter"]);
+    let s = t.wait_for("path~\"six\"");
+    assert!(
+        s.contains("▸ app/") && !s.contains("▸ var/"),
+        "the filter hides /var:\n{s}"
+    );
+
+    // Help, then close it.
+    t.keys(&["?"]);
+    t.wait_for("ctrl+space");
+    t.keys(&["Escape"]);
+
+    // Quit: the process ends with 0 and the terminal is back.
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED:");
+    assert!(s.contains("EXITED:0"), "{s}");
+    assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
+    assert!(!s.contains("Layers 8"), "no UI left on the normal screen:\n{s}");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
+}
