@@ -59,8 +59,9 @@ pub struct Cli {
     #[arg(long, hide = true)]
     pub decode_floor: bool,
 
-    /// Stop decoding a layer that expands beyond this many bytes (a decompression bomb guard).
-    #[arg(long, value_name = "BYTES", default_value_t = 1u64 << 40)]
+    /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
+    /// or with a unit (`20GB`, `1.5TiB`).
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
     pub max_layer_size: u64,
 
     /// Pull the image through the Docker or Podman daemon before reading it.

@@ -10,6 +10,7 @@ mod corpus;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod formats;
+mod hostile;
 mod invocation;
 mod malformed;
 mod malformed_layers;

@@ -6,7 +6,6 @@
 //! Our own accounting lives in `merge`; nothing here feeds it.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -38,10 +37,6 @@ fn by_components(a: &[u8], b: &[u8]) -> Ordering {
     a.split(|&c| c == b'/').cmp(b.split(|&c| c == b'/'))
 }
 
-fn is_descendant(child: &[u8], dir: &[u8]) -> bool {
-    child.len() > dir.len() && child.starts_with(dir) && child[dir.len()] == b'/'
-}
-
 /// Content bytes visible at or below `node` after layer `layer`.
 fn subtree_bytes(tree: &Tree, node: NodeId, layer: u16) -> u64 {
     let mut total = 0;
@@ -57,67 +52,117 @@ fn subtree_bytes(tree: &Tree, node: NodeId, layer: u16) -> u64 {
     total
 }
 
-/// Computes dive's figures over the image's layers and merged tree.
+/// The path of `n` as layers spell it (no leading `/`).
+fn relative(tree: &Tree, n: NodeId) -> Vec<u8> {
+    let mut p = tree.path_bytes(n);
+    p.remove(0);
+    p
+}
+
+/// The deepest node that is a proper ancestor of `path`.
+fn deepest_known(tree: &Tree, path: &[u8]) -> Option<NodeId> {
+    let mut end = path.len();
+    while let Some(i) = path[..end].iter().rposition(|&c| c == b'/') {
+        if let Some(n) = tree.lookup(&path[..i]) {
+            return Some(n);
+        }
+        end = i;
+    }
+    Some(Tree::ROOT)
+}
+
+/// Computes dive's figures over the image's layers and merged tree. Paths are keyed by their
+/// node in the merged tree, so the work is linear in entries and nothing is copied per path.
 pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
-    let mut data: HashMap<Vec<u8>, PathData> = HashMap::new();
+    let empty = PathData {
+        count: 0,
+        cumulative: 0,
+        min: u64::MAX,
+    };
+    let mut data = vec![empty; tree.len()];
+    let mut root = empty;
+    // Per node: the layer (plus one) that last marked it as an entry, and as having an entry
+    // below it; stamps avoid clearing per layer.
+    let mut entry_at = vec![0u32; tree.len()];
+    let mut parent_at = vec![0u32; tree.len()];
+    let mut last = vec![0u32; tree.len()];
     for (idx, layer) in layers.iter().enumerate() {
+        let stamp = idx as u32 + 1;
         let scan = &layer.scan;
-        // The layer's own tree: the last entry per path wins, parents are implied.
-        let mut items: Vec<(Vec<u8>, EntryKind, u64)> = scan
+        let mut nodes: Vec<NodeId> = Vec::new();
+        let mut missing: Vec<Vec<u8>> = Vec::new();
+        // dive never adds `.wh..wh..` names (opaque markers) to its trees.
+        for (i, e) in scan
             .entries
             .iter()
-            // dive never adds `.wh..wh..` names (opaque markers) to its trees.
-            .filter(|e| e.kind != EntryKind::Opaque)
-            .map(|e| (scan.bytes(e.path).to_vec(), e.kind, e.size))
-            .collect();
-        items.reverse();
-        items.sort_by(|a, b| by_components(&a.0, &b.0));
-        items.dedup_by(|later, first| later.0 == first.0);
-        let leaves: Vec<&(Vec<u8>, EntryKind, u64)> = items
-            .iter()
             .enumerate()
-            .filter(|(i, (p, _, _))| items.get(i + 1).is_none_or(|next| !is_descendant(&next.0, p)))
-            .map(|(_, it)| it)
-            .collect();
-        if leaves.is_empty() {
-            // An empty layer's root is itself a leaf.
-            let d = data.entry(b"/".to_vec()).or_insert(PathData {
-                count: 0,
-                cumulative: 0,
-                min: u64::MAX,
-            });
-            d.count += 1;
-            d.min = 0;
-            continue;
+            .filter(|(_, e)| e.kind != EntryKind::Opaque)
+        {
+            let path = scan.bytes(e.path);
+            let (n, mut up) = match tree.lookup(path) {
+                Some(n) => (n, tree.parent(n)),
+                None => {
+                    // A whiteout of a path no layer has: a leaf, under its deepest known parent.
+                    missing.push(path.to_vec());
+                    (NodeId::MAX, deepest_known(tree, path))
+                }
+            };
+            if n != NodeId::MAX {
+                if entry_at[n as usize] != stamp {
+                    entry_at[n as usize] = stamp;
+                    nodes.push(n);
+                }
+                last[n as usize] = i as u32; // the last entry per path wins
+            }
+            while let Some(p) = up.filter(|&p| parent_at[p as usize] != stamp) {
+                parent_at[p as usize] = stamp;
+                up = tree.parent(p);
+            }
         }
-        for (path, kind, size) in leaves {
-            let size = match kind {
+        // Leaves: entries with no entry below them in this layer (parents are implied).
+        let mut leaves: Vec<(NodeId, u64)> = Vec::with_capacity(nodes.len());
+        for &n in &nodes {
+            if parent_at[n as usize] == stamp {
+                continue;
+            }
+            let e = &scan.entries[last[n as usize] as usize];
+            let size = match e.kind {
                 EntryKind::Whiteout => {
-                    let below = (idx > 0)
-                        .then(|| tree.lookup(path))
-                        .flatten()
-                        .and_then(|n| tree.visible_at(n, idx as u16 - 1).map(|v| (n, v.kind)));
-                    match below {
-                        None => break, // dive's walk of this layer stops at the first error
-                        Some((n, EntryKind::Dir)) => subtree_bytes(tree, n, idx as u16 - 1),
+                    let below = (idx > 0).then(|| tree.visible_at(n, idx as u16 - 1)).flatten();
+                    match below.map(|v| v.kind) {
+                        None => {
+                            missing.push(relative(tree, n));
+                            continue;
+                        }
+                        Some(EntryKind::Dir) => subtree_bytes(tree, n, idx as u16 - 1),
                         Some(_) => 0,
                     }
                 }
-                EntryKind::File => *size,
+                EntryKind::File => e.size,
                 _ => 0,
             };
-            let d = data.entry(path.clone()).or_insert(PathData {
-                count: 0,
-                cumulative: 0,
-                min: u64::MAX,
-            });
+            leaves.push((n, size));
+        }
+        if leaves.is_empty() && missing.is_empty() {
+            // An empty layer's root is itself a leaf.
+            root.count += 1;
+            root.min = 0;
+            continue;
+        }
+        // dive walks each layer's tree in sorted order and stops at the first whiteout of a
+        // missing path: only the leaves sorted before it count.
+        if let Some(cut) = missing.iter().min_by(|a, b| by_components(a, b)) {
+            leaves.retain(|&(n, _)| by_components(&relative(tree, n), cut) == Ordering::Less);
+        }
+        for (n, size) in leaves {
+            let d = &mut data[n as usize];
             d.count += 1;
             d.cumulative += size;
             d.min = d.min.min(size);
         }
     }
     let (mut min_sum, mut cum_sum, mut wasted, mut paths) = (0u64, 0u64, 0u64, 0u64);
-    for d in data.values() {
+    for d in data.iter().chain(std::iter::once(&root)).filter(|d| d.count > 0) {
         min_sum += d.min;
         cum_sum += d.cumulative;
         if d.count >= 2 {

@@ -11,6 +11,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::digest::{CountingReader, HashingReader};
 use super::sniff::{self, Kind, SNIFF_LEN};
+use super::targuard::{Discard, TarGuard};
 use crate::model::{CAPTURE_CAP, EntryKind, LayerScan, RawEntry, wants_content};
 
 /// Limits applied while decoding a layer.
@@ -70,9 +71,9 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Stri
         ..LayerScan::default()
     };
     let counting = CountingReader::new(decoded, limits.max_layer_bytes);
-    let mut archive = tar::Archive::new(counting);
+    let mut archive = tar::Archive::new(TarGuard::new(Discard::new(counting)));
     walk(&mut archive, &mut scan)?;
-    let mut counting = archive.into_inner();
+    let mut counting = archive.into_inner().into_inner().into_inner();
     // Count (and hash) what follows the end-of-archive blocks: it is part of the blob.
     io::copy(&mut counting, &mut io::sink()).map_err(|e| format!("after the last tar entry: {e}"))?;
     scan.tar_bytes = counting.count;
@@ -85,10 +86,10 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Stri
     Ok(scan)
 }
 
-fn walk<R: Read>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<(), String> {
+fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<(), String> {
     let mut chunk = vec![0u8; 64 * 1024];
     let mut last = String::from("the first entry");
-    let entries = archive.entries().map_err(|e| format!("not a tar: {e}"))?;
+    let entries = archive.entries_with_seek().map_err(|e| format!("not a tar: {e}"))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("corrupt tar after {last}: {e}"))?;
         let raw_path: Cow<[u8]> = entry.path_bytes();

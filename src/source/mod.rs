@@ -16,6 +16,7 @@ pub mod resolve;
 pub mod sniff;
 pub mod store;
 pub mod stream;
+pub mod targuard;
 
 use std::io::Read;
 use std::path::Path;

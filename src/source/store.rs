@@ -89,7 +89,7 @@ impl ArchiveStore {
         };
         let file = File::open(path).map_err(io_err)?;
         let file_len = file.metadata().map_err(io_err)?.len();
-        let mut archive = tar::Archive::new(file);
+        let mut archive = tar::Archive::new(super::targuard::TarGuard::new(file));
         let mut members = HashMap::new();
         let bad = |e: io::Error| Error::Format {
             input: input.to_string(),

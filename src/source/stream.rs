@@ -12,6 +12,7 @@ use super::layer::{ScanLimits, scan_layer};
 use super::resolve::JSON_CAP;
 use super::sniff::{self, Kind, SNIFF_LEN};
 use super::store::{MemStore, member_name, resolve_link};
+use super::targuard::{Discard, TarGuard};
 use crate::error::{Error, Result};
 use crate::model::LayerScan;
 
@@ -69,9 +70,9 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
     };
     let mut scans = HashMap::new();
     let mut kept = 0u64;
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(TarGuard::new(Discard::new(reader)));
     let bad = |e: io::Error| format_err(input, format!("corrupt or truncated archive: {e}"));
-    for entry in archive.entries().map_err(bad)? {
+    for entry in archive.entries_with_seek().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let name = member_name(&String::from_utf8_lossy(&entry.path_bytes()));
         let etype = entry.header().entry_type();
@@ -137,6 +138,6 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
     }
     // Read to the end of the outer stream: a gzip or zstd trailer (checksum) that is cut or
     // corrupt after the tar's end blocks must not go unnoticed.
-    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(bad)?;
+    io::copy(&mut archive.into_inner().into_inner().into_inner(), &mut io::sink()).map_err(bad)?;
     Ok(Streamed { store, scans, outer })
 }
