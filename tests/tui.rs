@@ -129,3 +129,51 @@ fn tui_in_tmux_moves_expands_filters_switches_view_helps_and_quits_clean() {
     assert!(!s.contains("Layers 8"), "no UI left on the normal screen:\n{s}");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
 }
+
+#[test]
+fn tui_killed_by_a_signal_gives_the_terminal_back() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("deadweight");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    for sig in ["TERM", "HUP", "INT"] {
+        let pidfile = dir.path().join(format!("{sig}.pid"));
+        let t = Tmux {
+            socket: format!("deadweight-sig-{sig}-{}", std::process::id()),
+        };
+        // `exec` so that the recorded PID is deadweight's; afterwards the shell reports the
+        // exit status and the terminal modes the process left behind.
+        let shell = format!(
+            "cd '{root}' && sh -c 'echo $$ > {pid}; exec {bin} assets/sample.tar'; echo \"EXITED:$?\"; \
+             stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo | tr '\\n' ' '; \
+             echo MODES; sleep 60",
+            pid = pidfile.display(),
+            bin = bin.display()
+        );
+        let out = t.cmd(&["new-session", "-d", "-s", "dw", "-x", "120", "-y", "40", &shell]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        t.wait_for("Layers 8");
+        assert_eq!(t.display("#{alternate_on}"), "1");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let kill = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(pid.trim())
+            .status()
+            .unwrap();
+        assert!(kill.success(), "kill -{sig}");
+        let s = t.wait_for("MODES");
+        assert!(
+            s.contains("EXITED:2") && s.contains("interrupted by SIG"),
+            "{sig}:\n{s}"
+        );
+        assert!(
+            s.contains("icanon echo") && !s.contains("-icanon"),
+            "{sig}: raw mode left on:\n{s}"
+        );
+        assert_eq!(t.display("#{alternate_on}"), "0", "{sig}: alternate screen left");
+        assert_eq!(t.display("#{cursor_flag}"), "1", "{sig}: cursor hidden");
+    }
+}
