@@ -15,6 +15,7 @@ mod invocation;
 mod malformed;
 mod malformed_layers;
 mod merge_model;
+mod properties;
 mod registry;
 mod rules;
 mod schema;

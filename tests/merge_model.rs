@@ -2,7 +2,8 @@
 //! applies layers the way the OCI spec says (per layer: whiteouts and opaque markers first, then
 //! entries in tar order, parents created as directories, a non-directory over a directory
 //! removes its subtree). Hand-made stacks go through the whole library (`source::load` +
-//! `analysis::analyze`); hundreds of generated stacks go through `scan_layer` + `merge`. Final
+//! `analysis::analyze`); hundreds of proptest-generated stacks (shrunk on failure) go through
+//! `scan_layer` + `merge`. Final
 //! files, kinds, sizes and every per-layer byte figure must agree.
 
 use std::collections::BTreeMap;
@@ -10,6 +11,8 @@ use std::collections::BTreeMap;
 use deadweight::analysis::{MergeStats, merge};
 use deadweight::model::{EntryKind, Tree};
 use deadweight::source::layer::{ScanLimits, normalize, scan_layer};
+
+use proptest::prelude::*;
 
 use crate::support::fixture::{Entry, Image, Kind, Layer};
 use crate::support::{analyze_image, tmp};
@@ -271,65 +274,52 @@ fn hand_made_stacks_match_the_model() {
     }
 }
 
-/// A small deterministic generator (64-bit LCG), so failures reproduce.
-struct Rng(u64);
+/// One generated entry: what it is, where, and a size or mode choice.
+pub type GenOp = (u8, Vec<u8>, u8);
 
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-
-    fn path(&mut self) -> String {
-        let depth = 1 + self.below(3);
-        (0..depth)
-            .map(|_| ["a", "b", "c"][self.below(3)])
-            .collect::<Vec<_>>()
-            .join("/")
-    }
+/// Paths over a small alphabet, so that generated layers collide, nest and delete each other,
+/// with names the rules care about (caches, bytecode, VCS folders).
+pub fn path_strategy() -> impl Strategy<Value = Vec<u8>> {
+    let root = prop::sample::select(vec!["a", "b", "app", "root/.cache/pip", "var/lib/apt/lists", "tmp"]);
+    let part = prop::sample::select(vec!["a", "b", "c", "__pycache__", "x.pyc", ".git", "y.py"]);
+    (root, prop::collection::vec(part, 0..3)).prop_map(|(r, p)| [vec![r], p].concat().join("/").into_bytes())
 }
 
-fn random_layer(rng: &mut Rng) -> Layer {
+/// A layer of up to eight entries of every kind.
+pub fn layer_strategy() -> impl Strategy<Value = Vec<GenOp>> {
+    prop::collection::vec((0u8..10, path_strategy(), 0u8..5), 0..9)
+}
+
+/// Builds the fixture layer of generated entries.
+pub fn build_layer(ops: &[GenOp]) -> Layer {
     let mut l = Layer::new();
-    for _ in 0..rng.below(9) {
-        let p = rng.path();
-        l = match rng.below(10) {
-            0..=3 => l.file(&p, "x".repeat(rng.below(5) * 10 + 1)),
-            4 => l.file_with(&p, "x".repeat(11), [0o600, 0o644][rng.below(2)], 0, 0),
-            5 => l.dir(&p),
-            6 => l.symlink(&p, "a"),
-            7 => l.whiteout(&p),
-            8 => l.opaque(&p),
-            _ => l.hardlink(&p, "a/b"),
+    for (kind, p, n) in ops {
+        let n = *n as usize;
+        l = match kind {
+            0..=3 => l.file(p, "x".repeat(n * 10 + 1)),
+            4 => l.file_with(p, "x".repeat(11), [0o600, 0o644][n % 2], 0, 0),
+            5 => l.dir(p),
+            6 => l.symlink(p, "a"),
+            7 => l.whiteout(p),
+            8 => l.opaque(p),
+            _ => l.hardlink(p, "a/b"),
         };
     }
     l
 }
 
-/// Generated stacks through `scan_layer` and `merge`.
-#[test]
-fn generated_stacks_match_the_model() {
-    let mut rng = Rng(0x5eed);
-    for case in 0..400 {
-        let layers: Vec<Layer> = (0..1 + rng.below(4)).map(|_| random_layer(&mut rng)).collect();
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Generated stacks through `scan_layer` and `merge` agree with the model.
+    #[test]
+    fn generated_stacks_match_the_model(stack in prop::collection::vec(layer_strategy(), 1..5)) {
+        let layers: Vec<Layer> = stack.iter().map(|ops| build_layer(ops)).collect();
         let scans: Vec<_> = layers
             .iter()
             .map(|l| scan_layer(l.tar().as_slice(), ScanLimits::default()).unwrap())
             .collect();
         let (tree, stats) = merge::merge(&scans);
-        let listing: Vec<String> = layers
-            .iter()
-            .map(|l| {
-                l.entries
-                    .iter()
-                    .map(|e| format!("{:?} {}", e.kind, String::from_utf8_lossy(&e.name)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .collect();
-        check(&format!("case {case}: {listing:#?}"), &layers, &tree, &stats);
+        check(&format!("{stack:?}"), &layers, &tree, &stats);
     }
 }

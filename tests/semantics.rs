@@ -8,7 +8,7 @@ use deadweight::analysis::Analysis;
 use deadweight::model::{Change, EntryKind, HiddenHow, Tree};
 
 use crate::support::fixture::{Image, Layer};
-use crate::support::{analyze_image, rich_image, tmp};
+use crate::support::{analyze_image, assert_balanced, rich_image, tmp};
 
 fn analyze(image: Image) -> Analysis {
     let dir = tmp();
@@ -33,32 +33,6 @@ fn visible(a: &Analysis, path: &[u8]) -> Option<(EntryKind, u64)> {
 }
 
 /// Bytes balance: shipped = visible + hidden, and what layers lose to later ones is the hidden.
-fn assert_balanced(a: &Analysis) {
-    let t = &a.totals;
-    assert_eq!(t.bytes, t.final_bytes + t.hidden_bytes, "{t:?}");
-    assert_eq!(
-        a.merge.iter().map(|m| m.hidden_later_bytes).sum::<u64>(),
-        t.hidden_bytes
-    );
-    let removed: u64 = a.merge.iter().map(|m| m.deleted_bytes + m.replaced_bytes).sum();
-    assert_eq!(
-        removed, t.hidden_bytes,
-        "every hidden byte was deleted or replaced by some layer"
-    );
-    let layer_bytes: u64 = a.layers().iter().map(|l| l.scan.content_bytes).sum();
-    assert_eq!(layer_bytes, t.bytes);
-    for (l, m) in a.layers().iter().zip(&a.merge) {
-        assert_eq!(
-            m.added_bytes + m.modified_bytes,
-            l.scan.content_bytes,
-            "layer {}",
-            l.index
-        );
-    }
-    assert_eq!(t.final_bytes, a.final_fs.bytes);
-    assert_eq!(t.files, a.final_fs.files);
-}
-
 #[test]
 fn file_whiteout_hides_the_file() {
     let a = stack(vec![

@@ -192,3 +192,31 @@ pub fn noise(len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The byte identities every analysis must satisfy: shipped = final + hidden, every hidden
+/// byte deleted or replaced by some layer, each layer's bytes added or modified.
+pub fn assert_balanced(a: &Analysis) {
+    let t = &a.totals;
+    assert_eq!(t.bytes, t.final_bytes + t.hidden_bytes, "{t:?}");
+    assert_eq!(
+        a.merge.iter().map(|m| m.hidden_later_bytes).sum::<u64>(),
+        t.hidden_bytes
+    );
+    let removed: u64 = a.merge.iter().map(|m| m.deleted_bytes + m.replaced_bytes).sum();
+    assert_eq!(
+        removed, t.hidden_bytes,
+        "every hidden byte was deleted or replaced by some layer"
+    );
+    let layer_bytes: u64 = a.layers().iter().map(|l| l.scan.content_bytes).sum();
+    assert_eq!(layer_bytes, t.bytes);
+    for (l, m) in a.layers().iter().zip(&a.merge) {
+        assert_eq!(
+            m.added_bytes + m.modified_bytes,
+            l.scan.content_bytes,
+            "layer {}",
+            l.index
+        );
+    }
+    assert_eq!(t.final_bytes, a.final_fs.bytes);
+    assert_eq!(t.files, a.final_fs.files);
+}
