@@ -59,6 +59,25 @@ fn relative(tree: &Tree, n: NodeId) -> Vec<u8> {
     p
 }
 
+/// `tree.lookup(path)`, remembering the last directory looked up: a tar lists a directory's
+/// entries together, so most lookups hash one name instead of every component.
+fn lookup_near(tree: &Tree, path: &[u8], near: &mut (Vec<u8>, Option<NodeId>)) -> Option<NodeId> {
+    let (dir, base) = match path.iter().rposition(|&c| c == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&path[..0], path),
+    };
+    if near.0 != dir {
+        near.0.clear();
+        near.0.extend_from_slice(dir);
+        near.1 = if dir.is_empty() {
+            Some(Tree::ROOT)
+        } else {
+            tree.lookup(dir)
+        };
+    }
+    tree.child(near.1?, base)
+}
+
 /// The deepest node that is a proper ancestor of `path`.
 fn deepest_known(tree: &Tree, path: &[u8]) -> Option<NodeId> {
     let mut end = path.len();
@@ -91,6 +110,7 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
         let scan = &layer.scan;
         let mut nodes: Vec<NodeId> = Vec::new();
         let mut missing: Vec<Vec<u8>> = Vec::new();
+        let mut near: (Vec<u8>, Option<NodeId>) = (Vec::new(), Some(Tree::ROOT));
         // dive never adds `.wh..wh..` names (opaque markers) to its trees.
         for (i, e) in scan
             .entries
@@ -99,7 +119,7 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
             .filter(|(_, e)| e.kind != EntryKind::Opaque)
         {
             let path = scan.bytes(e.path);
-            let (n, mut up) = match tree.lookup(path) {
+            let (n, mut up) = match lookup_near(tree, path, &mut near) {
                 Some(n) => (n, tree.parent(n)),
                 None => {
                     // A whiteout of a path no layer has: a leaf, under its deepest known parent.

@@ -79,12 +79,35 @@ impl Merger {
                 _ => {}
             }
         }
+        // The directory of the previous entry: a tar lists a directory's entries together, so
+        // most entries need one name interned, not every component of their path.
+        let mut near: Option<(Vec<u8>, NodeId)> = None;
         for e in scan
             .entries
             .iter()
             .filter(|e| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque))
         {
-            let node = self.intern_path(layer, scan.bytes(e.path));
+            let path = scan.bytes(e.path);
+            let (dir, base) = match path.iter().rposition(|&b| b == b'/') {
+                Some(i) => (&path[..i], &path[i + 1..]),
+                None => (&path[..0], path),
+            };
+            let node = match &near {
+                Some((d, n)) if d.as_slice() == dir && !base.is_empty() => self.tree.intern(*n, base),
+                _ => {
+                    let node = self.intern_path(layer, path);
+                    let parent = self.tree.parent(node).unwrap_or(Tree::ROOT);
+                    near = (node != Tree::ROOT).then(|| (dir.to_vec(), parent));
+                    node
+                }
+            };
+            // An entry at the remembered directory or above it may replace or hide it.
+            if near
+                .as_ref()
+                .is_some_and(|(d, _)| d.starts_with(path) && (d.len() == path.len() || d[path.len()] == b'/'))
+            {
+                near = None;
+            }
             if node == Tree::ROOT {
                 continue;
             }
