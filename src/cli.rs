@@ -8,9 +8,45 @@ use deadweight::analysis::rules::Severity;
 use deadweight::config::ci::{ByteSize, CiConfig, DiveRule, Growth, Ratio};
 use deadweight::source::SourceKind;
 
+/// Examples under `deadweight --help`, one per mode.
+const EXAMPLES: &str = "\
+Examples:
+  # Explore an image in the terminal UI (the default on a terminal; `q` quits, `?` lists keys)
+  deadweight app.tar
+  # The text summary instead (also what a pipe gets)
+  deadweight app.tar --text --dockerfile Dockerfile
+  # CI: check budgets, exit 1 when one fails (also on with CI=true or any budget flag)
+  deadweight app.tar --ci --max-user-bytes 150MB --baseline main.json --max-growth 5%
+  # Write the versioned JSON report (`-` for stdout)
+  deadweight app.tar --json report.json
+  # What grew between two images or reports: text, or a Markdown table for a pull request
+  deadweight diff main.json app.tar --markdown -
+  # The rules, and why one matters
+  deadweight rules
+  deadweight explain DW101
+  # Shell completions and the man page
+  deadweight completions bash > ~/.local/share/bash-completion/completions/deadweight
+  deadweight man > deadweight.1";
+
+/// Examples under `deadweight diff --help`.
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  # Two images, any source the tool reads
+  deadweight diff app-1.0.tar docker://app:1.1
+  # The report of the main branch against the image just built, as a PR comment
+  deadweight diff main.json oci-archive://app.oci.tar --markdown comment.md
+  # Two reports, as JSON
+  deadweight diff main.json branch.json --json -";
+
 /// Shows where the bytes of a container image go and which of them are dead weight.
 #[derive(Debug, Parser)]
-#[command(name = "deadweight", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "deadweight",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     /// A subcommand instead of analysing an image.
     #[command(subcommand)]
@@ -27,17 +63,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where the image comes from, as in dive (`--source docker-archive`).
-    #[arg(long, value_enum)]
-    pub source: Option<SourceKind>,
-
-    /// Pick the image with this tag when the archive holds several.
-    #[arg(long)]
-    pub tag: Option<String>,
-
-    /// Platform to pick from a multi-platform index, `os/arch[/variant]` (default: the host's).
-    #[arg(long)]
-    pub platform: Option<String>,
+    /// How images are read: source, tag, platform, limits.
+    #[command(flatten)]
+    pub load: LoadArgs,
 
     /// Write the JSON report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
@@ -59,19 +87,6 @@ pub struct Cli {
     #[arg(long, hide = true)]
     pub decode_floor: bool,
 
-    /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
-    /// or with a unit (`20GB`, `1.5TiB`).
-    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
-    pub max_layer_size: u64,
-
-    /// Pull the image through the Docker or Podman daemon before reading it.
-    #[arg(long)]
-    pub pull: bool,
-
-    /// Talk plain http to the registry (always so for localhost and 127.0.0.1).
-    #[arg(long)]
-    pub insecure: bool,
-
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
     /// report, Markdown, SARIF 2.1.0 or JUnit XML.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -91,6 +106,35 @@ pub struct Cli {
     /// Budgets; each wins over the same key in the `[ci]` table of `.deadweight.toml`.
     #[command(flatten)]
     pub budgets: CiBudgets,
+}
+
+/// How an image is read; shared by the analysis of one image and by `diff`.
+#[derive(Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Where the image comes from, as in dive (`--source docker-archive`).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    /// Pick the image with this tag when the archive holds several.
+    #[arg(long)]
+    pub tag: Option<String>,
+
+    /// Platform to pick from a multi-platform index, `os/arch[/variant]` (default: the host's).
+    #[arg(long)]
+    pub platform: Option<String>,
+
+    /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
+    /// or with a unit (`20GB`, `1.5TiB`).
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
+    pub max_layer_size: u64,
+
+    /// Pull the image through the Docker or Podman daemon before reading it.
+    #[arg(long)]
+    pub pull: bool,
+
+    /// Talk plain http to the registry (always so for localhost and 127.0.0.1).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Output formats of `--format`.
@@ -210,4 +254,44 @@ pub enum Command {
         /// The rule id, e.g. DW101.
         id: String,
     },
+    /// Compare two images or JSON reports: totals, instructions, packages and top-level
+    /// directories that grew, shrank, appeared or disappeared.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+    /// Print a shell completion script on stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout: `deadweight man > deadweight.1`.
+    Man,
+}
+
+/// Arguments of `deadweight diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older side: any image argument `deadweight IMAGE` takes, or a JSON report written by
+    /// `deadweight IMAGE --json FILE` (a JSON file with `schema_version`).
+    pub old: String,
+
+    /// The newer side, in the same forms.
+    pub new: String,
+
+    /// How images are read (each side may also pick its tag with `FILE:TAG`).
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Configuration file for the rules, and so the reclaimable bytes, of images (default:
+    /// `.deadweight.toml` in the current directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Write the diff as JSON (`"kind": "deadweight-diff"`) to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }

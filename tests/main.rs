@@ -9,6 +9,7 @@ mod ci_outputs;
 mod corpus;
 #[cfg(feature = "daemon")]
 mod daemon;
+mod diff;
 mod formats;
 mod hostile;
 mod invocation;

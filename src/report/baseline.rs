@@ -1,7 +1,8 @@
 //! Size growth against a baseline: an earlier JSON report (`--baseline OLD.json`) read back, its
 //! layers keyed by instruction, and per-instruction deltas against a new analysis. Layers are
 //! matched by instruction text and, where the same instruction appears more than once, by its
-//! position among those. Reads text and the analysis; renders nothing and writes nothing.
+//! position among those ([`match_layers`], the engine `deadweight diff` shares). Reads text and
+//! the analysis; renders nothing and writes nothing.
 
 use std::collections::HashMap;
 
@@ -78,16 +79,21 @@ struct Instruction {
     text: String,
 }
 
-/// Reads a deadweight JSON report; the error says what is missing or wrong.
-pub fn parse(text: &str) -> Result<Baseline, String> {
-    let r: Report = serde_json::from_str(text).map_err(|e| format!("not a deadweight JSON report: {e}"))?;
-    if r.schema_version > super::json::SCHEMA_VERSION {
+/// Refuses reports of a newer shape than this deadweight reads.
+pub fn check_version(schema_version: u32) -> Result<(), String> {
+    if schema_version > super::json::SCHEMA_VERSION {
         return Err(format!(
-            "written by a newer deadweight (schema_version {}; this one reads up to {})",
-            r.schema_version,
+            "written by a newer deadweight (schema_version {schema_version}; this one reads up to {})",
             super::json::SCHEMA_VERSION
         ));
     }
+    Ok(())
+}
+
+/// Reads a deadweight JSON report; the error says what is missing or wrong.
+pub fn parse(text: &str) -> Result<Baseline, String> {
+    let r: Report = serde_json::from_str(text).map_err(|e| format!("not a deadweight JSON report: {e}"))?;
+    check_version(r.schema_version)?;
     Ok(Baseline {
         total_bytes: r.totals.bytes,
         layers: r
@@ -122,29 +128,60 @@ pub fn key(kind: &str, text: &str) -> String {
     format!("{kind} {}", words.join(" ")).trim().to_string()
 }
 
-/// Per layer of `a`, its instruction's bytes now and in `old`. The n-th layer with a given key is
-/// matched with the n-th baseline layer with the same key.
-pub fn instruction_deltas(old: &Baseline, a: &Analysis) -> Vec<InstructionDelta> {
-    let mut by_key: HashMap<&str, Vec<u64>> = HashMap::new();
-    for l in &old.layers {
-        by_key.entry(&l.key).or_default().push(l.bytes);
-    }
-    let mut seen: HashMap<String, usize> = HashMap::new();
+/// The instruction key and content bytes of every layer of `a`, bottom first.
+pub fn instructions(a: &Analysis) -> Vec<InstructionBytes> {
     a.layers()
         .iter()
         .zip(&a.attribution.layers)
-        .map(|(l, o)| {
-            let k = key(o.instruction.kind.as_str(), &o.instruction.text);
-            let n = seen.entry(k.clone()).or_default();
-            let old = by_key.get(k.as_str()).and_then(|v| v.get(*n)).copied().unwrap_or(0);
+        .map(|(l, o)| InstructionBytes {
+            key: key(o.instruction.kind.as_str(), &o.instruction.text),
+            bytes: l.scan.content_bytes,
+        })
+        .collect()
+}
+
+/// Pairs the layers of two images by instruction: the n-th layer of `new` with a given key goes
+/// with the n-th layer of `old` with the same key. Every layer of both sides appears exactly
+/// once, as `(old index, new index)`: first `new`'s layers in order (`None` on the left when the
+/// instruction is new), then `old`'s unmatched layers in order (`None` on the right).
+pub fn match_layers(old: &[InstructionBytes], new: &[InstructionBytes]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, l) in old.iter().enumerate() {
+        by_key.entry(&l.key).or_default().push(i);
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut matched = vec![false; old.len()];
+    let mut out: Vec<(Option<usize>, Option<usize>)> = new
+        .iter()
+        .enumerate()
+        .map(|(j, l)| {
+            let n = seen.entry(&l.key).or_default();
+            let i = by_key.get(l.key.as_str()).and_then(|v| v.get(*n)).copied();
             *n += 1;
-            InstructionDelta {
-                key: k,
-                layer: l.index,
-                dockerfile_line: o.dockerfile_line,
-                old,
-                new: l.scan.content_bytes,
+            if let Some(i) = i {
+                matched[i] = true;
             }
+            (i, Some(j))
+        })
+        .collect();
+    out.extend((0..old.len()).filter(|&i| !matched[i]).map(|i| (Some(i), None)));
+    out
+}
+
+/// Per layer of `a`, its instruction's bytes now and in `old` (matched by [`match_layers`]).
+pub fn instruction_deltas(old: &Baseline, a: &Analysis) -> Vec<InstructionDelta> {
+    let new = instructions(a);
+    match_layers(&old.layers, &new)
+        .into_iter()
+        .filter_map(|(i, j)| {
+            let (j, l) = j.map(|j| (j, &new[j]))?;
+            Some(InstructionDelta {
+                key: l.key.clone(),
+                layer: a.layers()[j].index,
+                dockerfile_line: a.attribution.layers[j].dockerfile_line,
+                old: i.map_or(0, |i| old.layers[i].bytes),
+                new: l.bytes,
+            })
         })
         .collect()
 }
@@ -174,5 +211,35 @@ mod tests {
         let b = parse(ok).unwrap();
         assert_eq!(b.total_bytes, 5);
         assert_eq!(b.layers[0].key, "RUN make");
+    }
+
+    #[test]
+    fn layers_match_by_key_then_position() {
+        let l = |k: &str| InstructionBytes {
+            key: k.to_string(),
+            bytes: 1,
+        };
+        let old = [l("FROM a"), l("RUN x"), l("RUN y"), l("RUN x"), l("RUN gone")];
+        let new = [
+            l("FROM a"),
+            l("RUN x"),
+            l("RUN new"),
+            l("RUN x"),
+            l("RUN x"),
+            l("RUN y"),
+        ];
+        assert_eq!(
+            match_layers(&old, &new),
+            [
+                (Some(0), Some(0)),
+                (Some(1), Some(1)),
+                (None, Some(2)),
+                (Some(3), Some(3)),
+                (None, Some(4)),
+                (Some(2), Some(5)),
+                (Some(4), None),
+            ]
+        );
+        assert_eq!(match_layers(&[], &[]), []);
     }
 }

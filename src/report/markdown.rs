@@ -11,11 +11,12 @@ use crate::analysis::Analysis;
 
 /// Makes text safe inside a table cell: pipes escaped, line breaks flattened, and backticks
 /// kept out of code spans so a Dockerfile line cannot break the table.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
 }
 
-fn code(s: &str) -> String {
+/// A code span that stays inside one table cell.
+pub(crate) fn code(s: &str) -> String {
     format!("`{}`", cell(s).replace('`', "'"))
 }
 

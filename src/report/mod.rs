@@ -1,11 +1,13 @@
 //! Renders an [`Analysis`](crate::analysis::Analysis) for people and programs: the versioned JSON
 //! report ([`json`]), the plain-text summary ([`text`]), and CI mode's verdict ([`ci`], growth
-//! against a [`baseline`]) as text, Markdown, SARIF, JUnit XML and GitHub annotations. Reads the
-//! analysis, never changes it, and writes only where the caller says (files are replaced
-//! atomically).
+//! against a [`baseline`]) as text, Markdown, SARIF, JUnit XML and GitHub annotations, and the
+//! size difference of two images or reports ([`diff`], sharing the baseline's layer matching).
+//! Reads the analysis, never changes it, and writes only where the caller says (files are
+//! replaced atomically).
 
 pub mod baseline;
 pub mod ci;
+pub mod diff;
 pub mod github;
 pub mod json;
 pub mod junit;

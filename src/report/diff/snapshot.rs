@@ -1,0 +1,280 @@
+//! One side of a diff reduced to the figures `deadweight diff` compares ([`Snapshot`]): taken
+//! from an analysed image, or read back from a JSON report ([`read_report`]). A report carries
+//! totals, layers and packages but not the sizes of top-level directories, so those are known
+//! only for images. Reads text and the analysis; no I/O.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{DirBytes, Input, PackageBytes, SizeTotals, package_key};
+use crate::analysis::Analysis;
+use crate::model::EntryKind;
+use crate::model::tree::{NOT_HIDDEN, Tree};
+use crate::report::baseline::{self, InstructionBytes};
+
+/// What one side of a diff says about sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The image reference the figures are of.
+    pub reference: String,
+    /// Image or report.
+    pub input: Input,
+    /// Whole-image figures.
+    pub totals: SizeTotals,
+    /// Each layer's instruction key and content bytes, bottom first.
+    pub layers: Vec<InstructionBytes>,
+    /// Packages, one entry per ecosystem and name; `None` when a report lists none at all.
+    pub packages: Option<Vec<PackageBytes>>,
+    /// Top-level entries of the final filesystem; `None` for a report.
+    pub directories: Option<Vec<DirBytes>>,
+}
+
+/// One entry per ecosystem and name: a name installed twice (two site-packages) is summed,
+/// with its versions listed.
+fn merge_packages(list: impl IntoIterator<Item = PackageBytes>) -> Vec<PackageBytes> {
+    let mut by_key: BTreeMap<(&'static str, String), (PackageBytes, Vec<String>)> = BTreeMap::new();
+    for p in list {
+        let version = p.version.clone();
+        let e = by_key
+            .entry(package_key(&p))
+            .or_insert_with(|| (PackageBytes { bytes: 0, ..p.clone() }, Vec::new()));
+        e.0.bytes += p.bytes;
+        e.1.push(version);
+    }
+    by_key
+        .into_values()
+        .map(|(mut p, mut versions)| {
+            versions.sort();
+            versions.dedup();
+            p.version = versions.join(", ");
+            p
+        })
+        .collect()
+}
+
+/// Content bytes and regular files of the final filesystem per top-level entry.
+fn top_level(tree: &Tree) -> Vec<DirBytes> {
+    let mut by_top: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    for v in tree
+        .versions()
+        .iter()
+        .filter(|v| v.is_entry() && v.hidden_by == NOT_HIDDEN && v.kind == EntryKind::File)
+    {
+        let mut top = v.node;
+        while let Some(parent) = tree.parent(top).filter(|&p| p != Tree::ROOT) {
+            top = parent;
+        }
+        let e = by_top.entry(top).or_default();
+        e.0 += v.size;
+        e.1 += 1;
+    }
+    let mut out: Vec<DirBytes> = by_top
+        .into_iter()
+        .map(|(node, (bytes, files))| DirBytes {
+            path: tree.path(node),
+            bytes,
+            files,
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+impl Snapshot {
+    /// The figures of an analysed image.
+    pub fn of(a: &Analysis) -> Self {
+        let t = &a.totals;
+        let p = &a.packages;
+        let python = p.python.iter().map(|p| PackageBytes {
+            ecosystem: "python",
+            name: p.name.clone(),
+            version: p.version.clone(),
+            bytes: p.bytes,
+        });
+        let system = |eco: &'static str, list: &[crate::analysis::packages::SystemPackage]| {
+            list.iter()
+                .map(|p| PackageBytes {
+                    ecosystem: eco,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    bytes: p.bytes,
+                })
+                .collect::<Vec<_>>()
+        };
+        let packages = python
+            .chain(system("debian", &p.debian))
+            .chain(system("alpine", &p.alpine));
+        Self {
+            reference: a.image.reference.clone(),
+            input: Input::Image,
+            totals: SizeTotals {
+                bytes: t.bytes,
+                final_bytes: t.final_bytes,
+                hidden_bytes: t.hidden_bytes,
+                reclaimable_bytes: t.reclaimable_bytes,
+                layers: a.layers().len() as u64,
+                files: t.files,
+            },
+            layers: baseline::instructions(a),
+            packages: Some(merge_packages(packages)),
+            directories: Some(top_level(&a.tree)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ReportIn {
+    #[serde(default)]
+    image: Option<ImageIn>,
+    totals: TotalsIn,
+    layers: Vec<LayerIn>,
+    #[serde(default)]
+    packages: Option<PackagesIn>,
+}
+
+#[derive(Deserialize)]
+struct ImageIn {
+    reference: String,
+}
+
+#[derive(Deserialize)]
+struct TotalsIn {
+    bytes: u64,
+    final_bytes: u64,
+    hidden_bytes: u64,
+    reclaimable_bytes: u64,
+    files: u64,
+}
+
+#[derive(Deserialize)]
+struct LayerIn {
+    bytes: u64,
+    instruction: InstructionIn,
+}
+
+#[derive(Deserialize)]
+struct InstructionIn {
+    kind: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct PackagesIn {
+    #[serde(default)]
+    python: Vec<PackageIn>,
+    #[serde(default)]
+    debian: Vec<PackageIn>,
+    #[serde(default)]
+    alpine: Vec<PackageIn>,
+}
+
+#[derive(Deserialize)]
+struct PackageIn {
+    name: String,
+    #[serde(default)]
+    version: String,
+    bytes: u64,
+}
+
+/// Reads `text` as a deadweight JSON report: `None` when it is no JSON object with a
+/// `schema_version` (so not a report; let the image loader judge it), an error when it is one
+/// that cannot be used (a diff, a newer schema, a missing field).
+pub fn read_report(text: &str) -> Option<Result<Snapshot, String>> {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) if text.contains("\"schema_version\"") => {
+            return Some(Err(format!("a deadweight report that is not valid JSON: {e}")));
+        }
+        Err(_) => return None,
+    };
+    let version = value.as_object()?.get("schema_version")?;
+    Some(parse(version, &value))
+}
+
+fn parse(version: &Value, value: &Value) -> Result<Snapshot, String> {
+    if value.get("kind").and_then(Value::as_str) == Some("deadweight-diff") {
+        return Err("a deadweight diff, not the report of one image".into());
+    }
+    let version = version
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| format!("schema_version {version} is not a version number"))?;
+    baseline::check_version(version)?;
+    let r = ReportIn::deserialize(value).map_err(|e| format!("not a deadweight JSON report: {e}"))?;
+    let packages = r.packages.map(|p| {
+        let list = |eco: &'static str, l: Vec<PackageIn>| {
+            l.into_iter().map(move |p| PackageBytes {
+                ecosystem: eco,
+                name: p.name,
+                version: p.version,
+                bytes: p.bytes,
+            })
+        };
+        merge_packages(
+            list("python", p.python)
+                .chain(list("debian", p.debian))
+                .chain(list("alpine", p.alpine)),
+        )
+    });
+    Ok(Snapshot {
+        reference: r.image.map(|i| i.reference).unwrap_or_default(),
+        input: Input::Report,
+        totals: SizeTotals {
+            bytes: r.totals.bytes,
+            final_bytes: r.totals.final_bytes,
+            hidden_bytes: r.totals.hidden_bytes,
+            reclaimable_bytes: r.totals.reclaimable_bytes,
+            layers: r.layers.len() as u64,
+            files: r.totals.files,
+        },
+        layers: r
+            .layers
+            .iter()
+            .map(|l| InstructionBytes {
+                key: baseline::key(&l.instruction.kind, &l.instruction.text),
+                bytes: l.bytes,
+            })
+            .collect(),
+        packages,
+        directories: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_told_from_other_json() {
+        assert!(read_report(r#"{"schemaVersion": 2}"#).is_none());
+        assert!(read_report("[1, 2]").is_none());
+        assert!(read_report("not json").is_none());
+        let cut = read_report(r#"{"schema_version": 1, "totals": {"#).unwrap();
+        assert!(cut.unwrap_err().contains("not valid JSON"));
+        let diff = read_report(r#"{"schema_version": 1, "kind": "deadweight-diff"}"#).unwrap();
+        assert!(diff.unwrap_err().contains("diff"));
+        let newer = read_report(r#"{"schema_version": 99}"#).unwrap();
+        assert!(newer.unwrap_err().contains("newer"));
+        let missing = read_report(r#"{"schema_version": 1, "layers": []}"#).unwrap();
+        assert!(missing.unwrap_err().contains("totals"));
+    }
+
+    #[test]
+    fn a_minimal_report_reads() {
+        let text = r#"{"schema_version": 1, "image": {"reference": "app.tar"},
+            "totals": {"bytes": 9, "final_bytes": 7, "hidden_bytes": 2, "reclaimable_bytes": 1, "files": 3},
+            "layers": [{"bytes": 9, "instruction": {"kind": "COPY", "text": "file:0123456789abcdef in /"}}],
+            "packages": {"python": [{"name": "A_b", "version": "1", "bytes": 4},
+                                    {"name": "a-b", "version": "2", "bytes": 1}]}}"#;
+        let s = read_report(text).unwrap().unwrap();
+        assert_eq!(s.reference, "app.tar");
+        assert_eq!(s.totals.layers, 1);
+        assert_eq!(s.totals.hidden_bytes, 2);
+        assert_eq!(s.layers[0].key, "COPY file:* in /");
+        let p = s.packages.unwrap();
+        assert_eq!((p.len(), p[0].bytes, p[0].version.as_str()), (1, 5, "1, 2"));
+        assert_eq!(s.directories, None);
+    }
+}
