@@ -443,3 +443,33 @@ fn nothing_is_written_but_the_named_report() {
     );
     assert_eq!(files_under(dir.path()), ["OciArchive.tar"]);
 }
+
+/// What the fuzzers found, kept as regression tests: the archive read from a file and the same
+/// bytes on stdin must give one report (a name stored twice: the later member wins).
+#[test]
+fn fuzz_regressions_read_the_same_from_a_file_and_from_stdin() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/archive");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let from_file = bin().arg(&path).args(["--json", "-"]).output().unwrap();
+        let from_stdin = bin()
+            .args(["-", "--json", "-"])
+            .write_stdin(std::fs::read(&path).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(from_file.status.code(), from_stdin.status.code(), "{}", path.display());
+        if from_file.status.success() {
+            let a: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+            let b: Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+            assert_eq!(
+                crate::support::comparable(a),
+                crate::support::comparable(b),
+                "{}",
+                path.display()
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3, "the regression inputs are in {}", dir.display());
+}

@@ -76,6 +76,12 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
         let mut entry = entry.map_err(bad)?;
         let name = member_name(&String::from_utf8_lossy(&entry.path_bytes()));
         let etype = entry.header().entry_type();
+        // A name stored twice: the later member wins, as it does when the archive is read
+        // from a file (found by the `archive` fuzz target).
+        store.links.remove(&name);
+        store.docs.remove(&name);
+        store.scanned.remove(&name);
+        scans.remove(&name);
         if matches!(etype, tar::EntryType::Symlink | tar::EntryType::Link) {
             let target = entry
                 .link_name_bytes()

@@ -1,0 +1,63 @@
+//! The Dockerfile parser. Properties on success: parsing is deterministic, there is at least
+//! one stage, line numbers are 1-based, ordered and inside the text, stage indexes are their
+//! positions, and the layer chain holds instructions of the stages only.
+
+#![no_main]
+
+use deadweight::analysis::dockerfile::parse;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let first = parse(text);
+    let again = parse(text);
+    assert_eq!(first, again, "parse is not deterministic");
+    // Lines as the parser counts them: `\n`, `\r\n` and a lone `\r` are not all equal to
+    // `str::lines`, so allow one line per line-break byte of either kind.
+    let max_line = 1 + text.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+    let df = match first {
+        Ok(df) => df,
+        Err(e) => {
+            assert!(e.line >= 1 || text.is_empty(), "error on line 0: {e}");
+            assert!(
+                e.line <= max_line + 1,
+                "error line {} past the end ({max_line})",
+                e.line
+            );
+            let _ = e.to_string();
+            return;
+        }
+    };
+    assert!(!df.stages.is_empty(), "a parsed Dockerfile has no stage");
+    for (i, stage) in df.stages.iter().enumerate() {
+        assert_eq!(stage.index, i, "stage index is not its position");
+        assert!(
+            stage.from_line >= 1 && stage.from_line <= max_line,
+            "FROM line out of range"
+        );
+        for ins in &stage.instructions {
+            assert!(ins.line >= stage.from_line, "instruction before its FROM");
+            assert!(ins.line <= ins.end_line, "end_line before line");
+            assert!(
+                ins.end_line <= max_line,
+                "end_line {} past the end ({max_line})",
+                ins.end_line
+            );
+            let _ = ins.creates_layer();
+            let _ = ins.flag("from");
+            let _ = ins.flag("mount");
+        }
+        for w in stage.instructions.windows(2) {
+            assert!(w[0].end_line < w[1].line, "instructions overlap or are out of order");
+        }
+    }
+    for w in df.stages.windows(2) {
+        assert!(w[0].from_line < w[1].from_line, "stages out of order");
+    }
+    let chain = df.layer_chain();
+    let total: usize = df.stages.iter().map(|s| s.instructions.len()).sum();
+    assert!(chain.len() <= total, "layer chain longer than all instructions");
+    let _ = df.final_stage();
+});
