@@ -103,3 +103,37 @@ fn unreachable_daemons_are_named() {
     let err = fails_with(&["docker://tiny"], &[("DOCKER_HOST", "ssh://somewhere")]);
     assert!(err.contains("unsupported address"), "{err}");
 }
+
+/// Permission denied on the socket is told apart from an absent daemon. Root passes every
+/// permission check, so the binary runs as `nobody` (through setpriv) against a socket only
+/// root may open; skipped where the test is not root or setpriv is missing.
+#[test]
+fn permission_denied_on_the_socket_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    if !root || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run the binary as another user");
+        return;
+    }
+    let dir = tempfile::Builder::new().prefix("dw-perm").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let socket = dir.path().join("docker.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("deadweight");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .arg("docker://tiny:latest")
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && err.contains("setpriv") {
+        eprintln!("skipped: nobody cannot run {}: {err}", exe.display());
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("permission denied on the daemon socket"), "{err}");
+}
