@@ -10,7 +10,7 @@ use std::process::Command as Std;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::malformed::{blob, save, small};
+use crate::malformed::{blob, oci_with_manifest, save, small};
 use crate::support::fixture::{Built, Image, Layer, descriptor, gzip, zstd};
 use crate::support::layout::{Format, Members, add_oci_blobs, index_json, oci_index};
 use crate::support::tarball::raw_header;
@@ -30,24 +30,15 @@ fn oci_with_layers(built: &Built, layers: &[(Vec<u8>, String)], media_type: &str
             .collect::<Vec<_>>()
     );
     let config = serde_json::to_vec(&config).unwrap();
-    let manifest = serde_json::to_vec(&json!({
+    let manifest = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": descriptor("application/vnd.oci.image.config.v1+json", &config),
         "layers": layers.iter().map(|l| descriptor(media_type, &l.0)).collect::<Vec<_>>(),
-    }))
-    .unwrap();
-    let mut m = Members::default();
-    m.set_blob(config);
-    for l in layers {
-        m.set_blob(l.0.clone());
-    }
-    m.set_blob(manifest.clone());
-    m.set(
-        "index.json",
-        index_json(&[descriptor("application/vnd.oci.image.manifest.v1+json", &manifest)]),
-    );
-    m
+    });
+    let mut blobs: Vec<Vec<u8>> = layers.iter().map(|l| l.0.clone()).collect();
+    blobs.push(config);
+    oci_with_manifest(manifest, &blobs)
 }
 
 /// Peak resident memory of a run in MiB, from GNU time, when it is installed.
