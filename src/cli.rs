@@ -106,6 +106,11 @@ pub struct Cli {
     /// Budgets; each wins over the same key in the `[ci]` table of `.deadweight.toml`.
     #[command(flatten)]
     pub budgets: CiBudgets,
+
+    /// Print sizes in decimal units (kB, MB: powers of 1000, as dive and docker do) instead of
+    /// binary ones (KiB, MiB). Sizes given to flags keep their own unit either way.
+    #[arg(long, global = true)]
+    pub si: bool,
 }
 
 /// How an image is read; shared by the analysis of one image and by `diff`.

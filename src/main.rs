@@ -15,6 +15,7 @@ use anyhow::{Context, bail};
 use clap::{CommandFactory, Parser};
 
 use deadweight::report::diff::{self, Snapshot};
+use deadweight::report::units::Units;
 use deadweight::source::{self, LoadOptions, ScanLimits, resolve::Selection};
 use deadweight::{analysis, report};
 
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
             };
         }
     };
+    let units = if cli.si { Units::Decimal } else { Units::Binary };
+    report::units::set(units);
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {

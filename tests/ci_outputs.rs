@@ -151,7 +151,7 @@ fn json_and_markdown_formats() {
         "{md}"
     );
     assert!(md.contains("- `fail_on` (line 8): DW501"), "{md}");
-    assert!(md.contains("| 1.05 MB | **error** | DW501 | 8 |"), "{md}");
+    assert!(md.contains("| 1 MiB | **error** | DW501 | 8 |"), "{md}");
     assert!(
         md.trim_end().lines().last().unwrap().starts_with("FAIL: 3 of 3"),
         "{md}"
@@ -292,4 +292,42 @@ fn github_annotations_and_step_summary() {
     // Outside GitHub Actions there are no workflow commands.
     let (_, out, _) = run(bin().arg(sample()).arg("--ci"));
     assert!(!out.lines().any(|l| l.starts_with("::")), "{out}");
+}
+
+#[test]
+fn sizes_are_binary_by_default_and_decimal_with_si() {
+    let text = |args: &[&str]| {
+        let out = bin()
+            .current_dir(root())
+            .args(["assets/sample.tar", "--text"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // 3,911,680 shipped bytes: 3.73 MiB, or 3.91 MB as dive and docker print it.
+    let binary = text(&[]);
+    assert!(binary.contains("Size       3.73 MiB in 8 layers"), "{binary}");
+    assert!(!binary.contains(" MB") && !binary.contains(" kB"), "{binary}");
+    let decimal = text(&["--si"]);
+    assert!(decimal.contains("Size       3.91 MB in 8 layers"), "{decimal}");
+    assert!(!decimal.contains("MiB") && !decimal.contains("KiB"), "{decimal}");
+    // CI mode too; a size given to a flag keeps its own unit whatever the display.
+    let (code, ci, _) = run(&mut sample_ci(&["--si", "--max-layer-bytes", "1MiB"]));
+    assert_eq!(code, 1);
+    assert!(ci.contains("1.05 MB"), "{ci}");
+    let (_, ci_binary, _) = run(&mut sample_ci(&["--max-layer-bytes", "1MiB"]));
+    assert!(ci_binary.contains("1 MiB"), "{ci_binary}");
+    // Machine outputs carry bytes and do not change.
+    let json = |args: &[&str]| {
+        let out = bin()
+            .current_dir(root())
+            .args(["assets/sample.tar", "--json", "-"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(json(&[]), json(&["--si"]));
 }

@@ -166,7 +166,7 @@ fn diff_of_two_built_images() {
         .arg("diff")
         .arg(&old)
         .arg(&new)
-        .args(["--markdown", "-"])
+        .args(["--markdown", "-", "--si"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -194,6 +194,7 @@ fn diff_of_two_built_images() {
         .arg(&json)
         .arg("--markdown")
         .arg(&markdown)
+        .arg("--si")
         .output()
         .unwrap();
     assert!(out.status.success());

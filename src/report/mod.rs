@@ -1,7 +1,8 @@
 //! Renders an [`Analysis`](crate::analysis::Analysis) for people and programs: the versioned JSON
 //! report ([`json`]), the plain-text summary ([`text`]), and CI mode's verdict ([`ci`], growth
 //! against a [`baseline`]) as text, Markdown, SARIF, JUnit XML and GitHub annotations, and the
-//! size difference of two images or reports ([`diff`], sharing the baseline's layer matching).
+//! size difference of two images or reports ([`diff`], sharing the baseline's layer matching);
+//! sizes for people in binary or decimal [`units`].
 //! Reads the analysis, never changes it, and writes only where the caller says (files are
 //! replaced atomically).
 
@@ -14,6 +15,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod units;
 
 use std::io::Write;
 use std::path::Path;

@@ -3,14 +3,12 @@
 
 use std::fmt::Write as _;
 
-use humansize::{DECIMAL, format_size};
-
 use crate::analysis::Analysis;
 use crate::analysis::attribute::BaseSource;
 
-/// Human size, decimal units as dive and docker print them.
+/// Human size in the chosen [`units`](super::units) (binary unless `--si`).
 pub fn size(bytes: u64) -> String {
-    format_size(bytes, DECIMAL)
+    super::units::size(bytes)
 }
 
 fn one_line(s: &str, max: usize) -> String {

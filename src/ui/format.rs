@@ -1,33 +1,18 @@
-//! Text helpers shared by the panes: compact and exact byte sizes, one-line truncation with an
+//! Text helpers shared by the panes: compact and exact byte sizes (in the units of
+//! `deadweight::report::units`), one-line truncation with an
 //! ellipsis, and the size parser of the size-filter prompt. Pure functions; no state, no drawing.
 
-use humansize::{DECIMAL, format_size};
+use deadweight::report::units;
 
-/// A size in at most 7 characters, 3 significant digits, decimal units (`0 B`, `999 B`,
-/// `1.05 MB`, `12.3 kB`, `590 kB`): for table columns.
+/// A size in at most 7 characters in the chosen units (`999 B`, `1.5 MiB`, `590 KiB`; with
+/// `--si` `1.05 MB`, `12.3 kB`): for table columns.
 pub fn short(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut v = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while v >= 999.5 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if v < 9.995 {
-        format!("{v:.2} {}", UNITS[unit])
-    } else if v < 99.95 {
-        format!("{v:.1} {}", UNITS[unit])
-    } else {
-        format!("{v:.0} {}", UNITS[unit])
-    }
+    units::short(bytes)
 }
 
-/// A size as the text report prints it (`589.73 kB`): for detail panes.
+/// A size as the text report prints it (`589.73 KiB`): for detail panes.
 pub fn long(bytes: u64) -> String {
-    format_size(bytes, DECIMAL)
+    units::size(bytes)
 }
 
 /// `s` on one line (runs of whitespace collapsed), cut to `max` characters with `…`.
@@ -99,22 +84,6 @@ pub fn mode(kind_letter: char, mode: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_sizes_fit_seven_columns() {
-        assert_eq!(short(0), "0 B");
-        assert_eq!(short(999), "999 B");
-        assert_eq!(short(1000), "1.00 kB");
-        assert_eq!(short(12_345), "12.3 kB");
-        assert_eq!(short(589_730), "590 kB");
-        assert_eq!(short(999_499), "999 kB");
-        assert_eq!(short(999_500), "1.00 MB");
-        assert_eq!(short(1_048_576), "1.05 MB");
-        assert_eq!(short(u64::MAX), "18.4 EB");
-        for b in [1u64, 999, 9_999, 99_999, 999_999, 12_345_678_901] {
-            assert!(short(b).chars().count() <= 7, "{}", short(b));
-        }
-    }
 
     #[test]
     fn sizes_parse_in_every_spelling() {

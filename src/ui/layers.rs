@@ -114,14 +114,14 @@ mod tests {
         let mut a = app(160, 48);
         press(&mut a, "tab k k k");
         let buf = pane(&a, 160, 48, super::render);
-        assert!(style_at(&buf, "4  712 kB").add_modifier.contains(Modifier::REVERSED));
+        assert!(style_at(&buf, "4 695 KiB").add_modifier.contains(Modifier::REVERSED));
         assert_eq!(
-            style_at(&buf, "414 kB L3").fg,
+            style_at(&buf, "404 KiB L3").fg,
             Some(Color::Red),
             "bytes hidden later are red"
         );
         assert_eq!(
-            style_at(&buf, "7  132 kB").fg,
+            style_at(&buf, "7 129 KiB").fg,
             Some(Color::DarkGray),
             "above the view: dim"
         );

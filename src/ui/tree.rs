@@ -272,14 +272,14 @@ mod tests {
         let mut a = app(160, 48);
         press(&mut a, "[ [ v ctrl+space");
         let buf = pane(&a, 160, 48, draw);
-        assert_eq!(style_at(&buf, "+ 1.05 MB").fg, Some(Color::Green), "added in layer 5");
+        assert_eq!(style_at(&buf, "+ 1.0 MiB").fg, Some(Color::Green), "added in layer 5");
         press(&mut a, "]");
         let buf = pane(&a, 160, 48, draw);
-        assert_eq!(style_at(&buf, "- 1.05 MB").fg, Some(Color::Red), "deleted by layer 6");
+        assert_eq!(style_at(&buf, "- 1.0 MiB").fg, Some(Color::Red), "deleted by layer 6");
         press(&mut a, "v");
         let buf = pane(&a, 160, 48, draw);
         assert_eq!(
-            style_at(&buf, "- 1.05 MB").fg,
+            style_at(&buf, "- 1.0 MiB").fg,
             Some(Color::Red),
             "still shown as deleted"
         );

@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn signs_and_percentages() {
-        assert_eq!(signed_size(1500), "+1.50 kB");
+        assert_eq!(signed_size(1536), "+1.50 KiB");
         assert_eq!(signed_size(-20), "-20 B");
         assert_eq!(signed_size(0), "0 B");
         assert_eq!(percent(200, 250), "+25.0%");

@@ -29,7 +29,7 @@ fn no_color_draws_without_colours() {
             "coloured cell {cell:?}"
         );
     }
-    assert!(text(&buf).contains("- 1.05 MB"), "markers still carry the meaning");
+    assert!(text(&buf).contains("- 1.0 MiB"), "markers still carry the meaning");
 }
 
 #[test]
