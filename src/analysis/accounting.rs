@@ -3,7 +3,7 @@
 //! stored at different paths. Reads the merged tree only; the merge itself is `merge`.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::Serialize;
 
@@ -83,12 +83,17 @@ fn flows(map: BTreeMap<(usize, u8), (HiddenHow, u64, u64)>) -> Vec<Flow> {
         .collect()
 }
 
+/// One visible file as duplicate detection sees it: content hash, size, node.
+type FileCopy = (u64, u64, u32);
+
 /// Computes the accounting for a merged tree of `layers` layers.
 pub fn account(tree: &Tree, layers: usize) -> Accounting {
     let mut hidden_by = vec![BTreeMap::new(); layers];
     let mut hides = vec![BTreeMap::new(); layers];
     let mut largest: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); layers];
-    let mut same: HashMap<(u64, u64), Vec<u32>> = HashMap::new();
+    // Visible non-empty files as (hash, size, node): sorted, equal contents sit side by side,
+    // with no allocation per file as a map of vectors would need.
+    let mut same: Vec<FileCopy> = Vec::new();
     for v in tree.versions().iter().filter(|v| v.kind == EntryKind::File) {
         let l = v.layer as usize;
         let heap = &mut largest[l];
@@ -98,7 +103,7 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
         }
         if v.hidden_by == NOT_HIDDEN {
             if v.size > 0 {
-                same.entry((v.hash, v.size)).or_default().push(v.node);
+                same.push((v.hash, v.size, v.node));
             }
             continue;
         }
@@ -132,26 +137,37 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
             }
         })
         .collect();
-    let mut groups: Vec<DuplicateGroup> = Vec::new();
+    same.sort_unstable();
+    same.dedup();
+    // Every group of two or more copies counts towards `duplicate_bytes`; paths are built only
+    // for the groups that can be listed: the largest, and those tied with the last of them.
+    let mut found: Vec<(u64, u64, &[FileCopy])> = Vec::new();
     let mut duplicate_bytes = 0;
-    for ((_, size), mut nodes) in same.into_iter().filter(|(_, n)| n.len() > 1) {
-        nodes.sort_unstable();
-        nodes.dedup();
-        let copies = nodes.len() as u64;
-        if copies < 2 {
-            continue;
+    for run in same.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (size, copies) = (run[0].1, run.len() as u64);
+        if copies >= 2 {
+            duplicate_bytes += size * (copies - 1);
+            found.push((size * (copies - 1), size, run));
         }
-        duplicate_bytes += size * (copies - 1);
-        let mut paths: Vec<String> = nodes.iter().map(|&n| tree.path(n)).collect();
-        paths.sort();
-        paths.truncate(5);
-        groups.push(DuplicateGroup {
-            bytes_each: size,
-            copies,
-            reclaimable_bytes: size * (copies - 1),
-            paths,
-        });
     }
+    found.sort_unstable_by_key(|&(reclaimable, ..)| Reverse(reclaimable));
+    if let Some(&(cut, ..)) = found.get(DUPLICATE_GROUPS - 1) {
+        found.retain(|&(reclaimable, ..)| reclaimable >= cut);
+    }
+    let mut groups: Vec<DuplicateGroup> = found
+        .into_iter()
+        .map(|(reclaimable_bytes, size, run)| {
+            let mut paths: Vec<String> = run.iter().map(|&(.., n)| tree.path(n)).collect();
+            paths.sort();
+            paths.truncate(5);
+            DuplicateGroup {
+                bytes_each: size,
+                copies: run.len() as u64,
+                reclaimable_bytes,
+                paths,
+            }
+        })
+        .collect();
     groups.sort_by(|a, b| {
         b.reclaimable_bytes
             .cmp(&a.reclaimable_bytes)

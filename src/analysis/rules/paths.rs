@@ -3,6 +3,7 @@
 //! matches it once against one `GlobSet` of every pattern; the bytecode files met on the way are
 //! handed to the Python rules.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -187,6 +188,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let mut stack: Vec<(NodeId, usize)> = vec![(Tree::ROOT, 0)];
     let mut path: Vec<u8> = Vec::new();
     let mut matches = Vec::new();
+    let mut files: Vec<(VersionId, usize, u64)> = Vec::new();
     while let Some((node, depth_len)) = stack.pop() {
         path.truncate(depth_len);
         if node != Tree::ROOT {
@@ -197,22 +199,24 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
         for c in tree.children(node) {
             stack.push((c, len));
         }
-        let files: Vec<(VersionId, usize, u64)> = tree
-            .history(node)
-            .filter(|(_, v)| v.kind == EntryKind::File)
-            .map(|(id, v)| (id, v.layer as usize, v.size))
-            .collect();
+        files.clear();
+        let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
+        files.extend(file_versions.map(|(id, v)| (id, v.layer as usize, v.size)));
         if files.is_empty() {
             continue;
         }
-        let text = escape_bytes(&path);
+        // Nearly every path is UTF-8: borrow it rather than build an escaped copy per file.
+        let text: Cow<'_, str> = match std::str::from_utf8(&path) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => Cow::Owned(escape_bytes(&path)),
+        };
         if text.ends_with(".pyc") && text.contains("/__pycache__/") {
             pyc.push(Pyc {
                 node,
-                path: text.clone(),
+                path: text.to_string(),
             });
         }
-        globs.matches_into(&text, &mut matches);
+        globs.matches_into(text.as_ref(), &mut matches);
         let mut seen_rules: Vec<&str> = Vec::new();
         for &i in &matches {
             let pat = &PATTERNS[i];
