@@ -91,9 +91,10 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
     let mut hidden_by = vec![BTreeMap::new(); layers];
     let mut hides = vec![BTreeMap::new(); layers];
     let mut largest: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); layers];
-    // Visible non-empty files as (hash, size, node): sorted, equal contents sit side by side,
-    // with no allocation per file as a map of vectors would need.
-    let mut same: Vec<FileCopy> = Vec::new();
+    // Content hashes of the visible non-empty files, sorted: a hash seen once has no copy, and
+    // only the files whose hash repeats are gathered below, so the large pass holds 8 bytes per
+    // file rather than a (hash, size, node) triple.
+    let mut hashes: Vec<u64> = Vec::new();
     for v in tree.versions().iter().filter(|v| v.kind == EntryKind::File) {
         let l = v.layer as usize;
         let heap = &mut largest[l];
@@ -103,7 +104,7 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
         }
         if v.hidden_by == NOT_HIDDEN {
             if v.size > 0 {
-                same.push((v.hash, v.size, v.node));
+                hashes.push(v.hash);
             }
             continue;
         }
@@ -136,6 +137,22 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
                     .collect(),
             }
         })
+        .collect();
+    hashes.sort_unstable();
+    let mut repeated: Vec<u64> = hashes
+        .chunk_by(|a, b| a == b)
+        .filter(|r| r.len() > 1)
+        .map(|r| r[0])
+        .collect();
+    drop(hashes);
+    repeated.shrink_to_fit();
+    // Equal contents side by side: sorted (hash, size, node) of the files whose hash repeats.
+    let mut same: Vec<FileCopy> = tree
+        .versions()
+        .iter()
+        .filter(|v| v.kind == EntryKind::File && v.hidden_by == NOT_HIDDEN && v.size > 0)
+        .filter(|v| repeated.binary_search(&v.hash).is_ok())
+        .map(|v| (v.hash, v.size, v.node))
         .collect();
     same.sort_unstable();
     same.dedup();
