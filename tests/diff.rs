@@ -2,7 +2,7 @@
 //! Python package and a top-level directory appeared and a layer disappeared (exact numbers from
 //! the JSON, rows of the Markdown table, the text); two reports and an image against a report
 //! giving the same figures; unreadable sides exit 2 naming OLD or NEW; two corpus images whose
-//! totals are the difference of their single-image reports. Also `completions`, `man` and the
+//! totals are the difference of their single-image reports; reports without `directories`. Also `completions`, `man` and the
 //! examples of `--help`.
 
 use std::path::{Path, PathBuf};
@@ -222,27 +222,42 @@ fn reports_and_images_give_the_same_diff() {
     );
     let images = diff_json(&[&old, &new]);
     let same = |d: &Value| {
-        for section in ["totals", "instructions", "packages"] {
+        for section in ["totals", "instructions", "packages", "directories"] {
             assert_eq!(d[section], images[section], "{section}");
         }
     };
+    assert_eq!(images["directories"]["compared"], true);
     let reports = diff_json(&[&old_r, &new_r]);
     same(&reports);
     assert_eq!(reports["old"]["input"], "report");
     assert_eq!(reports["old"]["reference"], old.to_str().unwrap(), "the report's image");
-    assert_eq!(reports["directories"]["compared"], false);
-    assert!(reports["directories"]["changes"].as_array().unwrap().is_empty());
-
     let mixed = diff_json(&[&old_r, &new]);
     same(&mixed);
     assert_eq!(
         (mixed["old"]["input"].as_str(), mixed["new"]["input"].as_str()),
         (Some("report"), Some("image"))
     );
+
+    // A report written before reports had `directories`: those are not compared, and the
+    // note says which side lacks them.
+    let older = |path: &Path, name: &str| {
+        let mut r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        r.as_object_mut().unwrap().remove("directories");
+        let out = dir.path().join(name);
+        std::fs::write(&out, serde_json::to_vec(&r).unwrap()).unwrap();
+        out
+    };
+    let (old_r, new_r) = (older(&old_r, "old-v1.json"), older(&new_r, "new-v1.json"));
+    let reports = diff_json(&[&old_r, &new_r]);
+    for section in ["totals", "instructions", "packages"] {
+        assert_eq!(reports[section], images[section], "{section}");
+    }
+    assert_eq!(reports["directories"]["compared"], false);
+    assert!(reports["directories"]["changes"].as_array().unwrap().is_empty());
+    let mixed = diff_json(&[&old_r, &new]);
     let note = mixed["directories"]["note"].as_str().unwrap();
     assert!(note.contains("OLD is a JSON report"), "{note}");
     let mixed = diff_json(&[&old, &new_r]);
-    same(&mixed);
     assert!(
         mixed["directories"]["note"]
             .as_str()

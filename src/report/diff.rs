@@ -73,7 +73,7 @@ pub struct PackageBytes {
 }
 
 /// Content bytes and regular files below one top-level entry of the final filesystem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DirBytes {
     /// `/usr`, `/app`, ... (a file at the root is its own entry).
     pub path: String,
@@ -327,7 +327,7 @@ pub fn compare(old_arg: &str, old: &Snapshot, new_arg: &str, new: &Snapshot) -> 
         _ => {
             let which = if old.directories.is_none() { "OLD" } else { "NEW" };
             Section::skipped(format!(
-                "not compared: {which} is a JSON report, which does not carry directory sizes (compare two images for them)"
+                "not compared: {which} is a JSON report written before reports carried directory sizes (write it again, or compare the images)"
             ))
         }
     };

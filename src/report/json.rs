@@ -35,6 +35,9 @@ pub struct Report<'a> {
     pub duplicates: DuplicatesOut<'a>,
     /// Packages installed, with their sizes in the final filesystem.
     pub packages: &'a crate::analysis::packages::Packages,
+    /// Content bytes and files of the final filesystem per top-level entry (`/usr`, `/app`),
+    /// sorted by path: what `deadweight diff` compares between two reports.
+    pub directories: Vec<super::diff::DirBytes>,
     /// CI mode's verdict (`--ci`): every check with limit, actual value and result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<&'a super::ci::Verdict>,
@@ -249,6 +252,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
             groups: &a.accounting.duplicates,
         },
         packages: &a.packages,
+        directories: super::diff::snapshot::top_level(&a.tree),
         ci: None,
     }
 }

@@ -1,7 +1,7 @@
 //! One side of a diff reduced to the figures `deadweight diff` compares ([`Snapshot`]): taken
-//! from an analysed image, or read back from a JSON report ([`read_report`]). A report carries
-//! totals, layers and packages but not the sizes of top-level directories, so those are known
-//! only for images. Reads text and the analysis; no I/O.
+//! from an analysed image, or read back from a JSON report ([`read_report`]). Reports carry the
+//! sizes of top-level directories since they have a `directories` list; for an older report
+//! they are unknown and not compared. Reads text and the analysis; no I/O.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ pub struct Snapshot {
     pub layers: Vec<InstructionBytes>,
     /// Packages, one entry per ecosystem and name; `None` when a report lists none at all.
     pub packages: Option<Vec<PackageBytes>>,
-    /// Top-level entries of the final filesystem; `None` for a report.
+    /// Top-level entries of the final filesystem; `None` for a report written without them.
     pub directories: Option<Vec<DirBytes>>,
 }
 
@@ -54,8 +54,9 @@ fn merge_packages(list: impl IntoIterator<Item = PackageBytes>) -> Vec<PackageBy
         .collect()
 }
 
-/// Content bytes and regular files of the final filesystem per top-level entry.
-fn top_level(tree: &Tree) -> Vec<DirBytes> {
+/// Content bytes and regular files of the final filesystem per top-level entry, by path (the
+/// report's `directories`, and a diff's image side).
+pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
     let mut by_top: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     for v in tree
         .versions()
@@ -132,6 +133,8 @@ struct ReportIn {
     layers: Vec<LayerIn>,
     #[serde(default)]
     packages: Option<PackagesIn>,
+    #[serde(default)]
+    directories: Option<Vec<DirBytes>>,
 }
 
 #[derive(Deserialize)]
@@ -238,7 +241,7 @@ fn parse(version: &Value, value: &Value) -> Result<Snapshot, String> {
             })
             .collect(),
         packages,
-        directories: None,
+        directories: r.directories,
     })
 }
 
