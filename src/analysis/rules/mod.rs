@@ -7,6 +7,7 @@
 pub mod catalogue;
 mod image;
 mod layers;
+mod matcher;
 mod paths;
 mod python;
 

@@ -6,8 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-
+use super::matcher::{MAX_PATTERNS, Matcher};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
@@ -142,15 +141,7 @@ pub struct Walk {
     pub pyc: Vec<Pyc>,
 }
 
-fn set() -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for pat in PATTERNS {
-        if let Ok(g) = GlobBuilder::new(pat.glob).literal_separator(true).build() {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
+const _: () = assert!(PATTERNS.len() <= MAX_PATTERNS);
 
 /// The path shown for a match: cut after the anchor directory, or the directory under the
 /// matched top (`/tmp/x/y` shows as `/tmp/x`), or the file itself.
@@ -182,27 +173,25 @@ fn is_public_pem(path: &str) -> bool {
 /// Walks the tree once and matches every path that ever held a file.
 pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let tree = ctx.tree;
-    let globs = set();
+    let matcher = Matcher::new(PATTERNS.iter().map(|p| p.glob));
     let mut groups: BTreeMap<(usize, usize), Group> = BTreeMap::new();
     let mut pyc = Vec::new();
-    let mut stack: Vec<(NodeId, usize)> = vec![(Tree::ROOT, 0)];
+    // Each node with its parent's path length and the directory patterns its ancestors match.
+    let mut stack: Vec<(NodeId, usize, u64)> = vec![(Tree::ROOT, 0, 0)];
     let mut path: Vec<u8> = Vec::new();
-    let mut matches = Vec::new();
+    let (mut scratch, mut matches) = (Vec::new(), Vec::new());
     let mut files: Vec<(VersionId, usize, u64)> = Vec::new();
-    while let Some((node, depth_len)) = stack.pop() {
+    while let Some((node, depth_len, inherited)) = stack.pop() {
         path.truncate(depth_len);
         if node != Tree::ROOT {
             path.push(b'/');
             path.extend_from_slice(tree.name(node));
         }
-        let len = path.len();
-        for c in tree.children(node) {
-            stack.push((c, len));
-        }
         files.clear();
         let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
         files.extend(file_versions.map(|(id, v)| (id, v.layer as usize, v.size)));
-        if files.is_empty() {
+        let mut children = tree.children(node).peekable();
+        if files.is_empty() && children.peek().is_none() {
             continue;
         }
         // Nearly every path is UTF-8: borrow it rather than build an escaped copy per file.
@@ -210,13 +199,20 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => Cow::Owned(escape_bytes(&path)),
         };
+        if children.peek().is_some() {
+            let below = inherited | matcher.dir_bits(&text);
+            stack.extend(children.map(|c| (c, path.len(), below)));
+        }
+        if files.is_empty() {
+            continue;
+        }
         if text.ends_with(".pyc") && text.contains("/__pycache__/") {
             pyc.push(Pyc {
                 node,
                 path: text.to_string(),
             });
         }
-        globs.matches_into(text.as_ref(), &mut matches);
+        matcher.file_matches(&text, inherited, &mut scratch, &mut matches);
         let mut seen_rules: Vec<&str> = Vec::new();
         for &i in &matches {
             let pat = &PATTERNS[i];
