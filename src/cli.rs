@@ -124,7 +124,8 @@ pub struct LoadArgs {
     #[arg(long)]
     pub tag: Option<String>,
 
-    /// Platform to pick from a multi-platform index, `os/arch[/variant]` (default: the host's).
+    /// Platform to pick from a multi-platform index, `os/arch[/variant]` (default: the host's);
+    /// for a single-platform image, the platform it must be.
     #[arg(long)]
     pub platform: Option<String>,
 

@@ -1,6 +1,7 @@
 //! Picking one image out of several: `FILE.tar:TAG` and `--tag` in multi-image docker archives
 //! and OCI indexes, the error that lists the tags when none (or a missing one) is chosen,
-//! `--platform` in multi-platform and nested indexes, and the error that lists the platforms.
+//! `--platform` in multi-platform and nested indexes, and the error that lists the platforms;
+//! `--platform` checked against the config of a single-platform image.
 
 use serde_json::Value;
 
@@ -206,4 +207,34 @@ fn attestation_manifests_are_not_platforms() {
         !stderr.contains("unknown/unknown"),
         "attestations are not offered as platforms: {stderr}"
     );
+}
+
+#[test]
+fn platform_is_checked_for_single_platform_images() {
+    let dir = tmp();
+    let image = Image::new()
+        .layer("one", Layer::new().file("f", "1"))
+        .platform("linux/arm64")
+        .tag("app:1");
+    for format in [
+        Format::DockerClassic,
+        Format::DockerSkopeo,
+        Format::Docker25,
+        Format::OciArchive,
+    ] {
+        let path = format.save(dir.path(), std::slice::from_ref(&image));
+        let p = path.to_str().unwrap();
+        let stderr = fails(bin().args([p, "--platform", "linux/amd64"]));
+        assert!(
+            stderr.contains("no image for platform linux/amd64") && stderr.contains("linux/arm64"),
+            "{format:?}: {stderr}"
+        );
+        // A variant asked for but absent from the config is no mismatch.
+        for ok in ["linux/arm64", "linux/arm64/v8"] {
+            let r = report(&[p, "--platform", ok]);
+            assert_eq!(r["image"]["platform"], "linux/arm64", "{format:?} --platform {ok}");
+        }
+        // Without --platform the image is read whatever its platform.
+        assert_eq!(report(&[p])["image"]["platform"], "linux/arm64", "{format:?}");
+    }
 }

@@ -187,13 +187,15 @@ fn docker(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         &config,
         digest_from_name(&entry.config).as_deref(),
     )?;
-    let diff_ids = crate::model::ConfigSummary::parse(&config)
-        .map_err(|reason| Error::Json {
-            input: store.input().to_string(),
-            what: format!("config {}", entry.config),
-            reason,
-        })?
-        .diff_ids;
+    let summary = crate::model::ConfigSummary::parse(&config).map_err(|reason| Error::Json {
+        input: store.input().to_string(),
+        what: format!("config {}", entry.config),
+        reason,
+    })?;
+    // A docker archive holds one platform per image: all `--platform` can do is refuse a
+    // different one rather than analyse it silently.
+    check_platform(store, sel, &summary.platform)?;
+    let diff_ids = summary.diff_ids;
     let layers = entry
         .layers
         .iter()
@@ -317,6 +319,28 @@ pub fn host_platform() -> String {
     format!("linux/{arch}")
 }
 
+/// With `--platform`, refuses an image whose config names another platform. Variants are
+/// compared only when both sides have one: configs often leave it out (`linux/arm64`).
+fn check_platform(store: &dyn Store, sel: &Selection, have: &str) -> Result<()> {
+    let Some(want) = sel.platform.as_deref() else {
+        return Ok(());
+    };
+    let (mut h, mut w) = (have.split('/'), want.split('/'));
+    let same = h.next() == w.next() && h.next() == w.next();
+    let variants_agree = match (h.next(), w.next()) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    };
+    if same && variants_agree {
+        return Ok(());
+    }
+    Err(Error::Choice {
+        input: store.input().to_string(),
+        reason: format!("no image for platform {want}"),
+        available: vec![have.to_string()],
+    })
+}
+
 fn platform_matches(have: &str, want: &str) -> bool {
     have == want || (want.matches('/').count() == 1 && have.starts_with(&format!("{want}/")))
 }
@@ -372,6 +396,12 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         });
     }
     let config = read_blob(store, manifest.config(), "config")?;
+    if cand.platform.is_none() {
+        // No platform on the descriptor (a single-image layout): the config says which it is.
+        if let Ok(summary) = crate::model::ConfigSummary::parse(&config) {
+            check_platform(store, sel, &summary.platform)?;
+        }
+    }
     let config_digest = manifest.config().digest().to_string();
     let mut layers = Vec::new();
     for (i, d) in manifest.layers().iter().enumerate() {
