@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod digest;
 pub mod floor;
 pub mod layer;
+pub mod platform;
 pub mod reference;
 pub mod registry;
 pub mod resolve;

@@ -9,6 +9,8 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use serde::Deserialize;
 
 use super::digest::{is_sha256_hex, sha256_hex, sha256_of};
+pub use super::platform::host_platform;
+use super::platform::{check_platform, platform_matches};
 use super::store::Store;
 use crate::error::{Error, Result};
 
@@ -305,44 +307,6 @@ fn collect(
         }
     }
     Ok(())
-}
-
-/// The host's platform as OCI names it.
-pub fn host_platform() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    };
-    format!("linux/{arch}")
-}
-
-/// With `--platform`, refuses an image whose config names another platform. Variants are
-/// compared only when both sides have one: configs often leave it out (`linux/arm64`).
-fn check_platform(store: &dyn Store, sel: &Selection, have: &str) -> Result<()> {
-    let Some(want) = sel.platform.as_deref() else {
-        return Ok(());
-    };
-    let (mut h, mut w) = (have.split('/'), want.split('/'));
-    let same = h.next() == w.next() && h.next() == w.next();
-    let variants_agree = match (h.next(), w.next()) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    };
-    if same && variants_agree {
-        return Ok(());
-    }
-    Err(Error::Choice {
-        input: store.input().to_string(),
-        reason: format!("no image for platform {want}"),
-        available: vec![have.to_string()],
-    })
-}
-
-fn platform_matches(have: &str, want: &str) -> bool {
-    have == want || (want.matches('/').count() == 1 && have.starts_with(&format!("{want}/")))
 }
 
 fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
