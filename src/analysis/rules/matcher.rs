@@ -1,10 +1,7 @@
 //! How the path rules' glob patterns are matched during the one walk over the tree: directory
 //! patterns (`**/.git/**`, `/var/log/**`) once per directory, inherited by everything below it
-//! as a bit set; file patterns that globset matches by lookup (a literal path or file name, an
-//! extension) once per file; and the few it would run through its regex engine (`/usr/bin/gcc-*`,
-//! `**/Dockerfile.*`) only for paths that pass a literal guard (a path or file-name prefix).
-//! Owns the compilation of the patterns only: which patterns exist and what a match means stay
-//! in `paths`.
+//! as a bit set; the others once per file through one `GlobSet`. Owns the compilation of the
+//! patterns only: which patterns exist and what a match means stay in `paths`.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -18,40 +15,12 @@ enum Anchor {
     Suffix(String),
 }
 
-/// What a path must start with, or its file name, before a guarded glob can match it.
-enum Guard {
-    Path(String),
-    Name(String),
-}
-
-/// Wildcards of glob syntax (braces are expanded before this is asked).
-const WILD: [char; 4] = ['*', '?', '[', ']'];
-
-/// The guard of a file glob globset would match with a regex, or `None` when it matches it by a
-/// lookup (or no literal prefix can guard it).
-fn guard(glob: &str) -> Option<Guard> {
-    let prefix = |s: &str| s.split(WILD).next().unwrap_or("").to_string();
-    match glob.strip_prefix("**/") {
-        Some(name) if name.contains('/') || !name.contains(WILD) => None,
-        Some(name) if name.starts_with("*.") && !name[2..].contains(WILD) => None,
-        Some(name) => Some(Guard::Name(prefix(name))).filter(|_| !prefix(name).is_empty()),
-        None if glob.starts_with('/') && glob.contains(WILD) => Some(Guard::Path(prefix(glob))),
-        None => None,
-    }
-}
-
 /// The compiled patterns.
 pub struct Matcher {
-    /// File patterns matched by lookup, brace alternatives as globs of their own.
+    /// File patterns, brace alternatives as globs of their own.
     files: GlobSet,
     /// For each glob of `files`, the pattern it came from.
     owner: Vec<usize>,
-    /// File patterns that need the regex engine, tried when a guard passes.
-    guarded: GlobSet,
-    /// For each glob of `guarded`, the pattern it came from.
-    guarded_owner: Vec<usize>,
-    /// The guards of `guarded`, any of which lets it run.
-    guards: Vec<Guard>,
     /// Directory patterns: the pattern and one anchor per alternative.
     dirs: Vec<(usize, Anchor)>,
 }
@@ -94,8 +63,7 @@ impl Matcher {
     /// Compiles `globs` (pattern `i` is the `i`th), each with `literal_separator(true)`. A
     /// glob globset cannot parse matches nothing.
     pub fn new<'a>(globs: impl IntoIterator<Item = &'a str>) -> Self {
-        let (mut plain, mut owner, mut dirs) = (GlobSetBuilder::new(), Vec::new(), Vec::new());
-        let (mut slow, mut guarded_owner, mut guards) = (GlobSetBuilder::new(), Vec::new(), Vec::new());
+        let (mut b, mut owner, mut dirs) = (GlobSetBuilder::new(), Vec::new(), Vec::new());
         for (i, glob) in globs.into_iter().enumerate() {
             assert!(i < MAX_PATTERNS, "more than {MAX_PATTERNS} path patterns");
             if let Some(anchors) = directory_anchors(glob) {
@@ -105,31 +73,14 @@ impl Matcher {
             // `**/{.env,id_rsa}` is a regex to globset; `**/.env` and `**/id_rsa` are lookups
             // of the file name, `**/*.pem` of the extension.
             for alt in expand_braces(glob) {
-                let Ok(g) = GlobBuilder::new(&alt).literal_separator(true).build() else {
-                    continue;
-                };
-                match guard(&alt) {
-                    Some(gd) => {
-                        slow.add(g);
-                        guarded_owner.push(i);
-                        guards.push(gd);
-                    }
-                    None => {
-                        plain.add(g);
-                        owner.push(i);
-                    }
+                if let Ok(g) = GlobBuilder::new(&alt).literal_separator(true).build() {
+                    b.add(g);
+                    owner.push(i);
                 }
             }
         }
-        let build = |b: GlobSetBuilder| b.build().unwrap_or_else(|_| GlobSet::empty());
-        Self {
-            files: build(plain),
-            owner,
-            guarded: build(slow),
-            guarded_owner,
-            guards,
-            dirs,
-        }
+        let files = b.build().unwrap_or_else(|_| GlobSet::empty());
+        Self { files, owner, dirs }
     }
 
     /// The directory patterns that match the directory at `dir` (its absolute path), as bits.
@@ -153,15 +104,6 @@ impl Matcher {
         self.files.matches_into(path, scratch);
         out.clear();
         out.extend(scratch.iter().map(|&g| self.owner[g]));
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let guarded = self.guards.iter().any(|g| match g {
-            Guard::Path(p) => path.starts_with(p.as_str()),
-            Guard::Name(n) => name.starts_with(n.as_str()),
-        });
-        if guarded {
-            self.guarded.matches_into(path, scratch);
-            out.extend(scratch.iter().map(|&g| self.guarded_owner[g]));
-        }
         out.extend((0..MAX_PATTERNS).filter(|&i| inherited & (1 << i) != 0));
         out.sort_unstable();
         out.dedup();
@@ -197,11 +139,6 @@ mod tests {
             "**/{*.key,*.pem}",
             "/usr/lib/go-*/**",
             "/usr/bin/{gcc,gcc-*}",
-            "**/{.coverage,.coverage.*,.DS_Store}",
-            "**/{Dockerfile,Dockerfile.*,*.Dockerfile}",
-            "**/{docker-compose*.yml,service-account*.json}",
-            "/var/cache/apt/{archives/*.deb,*.bin}",
-            "/usr/bin/{*-linux-gnu-gcc*,ld.*}",
         ];
         let m = Matcher::new(globs);
         let reference: Vec<GlobSet> = globs
@@ -235,45 +172,10 @@ mod tests {
             "/usr/bin/gcc-12",
             "/usr/bin/gcc",
             "/usr/bin/g++",
-            "/app/.coverage",
-            "/app/.coverage.host.123",
-            "/app/x.coverage.1",
-            "/src/Dockerfile",
-            "/src/Dockerfile.dev",
-            "/src/app.Dockerfile",
-            "/src/Dockerfiles/x",
-            "/docker-compose.override.yml",
-            "/app/docker-compose.yaml",
-            "/k/service-account-prod.json",
-            "/var/cache/apt/archives/gcc_1.deb",
-            "/var/cache/apt/archives/partial/x.deb",
-            "/var/cache/apt/pkgcache.bin",
-            "/usr/bin/x86_64-linux-gnu-gcc-12",
-            "/usr/bin/ld.bfd",
-            "/usr/bin/ld",
-            "/usr/local/bin/ld.gold",
         ] {
             let expected: Vec<usize> = (0..globs.len()).filter(|&i| reference[i].is_match(path)).collect();
             assert_eq!(matches(&m, path), expected, "{path}");
         }
-    }
-
-    #[test]
-    fn only_regex_globs_are_guarded() {
-        let name = |g| match guard(g) {
-            Some(Guard::Name(n)) => n,
-            _ => String::from("-"),
-        };
-        let path = |g| match guard(g) {
-            Some(Guard::Path(p)) => p,
-            _ => String::from("-"),
-        };
-        assert_eq!(name("**/Dockerfile.*"), "Dockerfile.");
-        assert_eq!(name("**/docker-compose*.yml"), "docker-compose");
-        assert_eq!(path("/usr/bin/*-linux-gnu-gcc*"), "/usr/bin/");
-        assert!(guard("**/.env").is_none() && guard("**/*.pem").is_none());
-        assert!(guard("/usr/bin/gcc").is_none() && guard("**/.aws/credentials").is_none());
-        assert!(guard("**/*.key*").is_none(), "no literal prefix to guard with");
     }
 
     #[test]
