@@ -1,8 +1,7 @@
 //! The path rules: caches, build-context leaks, toolchain files, temporary files and docs,
 //! recognised by glob patterns. One depth-first walk over the tree builds each path once and
-//! matches it once against one `GlobSet` of every pattern; the bytecode files met on the way are
-//! handed to the Python rules.
-
+//! matches it once (`matcher`: directory patterns per directory, file patterns per file); the
+//! bytecode files met on the way are handed to the Python rules.
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
