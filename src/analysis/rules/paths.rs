@@ -2,6 +2,7 @@
 //! recognised by glob patterns. One depth-first walk over the tree builds each path once and
 //! matches it once (`matcher`: directory patterns per directory, file patterns per file); the
 //! bytecode files met on the way are handed to the Python rules.
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
