@@ -265,6 +265,30 @@ impl App {
         self.fit();
     }
 
+    /// Work for idle moments: computes the node states of one layer next to the selected one
+    /// (below first, then above) into the cache, so that `]` and `[` find them ready instead of
+    /// paying a pass over every version (13 ms at a million entries). Returns false when both
+    /// neighbours are already cached, so an idle loop stops calling it.
+    pub fn prefetch(&mut self) -> bool {
+        for layer in [self.layer + 1, self.layer.wrapping_sub(1)] {
+            let key = (layer, self.view);
+            let cached = |c: &[(usize, ViewMode, NodeStates)]| c.iter().any(|(l, v, _)| (*l, *v) == key);
+            if layer >= self.layer_count() || cached(&self.state_cache) {
+                continue;
+            }
+            let mut s = if self.state_cache.len() >= STATE_CACHE {
+                self.state_cache.remove(0).2
+            } else {
+                NodeStates::default()
+            };
+            let l = u16::try_from(layer).unwrap_or(u16::MAX - 1);
+            s.compute(&self.analysis.tree, &self.index, l, self.view);
+            self.state_cache.push((layer, self.view, s));
+            return true;
+        }
+        false
+    }
+
     /// Switches between the layer's changes and everything up to it.
     pub fn set_view(&mut self, view: ViewMode) {
         if view != self.view {

@@ -145,6 +145,9 @@ fn event_loop(session: &mut Session, mut app: App) -> anyhow::Result<()> {
                     break;
                 }
             }
+        } else {
+            // Idle for a tick: get the neighbouring layers ready (one pass per tick at most).
+            app.prefetch();
         }
     }
 }

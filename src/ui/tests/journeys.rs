@@ -345,6 +345,25 @@ fn resizing_adapts_and_small_terminals_get_a_notice() {
 }
 
 #[test]
+fn idle_prefetch_readies_the_neighbouring_layers() {
+    let mut app = app(80, 24);
+    press(&mut app, "[ [");
+    let (layer, before) = (app.layer, app.recomputes);
+    assert!(app.prefetch(), "the layer below is computed");
+    assert!(!app.prefetch(), "the layer above was just shown: nothing left to do");
+    press(&mut app, "[");
+    assert!(app.prefetch(), "the next one below");
+    press(&mut app, "[ ] ] ]");
+    assert_eq!(app.layer, layer + 1);
+    assert_eq!(app.recomputes, before, "no layer change paid a pass");
+    press(&mut app, "[ [ [");
+    let marks = app.states.mark.clone();
+    let mut fresh = crate::ui::testing::app(80, 24);
+    fresh.set_layer(layer - 2);
+    assert_eq!(fresh.states.mark, marks, "prefetched states are the layer's states");
+}
+
+#[test]
 fn flipping_back_to_a_recent_layer_or_view_needs_no_pass() {
     let mut app = app(80, 24);
     let before = app.recomputes;
