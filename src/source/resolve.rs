@@ -360,7 +360,7 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         });
     }
     let config = read_blob(store, manifest.config(), "config")?;
-    if cand.platform.is_none() {
+    if cand.platform.is_none() && sel.platform.is_some() {
         // No platform on the descriptor (a single-image layout): the config says which it is.
         if let Ok(summary) = crate::model::ConfigSummary::parse(&config) {
             check_platform(store, sel, &summary.platform)?;
