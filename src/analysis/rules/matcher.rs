@@ -42,20 +42,19 @@ pub fn expand_braces(glob: &str) -> Vec<String> {
 /// The anchors of `glob` when it is a directory pattern: `**/LITERAL/**` or `/LITERAL/**`,
 /// braces allowed in the literal, no other wildcard.
 fn directory_anchors(glob: &str) -> Option<Vec<Anchor>> {
+    const WILD: [char; 4] = ['*', '?', '[', ']'];
     let body = glob.strip_suffix("/**")?;
-    if body.contains(['*', '?', '[', ']']) && !body.starts_with("**/") {
-        return None;
-    }
     match body.strip_prefix("**/") {
-        Some(lit) if !lit.contains(['*', '?', '[', ']']) => Some(
+        Some(lit) if !lit.contains(WILD) => Some(
             expand_braces(lit)
                 .into_iter()
                 .map(|l| Anchor::Suffix(format!("/{l}")))
                 .collect(),
         ),
-        Some(_) => None,
-        None if body.starts_with('/') => Some(expand_braces(body).into_iter().map(Anchor::Exact).collect()),
-        None => None,
+        None if body.starts_with('/') && !body.contains(WILD) => {
+            Some(expand_braces(body).into_iter().map(Anchor::Exact).collect())
+        }
+        _ => None,
     }
 }
 
@@ -104,7 +103,12 @@ impl Matcher {
         self.files.matches_into(path, scratch);
         out.clear();
         out.extend(scratch.iter().map(|&g| self.owner[g]));
-        out.extend((0..MAX_PATTERNS).filter(|&i| inherited & (1 << i) != 0));
+        // The set bits only: most files inherit none, and this runs once per file.
+        let mut bits = inherited;
+        while bits != 0 {
+            out.push(bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
         out.sort_unstable();
         out.dedup();
     }
