@@ -215,16 +215,8 @@ impl App {
         let mut states = match cached {
             Some(i) => self.state_cache.remove(i).2,
             None => {
-                // Reuse the oldest cached allocation when the cache is full.
-                let mut s = if self.state_cache.len() >= STATE_CACHE {
-                    self.state_cache.remove(0).2
-                } else {
-                    NodeStates::default()
-                };
                 self.recomputes += 1;
-                let layer = u16::try_from(key.0).unwrap_or(u16::MAX - 1);
-                s.compute(&self.analysis.tree, &self.index, layer, key.1);
-                s
+                self.compute_states(key)
             }
         };
         std::mem::swap(&mut states, &mut self.states);
@@ -232,6 +224,19 @@ impl App {
             self.state_cache.push((l, v, states));
         }
         self.refilter();
+    }
+
+    /// The node states of `(layer, view)`, computed in the oldest cached allocation when the
+    /// cache is full (which drops that entry), else in a new one.
+    fn compute_states(&mut self, (layer, view): (usize, ViewMode)) -> NodeStates {
+        let mut s = if self.state_cache.len() >= STATE_CACHE {
+            self.state_cache.remove(0).2
+        } else {
+            NodeStates::default()
+        };
+        let layer = u16::try_from(layer).unwrap_or(u16::MAX - 1);
+        s.compute(&self.analysis.tree, &self.index, layer, view);
+        s
     }
 
     /// Reapplies the filters to the current node states, then rebuilds the rows.
@@ -276,13 +281,7 @@ impl App {
             if layer >= self.layer_count() || cached(&self.state_cache) {
                 continue;
             }
-            let mut s = if self.state_cache.len() >= STATE_CACHE {
-                self.state_cache.remove(0).2
-            } else {
-                NodeStates::default()
-            };
-            let l = u16::try_from(layer).unwrap_or(u16::MAX - 1);
-            s.compute(&self.analysis.tree, &self.index, l, self.view);
+            let s = self.compute_states(key);
             self.state_cache.push((layer, self.view, s));
             return true;
         }
