@@ -89,15 +89,7 @@ fn via_stream(data: &[u8]) -> Result<String, String> {
         };
         scans.push(scan);
     }
-    let base = if plan.layout == "oci" {
-        "oci-archive"
-    } else {
-        "docker-archive"
-    };
-    let format = match streamed.outer {
-        Some(c) => format!("{base}+{c}"),
-        None => base.to_string(),
-    };
+    let format = deadweight::source::archive_format(plan.layout, streamed.outer);
     let mut image = common::loaded(scans, config, &format);
     for (layer, planned) in image.layers.iter_mut().zip(&plan.layers) {
         layer.media_type = planned.media_type.clone();

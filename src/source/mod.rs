@@ -163,12 +163,8 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
             let store = ArchiveStore::open(path, &input)?;
             let plan = resolve::resolve(&store, &opts.selection)?;
             let scans = scan_parallel(&store, &plan, opts)?;
-            let format = if plan.layout == "oci" {
-                "oci-archive"
-            } else {
-                "docker-archive"
-            };
-            finish(&store, plan, scans, reference, format.to_string())
+            let format = archive_format(plan.layout, None);
+            finish(&store, plan, scans, reference, format)
         }
         sniff::Kind::Gzip | sniff::Kind::Zstd => {
             let file = std::fs::File::open(path).map_err(|source| Error::Io {
@@ -207,16 +203,23 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
         };
         scans.push(scan);
     }
-    let base = if plan.layout == "oci" {
+    let format = archive_format(plan.layout, streamed.outer);
+    finish(&streamed.store, plan, scans, reference, format)
+}
+
+/// The report's `format` of an image read from a tar archive: `oci-archive` or
+/// `docker-archive` by the plan's layout, with `+gzip` or `+zstd` when the whole archive was
+/// compressed (`outer`).
+pub fn archive_format(layout: &str, outer: Option<&str>) -> String {
+    let base = if layout == "oci" {
         "oci-archive"
     } else {
         "docker-archive"
     };
-    let format = match streamed.outer {
+    match outer {
         Some(c) => format!("{base}+{c}"),
         None => base.to_string(),
-    };
-    finish(&streamed.store, plan, scans, reference, format)
+    }
 }
 
 fn layer_error(input: &str, i: usize, l: &PlannedLayer, reason: String) -> Error {
