@@ -36,6 +36,15 @@ fn snap(layers: &[(&str, u64)], pkgs: &[(&str, &str, u64)], dirs: Option<&[(&str
     }
 }
 
+/// A section's changes as `(status, name, change)`, in order.
+fn rows(section: &Section) -> Vec<(Status, &str, i64)> {
+    section
+        .changes
+        .iter()
+        .map(|c| (c.status, c.name.as_str(), c.change))
+        .collect()
+}
+
 #[test]
 fn sections_list_what_changed_largest_first() {
     let old = snap(
@@ -49,14 +58,8 @@ fn sections_list_what_changed_largest_first() {
         Some(&[("/usr", 90), ("/app", 40)]),
     );
     let d = compare("o", &old, "n", &new);
-    let rows: Vec<_> = d
-        .instructions
-        .changes
-        .iter()
-        .map(|c| (c.status, c.name.as_str(), c.change))
-        .collect();
     assert_eq!(
-        rows,
+        rows(&d.instructions),
         [
             (Status::Grew, "RUN pip", 200),
             (Status::Appeared, "COPY . /app", 40),
@@ -68,14 +71,8 @@ fn sections_list_what_changed_largest_first() {
         (d.instructions.changes[0].old_layer, d.instructions.changes[0].new_layer),
         (Some(1), Some(1))
     );
-    let rows: Vec<_> = d
-        .packages
-        .changes
-        .iter()
-        .map(|c| (c.status, c.name.as_str(), c.change))
-        .collect();
     assert_eq!(
-        rows,
+        rows(&d.packages),
         [
             (Status::Appeared, "requests", 20),
             (Status::Disappeared, "gone", -3),
