@@ -59,6 +59,13 @@ pub struct Thresholds {
     pub duplicate_file_bytes: u64,
 }
 
+impl RulesConfig {
+    /// False when `disable` lists the rule (ids compare case-insensitively).
+    pub fn enabled(&self, rule: &str) -> bool {
+        !self.disable.iter().any(|d| d.eq_ignore_ascii_case(rule))
+    }
+}
+
 impl Thresholds {
     fn default_min_bytes() -> u64 {
         1

@@ -181,8 +181,18 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
+    let start = std::time::Instant::now();
     let loaded = source::load(&spec, &opts)?;
+    let loaded_at = start.elapsed();
     let analysis = analysis::analyze_with(loaded, &analyze_opts);
+    if timings {
+        eprintln!(
+            "timings: load {:.3} s, analysis {:.3} s",
+            loaded_at.as_secs_f64(),
+            (start.elapsed() - loaded_at).as_secs_f64()
+        );
+    }
     if let Some(plan) = ci_plan {
         return ci_mode::finish(plan, cli, &analysis);
     }

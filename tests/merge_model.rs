@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use deadweight::analysis::{MergeStats, merge};
+use deadweight::analysis::{MergeStats, dive, merge};
 use deadweight::model::{EntryKind, Tree};
 use deadweight::source::layer::{ScanLimits, normalize, scan_layer};
 
@@ -321,5 +321,27 @@ proptest! {
             .collect();
         let (tree, stats) = merge::merge(&scans);
         check(&format!("{stack:?}"), &layers, &tree, &stats);
+    }
+
+    /// dive's figures come out the same whether entries are found through the nodes the
+    /// merge recorded or by looking their paths up (whiteouts of missing paths included).
+    #[test]
+    fn dive_figures_agree_with_and_without_merge_nodes(stack in prop::collection::vec(layer_strategy(), 1..5)) {
+        let layers: Vec<deadweight::model::Layer> = stack
+            .iter()
+            .enumerate()
+            .map(|(index, ops)| deadweight::model::Layer {
+                index,
+                digest: None,
+                diff_id: None,
+                media_type: None,
+                scan: scan_layer(build_layer(ops).tar().as_slice(), ScanLimits::default()).unwrap(),
+            })
+            .collect();
+        let (tree, _, nodes) = merge::merge_with_nodes(layers.iter().map(|l| &l.scan));
+        prop_assert_eq!(
+            dive::dive_figures_with(&layers, &tree, &nodes),
+            dive::dive_figures(&layers, &tree)
+        );
     }
 }

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
+use crate::model::tree::NONE;
 use crate::model::{EntryKind, Layer, NodeId, Tree};
 
 /// dive's three figures.
@@ -93,6 +94,13 @@ fn deepest_known(tree: &Tree, path: &[u8]) -> Option<NodeId> {
 /// Computes dive's figures over the image's layers and merged tree. Paths are keyed by their
 /// node in the merged tree, so the work is linear in entries and nothing is copied per path.
 pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
+    dive_figures_with(layers, tree, &[])
+}
+
+/// [`dive_figures`] given the nodes the merge put each entry on
+/// ([`merge_with_nodes`](super::merge::merge_with_nodes)); entries without one (`NONE`, or
+/// layers past the end of `entry_nodes`) are looked up by path.
+pub fn dive_figures_with(layers: &[Layer], tree: &Tree, entry_nodes: &[Vec<NodeId>]) -> DiveFigures {
     let empty = PathData {
         count: 0,
         cumulative: 0,
@@ -111,6 +119,7 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
         let mut nodes: Vec<NodeId> = Vec::new();
         let mut missing: Vec<Vec<u8>> = Vec::new();
         let mut near: (Vec<u8>, Option<NodeId>) = (Vec::new(), Some(Tree::ROOT));
+        let known = entry_nodes.get(idx).map_or(&[][..], Vec::as_slice);
         // dive never adds `.wh..wh..` names (opaque markers) to its trees.
         for (i, e) in scan
             .entries
@@ -119,7 +128,11 @@ pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
             .filter(|(_, e)| e.kind != EntryKind::Opaque)
         {
             let path = scan.bytes(e.path);
-            let (n, mut up) = match lookup_near(tree, path, &mut near) {
+            let found = match known.get(i) {
+                Some(&n) if n != NONE => Some(n),
+                _ => lookup_near(tree, path, &mut near),
+            };
+            let (n, mut up) = match found {
                 Some(n) => (n, tree.parent(n)),
                 None => {
                     // A whiteout of a path no layer has: a leaf, under its deepest known parent.

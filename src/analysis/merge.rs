@@ -33,22 +33,37 @@ pub struct MergeStats {
 /// # Panics
 /// Never on input; callers must pass at most `u16::MAX - 1` layers (checked by the source).
 pub fn merge<'a>(scans: impl IntoIterator<Item = &'a LayerScan>) -> (Tree, Vec<MergeStats>) {
+    let (tree, stats, _) = merge_with_nodes(scans);
+    (tree, stats)
+}
+
+/// [`merge`], also returning for each layer the node each of its entries landed on, in entry
+/// order (`NONE` for a whiteout of a path that did not exist yet): later passes over the
+/// entries (dive's figures) then need no path lookups of their own.
+pub fn merge_with_nodes<'a>(
+    scans: impl IntoIterator<Item = &'a LayerScan>,
+) -> (Tree, Vec<MergeStats>, Vec<Vec<NodeId>>) {
+    let scans: Vec<&LayerScan> = scans.into_iter().collect();
     let mut m = Merger {
-        tree: Tree::new(),
+        tree: Tree::with_capacity(scans.iter().map(|s| s.entries.len()).sum()),
         stats: Vec::new(),
         stack: Vec::new(),
+        nodes: Vec::with_capacity(scans.len()),
     };
     for (i, scan) in scans.into_iter().enumerate() {
         m.stats.push(MergeStats::default());
+        m.nodes.push(vec![NONE; scan.entries.len()]);
         m.apply(i as u16, scan);
     }
-    (m.tree, m.stats)
+    (m.tree, m.stats, m.nodes)
 }
 
 struct Merger {
     tree: Tree,
     stats: Vec<MergeStats>,
     stack: Vec<NodeId>,
+    /// Per layer, per entry: the node it landed on.
+    nodes: Vec<Vec<NodeId>>,
 }
 
 fn blank(node: NodeId, layer: u16, kind: EntryKind, change: Change) -> Version {
@@ -72,20 +87,22 @@ fn blank(node: NodeId, layer: u16, kind: EntryKind, change: Change) -> Version {
 
 impl Merger {
     fn apply(&mut self, layer: u16, scan: &LayerScan) {
-        for e in scan.entries.iter() {
-            match e.kind {
+        let l = layer as usize;
+        for (i, e) in scan.entries.iter().enumerate() {
+            self.nodes[l][i] = match e.kind {
                 EntryKind::Whiteout => self.whiteout(layer, scan.bytes(e.path)),
                 EntryKind::Opaque => self.opaque(layer, scan.bytes(e.path)),
-                _ => {}
-            }
+                _ => continue,
+            };
         }
         // The directory of the previous entry: a tar lists a directory's entries together, so
         // most entries need one name interned, not every component of their path.
         let mut near: Option<(Vec<u8>, NodeId)> = None;
-        for e in scan
+        for (i, e) in scan
             .entries
             .iter()
-            .filter(|e| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque))
+            .enumerate()
+            .filter(|(_, e)| !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque))
         {
             let path = scan.bytes(e.path);
             let (dir, base) = match path.iter().rposition(|&b| b == b'/') {
@@ -111,6 +128,7 @@ impl Merger {
             if node == Tree::ROOT {
                 continue;
             }
+            self.nodes[l][i] = node;
             let prev = self.tree.current(node).map(|id| *self.tree.version(id));
             let change = match prev {
                 None => Change::Added,
@@ -184,12 +202,10 @@ impl Merger {
         cur
     }
 
-    fn whiteout(&mut self, layer: u16, path: &[u8]) {
-        match self
-            .tree
-            .lookup(path)
-            .filter(|&n| n != Tree::ROOT && self.tree.current(n).is_some())
-        {
+    /// Returns the node of `path` if it exists.
+    fn whiteout(&mut self, layer: u16, path: &[u8]) -> NodeId {
+        let found = self.tree.lookup(path);
+        match found.filter(|&n| n != Tree::ROOT && self.tree.current(n).is_some()) {
             Some(node) => {
                 self.hide_subtree(node, layer, HiddenHow::Whiteout);
                 self.tree
@@ -197,9 +213,11 @@ impl Merger {
             }
             None => self.stats[layer as usize].whiteouts_missing += 1,
         }
+        found.unwrap_or(NONE)
     }
 
-    fn opaque(&mut self, layer: u16, path: &[u8]) {
+    /// Returns the directory's node.
+    fn opaque(&mut self, layer: u16, path: &[u8]) -> NodeId {
         let node = self.intern_path(layer, path);
         let children: Vec<NodeId> = self.tree.children(node).collect();
         for c in children {
@@ -209,6 +227,7 @@ impl Merger {
             self.tree
                 .push_version(blank(node, layer, EntryKind::Opaque, Change::Opaque), None, false);
         }
+        node
     }
 
     fn hide_one(&mut self, node: NodeId, layer: u16, how: HiddenHow) {

@@ -114,7 +114,7 @@ pub fn analyze(image: Loaded) -> Analysis {
 
 /// Analyses a loaded image.
 pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
-    let (tree, merge) = merge::merge(image.layers.iter().map(|l| &l.scan));
+    let (tree, merge, entry_nodes) = merge::merge_with_nodes(image.layers.iter().map(|l| &l.scan));
     let mut fs = FinalFs::default();
     for v in tree
         .versions()
@@ -161,7 +161,8 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     // dive's figures first, alone: their per-node tables are the largest temporaries after the
     // merge (36 MB at a million entries). Then the accounting and the rules, independent but
     // for the rules reading the packages, side by side.
-    let dive = dive::dive_figures(&image.layers, &tree);
+    let dive = dive::dive_figures_with(&image.layers, &tree, &entry_nodes);
+    drop(entry_nodes);
     let (accounting, (packages, findings)) = rayon::join(
         || accounting::account(&tree, image.layers.len()),
         || {

@@ -150,6 +150,16 @@ impl Tree {
         }
     }
 
+    /// An empty tree with room for about `entries` tar entries: the merge knows the count up
+    /// front, and growing by doubling would both copy and overshoot (by up to half again).
+    pub fn with_capacity(entries: usize) -> Self {
+        let mut t = Self::new();
+        t.nodes.reserve_exact(entries);
+        t.versions.reserve_exact(entries);
+        t.index.reserve(entries, |_| 0);
+        t
+    }
+
     /// The root directory.
     pub const ROOT: NodeId = 0;
 

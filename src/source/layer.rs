@@ -3,7 +3,6 @@
 //! blob itself (sha256) so the caller can check it against its descriptor. Knows nothing of
 //! where the bytes come from or of other layers.
 
-use std::borrow::Cow;
 use std::io::{self, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
@@ -86,19 +85,36 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Stri
     Ok(scan)
 }
 
+/// How an error names the entry it is about: built only when an error is reported, so the
+/// walk formats nothing per entry.
+fn entry_name(raw: &[u8]) -> String {
+    if raw.is_empty() {
+        "the first entry".into()
+    } else {
+        format!("entry {:?}", String::from_utf8_lossy(raw))
+    }
+}
+
 fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan) -> Result<(), String> {
     let mut chunk = vec![0u8; 64 * 1024];
-    let mut last = String::from("the first entry");
+    // The raw path of the entry being read (of the last one read, after an error between
+    // entries) and its normalized form: buffers reused for every entry.
+    let mut raw_path: Vec<u8> = Vec::new();
+    let mut path: Vec<u8> = Vec::new();
+    let mut link: Vec<u8> = Vec::new();
     let entries = archive.entries_with_seek().map_err(|e| format!("not a tar: {e}"))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| format!("corrupt tar after {last}: {e}"))?;
-        let raw_path: Cow<[u8]> = entry.path_bytes();
-        let raw_path = raw_path.into_owned();
-        last = format!("entry {:?}", String::from_utf8_lossy(&raw_path));
+        let mut entry = entry.map_err(|e| match raw_path.is_empty() {
+            true => format!("corrupt tar at the first entry: {e}"),
+            false => format!("corrupt tar after {}: {e}", entry_name(&raw_path)),
+        })?;
+        raw_path.clear();
+        raw_path.extend_from_slice(&entry.path_bytes());
+        let last = || entry_name(&raw_path);
         let header = entry.header();
-        let mode = header.mode().map_err(|e| format!("{last}: bad mode: {e}"))?;
-        let uid = header.uid().map_err(|e| format!("{last}: bad uid: {e}"))? as u32;
-        let gid = header.gid().map_err(|e| format!("{last}: bad gid: {e}"))? as u32;
+        let mode = header.mode().map_err(|e| format!("{}: bad mode: {e}", last()))?;
+        let uid = header.uid().map_err(|e| format!("{}: bad uid: {e}", last()))? as u32;
+        let gid = header.gid().map_err(|e| format!("{}: bad gid: {e}", last()))? as u32;
         let etype = header.entry_type();
         if matches!(etype, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
             continue; // PAX metadata (`git archive` writes a global header), not a path
@@ -112,32 +128,27 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
             tar::EntryType::Fifo => EntryKind::Fifo,
             _ => EntryKind::Other,
         };
-        let link = match kind {
-            EntryKind::Symlink | EntryKind::Hardlink => entry.link_name_bytes().map(|l| l.into_owned()),
-            _ => None,
-        };
-        let mut path = normalize(&raw_path);
+        let has_link = matches!(kind, EntryKind::Symlink | EntryKind::Hardlink);
+        if has_link {
+            link.clear();
+            if let Some(l) = entry.link_name_bytes() {
+                link.extend_from_slice(&l);
+            }
+        }
+        normalize_into(&raw_path, &mut path);
         if path.is_empty() {
             continue; // the root entry `./`
         }
-        let (dir, base) = match path.iter().rposition(|&b| b == b'/') {
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => (&path[..0], &path[..]),
-        };
-        if let Some(target) = base.strip_prefix(b".wh.") {
+        let base_at = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        if let Some(target) = path[base_at..].strip_prefix(b".wh.") {
             if target == b".wh..opq" {
                 kind = EntryKind::Opaque;
-                path = dir.to_vec();
+                path.truncate(base_at.saturating_sub(1));
             } else if target.starts_with(b".wh.") {
                 kind = EntryKind::Other; // aufs bookkeeping (.wh..wh.plnk and friends)
             } else if !target.is_empty() {
                 kind = EntryKind::Whiteout;
-                let mut p = dir.to_vec();
-                if !p.is_empty() {
-                    p.push(b'/');
-                }
-                p.extend_from_slice(target);
-                path = p;
+                path.drain(base_at..base_at + 4);
             }
         }
         let (size, hash) = if kind == EntryKind::File {
@@ -146,7 +157,7 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
             let mut got = 0u64;
             let mut keep = (declared <= CAPTURE_CAP && wants_content(&path)).then(Vec::new);
             loop {
-                let n = entry.read(&mut chunk).map_err(|e| format!("{last}: {e}"))?;
+                let n = entry.read(&mut chunk).map_err(|e| format!("{}: {e}", last()))?;
                 if n == 0 {
                     break;
                 }
@@ -161,7 +172,8 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
             }
             if got != declared {
                 return Err(format!(
-                    "truncated: {last} declares {declared} bytes, the stream ends after {got}"
+                    "truncated: {} declares {declared} bytes, the stream ends after {got}",
+                    last()
                 ));
             }
             (declared, h.digest())
@@ -172,11 +184,12 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
         if kind == EntryKind::File {
             scan.content_bytes += size;
         }
-        if scan.names.len() + path.len() + link.as_ref().map_or(0, Vec::len) >= u32::MAX as usize {
+        let link_len = if has_link { link.len() } else { 0 };
+        if scan.names.len() + path.len() + link_len >= u32::MAX as usize {
             return Err("the layer's names exceed 4 GiB".into());
         }
         let path = scan.push_name(&path);
-        let link = link.map(|l| scan.push_name(&l));
+        let link = has_link.then(|| scan.push_name(&link));
         scan.entries.push(RawEntry {
             path,
             link,
@@ -195,11 +208,17 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
 /// name: paths are never resolved against anything.
 pub fn normalize(path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len());
+    normalize_into(path, &mut out);
+    out
+}
+
+/// [`normalize`] into a reused buffer.
+fn normalize_into(path: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".") {
         if !out.is_empty() {
             out.push(b'/');
         }
         out.extend_from_slice(part);
     }
-    out
 }

@@ -173,7 +173,16 @@ fn is_public_pem(path: &str) -> bool {
 /// Walks the tree once and matches every path that ever held a file.
 pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let tree = ctx.tree;
-    let matcher = Matcher::new(PATTERNS.iter().map(|p| p.glob));
+    // Only the enabled rules' patterns; with none of them and no bytecode rule, no walk at all.
+    let active: Vec<&Pattern> = PATTERNS.iter().filter(|p| cfg.enabled(p.rule)).collect();
+    let want_pyc = ["DW301", "DW302", "DW303"].iter().any(|id| cfg.enabled(id));
+    if active.is_empty() && !want_pyc {
+        return Walk {
+            drafts: Vec::new(),
+            pyc: Vec::new(),
+        };
+    }
+    let matcher = Matcher::new(active.iter().map(|p| p.glob));
     let mut groups: BTreeMap<(usize, usize), Group> = BTreeMap::new();
     let mut pyc = Vec::new();
     // Each node with its parent's path length and the directory patterns its ancestors match.
@@ -206,7 +215,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
         if files.is_empty() {
             continue;
         }
-        if text.ends_with(".pyc") && text.contains("/__pycache__/") {
+        if want_pyc && text.ends_with(".pyc") && text.contains("/__pycache__/") {
             pyc.push(Pyc {
                 node,
                 path: text.to_string(),
@@ -215,7 +224,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
         matcher.file_matches(&text, inherited, &mut scratch, &mut matches);
         let mut seen_rules: Vec<&str> = Vec::new();
         for &i in &matches {
-            let pat = &PATTERNS[i];
+            let pat = active[i];
             if seen_rules.contains(&pat.rule) || (pat.rule == "DW405" && is_public_pem(&text)) {
                 continue;
             }
@@ -238,7 +247,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     }
     let mut drafts = Vec::new();
     for ((i, layer), (versions, shown)) in groups {
-        let pat = &PATTERNS[i];
+        let pat = active[i];
         let paths: Vec<PathBytes> = shown
             .into_iter()
             .map(|(path, bytes)| PathBytes { path, bytes })
