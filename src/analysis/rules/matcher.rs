@@ -1,28 +1,133 @@
-//! How the path rules' glob patterns are matched during the one walk over the tree: directory
-//! patterns (`**/.git/**`, `/var/log/**`) once per directory, inherited by everything below it
-//! as a bit set; the others once per file through one `GlobSet`. Owns the compilation of the
-//! patterns only: which patterns exist and what a match means stay in `paths`.
+//! How the path rules' glob patterns are matched during the one walk over the tree. Nearly
+//! every pattern is "a directory condition, then a name": `**/NAME`, `**/DIR/NAME`,
+//! `/ABS/DIR/NAME`, with `*` allowed in the name and `/**` after it for "everything below that
+//! directory". Those are split at compile time so the walk checks directory conditions once per
+//! directory (inherited below it as bits of a `u64`) and a file's name with a hash lookup and a
+//! few prefix/suffix tests, never the whole path through a regex. Any other glob goes to one
+//! `GlobSet` on the full path. Owns the compilation of the patterns only: which patterns exist
+//! and what a match means stay in `paths`.
+
+use std::collections::HashMap;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// Most patterns one matcher takes: a directory's matches are the bits of a `u64`.
 pub const MAX_PATTERNS: usize = 64;
 
-/// Where a directory pattern matches: a directory at exactly this path, or any directory
-/// whose path ends with this (a `/` and one or more whole components).
-enum Anchor {
+/// Characters that make a glob component more than literal text and `*`.
+const SPECIAL: [char; 6] = ['?', '[', ']', '{', '}', '\\'];
+
+/// What the directory holding a name must be.
+enum Parent {
+    /// Any directory (`**/NAME`).
+    Any,
+    /// Exactly this absolute path (`/ABS/NAME`; `""` is the root).
     Exact(String),
+    /// A path ending with this: `/` and whole components (`**/DIR/NAME`).
     Suffix(String),
+}
+
+impl Parent {
+    fn holds(&self, dir: &str) -> bool {
+        match self {
+            Parent::Any => true,
+            Parent::Exact(p) => dir == p,
+            Parent::Suffix(s) => dir.ends_with(s.as_str()),
+        }
+    }
+}
+
+/// A name glob: literal pieces around `*`s (a `*` matches any run of characters, none
+/// included; a name never holds `/`).
+struct Name(Vec<String>);
+
+impl Name {
+    fn matches(&self, name: &str) -> bool {
+        let pieces = &self.0;
+        let (first, last) = (&pieces[0], &pieces[pieces.len() - 1]);
+        if pieces.len() == 1 {
+            return name == first;
+        }
+        if name.len() < first.len() + last.len() || !name.starts_with(first.as_str()) || !name.ends_with(last.as_str())
+        {
+            return false;
+        }
+        // Middle pieces in order, leftmost first, between the prefix and the suffix.
+        let mut rest = &name[first.len()..name.len() - last.len()];
+        for piece in &pieces[1..pieces.len() - 1] {
+            match rest.find(piece.as_str()) {
+                Some(i) => rest = &rest[i + piece.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// One brace alternative of a pattern, split.
+struct Part {
+    pattern: usize,
+    parent: Parent,
+    name: Name,
+}
+
+/// `**/DIR/NAME`, `/ABS/NAME` (each optionally ending `/**`) as (matches a directory, part);
+/// `None` for any other shape.
+fn split(pattern: usize, glob: &str) -> Option<(bool, Part)> {
+    let (is_dir, body) = match glob.strip_suffix("/**") {
+        Some(b) => (true, b),
+        None => (false, glob),
+    };
+    let (anywhere, rest) = match body.strip_prefix("**/") {
+        Some(r) => (true, r),
+        None if body.starts_with('/') => (false, body),
+        None => return None,
+    };
+    let (dir, name) = match rest.rfind('/') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => ("", rest),
+    };
+    if name.is_empty() || name.contains(SPECIAL) || name.contains("**") || dir.contains(SPECIAL) || dir.contains('*') {
+        return None;
+    }
+    let parent = match (anywhere, dir) {
+        (true, "") => Parent::Any,
+        (true, d) => Parent::Suffix(format!("/{d}")),
+        (false, d) => Parent::Exact(d.to_string()),
+    };
+    let name = Name(name.split('*').map(str::to_string).collect());
+    Some((is_dir, Part { pattern, parent, name }))
 }
 
 /// The compiled patterns.
 pub struct Matcher {
-    /// File patterns, brace alternatives as globs of their own.
-    files: GlobSet,
-    /// For each glob of `files`, the pattern it came from.
+    /// Directory patterns (`.../**`): matched against each directory.
+    dirs: Vec<Part>,
+    /// `**/NAME` file patterns with a literal name: the name's pattern bits.
+    literal: HashMap<String, u64, Xxh3DefaultBuilder>,
+    /// `**/NAME` file patterns whose name has a `*`.
+    starred: Vec<Part>,
+    /// Indexes into `starred` by the byte a matching name must end with (its last piece's
+    /// last byte), or else begin with; `free` when the name may be anything at both ends.
+    /// A file's name then meets only the few patterns that could match it.
+    by_last: Vec<Vec<usize>>,
+    by_first: Vec<Vec<usize>>,
+    free: Vec<usize>,
+    /// File patterns under a given directory: their parent checked once per directory.
+    local: Vec<Part>,
+    /// Everything else, on the full path; for each of its globs, the pattern it came from.
+    other: GlobSet,
     owner: Vec<usize>,
-    /// Directory patterns: the pattern and one anchor per alternative.
-    dirs: Vec<(usize, Anchor)>,
+}
+
+/// What a directory's patterns say, from [`Matcher::dir`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DirMatch {
+    /// Directory patterns matching this directory: they match every file below it.
+    pub below: u64,
+    /// Which [`Matcher`]-internal file patterns may match files directly in it.
+    pub here: u64,
 }
 
 /// `a/{b,c}/d` as `a/b/d` and `a/c/d`; groups expand left to right, without nesting.
@@ -39,78 +144,115 @@ pub fn expand_braces(glob: &str) -> Vec<String> {
     }
 }
 
-/// The anchors of `glob` when it is a directory pattern: `**/LITERAL/**` or `/LITERAL/**`,
-/// braces allowed in the literal, no other wildcard.
-fn directory_anchors(glob: &str) -> Option<Vec<Anchor>> {
-    const WILD: [char; 4] = ['*', '?', '[', ']'];
-    let body = glob.strip_suffix("/**")?;
-    match body.strip_prefix("**/") {
-        Some(lit) if !lit.contains(WILD) => Some(
-            expand_braces(lit)
-                .into_iter()
-                .map(|l| Anchor::Suffix(format!("/{l}")))
-                .collect(),
-        ),
-        None if body.starts_with('/') && !body.contains(WILD) => {
-            Some(expand_braces(body).into_iter().map(Anchor::Exact).collect())
-        }
-        _ => None,
+fn bits(mut b: u64, out: &mut Vec<usize>) {
+    while b != 0 {
+        out.push(b.trailing_zeros() as usize);
+        b &= b - 1;
     }
 }
 
 impl Matcher {
-    /// Compiles `globs` (pattern `i` is the `i`th), each with `literal_separator(true)`. A
-    /// glob globset cannot parse matches nothing.
+    /// Compiles `globs` (pattern `i` is the `i`th), each as globset would with
+    /// `literal_separator(true)`. A glob globset cannot parse matches nothing.
     pub fn new<'a>(globs: impl IntoIterator<Item = &'a str>) -> Self {
-        let (mut b, mut owner, mut dirs) = (GlobSetBuilder::new(), Vec::new(), Vec::new());
+        let mut m = Matcher {
+            dirs: Vec::new(),
+            literal: HashMap::default(),
+            starred: Vec::new(),
+            by_last: vec![Vec::new(); 256],
+            by_first: vec![Vec::new(); 256],
+            free: Vec::new(),
+            local: Vec::new(),
+            other: GlobSet::empty(),
+            owner: Vec::new(),
+        };
+        let mut other = GlobSetBuilder::new();
         for (i, glob) in globs.into_iter().enumerate() {
             assert!(i < MAX_PATTERNS, "more than {MAX_PATTERNS} path patterns");
-            if let Some(anchors) = directory_anchors(glob) {
-                dirs.extend(anchors.into_iter().map(|a| (i, a)));
-                continue;
-            }
-            // `**/{.env,id_rsa}` is a regex to globset; `**/.env` and `**/id_rsa` are lookups
-            // of the file name, `**/*.pem` of the extension.
             for alt in expand_braces(glob) {
-                if let Ok(g) = GlobBuilder::new(&alt).literal_separator(true).build() {
-                    b.add(g);
-                    owner.push(i);
+                match split(i, &alt) {
+                    Some((true, part)) => m.dirs.push(part),
+                    Some((false, part)) => match part.parent {
+                        Parent::Any if part.name.0.len() == 1 => {
+                            *m.literal.entry(part.name.0[0].clone()).or_default() |= 1 << i;
+                        }
+                        Parent::Any => m.starred.push(part),
+                        _ if m.local.len() < 64 => m.local.push(part),
+                        _ => add(&mut other, &mut m.owner, i, &alt),
+                    },
+                    None => add(&mut other, &mut m.owner, i, &alt),
                 }
             }
         }
-        let files = b.build().unwrap_or_else(|_| GlobSet::empty());
-        Self { files, owner, dirs }
-    }
-
-    /// The directory patterns that match the directory at `dir` (its absolute path), as bits.
-    pub fn dir_bits(&self, dir: &str) -> u64 {
-        let mut bits = 0;
-        for (i, anchor) in &self.dirs {
-            let hit = match anchor {
-                Anchor::Exact(p) => dir == p,
-                Anchor::Suffix(s) => dir.ends_with(s.as_str()),
-            };
-            if hit {
-                bits |= 1 << i;
+        m.other = other.build().unwrap_or_else(|_| GlobSet::empty());
+        for (k, p) in m.starred.iter().enumerate() {
+            let pieces = &p.name.0;
+            match (pieces[0].bytes().next(), pieces[pieces.len() - 1].bytes().last()) {
+                (_, Some(last)) => m.by_last[last as usize].push(k),
+                (Some(first), None) => m.by_first[first as usize].push(k),
+                (None, None) => m.free.push(k),
             }
         }
-        bits
+        m
     }
 
-    /// Into `out`, ascending and each once: the patterns matching a file at `path` whose
-    /// ancestors' [`dir_bits`](Self::dir_bits) together are `inherited`. `scratch` is reused.
-    pub fn file_matches(&self, path: &str, inherited: u64, scratch: &mut Vec<usize>, out: &mut Vec<usize>) {
-        self.files.matches_into(path, scratch);
-        out.clear();
-        out.extend(scratch.iter().map(|&g| self.owner[g]));
-        // The set bits only: most files inherit none, and this runs once per file.
-        let mut bits = inherited;
-        while bits != 0 {
-            out.push(bits.trailing_zeros() as usize);
-            bits &= bits - 1;
+    /// The patterns a directory at `dir` (its absolute path, `""` for the root) brings.
+    pub fn dir(&self, dir: &str) -> DirMatch {
+        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+        let mut m = DirMatch::default();
+        // The root is no directory "named" anything.
+        for d in self.dirs.iter().filter(|_| !dir.is_empty()) {
+            if d.parent.holds(parent) && d.name.matches(name) {
+                m.below |= 1 << d.pattern;
+            }
         }
-        out.sort_unstable();
-        out.dedup();
+        for (k, l) in self.local.iter().enumerate() {
+            if l.parent.holds(dir) {
+                m.here |= 1 << k;
+            }
+        }
+        m
+    }
+
+    /// Into `out`, ascending and each once: the patterns matching a file at `path`, given the
+    /// `below` bits of all its ancestors together (`inherited`) and its parent's `here`.
+    pub fn file_matches(&self, path: &str, inherited: u64, here: u64, out: &mut Vec<usize>) {
+        let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
+        let mut found = inherited | self.literal.get(name).copied().unwrap_or(0);
+        let (first, last) = (name.bytes().next(), name.bytes().last());
+        let candidates = [
+            last.map(|b| &self.by_last[b as usize]),
+            first.map(|b| &self.by_first[b as usize]),
+            Some(&self.free),
+        ];
+        for &k in candidates.into_iter().flatten().flatten() {
+            let p = &self.starred[k];
+            if p.name.matches(name) {
+                found |= 1 << p.pattern;
+            }
+        }
+        let mut local = here;
+        while local != 0 {
+            let p = &self.local[local.trailing_zeros() as usize];
+            if p.name.matches(name) {
+                found |= 1 << p.pattern;
+            }
+            local &= local - 1;
+        }
+        if !self.owner.is_empty() {
+            for g in self.other.matches(path) {
+                found |= 1 << self.owner[g];
+            }
+        }
+        out.clear();
+        bits(found, out);
+    }
+}
+
+fn add(set: &mut GlobSetBuilder, owner: &mut Vec<usize>, pattern: usize, glob: &str) {
+    if let Ok(g) = GlobBuilder::new(glob).literal_separator(true).build() {
+        set.add(g);
+        owner.push(pattern);
     }
 }
 
@@ -120,15 +262,18 @@ mod tests {
 
     /// The walk's way: bits of every ancestor directory, then the file.
     fn matches(m: &Matcher, path: &str) -> Vec<usize> {
+        let mut here = m.dir("").here;
         let mut inherited = 0;
         let mut dir = String::new();
         let parts: Vec<&str> = path.split('/').skip(1).collect();
         for part in &parts[..parts.len() - 1] {
             dir = format!("{dir}/{part}");
-            inherited |= m.dir_bits(&dir);
+            let d = m.dir(&dir);
+            inherited |= d.below;
+            here = d.here;
         }
-        let (mut scratch, mut out) = (Vec::new(), Vec::new());
-        m.file_matches(path, inherited, &mut scratch, &mut out);
+        let mut out = Vec::new();
+        m.file_matches(path, inherited, here, &mut out);
         out
     }
 

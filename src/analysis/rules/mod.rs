@@ -174,6 +174,12 @@ impl Engine<'_, '_> {
         self.ignore.is_match(path) || self.ignore_rule.get(rule).is_some_and(|g| g.is_match(path))
     }
 
+    /// Whether any ignore glob could apply to the rule's paths: without one, no path needs
+    /// building per version.
+    fn ignores_any(&self, rule: &str) -> bool {
+        !self.ignore.is_empty() || self.ignore_rule.get(rule).is_some_and(|g| !g.is_empty())
+    }
+
     fn add(&mut self, d: Draft) {
         if !self.enabled(d.rule) {
             return;
@@ -182,9 +188,10 @@ impl Engine<'_, '_> {
         let mut bytes = 0;
         let about_files = !d.versions.is_empty();
         let mut kept = 0;
+        let check = self.ignores_any(d.rule);
         for v in d.versions {
             let ver = tree.version(v);
-            if self.ignored(d.rule, &tree.path(ver.node)) {
+            if check && self.ignored(d.rule, &tree.path(ver.node)) {
                 continue;
             }
             kept += 1;
@@ -197,7 +204,11 @@ impl Engine<'_, '_> {
         if about_files && kept == 0 {
             return; // every file it is about is ignored by the configuration
         }
-        let paths: Vec<PathBytes> = d.paths.into_iter().filter(|p| !self.ignored(d.rule, &p.path)).collect();
+        let paths: Vec<PathBytes> = d
+            .paths
+            .into_iter()
+            .filter(|p| !check || !self.ignored(d.rule, &p.path))
+            .collect();
         let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
         let configured = self
             .cfg

@@ -185,12 +185,13 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
     let matcher = Matcher::new(active.iter().map(|p| p.glob));
     let mut groups: BTreeMap<(usize, usize), Group> = BTreeMap::new();
     let mut pyc = Vec::new();
-    // Each node with its parent's path length and the directory patterns its ancestors match.
-    let mut stack: Vec<(NodeId, usize, u64)> = vec![(Tree::ROOT, 0, 0)];
+    // Each node with its parent's path length, the directory patterns its ancestors match and
+    // the file patterns its parent brings.
+    let mut stack: Vec<(NodeId, usize, u64, u64)> = vec![(Tree::ROOT, 0, 0, 0)];
     let mut path: Vec<u8> = Vec::new();
-    let (mut scratch, mut matches) = (Vec::new(), Vec::new());
+    let mut matches = Vec::new();
     let mut files: Vec<(VersionId, usize, u64)> = Vec::new();
-    while let Some((node, depth_len, inherited)) = stack.pop() {
+    while let Some((node, depth_len, inherited, here)) = stack.pop() {
         path.truncate(depth_len);
         if node != Tree::ROOT {
             path.push(b'/');
@@ -209,8 +210,9 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
             Err(_) => Cow::Owned(escape_bytes(&path)),
         };
         if children.peek().is_some() {
-            let below = inherited | matcher.dir_bits(&text);
-            stack.extend(children.map(|c| (c, path.len(), below)));
+            let d = matcher.dir(&text);
+            let below = inherited | d.below;
+            stack.extend(children.map(|c| (c, path.len(), below, d.here)));
         }
         if files.is_empty() {
             continue;
@@ -221,7 +223,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
                 path: text.to_string(),
             });
         }
-        matcher.file_matches(&text, inherited, &mut scratch, &mut matches);
+        matcher.file_matches(&text, inherited, here, &mut matches);
         let mut seen_rules: Vec<&str> = Vec::new();
         for &i in &matches {
             let pat = active[i];
@@ -373,4 +375,74 @@ pub fn pip_fix(instr: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use globset::{GlobBuilder, GlobSetBuilder};
+
+    use super::super::matcher::{Matcher, expand_braces};
+    use super::PATTERNS;
+
+    /// Paths built from every catalogue pattern itself (wildcards filled in several ways, under
+    /// several directories, with near misses) match exactly the patterns globset says they do.
+    #[test]
+    fn catalogue_patterns_match_as_globset_would() {
+        let globs: Vec<&str> = PATTERNS.iter().map(|p| p.glob).collect();
+        let matcher = Matcher::new(globs.iter().copied());
+        let reference: Vec<_> = globs
+            .iter()
+            .map(|g| {
+                let glob = GlobBuilder::new(g).literal_separator(true).build().unwrap();
+                GlobSetBuilder::new().add(glob).build().unwrap()
+            })
+            .collect();
+        let mut paths = Vec::new();
+        for alt in globs.iter().flat_map(|g| expand_braces(g)) {
+            for star in ["", "x", "a-b.c"] {
+                for top in ["", "/app", "/srv/a/b"] {
+                    let filled = alt.replace("/**", "\u{0}").replace("**/", "\u{1}").replace('*', star);
+                    for tail in ["", "/f", "/sub/f.py"] {
+                        let p = filled.replace('\u{0}', tail).replace('\u{1}', &format!("{top}/"));
+                        let p = if p.starts_with('/') { p } else { format!("/{p}") };
+                        let p = p.replace("//", "/");
+                        paths.push(p.clone());
+                        paths.push(format!("{p}x"));
+                        paths.push(format!("/y{p}"));
+                        if let Some((dir, name)) = p.rsplit_once('/') {
+                            paths.push(format!("{dir}/x{name}"));
+                        }
+                    }
+                }
+            }
+        }
+        paths.retain(|p| p.len() > 1 && !p.ends_with('/'));
+        assert!(paths.len() > 5000, "{} paths", paths.len());
+        let mut checked_hits = 0;
+        for path in &paths {
+            let expected: Vec<usize> = (0..globs.len()).filter(|&i| reference[i].is_match(path)).collect();
+            checked_hits += expected.len();
+            assert_eq!(walk_matches(&matcher, path), expected, "{path}");
+        }
+        assert!(
+            checked_hits > 1000,
+            "only {checked_hits} matches among the generated paths"
+        );
+    }
+
+    /// The walk's way: each ancestor directory's bits, then the file.
+    fn walk_matches(m: &Matcher, path: &str) -> Vec<usize> {
+        let (mut inherited, mut here) = (0, m.dir("").here);
+        let mut dir = String::new();
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        for part in &parts[..parts.len() - 1] {
+            dir = format!("{dir}/{part}");
+            let d = m.dir(&dir);
+            inherited |= d.below;
+            here = d.here;
+        }
+        let mut out = Vec::new();
+        m.file_matches(path, inherited, here, &mut out);
+        out
+    }
 }
