@@ -103,6 +103,20 @@ fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<deadweight::con
     }
 }
 
+/// The process's peak resident memory so far (Linux `VmHWM`), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1000.0)
+}
+
 fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     if let Some(cmd) = &cli.command {
         return subcommand(cmd);
@@ -181,16 +195,21 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    // `DEADWEIGHT_TIMINGS=1`: where the time and memory go, for benchmarks (stderr).
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
     let loaded = source::load(&spec, &opts)?;
     let loaded_at = start.elapsed();
+    let load_peak = timings.then(peak_rss_mb).flatten();
     let analysis = analysis::analyze_with(loaded, &analyze_opts);
     if timings {
+        let mb = |m: Option<f64>| m.map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
-            "timings: load {:.3} s, analysis {:.3} s",
+            "timings: load {:.3} s (peak {} MB), analysis {:.3} s (peak {} MB)",
             loaded_at.as_secs_f64(),
-            (start.elapsed() - loaded_at).as_secs_f64()
+            mb(load_peak),
+            (start.elapsed() - loaded_at).as_secs_f64(),
+            mb(peak_rss_mb()),
         );
     }
     if let Some(plan) = ci_plan {

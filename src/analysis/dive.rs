@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use serde::Serialize;
 
 use crate::model::tree::NONE;
-use crate::model::{EntryKind, Layer, NodeId, Tree};
+use crate::model::{EntryKind, Layer, LayerScan, NodeId, Tree};
 
 /// dive's three figures.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -91,16 +91,74 @@ fn deepest_known(tree: &Tree, path: &[u8]) -> Option<NodeId> {
     Some(Tree::ROOT)
 }
 
-/// Computes dive's figures over the image's layers and merged tree. Paths are keyed by their
-/// node in the merged tree, so the work is linear in entries and nothing is copied per path.
+/// One entry as dive's figures need it.
+#[derive(Clone, Copy)]
+struct Entry {
+    node: NodeId,
+    size: u64,
+    kind: EntryKind,
+}
+
+/// What dive's figures need of one layer, without its names: each entry's node in the merged
+/// tree, kind and size; the paths only of entries without a node; the layer's content bytes.
+/// About 16 bytes per entry where the layer's scan holds a hundred or more.
+pub struct DiveLayer {
+    entries: Vec<Entry>,
+    /// Entry index and path of the entries whose node is `NONE`, ascending.
+    unplaced: Vec<(u32, Box<[u8]>)>,
+    content_bytes: u64,
+}
+
+impl DiveLayer {
+    /// From a layer's scan and the nodes the merge put its entries on
+    /// ([`Merger::apply`](super::merge::Merger::apply)); with `nodes` empty, every entry is
+    /// looked up by path later. Opaque markers are left out: dive never sees them.
+    pub fn new(scan: &LayerScan, nodes: &[NodeId]) -> Self {
+        let mut entries = Vec::with_capacity(scan.entries.len());
+        let mut unplaced = Vec::new();
+        for (i, e) in scan
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind != EntryKind::Opaque)
+        {
+            let node = nodes.get(i).copied().unwrap_or(NONE);
+            if node == NONE {
+                unplaced.push((entries.len() as u32, scan.bytes(e.path).into()));
+            }
+            entries.push(Entry {
+                node,
+                size: e.size,
+                kind: e.kind,
+            });
+        }
+        Self {
+            entries,
+            unplaced,
+            content_bytes: scan.content_bytes,
+        }
+    }
+}
+
+/// Computes dive's figures over the image's layers and merged tree, looking every path up.
 pub fn dive_figures(layers: &[Layer], tree: &Tree) -> DiveFigures {
     dive_figures_with(layers, tree, &[])
 }
 
-/// [`dive_figures`] given the nodes the merge put each entry on
-/// ([`merge_with_nodes`](super::merge::merge_with_nodes)); entries without one (`NONE`, or
-/// layers past the end of `entry_nodes`) are looked up by path.
+/// [`dive_figures`] given the nodes the merge put each entry on (entries without one, or
+/// layers past the end of `entry_nodes`, are looked up by path).
 pub fn dive_figures_with(layers: &[Layer], tree: &Tree, entry_nodes: &[Vec<NodeId>]) -> DiveFigures {
+    let dive: Vec<DiveLayer> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| DiveLayer::new(&l.scan, entry_nodes.get(i).map_or(&[][..], Vec::as_slice)))
+        .collect();
+    figures(&dive, tree)
+}
+
+/// dive's figures from the layers' [`DiveLayer`]s and the merged tree. Paths are keyed by their
+/// node in the merged tree, so the work is linear in entries and nothing is copied per path.
+pub fn figures(layers: &[DiveLayer], tree: &Tree) -> DiveFigures {
     let empty = PathData {
         count: 0,
         cumulative: 0,
@@ -115,27 +173,21 @@ pub fn dive_figures_with(layers: &[Layer], tree: &Tree, entry_nodes: &[Vec<NodeI
     let mut last = vec![0u32; tree.len()];
     for (idx, layer) in layers.iter().enumerate() {
         let stamp = idx as u32 + 1;
-        let scan = &layer.scan;
         let mut nodes: Vec<NodeId> = Vec::new();
         let mut missing: Vec<Vec<u8>> = Vec::new();
         let mut near: (Vec<u8>, Option<NodeId>) = (Vec::new(), Some(Tree::ROOT));
-        let known = entry_nodes.get(idx).map_or(&[][..], Vec::as_slice);
-        // dive never adds `.wh..wh..` names (opaque markers) to its trees.
-        for (i, e) in scan
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind != EntryKind::Opaque)
-        {
-            let path = scan.bytes(e.path);
-            let found = match known.get(i) {
-                Some(&n) if n != NONE => Some(n),
-                _ => lookup_near(tree, path, &mut near),
+        let mut unplaced = layer.unplaced.iter().peekable();
+        for (i, e) in layer.entries.iter().enumerate() {
+            let path = unplaced.next_if(|(at, _)| *at as usize == i).map(|(_, p)| &p[..]);
+            let found = match path {
+                Some(path) => lookup_near(tree, path, &mut near),
+                None => Some(e.node),
             };
             let (n, mut up) = match found {
                 Some(n) => (n, tree.parent(n)),
                 None => {
                     // A whiteout of a path no layer has: a leaf, under its deepest known parent.
+                    let path = path.unwrap_or_default();
                     missing.push(path.to_vec());
                     (NodeId::MAX, deepest_known(tree, path))
                 }
@@ -158,7 +210,7 @@ pub fn dive_figures_with(layers: &[Layer], tree: &Tree, entry_nodes: &[Vec<NodeI
             if parent_at[n as usize] == stamp {
                 continue;
             }
-            let e = &scan.entries[last[n as usize] as usize];
+            let e = &layer.entries[last[n as usize] as usize];
             let size = match e.kind {
                 EntryKind::Whiteout => {
                     let below = (idx > 0).then(|| tree.visible_at(n, idx as u16 - 1)).flatten();
@@ -203,7 +255,7 @@ pub fn dive_figures_with(layers: &[Layer], tree: &Tree, entry_nodes: &[Vec<NodeI
             paths += 1;
         }
     }
-    let user: u64 = layers.iter().skip(1).map(|l| l.scan.content_bytes).sum();
+    let user: u64 = layers.iter().skip(1).map(|l| l.content_bytes).sum();
     DiveFigures {
         efficiency: if cum_sum == 0 {
             1.0

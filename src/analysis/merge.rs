@@ -37,33 +37,54 @@ pub fn merge<'a>(scans: impl IntoIterator<Item = &'a LayerScan>) -> (Tree, Vec<M
     (tree, stats)
 }
 
-/// [`merge`], also returning for each layer the node each of its entries landed on, in entry
-/// order (`NONE` for a whiteout of a path that did not exist yet): later passes over the
-/// entries (dive's figures) then need no path lookups of their own.
+/// [`merge`], also returning for each layer the node each of its entries landed on (see
+/// [`Merger::apply`]).
 pub fn merge_with_nodes<'a>(
     scans: impl IntoIterator<Item = &'a LayerScan>,
 ) -> (Tree, Vec<MergeStats>, Vec<Vec<NodeId>>) {
     let scans: Vec<&LayerScan> = scans.into_iter().collect();
-    let mut m = Merger {
-        tree: Tree::with_capacity(scans.iter().map(|s| s.entries.len()).sum()),
-        stats: Vec::new(),
-        stack: Vec::new(),
-        nodes: Vec::with_capacity(scans.len()),
-    };
-    for (i, scan) in scans.into_iter().enumerate() {
-        m.stats.push(MergeStats::default());
-        m.nodes.push(vec![NONE; scan.entries.len()]);
-        m.apply(i as u16, scan);
-    }
-    (m.tree, m.stats, m.nodes)
+    let mut m = Merger::new(scans.iter().map(|s| s.entries.len()).sum());
+    let nodes = scans.into_iter().map(|scan| m.apply(scan)).collect();
+    let (tree, stats) = m.finish();
+    (tree, stats, nodes)
 }
 
-struct Merger {
+/// A merge in progress, one layer at a time, so a caller can let go of each layer's entries as
+/// soon as the tree holds them.
+pub struct Merger {
     tree: Tree,
     stats: Vec<MergeStats>,
     stack: Vec<NodeId>,
-    /// Per layer, per entry: the node it landed on.
-    nodes: Vec<Vec<NodeId>>,
+}
+
+impl Merger {
+    /// An empty merge sized for about `entries` tar entries in all.
+    pub fn new(entries: usize) -> Self {
+        Self {
+            tree: Tree::with_capacity(entries),
+            stats: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    /// Applies the next layer up. Returns the node each of its entries landed on, in entry order
+    /// (`NONE` for a whiteout of a path that did not exist yet), so later passes over the entries
+    /// (dive's figures, the package databases) need no path lookups of their own.
+    ///
+    /// # Panics
+    /// Past `u16::MAX - 1` layers (the source refuses such images).
+    pub fn apply(&mut self, scan: &LayerScan) -> Vec<NodeId> {
+        let layer = u16::try_from(self.stats.len()).expect("fewer than 65535 layers");
+        self.stats.push(MergeStats::default());
+        let mut nodes = vec![NONE; scan.entries.len()];
+        self.apply_layer(layer, scan, &mut nodes);
+        nodes
+    }
+
+    /// The merged tree and the per-layer figures.
+    pub fn finish(self) -> (Tree, Vec<MergeStats>) {
+        (self.tree, self.stats)
+    }
 }
 
 fn blank(node: NodeId, layer: u16, kind: EntryKind, change: Change) -> Version {
@@ -86,10 +107,9 @@ fn blank(node: NodeId, layer: u16, kind: EntryKind, change: Change) -> Version {
 }
 
 impl Merger {
-    fn apply(&mut self, layer: u16, scan: &LayerScan) {
-        let l = layer as usize;
+    fn apply_layer(&mut self, layer: u16, scan: &LayerScan, nodes: &mut [NodeId]) {
         for (i, e) in scan.entries.iter().enumerate() {
-            self.nodes[l][i] = match e.kind {
+            nodes[i] = match e.kind {
                 EntryKind::Whiteout => self.whiteout(layer, scan.bytes(e.path)),
                 EntryKind::Opaque => self.opaque(layer, scan.bytes(e.path)),
                 _ => continue,
@@ -128,7 +148,7 @@ impl Merger {
             if node == Tree::ROOT {
                 continue;
             }
-            self.nodes[l][i] = node;
+            nodes[i] = node;
             let prev = self.tree.current(node).map(|id| *self.tree.version(id));
             let change = match prev {
                 None => Change::Added,

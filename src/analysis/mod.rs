@@ -113,8 +113,24 @@ pub fn analyze(image: Loaded) -> Analysis {
 }
 
 /// Analyses a loaded image.
-pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
-    let (tree, merge, entry_nodes) = merge::merge_with_nodes(image.layers.iter().map(|l| &l.scan));
+pub fn analyze_with(mut image: Loaded, opts: &AnalyzeOptions) -> Analysis {
+    // Layer by layer into the tree; once the tree holds a layer, its entries and names (most
+    // of the memory a scan takes) are let go, keeping only what dive's figures and the package
+    // databases read. The peak is then about the tree plus one layer, not the tree plus all.
+    let mut merger = merge::Merger::new(image.layers.iter().map(|l| l.scan.entries.len()).sum());
+    let mut dive_layers = Vec::with_capacity(image.layers.len());
+    let mut captures: Vec<packages::Capture> = Vec::new();
+    for (index, layer) in image.layers.iter_mut().enumerate() {
+        let nodes = merger.apply(&layer.scan);
+        dive_layers.push(dive::DiveLayer::new(&layer.scan, &nodes));
+        for (entry, content) in std::mem::take(&mut layer.scan.captured) {
+            if let Some(&node) = nodes.get(entry as usize).filter(|&&n| n != crate::model::tree::NONE) {
+                captures.push((node, index, content));
+            }
+        }
+        layer.scan.release_entries();
+    }
+    let (tree, merge) = merger.finish();
     let mut fs = FinalFs::default();
     for v in tree
         .versions()
@@ -161,12 +177,12 @@ pub fn analyze_with(image: Loaded, opts: &AnalyzeOptions) -> Analysis {
     // dive's figures first, alone: their per-node tables are the largest temporaries after the
     // merge (36 MB at a million entries). Then the accounting and the rules, independent but
     // for the rules reading the packages, side by side.
-    let dive = dive::dive_figures_with(&image.layers, &tree, &entry_nodes);
-    drop(entry_nodes);
+    let dive = dive::figures(&dive_layers, &tree);
+    drop(dive_layers);
     let (accounting, (packages, findings)) = rayon::join(
         || accounting::account(&tree, image.layers.len()),
         || {
-            let packages = packages::packages(&image.layers, &tree);
+            let packages = packages::packages(&captures, &tree);
             let ctx = rules::Ctx {
                 tree: &tree,
                 layers: &image.layers,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::{EntryKind, Layer, NodeId, Tree};
+use crate::model::{EntryKind, NodeId, Tree};
 
 /// Tools for development and testing that a runtime image does not need.
 pub const DEV_TOOLS: &[&str] = &[
@@ -98,20 +98,19 @@ pub struct Packages {
     pub alpine: Vec<SystemPackage>,
 }
 
+/// A captured metadata file (see [`LayerScan::captured`](crate::model::LayerScan::captured)):
+/// the node its entry landed on in the merged tree, its layer and its content.
+pub type Capture = (NodeId, usize, Vec<u8>);
+
 /// Contents of the captured metadata files that are visible in the final image, by node.
-fn visible_captures<'a>(layers: &'a [Layer], tree: &Tree) -> HashMap<NodeId, (usize, &'a [u8])> {
+fn visible_captures<'a>(captures: &'a [Capture], tree: &Tree) -> HashMap<NodeId, (usize, &'a [u8])> {
     let mut out = HashMap::new();
-    for (li, layer) in layers.iter().enumerate() {
-        for (ei, content) in &layer.scan.captured {
-            let Some(e) = layer.scan.entries.get(*ei as usize) else {
-                continue;
-            };
-            let Some(node) = tree.lookup(layer.scan.bytes(e.path)) else {
-                continue;
-            };
-            if tree.current(node).is_some_and(|v| tree.version(v).layer as usize == li) {
-                out.insert(node, (li, content.as_slice()));
-            }
+    for (node, layer, content) in captures {
+        if tree
+            .current(*node)
+            .is_some_and(|v| tree.version(v).layer as usize == *layer)
+        {
+            out.insert(*node, (*layer, content.as_slice()));
         }
     }
     out
@@ -446,9 +445,9 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
     out
 }
 
-/// Finds every package in the final image.
-pub fn packages(layers: &[Layer], tree: &Tree) -> Packages {
-    let caps = visible_captures(layers, tree);
+/// Finds every package in the final image from the captured metadata files of all layers.
+pub fn packages(captures: &[Capture], tree: &Tree) -> Packages {
+    let caps = visible_captures(captures, tree);
     Packages {
         python: python(tree, &caps),
         debian: debian(tree, &caps),

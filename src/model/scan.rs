@@ -124,7 +124,9 @@ pub struct RawEntry {
     pub hash: u64,
 }
 
-/// Everything read from one layer blob in one pass.
+/// Everything read from one layer blob in one pass. Once analysed, a layer keeps only its
+/// counts and sizes: `entries`, `names` and `captured` are released as the merge takes each
+/// layer into the tree, which holds every version from then on.
 #[derive(Debug, Clone, Default)]
 pub struct LayerScan {
     /// Entries in tar order (root entry excluded).
@@ -173,6 +175,14 @@ impl LayerScan {
     }
 
     /// Appends bytes to the path buffer and returns their span.
+    /// Lets go of the entries, names and captured files (the analysis does once the merged
+    /// tree holds them); counts and sizes stay.
+    pub fn release_entries(&mut self) {
+        self.entries = Vec::new();
+        self.names = Vec::new();
+        self.captured = Vec::new();
+    }
+
     pub fn push_name(&mut self, bytes: &[u8]) -> Span {
         let off = self.names.len() as u32;
         self.names.extend_from_slice(bytes);
