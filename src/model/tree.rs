@@ -279,12 +279,30 @@ impl Tree {
         Some(cur)
     }
 
-    /// Returns the child of `parent` called `name`, creating it if needed.
+    /// Returns the child of `parent` called `name`, creating it if needed. The key is hashed
+    /// once for both the lookup and the insertion (most entries of a layer are new nodes).
     pub fn intern(&mut self, parent: NodeId, name: &[u8]) -> NodeId {
-        if let Some(id) = self.child(parent, name) {
-            return id;
-        }
-        let id = self.nodes.len() as NodeId;
+        let hash = key_hash(parent, name);
+        let nodes = &self.nodes;
+        let names = &self.names;
+        let name_of = |n: &Node| &names[n.name_off as usize..(n.name_off + n.name_len) as usize];
+        let entry = self.index.entry(
+            hash,
+            |&id| {
+                let n = &nodes[id as usize];
+                n.parent == parent && name_of(n) == name
+            },
+            |&id| {
+                let n = &nodes[id as usize];
+                key_hash(n.parent, name_of(n))
+            },
+        );
+        let vacant = match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => return *o.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => v,
+        };
+        let id = nodes.len() as NodeId;
+        vacant.insert(id);
         let name_off = self.names.len() as u32;
         self.names.extend_from_slice(name);
         let first = self.nodes[parent as usize].first_child;
@@ -298,15 +316,6 @@ impl Tree {
             visible: NONE,
         });
         self.nodes[parent as usize].first_child = id;
-        let nodes = &self.nodes;
-        let names = &self.names;
-        self.index.insert_unique(key_hash(parent, name), id, |&n| {
-            let node = &nodes[n as usize];
-            key_hash(
-                node.parent,
-                &names[node.name_off as usize..(node.name_off + node.name_len) as usize],
-            )
-        });
         id
     }
 
