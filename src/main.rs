@@ -163,7 +163,9 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     // It appears at once and the image is read on a worker thread behind a progress screen.
     if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
-            progress(ui::Progress::Stage("reading and decoding the layers".into()));
+            progress(ui::Progress::Stage(
+                "decoding and merging the layers, then the rules".into(),
+            ));
             let (tx, rx) = std::sync::mpsc::channel::<source::LoadEvent>();
             let mut opts = opts;
             let tx = std::sync::Mutex::new(tx);
@@ -173,7 +175,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
                 }
             })));
             // The hook may fire from rayon threads; forward its events from here.
-            let loaded = std::thread::scope(|scope| {
+            let analysis = std::thread::scope(|scope| {
                 let forward = scope.spawn(|| {
                     for e in rx {
                         progress(match e {
@@ -185,31 +187,25 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
                         });
                     }
                 });
-                let loaded = source::load(&spec, &opts);
+                // Layers are merged as they are decoded; the rules follow the last one.
+                let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts);
                 drop(opts);
                 let _ = forward.join();
-                loaded
+                analysis
             })?;
-            progress(ui::Progress::Stage("merging layers and running the rules".into()));
-            Ok(analysis::analyze_with(loaded, &analyze_opts))
+            Ok(analysis)
         })?;
         return Ok(ExitCode::SUCCESS);
     }
     // `DEADWEIGHT_TIMINGS=1`: where the time and memory go, for benchmarks (stderr).
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
-    let loaded = source::load(&spec, &opts)?;
-    let loaded_at = start.elapsed();
-    let load_peak = timings.then(peak_rss_mb).flatten();
-    let analysis = analysis::analyze_with(loaded, &analyze_opts);
+    let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
     if timings {
-        let mb = |m: Option<f64>| m.map_or("?".to_string(), |m| format!("{m:.1}"));
+        let mb = peak_rss_mb().map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
-            "timings: load {:.3} s (peak {} MB), analysis {:.3} s (peak {} MB)",
-            loaded_at.as_secs_f64(),
-            mb(load_peak),
-            (start.elapsed() - loaded_at).as_secs_f64(),
-            mb(peak_rss_mb()),
+            "timings: load and analysis {:.3} s, peak {mb} MB",
+            start.elapsed().as_secs_f64()
         );
     }
     if let Some(plan) = ci_plan {
@@ -247,6 +243,7 @@ fn load_options(l: &cli::LoadArgs) -> LoadOptions {
         pull: l.pull,
         insecure: l.insecure,
         progress: None,
+        sink: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Properties over random layer stacks (proptest, shrunk on failure): the same stack written in
 //! every container format gives the same report; the byte identities hold (shipped = final +
-//! hidden); and the findings never count a byte twice, so what they promise to reclaim never
-//! exceeds what the image ships. The merge itself is checked against a model in `merge_model`.
+//! hidden); merging layers while they decode changes nothing; and the findings never count a
+//! byte twice, so what they promise to reclaim never exceeds what the image ships. The merge itself is checked against a model in `merge_model`.
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -44,6 +44,20 @@ proptest! {
         }
     }
 
+    /// Merging each layer as it is decoded (the binary's way) gives the report merging them
+    /// all after loading gives, in every format.
+    #[test]
+    fn merging_while_decoding_changes_nothing(stack in prop::collection::vec(layer_strategy(), 1..6)) {
+        let dir = tmp();
+        let image = image_of(&stack);
+        for format in Format::ALL {
+            let path = format.save(dir.path(), std::slice::from_ref(&image));
+            let spec = source::reference::parse(path.to_str().unwrap(), None).unwrap();
+            let piped = analysis::load_and_analyze(&spec, &LoadOptions::default(), &Default::default()).unwrap();
+            prop_assert_eq!(json::to_json(&piped), json::to_json(&load(&path)), "{:?}", format);
+        }
+    }
+
     #[test]
     fn bytes_balance_and_no_byte_is_reclaimed_twice(stack in prop::collection::vec(layer_strategy(), 1..6)) {
         let dir = tmp();
@@ -58,4 +72,22 @@ proptest! {
             a.findings.iter().map(|f| (f.rule, f.reclaimable_bytes)).collect::<Vec<_>>()
         );
     }
+}
+
+/// The same on every image file of the corpus, in every format it ships.
+#[test]
+fn merging_while_decoding_changes_nothing_on_the_corpus() {
+    let Some(corpus) = crate::support::corpus_dir() else {
+        return;
+    };
+    let mut checked = 0;
+    for dir in crate::corpus::images(&corpus) {
+        for (path, _) in crate::corpus::shipped(&dir) {
+            let spec = source::reference::parse(path.to_str().unwrap(), None).unwrap();
+            let piped = analysis::load_and_analyze(&spec, &LoadOptions::default(), &Default::default()).unwrap();
+            assert_eq!(json::to_json(&piped), json::to_json(&load(&path)), "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} corpus images");
 }

@@ -76,6 +76,7 @@ impl Merger {
     pub fn apply(&mut self, scan: &LayerScan) -> Vec<NodeId> {
         let layer = u16::try_from(self.stats.len()).expect("fewer than 65535 layers");
         self.stats.push(MergeStats::default());
+        self.tree.reserve(scan.entries.len());
         let mut nodes = vec![NONE; scan.entries.len()];
         self.apply_layer(layer, scan, &mut nodes);
         nodes

@@ -9,6 +9,7 @@ pub mod dockerfile;
 pub mod history;
 pub mod merge;
 pub mod packages;
+pub mod pipeline;
 pub mod rules;
 
 use serde::Serialize;
@@ -114,23 +115,30 @@ pub fn analyze(image: Loaded) -> Analysis {
 
 /// Analyses a loaded image.
 pub fn analyze_with(mut image: Loaded, opts: &AnalyzeOptions) -> Analysis {
-    // Layer by layer into the tree; once the tree holds a layer, its entries and names (most
-    // of the memory a scan takes) are let go, keeping only what dive's figures and the package
-    // databases read. The peak is then about the tree plus one layer, not the tree plus all.
-    let mut merger = merge::Merger::new(image.layers.iter().map(|l| l.scan.entries.len()).sum());
-    let mut dive_layers = Vec::with_capacity(image.layers.len());
-    let mut captures: Vec<packages::Capture> = Vec::new();
-    for (index, layer) in image.layers.iter_mut().enumerate() {
-        let nodes = merger.apply(&layer.scan);
-        dive_layers.push(dive::DiveLayer::new(&layer.scan, &nodes));
-        for (entry, content) in std::mem::take(&mut layer.scan.captured) {
-            if let Some(&node) = nodes.get(entry as usize).filter(|&&n| n != crate::model::tree::NONE) {
-                captures.push((node, index, content));
-            }
-        }
-        layer.scan.release_entries();
-    }
-    let (tree, merge) = merger.finish();
+    let merged = pipeline::Merged::all(&mut image);
+    analyze_merged(image, merged, opts)
+}
+
+/// Loads the image and analyses it, merging each layer into the tree while the layers above it
+/// are still being decoded (see [`pipeline`]): the merge then costs little more than its share
+/// of the cores, and the decoded entries of a layer are let go as soon as it is merged.
+pub fn load_and_analyze(
+    spec: &crate::source::reference::ImageSpec,
+    load: &crate::source::LoadOptions,
+    opts: &AnalyzeOptions,
+) -> crate::error::Result<Analysis> {
+    let pipeline = std::sync::Arc::new(pipeline::Pipeline::default());
+    let mut load = load.clone();
+    load.sink = Some(pipeline.sink());
+    let mut image = crate::source::load(spec, &load)?;
+    drop(load);
+    let merged = pipeline.finish(&mut image);
+    Ok(analyze_merged(image, merged, opts))
+}
+
+/// The analysis of an image whose layers are merged (and released) already.
+fn analyze_merged(image: Loaded, merged: pipeline::Merged, opts: &AnalyzeOptions) -> Analysis {
+    let (tree, merge, dive_layers, captures) = merged.into_parts();
     let mut fs = FinalFs::default();
     for v in tree
         .versions()

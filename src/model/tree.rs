@@ -160,6 +160,20 @@ impl Tree {
         t
     }
 
+    /// Room for about `entries` more tar entries (no-op when there is).
+    pub fn reserve(&mut self, entries: usize) {
+        self.nodes.reserve(entries);
+        self.versions.reserve(entries);
+        let (nodes, names) = (&self.nodes, &self.names);
+        self.index.reserve(entries, |&id| {
+            let n = &nodes[id as usize];
+            key_hash(
+                n.parent,
+                &names[n.name_off as usize..(n.name_off + n.name_len) as usize],
+            )
+        });
+    }
+
     /// The root directory.
     pub const ROOT: NodeId = 0;
 

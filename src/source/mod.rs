@@ -44,6 +44,8 @@ pub struct LoadOptions {
     pub insecure: bool,
     /// Told how far decoding has come (the TUI's progress screen).
     pub progress: Option<ProgressHook>,
+    /// Handed each layer as soon as it is decoded (archives and layout directories).
+    pub sink: Option<LayerSink>,
 }
 
 /// How far decoding has come.
@@ -70,6 +72,22 @@ pub struct ProgressHook(pub std::sync::Arc<dyn Fn(LoadEvent) + Send + Sync>);
 impl std::fmt::Debug for ProgressHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ProgressHook")
+    }
+}
+
+/// Handed each layer's scan on the decoding thread as soon as the layer is decoded, with its
+/// index; layers finish in any order. It may take the scan's `entries`, `names` and
+/// `captured` (the analysis merges a layer while the next ones decode, then lets them go);
+/// counts, sizes and digests must stay, the loader still checks them.
+#[derive(Clone)]
+pub struct LayerSink(pub std::sync::Arc<SinkFn>);
+
+/// What a [`LayerSink`] calls: the layer's index and its scan.
+pub type SinkFn = dyn Fn(usize, &mut LayerScan) + Send + Sync;
+
+impl std::fmt::Debug for LayerSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayerSink")
     }
 }
 
@@ -250,16 +268,26 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<V
         count: plan.layers.len(),
         bytes,
     });
-    plan.layers
-        .par_iter()
+    // Bottom layer first, each thread taking the next one when done (`par_bridge`), rather
+    // than rayon splitting the list in halves: layers then finish nearly in order, so a sink
+    // merging them in order rarely has one waiting.
+    let mut scans: Vec<(usize, LayerScan)> = plan
+        .layers
+        .iter()
         .enumerate()
+        .par_bridge()
         .map(|(i, l)| {
             let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
-            let scan = layer::scan_layer(reader, opts.limits).map_err(|r| layer_error(store.input(), i, l, r))?;
+            let mut scan = layer::scan_layer(reader, opts.limits).map_err(|r| layer_error(store.input(), i, l, r))?;
             report(LoadEvent::LayerDone { bytes: scan.blob_bytes });
-            Ok(scan)
+            if let Some(sink) = &opts.sink {
+                (sink.0)(i, &mut scan);
+            }
+            Ok((i, scan))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    scans.sort_unstable_by_key(|(i, _)| *i);
+    Ok(scans.into_iter().map(|(_, scan)| scan).collect())
 }
 
 fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
