@@ -28,7 +28,8 @@ impl Default for ScanLimits {
     }
 }
 
-const BUF: usize = 256 * 1024;
+// 64 KiB read buffers (three per decoding thread): as fast as 256 KiB here, a megabyte less resident.
+const BUF: usize = 64 * 1024;
 
 /// Reads the first bytes of a stream, however the reads come back, for sniffing.
 fn read_head<R: Read>(r: &mut R) -> io::Result<Vec<u8>> {
