@@ -193,3 +193,55 @@ fn load_analyze_py_sample(b: Bencher) {
     let opts = deadweight::source::LoadOptions::default();
     b.bench(|| deadweight::analysis::analyze(deadweight::source::load(&spec, &opts).expect("load py-sample")));
 }
+
+/// The 55k-entry image above as a `docker save` archive, for the end-to-end pair below; written
+/// to cargo's scratch directory for benchmarks, over the previous run's.
+static ARCHIVE: LazyLock<std::path::PathBuf> = LazyLock::new(|| {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-55k.docker-archive.tar");
+    let diff_ids: Vec<String> = IMAGE.iter().map(|(_, d)| format!("\"sha256:{d}\"")).collect();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#,
+        diff_ids.join(",")
+    );
+    let names: Vec<String> = (0..IMAGE.len()).map(|i| format!("\"{i}/layer.tar\"")).collect();
+    let manifest = format!(
+        r#"[{{"Config":"config.json","RepoTags":["bench:55k"],"Layers":[{}]}}]"#,
+        names.join(",")
+    );
+    let mut b = tar::Builder::new(std::fs::File::create(&path).expect("create the bench archive"));
+    let mut add = |name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).expect("write the bench archive");
+    };
+    add("manifest.json", manifest.as_bytes());
+    add("config.json", config.as_bytes());
+    for (i, (tar, _)) in IMAGE.iter().enumerate() {
+        add(&format!("{i}/layer.tar"), tar);
+    }
+    b.finish().expect("finish the bench archive");
+    path
+});
+
+fn archive_spec() -> deadweight::source::ImageSpec {
+    deadweight::source::reference::parse(ARCHIVE.to_str().expect("a UTF-8 path"), None).expect("parse")
+}
+
+/// End to end, as the binary runs: the 55k-entry archive read from disk, layers decoded in
+/// parallel. `load_55k_archive` only loads; `load_and_analyze_55k_archive` also merges (while
+/// decoding) and analyses. Their difference is what the analysis adds to a run.
+#[divan::bench(sample_count = 30)]
+fn load_55k_archive(b: Bencher) {
+    let spec = archive_spec();
+    b.bench(|| deadweight::source::load(&spec, &Default::default()).expect("load"));
+}
+
+#[divan::bench(sample_count = 30)]
+fn load_and_analyze_55k_archive(b: Bencher) {
+    let spec = archive_spec();
+    b.bench(|| {
+        deadweight::analysis::load_and_analyze(&spec, &Default::default(), &Default::default()).expect("analyse")
+    });
+}
