@@ -10,6 +10,7 @@ mod layers;
 mod matcher;
 mod paths;
 mod python;
+mod walk;
 
 use std::collections::BTreeMap;
 
@@ -250,8 +251,21 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             .map(|(k, v)| (k.to_ascii_uppercase(), globs(v)))
             .collect(),
     };
-    // Order matters: the most specific rule claims a byte first.
-    let walk = paths::walk(ctx, cfg);
+    // The path walk and the layer-to-layer rules read the tree only: they run side by side, and
+    // their drafts are added in a fixed order, because order matters: the most specific rule
+    // claims a byte first. Rule families whose every rule is disabled are not computed at all:
+    // `--ci` with the rules off should cost what dive's checks cost.
+    let any = |ids: &[&str]| ids.iter().any(|id| cfg.enabled(id));
+    let (walk, layer_drafts) = rayon::join(
+        || paths::walk(ctx, cfg),
+        || {
+            if any(&["DW501", "DW502", "DW503", "DW504"]) {
+                layers::drafts(ctx, cfg)
+            } else {
+                Vec::new()
+            }
+        },
+    );
     let (secrets, others): (Vec<Draft>, Vec<Draft>) = walk.drafts.into_iter().partition(|d| d.rule == "DW405");
     let (general, specific): (Vec<Draft>, Vec<Draft>) =
         others.into_iter().partition(|d| matches!(d.rule, "DW506" | "DW507"));
@@ -259,9 +273,6 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         e.add(d);
     }
     // Stale bytecode is named for what it is before `tests/` or `.venv/` claim it.
-    // Rule families whose every rule is disabled are not computed at all: `--ci` with the
-    // rules off should cost what dive's checks cost.
-    let any = |ids: &[&str]| ids.iter().any(|id| cfg.enabled(id));
     if any(&["DW301", "DW302", "DW303", "DW304", "DW305"]) {
         for d in python::drafts(ctx, &walk.pyc) {
             e.add(d);
@@ -271,10 +282,8 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         e.add(d);
     }
     // A file deleted later is better fixed where it is written than reported as a temp file.
-    if any(&["DW501", "DW502", "DW503", "DW504"]) {
-        for d in layers::drafts(ctx, cfg) {
-            e.add(d);
-        }
+    for d in layer_drafts {
+        e.add(d);
     }
     for d in general {
         e.add(d);

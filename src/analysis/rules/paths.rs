@@ -3,15 +3,14 @@
 //! matches it once (`matcher`: directory patterns per directory, file patterns per file); the
 //! bytecode files met on the way are handed to the Python rules.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::matcher::{MAX_PATTERNS, Matcher};
+use super::walk::{self, Visit};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
-use crate::model::tree::escape_bytes;
-use crate::model::{EntryKind, NodeId, Tree, VersionId};
+use crate::model::{EntryKind, NodeId, VersionId};
 
 /// One pattern: the rule, the glob, the directory name the paths are summed under (so a
 /// finding lists `/app/.git` once rather than its 41 files), and whether it only counts in
@@ -170,9 +169,98 @@ fn is_public_pem(path: &str) -> bool {
             })
 }
 
+/// What one share of the walk found.
+#[derive(Default)]
+struct Found {
+    groups: BTreeMap<(usize, usize), Group>,
+    pyc: Vec<Pyc>,
+    // Scratch, reused from node to node.
+    files: Vec<(VersionId, usize, u64)>,
+    matches: Vec<usize>,
+}
+
+/// Matches each path against the enabled patterns and groups the file versions they hit.
+struct PathRules<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    cfg: &'a RulesConfig,
+    active: Vec<&'static Pattern>,
+    matcher: Matcher,
+    want_pyc: bool,
+}
+
+impl Visit for PathRules<'_, '_> {
+    /// The directory patterns the ancestors match, and the file patterns the parent brings.
+    type State = (u64, u64);
+    type Out = Found;
+
+    fn visit(
+        &self,
+        out: &mut Found,
+        node: NodeId,
+        path: &str,
+        (inherited, here): (u64, u64),
+        children: bool,
+    ) -> (u64, u64) {
+        let tree = self.ctx.tree;
+        let below = if children {
+            let d = self.matcher.dir(path);
+            (inherited | d.below, d.here)
+        } else {
+            (0, 0)
+        };
+        out.files.clear();
+        let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
+        out.files
+            .extend(file_versions.map(|(id, v)| (id, v.layer as usize, v.size)));
+        if out.files.is_empty() {
+            return below;
+        }
+        if self.want_pyc && path.ends_with(".pyc") && path.contains("/__pycache__/") {
+            out.pyc.push(Pyc {
+                node,
+                path: path.to_string(),
+            });
+        }
+        self.matcher.file_matches(path, inherited, here, &mut out.matches);
+        let mut seen_rules: Vec<&str> = Vec::new();
+        for &i in &out.matches {
+            let pat = self.active[i];
+            if seen_rules.contains(&pat.rule) || (pat.rule == "DW405" && is_public_pem(path)) {
+                continue;
+            }
+            if pat.rule == "DW405" && path.ends_with(".pem") && path.contains("/site-packages/") {
+                continue;
+            }
+            seen_rules.push(pat.rule);
+            for &(id, layer, size) in &out.files {
+                if pat.context_only && !self.ctx.is_context_copy(layer) {
+                    continue;
+                }
+                if pat.rule == "DW506" && size < self.cfg.thresholds.temp_file_bytes {
+                    continue;
+                }
+                let g = out.groups.entry((i, layer)).or_default();
+                g.0.push(id);
+                *g.1.entry(shown(path, pat)).or_default() += size;
+            }
+        }
+        below
+    }
+
+    fn join(&self, into: &mut Found, from: Found) {
+        for (key, (versions, shown)) in from.groups {
+            let g = into.groups.entry(key).or_default();
+            g.0.extend(versions);
+            for (path, bytes) in shown {
+                *g.1.entry(path).or_default() += bytes;
+            }
+        }
+        into.pyc.extend(from.pyc);
+    }
+}
+
 /// Walks the tree once and matches every path that ever held a file.
 pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
-    let tree = ctx.tree;
     // Only the enabled rules' patterns; with none of them and no bytecode rule, no walk at all.
     let active: Vec<&Pattern> = PATTERNS.iter().filter(|p| cfg.enabled(p.rule)).collect();
     let want_pyc = ["DW301", "DW302", "DW303"].iter().any(|id| cfg.enabled(id));
@@ -182,71 +270,15 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
             pyc: Vec::new(),
         };
     }
-    let matcher = Matcher::new(active.iter().map(|p| p.glob));
-    let mut groups: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut pyc = Vec::new();
-    // Each node with its parent's path length, the directory patterns its ancestors match and
-    // the file patterns its parent brings.
-    let mut stack: Vec<(NodeId, usize, u64, u64)> = vec![(Tree::ROOT, 0, 0, 0)];
-    let mut path: Vec<u8> = Vec::new();
-    let mut matches = Vec::new();
-    let mut files: Vec<(VersionId, usize, u64)> = Vec::new();
-    while let Some((node, depth_len, inherited, here)) = stack.pop() {
-        path.truncate(depth_len);
-        if node != Tree::ROOT {
-            path.push(b'/');
-            path.extend_from_slice(tree.name(node));
-        }
-        files.clear();
-        let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
-        files.extend(file_versions.map(|(id, v)| (id, v.layer as usize, v.size)));
-        let mut children = tree.children(node).peekable();
-        if files.is_empty() && children.peek().is_none() {
-            continue;
-        }
-        // Nearly every path is UTF-8: borrow it rather than build an escaped copy per file.
-        let text: Cow<'_, str> = match std::str::from_utf8(&path) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => Cow::Owned(escape_bytes(&path)),
-        };
-        if children.peek().is_some() {
-            let d = matcher.dir(&text);
-            let below = inherited | d.below;
-            stack.extend(children.map(|c| (c, path.len(), below, d.here)));
-        }
-        if files.is_empty() {
-            continue;
-        }
-        if want_pyc && text.ends_with(".pyc") && text.contains("/__pycache__/") {
-            pyc.push(Pyc {
-                node,
-                path: text.to_string(),
-            });
-        }
-        matcher.file_matches(&text, inherited, here, &mut matches);
-        let mut seen_rules: Vec<&str> = Vec::new();
-        for &i in &matches {
-            let pat = active[i];
-            if seen_rules.contains(&pat.rule) || (pat.rule == "DW405" && is_public_pem(&text)) {
-                continue;
-            }
-            if pat.rule == "DW405" && text.ends_with(".pem") && text.contains("/site-packages/") {
-                continue;
-            }
-            seen_rules.push(pat.rule);
-            for &(id, layer, size) in &files {
-                if pat.context_only && !ctx.is_context_copy(layer) {
-                    continue;
-                }
-                if pat.rule == "DW506" && size < cfg.thresholds.temp_file_bytes {
-                    continue;
-                }
-                let g = groups.entry((i, layer)).or_default();
-                g.0.push(id);
-                *g.1.entry(shown(&text, pat)).or_default() += size;
-            }
-        }
-    }
+    let rules = PathRules {
+        ctx,
+        cfg,
+        matcher: Matcher::new(active.iter().map(|p| p.glob)),
+        active,
+        want_pyc,
+    };
+    let Found { groups, pyc, .. } = walk::walk(ctx.tree, &rules, (0, 0));
+    let active = rules.active;
     let mut drafts = Vec::new();
     for ((i, layer), (versions, shown)) in groups {
         let pat = active[i];
