@@ -175,6 +175,57 @@ fn analyze_55k_files(b: Bencher) {
         .bench_values(deadweight::analysis::analyze);
 }
 
+/// The 55k-entry image merged once, for the stage benches below.
+static MERGED: LazyLock<(
+    deadweight::model::Tree,
+    Vec<deadweight::analysis::dive::DiveLayer>,
+    Vec<deadweight::analysis::packages::Capture>,
+)> = LazyLock::new(|| {
+    let (tree, _, dive, captures) = deadweight::analysis::pipeline::Merged::all(&mut LOADED.clone()).into_parts();
+    (tree, dive, captures)
+});
+
+// The stages of `analyze_55k_files` one by one: the merge runs alone, the rest beside each other
+// on the cores (dive's figures and the accounting on one side, packages and rules on the other).
+
+#[divan::bench]
+fn stage_merge_55k(b: Bencher) {
+    b.with_inputs(|| LOADED.clone())
+        .bench_local_values(|mut image| deadweight::analysis::pipeline::Merged::all(&mut image));
+}
+
+#[divan::bench]
+fn stage_dive_figures_55k(b: Bencher) {
+    let (tree, dive, _) = &*MERGED;
+    b.bench(|| deadweight::analysis::dive::figures(dive, tree));
+}
+
+#[divan::bench]
+fn stage_accounting_55k(b: Bencher) {
+    let (tree, _, _) = &*MERGED;
+    b.bench(|| deadweight::analysis::accounting::account(tree, LOADED.layers.len()));
+}
+
+#[divan::bench]
+fn stage_packages_and_rules_55k(b: Bencher) {
+    let (tree, _, captures) = &*MERGED;
+    let attribution = deadweight::analysis::attribute::attribute(&[], LOADED.layers.len(), &Default::default());
+    let cfg = Default::default();
+    b.bench(|| {
+        let packages = deadweight::analysis::packages::packages(captures, tree);
+        let ctx = deadweight::analysis::rules::Ctx {
+            tree,
+            layers: &LOADED.layers,
+            attribution: &attribution,
+            packages: &packages,
+            config: &LOADED.config,
+            dockerfile: None,
+            dockerignore: None,
+        };
+        deadweight::analysis::rules::evaluate(&ctx, &cfg)
+    });
+}
+
 /// The corpus image `py-sample` (9,280 files in 8 gzip layers, 105 MB) loaded from its
 /// oci-archive and analysed, end to end as the binary does it. The corpus is
 /// `$DEADWEIGHT_CORPUS` or `../shared/corpus`; without it the bench is skipped with a notice.

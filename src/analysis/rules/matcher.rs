@@ -106,6 +106,9 @@ pub struct Matcher {
     dirs: Vec<Part>,
     /// `**/NAME` file patterns with a literal name: the name's pattern bits.
     literal: HashMap<String, u64, Xxh3DefaultBuilder>,
+    /// The lengths of those names, a bit each (63 for 63 and longer): most names of an image
+    /// have none of them, and skip the hash.
+    literal_lens: u64,
     /// `**/NAME` file patterns whose name has a `*`.
     starred: Vec<Part>,
     /// Indexes into `starred` by the byte a matching name must end with (its last piece's
@@ -144,6 +147,16 @@ pub fn expand_braces(glob: &str) -> Vec<String> {
     }
 }
 
+fn len_bit(name: &str) -> u64 {
+    1 << name.len().min(63)
+}
+
+/// Where the last component of `path` starts.
+#[cfg(test)]
+fn name_at(path: &str) -> usize {
+    path.rfind('/').map_or(0, |i| i + 1)
+}
+
 fn bits(mut b: u64, out: &mut Vec<usize>) {
     while b != 0 {
         out.push(b.trailing_zeros() as usize);
@@ -158,6 +171,7 @@ impl Matcher {
         let mut m = Matcher {
             dirs: Vec::new(),
             literal: HashMap::default(),
+            literal_lens: 0,
             starred: Vec::new(),
             by_last: vec![Vec::new(); 256],
             by_first: vec![Vec::new(); 256],
@@ -174,6 +188,7 @@ impl Matcher {
                     Some((true, part)) => m.dirs.push(part),
                     Some((false, part)) => match part.parent {
                         Parent::Any if part.name.0.len() == 1 => {
+                            m.literal_lens |= len_bit(&part.name.0[0]);
                             *m.literal.entry(part.name.0[0].clone()).or_default() |= 1 << i;
                         }
                         Parent::Any => m.starred.push(part),
@@ -197,8 +212,14 @@ impl Matcher {
     }
 
     /// The patterns a directory at `dir` (its absolute path, `""` for the root) brings.
+    #[cfg(test)]
     pub fn dir(&self, dir: &str) -> DirMatch {
-        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+        self.dir_named(dir, name_at(dir))
+    }
+
+    /// [`Matcher::dir`] for a directory whose name starts at byte `name_at` of `dir`.
+    pub fn dir_named(&self, dir: &str, name_at: usize) -> DirMatch {
+        let (parent, name) = (&dir[..name_at.saturating_sub(1)], &dir[name_at..]);
         let mut m = DirMatch::default();
         // The root is no directory "named" anything.
         for d in self.dirs.iter().filter(|_| !dir.is_empty()) {
@@ -216,9 +237,18 @@ impl Matcher {
 
     /// Into `out`, ascending and each once: the patterns matching a file at `path`, given the
     /// `below` bits of all its ancestors together (`inherited`) and its parent's `here`.
+    #[cfg(test)]
     pub fn file_matches(&self, path: &str, inherited: u64, here: u64, out: &mut Vec<usize>) {
-        let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
-        let mut found = inherited | self.literal.get(name).copied().unwrap_or(0);
+        self.file_matches_named(path, name_at(path), inherited, here, out);
+    }
+
+    /// [`Matcher::file_matches`] for a file whose name starts at byte `name_at` of `path`.
+    pub fn file_matches_named(&self, path: &str, name_at: usize, inherited: u64, here: u64, out: &mut Vec<usize>) {
+        let name = &path[name_at..];
+        let mut found = inherited;
+        if self.literal_lens & len_bit(name) != 0 {
+            found |= self.literal.get(name).copied().unwrap_or(0);
+        }
         let (first, last) = (name.bytes().next(), name.bytes().last());
         let candidates = [
             last.map(|b| &self.by_last[b as usize]),

@@ -9,6 +9,7 @@ mod image;
 mod layers;
 mod matcher;
 mod paths;
+mod patterns;
 mod python;
 mod walk;
 

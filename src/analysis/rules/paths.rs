@@ -6,120 +6,12 @@
 use std::collections::BTreeMap;
 
 use super::matcher::{MAX_PATTERNS, Matcher};
+use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
 use crate::model::{EntryKind, NodeId, VersionId};
-
-/// One pattern: the rule, the glob, the directory name the paths are summed under (so a
-/// finding lists `/app/.git` once rather than its 41 files), and whether it only counts in
-/// layers that copy the build context.
-struct Pattern {
-    rule: &'static str,
-    glob: &'static str,
-    anchor: Option<&'static str>,
-    context_only: bool,
-}
-
-const fn p(rule: &'static str, glob: &'static str, anchor: Option<&'static str>, context_only: bool) -> Pattern {
-    Pattern {
-        rule,
-        glob,
-        anchor,
-        context_only,
-    }
-}
-
-const PATTERNS: &[Pattern] = &[
-    // Secrets first: a secret inside .git or a venv is still reported as a secret.
-    p(
-        "DW405",
-        "**/{.env,.env.local,.env.production,.env.prod,.env.dev,.env.development}",
-        None,
-        true,
-    ),
-    p("DW405", "**/{id_rsa,id_dsa,id_ecdsa,id_ed25519}", None, true),
-    p("DW405", "**/{*.key,*.p12,*.pfx,*.pem}", None, true),
-    p(
-        "DW405",
-        "**/{.pypirc,.npmrc,.netrc,.git-credentials,.htpasswd}",
-        None,
-        true,
-    ),
-    p(
-        "DW405",
-        "**/{.aws/credentials,credentials.json,service-account*.json,*.keystore}",
-        None,
-        true,
-    ),
-    p("DW401", "**/.git/**", Some(".git"), true),
-    p("DW402", "**/.venv/**", Some(".venv"), true),
-    p("DW402", "**/venv/**", Some("venv"), true),
-    p("DW403", "**/node_modules/**", Some("node_modules"), true),
-    p(
-        "DW404",
-        "**/{.pytest_cache,.mypy_cache,.ruff_cache,.tox,.nox,.idea,.vscode,htmlcov,.hypothesis,.ipynb_checkpoints}/**",
-        None,
-        true,
-    ),
-    p("DW404", "**/{.coverage,.coverage.*,.DS_Store}", None, true),
-    p(
-        "DW406",
-        "**/{*.db,*.sqlite,*.sqlite3,docker-compose*.yml,docker-compose*.yaml,secrets*.yml,secrets*.yaml}",
-        None,
-        true,
-    ),
-    p("DW407", "**/tests/**", Some("tests"), true),
-    p("DW407", "**/test/**", Some("test"), true),
-    p(
-        "DW408",
-        "**/{Dockerfile,Dockerfile.*,*.Dockerfile,.dockerignore,.gitignore,.gitattributes,.gitlab-ci.yml,.pre-commit-config.yaml}",
-        None,
-        true,
-    ),
-    p("DW408", "**/.github/**", Some(".github"), true),
-    p("DW101", "**/.cache/pip/**", Some(".cache/pip"), false),
-    p("DW102", "**/.cache/uv/**", Some(".cache/uv"), false),
-    p("DW103", "**/.cache/{pypoetry,pipenv,pdm}/**", Some(".cache"), false),
-    p(
-        "DW104",
-        "**/{conda,miniconda3,miniforge3,mambaforge,anaconda3}/pkgs/**",
-        Some("pkgs"),
-        false,
-    ),
-    p("DW105", "/var/lib/apt/lists/**", Some("/var/lib/apt/lists"), false),
-    p(
-        "DW106",
-        "/var/cache/apt/{archives/*.deb,*.bin}",
-        Some("/var/cache/apt"),
-        false,
-    ),
-    p("DW107", "/var/cache/apk/**", Some("/var/cache/apk"), false),
-    p("DW108", "**/{.npm/_cacache,.cache/yarn,.yarn/cache}/**", None, false),
-    p(
-        "DW109",
-        "**/{.cargo/registry,.cargo/git,go/pkg/mod,.cache/go-build}/**",
-        None,
-        false,
-    ),
-    p("DW201", "/usr/lib/gcc/**", Some("/usr/lib/gcc"), false),
-    p("DW201", "/usr/libexec/gcc/**", Some("/usr/libexec/gcc"), false),
-    p(
-        "DW201",
-        "/usr/bin/{gcc,gcc-*,g++,g++-*,cc,c++,cpp,cpp-*,*-linux-gnu-gcc*,*-linux-gnu-g++*,*-linux-gnu-cpp*,ld,ld.*,as,make}",
-        None,
-        false,
-    ),
-    p("DW202", "/usr/include/**", Some("/usr/include"), false),
-    p("DW202", "/usr/local/include/**", Some("/usr/local/include"), false),
-    p("DW203", "**/.rustup/toolchains/**", Some(".rustup"), false),
-    p("DW203", "/usr/local/go/**", Some("/usr/local/go"), false),
-    p("DW203", "/usr/lib/go-*/**", None, false),
-    p("DW506", "/{tmp,var/tmp}/**", None, false),
-    p("DW506", "/var/log/**", Some("/var/log"), false),
-    p("DW507", "/usr/share/{doc,man,info,locale}/**", None, false),
-];
 
 /// Versions a finding is about, and bytes per shown path.
 pub type Group = (Vec<VersionId>, BTreeMap<String, u64>);
@@ -142,18 +34,16 @@ pub struct Walk {
 
 const _: () = assert!(PATTERNS.len() <= MAX_PATTERNS);
 
-/// The path shown for a match: cut after the anchor directory, or the directory under the
-/// matched top (`/tmp/x/y` shows as `/tmp/x`), or the file itself.
-fn shown(path: &str, pat: &Pattern) -> String {
-    if let Some(a) = pat.anchor {
-        if a.starts_with('/') {
-            return a.to_string();
-        }
-        if let Some(i) = path.find(&format!("/{a}/")) {
-            return path[..i + a.len() + 1].to_string();
-        }
+/// How long the path shown for a match is: cut after the anchor directory, or the directory
+/// under the matched top (`/tmp/x/y` shows as `/tmp/x`), or the file itself. `needle` is the
+/// pattern's relative anchor as `/a/` (built once, not per file). Always a prefix of `path`:
+/// a pattern with an absolute anchor only matches below it.
+fn shown_len(path: &str, pat: &Pattern, needle: Option<&str>) -> usize {
+    match (pat.anchor, needle) {
+        (Some(a), _) if a.starts_with('/') => a.len(),
+        (Some(a), Some(n)) => path.find(n).map_or(path.len(), |i| i + a.len() + 1),
+        _ => path.len(),
     }
-    path.to_string()
 }
 
 /// `*.pem` files that are certificates, not keys, are not secrets.
@@ -169,10 +59,15 @@ fn is_public_pem(path: &str) -> bool {
             })
 }
 
+/// The versions of one pattern in one layer, and bytes per shown path: in walk order, a path
+/// met again straight after itself (the files under one anchor) summed in place, sorted and
+/// summed once at the end instead of a map lookup per file.
+type Shown = (Vec<VersionId>, Vec<(String, u64)>);
+
 /// What one share of the walk found.
 #[derive(Default)]
 struct Found {
-    groups: BTreeMap<(usize, usize), Group>,
+    groups: BTreeMap<(usize, usize), Shown>,
     pyc: Vec<Pyc>,
     // Scratch, reused from node to node.
     files: Vec<(VersionId, usize, u64)>,
@@ -184,6 +79,10 @@ struct PathRules<'a, 'c> {
     ctx: &'a Ctx<'c>,
     cfg: &'a RulesConfig,
     active: Vec<&'static Pattern>,
+    /// Per active pattern: its relative anchor as `/a/`, and the first active pattern of its
+    /// rule (so a file counts once per rule, by a bit of a `u64`).
+    needles: Vec<Option<String>>,
+    rule_of: Vec<usize>,
     matcher: Matcher,
     want_pyc: bool,
 }
@@ -198,12 +97,13 @@ impl Visit for PathRules<'_, '_> {
         out: &mut Found,
         node: NodeId,
         path: &str,
+        name_at: usize,
         (inherited, here): (u64, u64),
         children: bool,
     ) -> (u64, u64) {
         let tree = self.ctx.tree;
         let below = if children {
-            let d = self.matcher.dir(path);
+            let d = self.matcher.dir_named(path, name_at);
             (inherited | d.below, d.here)
         } else {
             (0, 0)
@@ -221,17 +121,19 @@ impl Visit for PathRules<'_, '_> {
                 path: path.to_string(),
             });
         }
-        self.matcher.file_matches(path, inherited, here, &mut out.matches);
-        let mut seen_rules: Vec<&str> = Vec::new();
+        self.matcher
+            .file_matches_named(path, name_at, inherited, here, &mut out.matches);
+        let mut seen_rules = 0u64;
         for &i in &out.matches {
             let pat = self.active[i];
-            if seen_rules.contains(&pat.rule) || (pat.rule == "DW405" && is_public_pem(path)) {
+            if seen_rules & (1 << self.rule_of[i]) != 0 || (pat.rule == "DW405" && is_public_pem(path)) {
                 continue;
             }
             if pat.rule == "DW405" && path.ends_with(".pem") && path.contains("/site-packages/") {
                 continue;
             }
-            seen_rules.push(pat.rule);
+            seen_rules |= 1 << self.rule_of[i];
+            let shown = &path[..shown_len(path, pat, self.needles[i].as_deref())];
             for &(id, layer, size) in &out.files {
                 if pat.context_only && !self.ctx.is_context_copy(layer) {
                     continue;
@@ -241,7 +143,10 @@ impl Visit for PathRules<'_, '_> {
                 }
                 let g = out.groups.entry((i, layer)).or_default();
                 g.0.push(id);
-                *g.1.entry(shown(path, pat)).or_default() += size;
+                match g.1.last_mut() {
+                    Some((p, bytes)) if p == shown => *bytes += size,
+                    _ => g.1.push((shown.to_string(), size)),
+                }
             }
         }
         below
@@ -251,9 +156,7 @@ impl Visit for PathRules<'_, '_> {
         for (key, (versions, shown)) in from.groups {
             let g = into.groups.entry(key).or_default();
             g.0.extend(versions);
-            for (path, bytes) in shown {
-                *g.1.entry(path).or_default() += bytes;
-            }
+            g.1.extend(shown);
         }
         into.pyc.extend(from.pyc);
     }
@@ -270,22 +173,36 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
             pyc: Vec::new(),
         };
     }
+    let needles = active
+        .iter()
+        .map(|p| p.anchor.filter(|a| !a.starts_with('/')).map(|a| format!("/{a}/")))
+        .collect();
+    let rule_of = active
+        .iter()
+        .map(|p| active.iter().position(|q| q.rule == p.rule).unwrap_or(0))
+        .collect();
     let rules = PathRules {
         ctx,
         cfg,
         matcher: Matcher::new(active.iter().map(|p| p.glob)),
+        needles,
+        rule_of,
         active,
         want_pyc,
     };
     let Found { groups, pyc, .. } = walk::walk(ctx.tree, &rules, (0, 0));
     let active = rules.active;
     let mut drafts = Vec::new();
-    for ((i, layer), (versions, shown)) in groups {
+    for ((i, layer), (versions, mut shown)) in groups {
         let pat = active[i];
-        let paths: Vec<PathBytes> = shown
-            .into_iter()
-            .map(|(path, bytes)| PathBytes { path, bytes })
-            .collect();
+        shown.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut paths: Vec<PathBytes> = Vec::with_capacity(shown.len());
+        for (path, bytes) in shown {
+            match paths.last_mut() {
+                Some(last) if last.path == path => last.bytes += bytes,
+                _ => paths.push(PathBytes { path, bytes }),
+            }
+        }
         let (title, fix) = texts(ctx, pat.rule, layer, &paths);
         let severity = (pat.rule == "DW506" && pat.glob.starts_with("/var/log")).then_some(Severity::Info);
         drafts.push(Draft {

@@ -25,13 +25,16 @@ pub trait Visit: Sync {
     type Out: Default + Send;
 
     /// Visits `node`, whose path is `path` (`""` for the root, otherwise `/a/b`; names that are
-    /// not UTF-8 have their bytes escaped). `state` is what its parent handed down; the result
-    /// is what its children get, and is only used when `has_children`.
+    /// not UTF-8 have their bytes escaped) and whose own name starts at byte `name_at` of it
+    /// (the walk knows where, so no visitor searches the path for its last `/`). `state` is what
+    /// its parent handed down; the result is what its children get, and is only used when
+    /// `has_children`.
     fn visit(
         &self,
         out: &mut Self::Out,
         node: NodeId,
         path: &str,
+        name_at: usize,
         state: Self::State,
         has_children: bool,
     ) -> Self::State;
@@ -59,7 +62,7 @@ pub fn walk<V: Visit>(tree: &Tree, v: &V, root: V::State) -> V::Out {
     // Breadth first: each node with the index of its parent's path in `parents`.
     let mut parents: Vec<String> = Vec::new();
     let root_children = has_children(tree, Tree::ROOT);
-    let below = v.visit(&mut out, Tree::ROOT, "", root, root_children);
+    let below = v.visit(&mut out, Tree::ROOT, "", 0, root, root_children);
     let mut level: Vec<(NodeId, usize, V::State)> = Vec::new();
     if root_children {
         parents.push(String::new());
@@ -71,7 +74,7 @@ pub fn walk<V: Visit>(tree: &Tree, v: &V, root: V::State) -> V::Out {
         for (node, parent, state) in level {
             let path = format!("{}/{}", parents[parent], name(tree, node));
             let children = has_children(tree, node);
-            let below = v.visit(&mut out, node, &path, state, children);
+            let below = v.visit(&mut out, node, &path, parents[parent].len() + 1, state, children);
             if children {
                 next.extend(tree.children(node).map(|c| (c, next_parents.len(), below)));
                 next_parents.push(path);
@@ -106,7 +109,7 @@ fn depth_first<V: Visit>(tree: &Tree, v: &V, out: &mut V::Out, base: &str, node:
         path.push('/');
         path.push_str(&name(tree, node));
         let children = has_children(tree, node);
-        let below = v.visit(out, node, &path, state, children);
+        let below = v.visit(out, node, &path, len + 1, state, children);
         if children {
             stack.extend(tree.children(node).map(|c| (c, path.len(), below)));
         }
@@ -126,7 +129,9 @@ mod tests {
         type State = usize;
         type Out = Vec<(String, usize)>;
 
-        fn visit(&self, out: &mut Self::Out, _: NodeId, path: &str, depth: usize, _: bool) -> usize {
+        fn visit(&self, out: &mut Self::Out, _: NodeId, path: &str, name_at: usize, depth: usize, _: bool) -> usize {
+            let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
+            assert_eq!(&path[name_at..], name, "the name of {path}");
             out.push((path.to_string(), depth));
             depth + 1
         }
