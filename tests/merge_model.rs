@@ -308,6 +308,37 @@ pub fn build_layer(ops: &[GenOp]) -> Layer {
     l
 }
 
+/// Entries that store over the directories the entries just before them sat in (which the
+/// merge remembers from entry to entry), then go on below them: each such directory comes back
+/// as an implicit one over what replaced it, as in the model.
+#[test]
+fn entries_over_the_directories_just_used_then_below_them_again() {
+    let layers = vec![
+        Layer::new().file("a/b/c/f1", "one").file("a/b/d/f0", "zero"),
+        Layer::new()
+            .file("a/b/c/f2", "two")
+            .file("a/b", "a file now")
+            .file("a/b/c/f3", "three")
+            .symlink("a/b/c", "a")
+            .file("a/b/c/f4", "four")
+            .dir("a")
+            .file("a/b/e/f5", "five"),
+    ];
+    let scans: Vec<_> = layers
+        .iter()
+        .map(|l| scan_layer(l.tar().as_slice(), ScanLimits::default()).unwrap())
+        .collect();
+    let (tree, stats) = merge::merge(&scans);
+    check("file and symlink over remembered directories", &layers, &tree, &stats);
+    let b = tree.lookup(b"a/b").expect("a/b");
+    let current = tree.version(tree.current(b).expect("a/b is visible"));
+    assert_eq!(current.kind, deadweight::model::EntryKind::Dir);
+    assert!(
+        tree.lookup(b"a/b/d/f0").and_then(|n| tree.current(n)).is_none(),
+        "f0 went with the old a/b"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 

@@ -116,9 +116,10 @@ impl Merger {
                 _ => continue,
             };
         }
-        // The directory of the previous entry: a tar lists a directory's entries together, so
-        // most entries need one name interned, not every component of their path.
-        let mut near: Option<(Vec<u8>, NodeId)> = None;
+        // The directories of the previous entry's path: a tar lists a directory's entries
+        // together and its subdirectories near it, so most entries share all but their last few
+        // components with the entry before and need only those interned.
+        let mut dirs = DirStack::default();
         for (i, e) in scan
             .entries
             .iter()
@@ -130,22 +131,16 @@ impl Merger {
                 Some(i) => (&path[..i], &path[i + 1..]),
                 None => (&path[..0], path),
             };
-            let node = match &near {
-                Some((d, n)) if d.as_slice() == dir && !base.is_empty() => self.tree.intern(*n, base),
-                _ => {
-                    let node = self.intern_path(layer, path);
-                    let parent = self.tree.parent(node).unwrap_or(Tree::ROOT);
-                    near = (node != Tree::ROOT).then(|| (dir.to_vec(), parent));
-                    node
-                }
+            let node = if base.is_empty() {
+                self.intern_path(layer, path)
+            } else {
+                let parent = self.intern_dirs(layer, &mut dirs, dir);
+                self.tree.intern(parent, base)
             };
-            // An entry at the remembered directory or above it may replace or hide it.
-            if near
-                .as_ref()
-                .is_some_and(|(d, _)| d.starts_with(path) && (d.len() == path.len() || d[path.len()] == b'/'))
-            {
-                near = None;
-            }
+            // An entry at a remembered directory may replace or hide it and all below it. (Its
+            // own directory, spelled alike, has cut the memory above it already; this holds
+            // whatever the spelling.)
+            dirs.forget(node);
             if node == Tree::ROOT {
                 continue;
             }
@@ -206,21 +201,50 @@ impl Merger {
         while let Some(part) = parts.next() {
             cur = self.tree.intern(cur, part);
             if parts.peek().is_some() {
-                let is_dir = self
-                    .tree
-                    .current(cur)
-                    .map(|v| self.tree.version(v).kind == EntryKind::Dir);
-                if is_dir != Some(true) {
-                    if is_dir == Some(false) {
-                        self.hide_one(cur, layer, HiddenHow::Overwrite);
-                    }
-                    let mut v = blank(cur, layer, EntryKind::Dir, Change::Implicit);
-                    v.mode = 0o755;
-                    self.tree.push_version(v, None, true);
-                }
+                self.ensure_dir(layer, cur);
             }
         }
         cur
+    }
+
+    /// [`Merger::intern_path`] for a directory whose every component is an ancestor of an
+    /// entry, reusing the components it shares with the remembered `dirs` (each made a visible
+    /// directory when remembered, and forgotten when an entry stores over it). Returns the
+    /// directory's node and remembers its path.
+    fn intern_dirs(&mut self, layer: u16, dirs: &mut DirStack, dir: &[u8]) -> NodeId {
+        if dirs.raw != dir {
+            dirs.keep_common(dir);
+            let mut pos = dirs.raw.len();
+            while pos < dir.len() {
+                let end = dir[pos..]
+                    .iter()
+                    .position(|&b| b == b'/')
+                    .map_or(dir.len(), |i| pos + i);
+                if end > pos {
+                    let node = self.tree.intern(dirs.top(), &dir[pos..end]);
+                    self.ensure_dir(layer, node);
+                    dirs.push(&dir[dirs.raw.len()..end], node);
+                }
+                pos = end + 1;
+            }
+        }
+        dirs.top()
+    }
+
+    /// Makes `node` a visible directory (an ancestor of an entry), hiding a non-directory there.
+    fn ensure_dir(&mut self, layer: u16, node: NodeId) {
+        let is_dir = self
+            .tree
+            .current(node)
+            .map(|v| self.tree.version(v).kind == EntryKind::Dir);
+        if is_dir != Some(true) {
+            if is_dir == Some(false) {
+                self.hide_one(node, layer, HiddenHow::Overwrite);
+            }
+            let mut v = blank(node, layer, EntryKind::Dir, Change::Implicit);
+            v.mode = 0o755;
+            self.tree.push_version(v, None, true);
+        }
     }
 
     /// Returns the node of `path` if it exists.
@@ -287,6 +311,54 @@ impl Merger {
                     i += 1;
                 }
             }
+        }
+    }
+}
+
+/// The directory path of the previous entry as it spelled it, and for each of its components
+/// where its name ends in that path and its node, root first.
+#[derive(Default)]
+struct DirStack {
+    raw: Vec<u8>,
+    parts: Vec<(usize, NodeId)>,
+}
+
+impl DirStack {
+    /// The node of the deepest remembered directory.
+    fn top(&self) -> NodeId {
+        self.parts.last().map_or(Tree::ROOT, |&(_, n)| n)
+    }
+
+    /// Remembers the next component down, spelled `raw` after the path so far (separators
+    /// included).
+    fn push(&mut self, raw: &[u8], node: NodeId) {
+        self.raw.extend_from_slice(raw);
+        self.parts.push((self.raw.len(), node));
+    }
+
+    /// Keeps the components that `dir` starts with, whole.
+    fn keep_common(&mut self, dir: &[u8]) {
+        let common = self.raw.iter().zip(dir).take_while(|(a, b)| a == b).count();
+        let mut depth = self.parts.partition_point(|&(end, _)| end <= common);
+        while depth > 0 {
+            let end = self.parts[depth - 1].0;
+            if end == dir.len() || dir[end] == b'/' {
+                break;
+            }
+            depth -= 1;
+        }
+        self.truncate(depth);
+    }
+
+    fn truncate(&mut self, depth: usize) {
+        self.parts.truncate(depth);
+        self.raw.truncate(self.parts.last().map_or(0, |&(end, _)| end));
+    }
+
+    /// Forgets `node` and everything remembered below it.
+    fn forget(&mut self, node: NodeId) {
+        if let Some(depth) = self.parts.iter().position(|&(_, n)| n == node) {
+            self.truncate(depth);
         }
     }
 }
