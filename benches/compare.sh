@@ -10,6 +10,9 @@
 # ../shared/corpus). --generate also builds the synthetic images of $GEN_IMAGES into $GEN_DIR
 # with `cargo run --release --example genimage` (only those not there yet) and includes them;
 # then, for scale-100k against scale-1m, it prints time and memory per entry and their ratio.
+# Each tool's fixed cost (peak RSS on a generated one-entry image: the process, its libraries
+# and threads) is measured first; memory is then also compared above it, which is what grows
+# with the image.
 #
 # Environment:
 #   RUNS=3            runs of each tool per image (alternated: dw --ci, dw --json, dive, floor)
@@ -79,11 +82,13 @@ if [ -z "${DW_CI_ARGS:-}" ]; then
 fi
 read -r -a dw_ci_args <<<"$DW_CI_ARGS"
 
+cargo build --release -q --example genimage
+GENIMAGE=$TARGET/release/examples/genimage
+
 # --- synthetic images ----------------------------------------------------------------------
 gen_lines=()
 if [ "$generate" = 1 ]; then
   mkdir -p "$GEN_DIR"
-  gen_built=0
   for spec in $GEN_IMAGES; do
     IFS=: read -r preset format comp extra <<<"$spec"
     out=$GEN_DIR/$preset.$format.$comp
@@ -94,10 +99,9 @@ if [ "$generate" = 1 ]; then
     fi
     [ "$format" = oci-dir ] || out=$out.tar
     if [ ! -e "$out" ]; then
-      if [ "$gen_built" = 0 ]; then cargo build --release -q --example genimage; gen_built=1; fi
       echo "generating $out" >&2
       start=$(date +%s.%N)
-      "$TARGET/release/examples/genimage" --preset "$preset" --format "$format" --compression "$comp" \
+      "$GENIMAGE" --preset "$preset" --format "$format" --compression "$comp" \
         "${extra_args[@]}" --out "$out" --summary "$out.summary.json" >/dev/null
       secs=$(echo "$(date +%s.%N) - $start" | bc)
       gen_lines+=("$(printf '%s: %.1f s, %s bytes' "$(basename "$out")" "$secs" "$(du -sb "$out" | cut -f1)")")
@@ -124,6 +128,23 @@ thousands() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 ratio() { # a/b with one decimal, or "-" when either is missing or b is zero
   if [ -n "$1" ] && [ -n "$2" ] && [ "$(echo "$2 > 0" | bc)" = 1 ]; then printf '%.1f' "$(echo "$1/$2" | bc -l)"; else echo -; fi
 }
+
+# The fixed cost: peak RSS on an image of one empty file in one layer.
+"$GENIMAGE" --entries 1 --layers 1 --bytes 0 --whiteouts 0 --below 0 --format oci-archive \
+  --compression gzip --out "$work/minimal.tar" >/dev/null 2>"$work/minimal.err" ||
+  { cat "$work/minimal.err" >&2; exit 1; }
+dw_fixed_runs=() dive_fixed_runs=()
+for run in $(seq "$RUNS"); do
+  read -r t m x < <(measure "$work/fixed.out" "$DW" "$work/minimal.tar" "${dw_ci_args[@]}")
+  dw_fixed_runs+=("$m")
+  if [ "${NO_DIVE:-0}" != 1 ]; then
+    read -r t m x < <(measure "$work/fixed.out" env CI=true "$DIVE" --ci --source docker-archive "$work/minimal.tar")
+    dive_fixed_runs+=("$m")
+  fi
+done
+DW_FIXED=$(printf '%s\n' "${dw_fixed_runs[@]}" | median)
+DIVE_FIXED=$([ ${#dive_fixed_runs[@]} -gt 0 ] && printf '%s\n' "${dive_fixed_runs[@]}" | median || true)
+echo "fixed cost (peak RSS on a one-entry image): deadweight $DW_FIXED KB, dive ${DIVE_FIXED:--} KB" >&2
 
 rows=()
 declare -A R_ENTRIES R_DWT R_DWM R_DVT R_DVM
@@ -180,16 +201,22 @@ for img in "${images[@]}"; do
   if [ "$dive_state" = timeout ]; then speed="> $(ratio "$DIVE_TIMEOUT" "$a")x"; fi
   mem=$(ratio "$bm" "$am"); [ "$mem" = - ] || mem="${mem}x"
   if [ "$dive_state" = timeout ]; then mem="> $(ratio "$dive_rss_at_kill" "$am")x"; fi
-  rows+=("| $name | $format | $(thousands "$entries") | $(human "$size") | $a | $j | $dive_s | $speed | $f | $(ratio "$a" "$f") | $(printf '%.0f' "$(echo "$am/1024" | bc -l)") | $dive_mb | $mem |")
+  # Memory above each tool's fixed cost: what the image itself costs.
+  mem_above=-
+  if [ "$dive_state" = ok ] && [ -n "$DIVE_FIXED" ]; then
+    mem_above=$(ratio "$(echo "$bm - $DIVE_FIXED" | bc)" "$(echo "$am - $DW_FIXED" | bc)")
+    [ "$mem_above" = - ] || mem_above="${mem_above}x"
+  fi
+  rows+=("| $name | $format | $(thousands "$entries") | $(human "$size") | $a | $j | $dive_s | $speed | $f | $(ratio "$a" "$f") | $(printf '%.0f' "$(echo "$am/1024" | bc -l)") | $dive_mb | $mem | $mem_above |")
   R_ENTRIES[$name]=$entries R_DWT[$name]=$a R_DWM[$name]=$am R_DVT[$name]=$b R_DVM[$name]=$bm
 done
 
 for line in "${gen_lines[@]}"; do echo "generated $line" >&2; done
 echo
-echo "Median of $RUNS runs; deadweight s: \`${DW_CI_ARGS/$work\/rules-off.toml/rules-off.toml}\` (every DW rule disabled), dw --json s: \`--json FILE\` (rules on); dive: \`dive --ci --source docker-archive\`; floor: \`--decode-floor\` (decompression only); MB: peak RSS; speedup and memory ratio: dive / deadweight."
+echo "Median of $RUNS runs; deadweight s: \`${DW_CI_ARGS/$work\/rules-off.toml/rules-off.toml}\` (every DW rule disabled), dw --json s: \`--json FILE\` (rules on); dive: \`dive --ci --source docker-archive\`; floor: \`--decode-floor\` (decompression only); MB: peak RSS; speedup and memory ratio: dive / deadweight; above fixed: the same ratio after taking off each tool's peak RSS on a one-entry image (deadweight $(printf '%.1f' "$(echo "$DW_FIXED/1024" | bc -l)") MB, dive $([ -n "$DIVE_FIXED" ] && printf '%.1f' "$(echo "$DIVE_FIXED/1024" | bc -l)" || echo -) MB)."
 echo
-echo "| image | format | entries | size | deadweight s | dw --json s | dive s | speedup | floor s | dw/floor | dw MB | dive MB | memory ratio |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| image | format | entries | size | deadweight s | dw --json s | dive s | speedup | floor s | dw/floor | dw MB | dive MB | memory ratio | above fixed |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for r in "${rows[@]}"; do echo "$r"; done
 
 # --- scaling: scale-100k against scale-1m of the same format ---------------------------------
@@ -205,14 +232,16 @@ for small in "${!R_ENTRIES[@]}"; do
     [ -n "$t1" ] && [ -n "$t2" ] || continue
     us1=$(echo "$t1*1000000/$n1" | bc -l) us2=$(echo "$t2*1000000/$n2" | bc -l)
     b1=$(echo "$m1*1024/$n1" | bc -l) b2=$(echo "$m2*1024/$n2" | bc -l)
-    scale_rows+=("$(printf '| %s | %s | %.2f | %.2f | %s | %.0f | %.0f | %s |' "${small#scale-100k.}" $tool "$us1" "$us2" "$(ratio "$us2" "$us1")" "$b1" "$b2" "$(ratio "$b2" "$b1")")")
+    fixed=$([ $tool = deadweight ] && echo "$DW_FIXED" || echo "${DIVE_FIXED:-0}")
+    f1=$(echo "($m1-$fixed)*1024/$n1" | bc -l) f2=$(echo "($m2-$fixed)*1024/$n2" | bc -l)
+    scale_rows+=("$(printf '| %s | %s | %.2f | %.2f | %s | %.0f | %.0f | %s | %.0f | %.0f | %s |' "${small#scale-100k.}" $tool "$us1" "$us2" "$(ratio "$us2" "$us1")" "$b1" "$b2" "$(ratio "$b2" "$b1")" "$f1" "$f2" "$(ratio "$f2" "$f1")")")
   done
 done
 if [ ${#scale_rows[@]} -gt 0 ]; then
   echo
-  echo "Scaling from 100k to 1M entries (same shape, content proportional; ratio 1.0 = linear; memory per entry is peak RSS / entries, so fixed costs weigh more at 100k):"
+  echo "Scaling from 100k to 1M entries (same shape, content proportional; ratio 1.0 = linear; bytes/entry is peak RSS / entries, so the fixed cost weighs more at 100k; above fixed: (peak RSS - the tool's peak on a one-entry image) / entries):"
   echo
-  echo "| format | tool | µs/entry 100k | µs/entry 1M | ratio | bytes/entry 100k | bytes/entry 1M | ratio |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| format | tool | µs/entry 100k | µs/entry 1M | ratio | bytes/entry 100k | bytes/entry 1M | ratio | above fixed 100k | above fixed 1M | ratio |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for r in "${scale_rows[@]}"; do echo "$r"; done
 fi
