@@ -23,3 +23,4 @@ mod schema;
 mod selection;
 mod semantics;
 mod tui;
+mod unpacked;
