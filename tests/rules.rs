@@ -220,6 +220,43 @@ fn each_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
     }
 }
 
+/// DW503's advice follows what stored the files first and what stored them again: a COPY
+/// followed by a chown gets `COPY --chown`, a RUN followed by a chmod gets "set the mode in that
+/// RUN", and a re-store with no chown or chmod (a package manager rewriting its state) is
+/// information only.
+#[test]
+fn dw503_advice_follows_the_instructions_involved() {
+    let restored = |first: &str, again: &str| {
+        let f = findings(
+            careful()
+                .layer(first, Layer::new().file_with("srv/tool.sh", "echo hi\n", 0o644, 0, 0))
+                .layer(again, Layer::new().file_with("srv/tool.sh", "echo hi\n", 0o755, 0, 0)),
+        );
+        let hit: Vec<&Finding> = f.iter().filter(|x| x.rule == "DW503").collect();
+        assert_eq!(hit.len(), 1, "{first} then {again}: {f:#?}");
+        (hit[0].fix.clone(), hit[0].severity)
+    };
+    let (fix, severity) = restored(
+        "COPY tool.sh /srv/ # buildkit",
+        "RUN /bin/sh -c chmod 755 /srv/tool.sh # buildkit",
+    );
+    assert!(fix.starts_with("use `COPY --chmod=755`"), "{fix}");
+    assert_eq!(severity, Severity::Warning);
+    let (fix, severity) = restored(
+        "RUN /bin/sh -c curl -o /srv/tool.sh x # buildkit",
+        "RUN /bin/sh -c /bin/chmod +x /srv/tool.sh # buildkit",
+    );
+    assert!(fix.starts_with("set owner and mode where the files are made"), "{fix}");
+    assert!(!fix.contains("COPY"), "{fix}");
+    assert_eq!(severity, Severity::Warning);
+    let (fix, severity) = restored(
+        "RUN /bin/sh -c curl -o /srv/tool.sh x # buildkit",
+        "RUN /bin/sh -c apt-get install -y make # buildkit",
+    );
+    assert!(fix.ends_with("informational"), "{fix}");
+    assert_eq!(severity, Severity::Info);
+}
+
 #[test]
 fn a_byte_is_counted_once_across_findings() {
     // The pip cache is also deleted later: both rules see it, one claims it.

@@ -254,7 +254,7 @@ fn corpus_oci_archives_unpack_as_we_merge_them() {
             .to_string();
         match compare(&layout, &tag, &archive) {
             None => return,
-            Some(n) => assert!(n > 20, "{}: only {n} paths unpacked", archive.display()),
+            Some(n) => assert!(n >= 5, "{}: only {n} paths unpacked", archive.display()),
         }
     }
 }

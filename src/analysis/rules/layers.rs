@@ -18,20 +18,21 @@ fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: V
     g.1.push(PathBytes { path, bytes });
 }
 
-/// `chown -R 1000:1000` -> `--chown=1000:1000`, from a RUN text.
-fn copy_flag(run: &str) -> String {
+/// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
+/// `--chown=1000:1000`); `None` when the instruction changes no owner or mode.
+fn owner_change(run: &str) -> Option<String> {
     let words: Vec<&str> = run.split_whitespace().collect();
-    for (i, w) in words.iter().enumerate() {
-        if (*w == "chown" || *w == "chmod") && i + 1 < words.len() {
+    words.iter().enumerate().find_map(|(i, w)| {
+        let w = w.rsplit('/').next().unwrap_or(w);
+        (w == "chown" || w == "chmod").then(|| {
             let arg = words[i + 1..]
                 .iter()
                 .find(|a| !a.starts_with('-'))
                 .copied()
                 .unwrap_or("");
-            return format!("--{w}={arg}");
-        }
-    }
-    "--chown=USER:GROUP".into()
+            format!("--{w}={arg}")
+        })
+    })
 }
 
 /// The layer-structure findings.
@@ -101,25 +102,29 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         });
     }
     for ((copy, from), (versions, paths)) in copies {
-        let flag = copy_flag(&ctx.instruction(copy));
+        let (c, f) = (ctx.where_(copy), ctx.where_(from));
+        let (copy_instr, from_instr) = (ctx.instruction(copy), ctx.instruction(from));
+        let from_copies = from_instr.starts_with("COPY ") || from_instr.starts_with("ADD ");
+        // Only a chown/chmod is the user's to move; other re-stores (a package manager
+        // rewriting its state files unchanged) are reported for the bytes, as information.
+        let change = owner_change(&copy_instr);
+        let fix = match (&change, from_copies) {
+            (Some(flag), true) => format!("use `COPY {flag}` at {f} (`{from_instr}`) and remove {c} (`{copy_instr}`)"),
+            (Some(_), false) => format!(
+                "set owner and mode where the files are made, in {f} (`{from_instr}`), and remove {c} (`{copy_instr}`)"
+            ),
+            (None, _) => {
+                format!("{c} (`{copy_instr}`) stored them again unchanged but for owner or mode; informational")
+            }
+        };
         out.push(Draft {
             rule: "DW503",
             layer: Some(copy),
             versions,
             paths,
-            title: format!(
-                "{} stores files of {} again with new owner or mode only",
-                ctx.where_(copy),
-                ctx.where_(from)
-            ),
-            fix: format!(
-                "use `COPY {flag}` at {} (`{}`) and remove {} (`{}`)",
-                ctx.where_(from),
-                ctx.instruction(from),
-                ctx.where_(copy),
-                ctx.instruction(copy)
-            ),
-            severity: ctx.is_base(copy).then_some(Severity::Info),
+            title: format!("{c} stores files of {f} again with new owner or mode only"),
+            fix,
+            severity: (ctx.is_base(copy) || change.is_none()).then_some(Severity::Info),
         });
     }
     for ((writer, hider), (versions, paths)) in overwritten {
@@ -131,7 +136,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             paths,
             title: format!("files of {} written again by {}", ctx.where_(writer), ctx.where_(hider)),
             fix: if base {
-                "files of the base image rewritten by a package install; informational".into()
+                format!(
+                    "informational: the base image keeps its copies under those {} (`{}`) wrote",
+                    ctx.where_(hider),
+                    ctx.instruction(hider)
+                )
             } else {
                 format!(
                     "write them once, in their final form: {} then {}",
