@@ -257,6 +257,43 @@ fn dw503_advice_follows_the_instructions_involved() {
     assert_eq!(severity, Severity::Info);
 }
 
+/// uv links a venv's files to its cache by default: the distribution is the venv's, sized
+/// with the bytes its links share (the cache's unpacked copy is not a second installation), and
+/// removing the cache saves only what no link keeps.
+#[test]
+fn hard_links_from_a_venv_into_the_uv_cache() {
+    let cache = "root/.cache/uv/archive-v0/Ab12";
+    let site = "srv/.venv/lib/python3.11/site-packages";
+    let record = "flask/__init__.py,,\nflask-3.0.3.dist-info/METADATA,,\nflask-3.0.3.dist-info/RECORD,,\n";
+    let layer = Layer::new()
+        .file(format!("{cache}/flask/__init__.py"), vec![b'f'; 6000])
+        .file(format!("{cache}/flask-3.0.3.dist-info/METADATA"), "Name: flask\n")
+        .file(format!("{cache}/flask-3.0.3.dist-info/RECORD"), record)
+        .file("root/.cache/uv/wheels-v1/index.json", vec![b'w'; 900])
+        .hardlink(
+            format!("{site}/flask/__init__.py"),
+            format!("{cache}/flask/__init__.py"),
+        )
+        .hardlink(
+            format!("{site}/flask-3.0.3.dist-info/METADATA"),
+            format!("{cache}/flask-3.0.3.dist-info/METADATA"),
+        )
+        .file(format!("{site}/flask-3.0.3.dist-info/RECORD"), record);
+    let img = careful().layer("RUN /bin/sh -c uv pip install flask # buildkit", layer);
+    let dir = tempfile::tempdir().unwrap();
+    let a = crate::support::analyze_image(dir.path(), &img);
+    let flask: Vec<_> = a.packages.python.iter().filter(|p| p.version == "3.0.3").collect();
+    assert_eq!(flask.len(), 1, "{flask:#?}");
+    assert_eq!(flask[0].location, format!("/{site}"));
+    assert_eq!(flask[0].files, 3);
+    assert_eq!(
+        flask[0].bytes,
+        6000 + "Name: flask\n".len() as u64 + record.len() as u64
+    );
+    // The cache's own RECORD and index are its only bytes no link keeps.
+    assert_eq!(bytes(&a.findings, "DW102"), 900 + record.len() as u64);
+}
+
 #[test]
 fn a_byte_is_counted_once_across_findings() {
     // The pip cache is also deleted later: both rules see it, one claims it.

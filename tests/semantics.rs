@@ -173,6 +173,28 @@ fn hard_links_count_zero_bytes() {
     assert_balanced(&a);
 }
 
+/// A hard link shares the content its target had when the link was made: replacing the target
+/// path later does not change what the link holds, and a link to a link reaches the file.
+#[test]
+fn a_hard_link_resolves_to_the_content_it_was_made_with() {
+    let a = stack(vec![
+        Layer::new()
+            .file("f", vec![0; 1000])
+            .hardlink("h", "f")
+            .hardlink("hh", "./h"),
+        Layer::new().file("f", vec![1; 10]),
+    ]);
+    let target = |path: &[u8]| {
+        let v = a.tree.version(a.tree.current(a.tree.lookup(path).unwrap()).unwrap());
+        a.tree
+            .hardlink_target(v)
+            .map(|t| (a.tree.version(t).layer, a.tree.version(t).size))
+    };
+    assert_eq!(target(b"h"), Some((0, 1000)));
+    assert_eq!(target(b"hh"), Some((0, 1000)));
+    assert_eq!(target(b"f"), None, "not a hard link");
+}
+
 #[test]
 fn chmod_or_chown_only_change_is_metadata() {
     let a = stack(vec![

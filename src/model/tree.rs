@@ -275,6 +275,26 @@ impl Tree {
         (v.link_off != NONE).then(|| &self.links[v.link_off as usize..(v.link_off + v.link_len) as usize])
     }
 
+    /// The regular-file version whose content a hard link shares: the newest version of the
+    /// link's target path stored at or below the link's layer (a later layer replacing the
+    /// target path leaves the linked inode as it was), through links to links.
+    pub fn hardlink_target(&self, v: &Version) -> Option<VersionId> {
+        let mut cur = *v;
+        for _ in 0..8 {
+            if cur.kind != EntryKind::Hardlink {
+                return None;
+            }
+            let node = self.lookup(self.link(&cur)?)?;
+            let (id, t) = self.history(node).find(|(_, t)| t.layer <= cur.layer)?;
+            match t.kind {
+                EntryKind::File => return Some(id),
+                EntryKind::Hardlink if t.node != cur.node => cur = *t,
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Finds the child of `parent` called `name`.
     pub fn child(&self, parent: NodeId, name: &[u8]) -> Option<NodeId> {
         self.index

@@ -24,7 +24,8 @@ use super::dockerfile::Dockerfile;
 use super::history::InstructionKind;
 use super::packages::Packages;
 use crate::config::RulesConfig;
-use crate::model::{ConfigSummary, Layer, Tree, VersionId};
+use crate::model::tree::NOT_HIDDEN;
+use crate::model::{ConfigSummary, EntryKind, Layer, Tree, VersionId};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
@@ -140,6 +141,8 @@ impl Ctx<'_> {
 struct Engine<'a, 'c> {
     ctx: &'a Ctx<'c>,
     claimed: Vec<bool>,
+    /// Versions whose content a visible hard link shares (see [`linked_versions`]).
+    linked: &'a [VersionId],
     findings: BTreeMap<(&'static str, Option<usize>), Finding>,
     cfg: &'a RulesConfig,
     ignore: GlobSet,
@@ -201,7 +204,9 @@ impl Engine<'_, '_> {
                 continue;
             }
             self.claimed[v as usize] = true;
-            bytes += ver.size;
+            if self.linked.binary_search(&v).is_err() {
+                bytes += ver.size;
+            }
         }
         if about_files && kept == 0 {
             return; // every file it is about is ignored by the configuration
@@ -238,11 +243,29 @@ impl Engine<'_, '_> {
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
 
+/// File versions whose content a visible hard link shares, sorted. Deleting such a file frees
+/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it
+/// saves no bytes in any finding; counted conservatively, even where a finding also covers the
+/// link.
+fn linked_versions(tree: &Tree) -> Vec<VersionId> {
+    let mut out: Vec<VersionId> = tree
+        .versions()
+        .iter()
+        .filter(|v| v.kind == EntryKind::Hardlink && v.hidden_by == NOT_HIDDEN)
+        .filter_map(|v| tree.hardlink_target(v))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Runs every rule and returns the findings, largest first.
 pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
+    let linked = linked_versions(ctx.tree);
     let mut e = Engine {
         ctx,
         claimed: vec![false; ctx.tree.versions().len()],
+        linked: &linked,
         findings: BTreeMap::new(),
         cfg,
         ignore: globs(&cfg.ignore),
@@ -258,7 +281,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // `--ci` with the rules off should cost what dive's checks cost.
     let any = |ids: &[&str]| ids.iter().any(|id| cfg.enabled(id));
     let (walk, layer_drafts) = rayon::join(
-        || paths::walk(ctx, cfg),
+        || paths::walk(ctx, cfg, &linked),
         || {
             if any(&["DW501", "DW502", "DW503", "DW504"]) {
                 layers::drafts(ctx, cfg)

@@ -85,6 +85,8 @@ struct PathRules<'a, 'c> {
     rule_of: Vec<usize>,
     matcher: Matcher,
     want_pyc: bool,
+    /// Versions whose content a visible hard link shares: shown with no bytes.
+    linked: &'a [VersionId],
 }
 
 impl Visit for PathRules<'_, '_> {
@@ -110,8 +112,15 @@ impl Visit for PathRules<'_, '_> {
         };
         out.files.clear();
         let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
-        out.files
-            .extend(file_versions.map(|(id, v)| (id, v.layer as usize, v.size)));
+        let linked = self.linked;
+        out.files.extend(file_versions.map(|(id, v)| {
+            let size = if !linked.is_empty() && linked.binary_search(&id).is_ok() {
+                0
+            } else {
+                v.size
+            };
+            (id, v.layer as usize, size)
+        }));
         if out.files.is_empty() {
             return below;
         }
@@ -163,7 +172,7 @@ impl Visit for PathRules<'_, '_> {
 }
 
 /// Walks the tree once and matches every path that ever held a file.
-pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
+pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
     // Only the enabled rules' patterns; with none of them and no bytecode rule, no walk at all.
     let active: Vec<&Pattern> = PATTERNS.iter().filter(|p| cfg.enabled(p.rule)).collect();
     let want_pyc = ["DW301", "DW302", "DW303"].iter().any(|id| cfg.enabled(id));
@@ -189,6 +198,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Walk {
         rule_of,
         active,
         want_pyc,
+        linked,
     };
     let Found { groups, pyc, .. } = walk::walk(ctx.tree, &rules, (0, 0));
     let active = rules.active;

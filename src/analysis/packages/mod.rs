@@ -1,12 +1,17 @@
 //! What the package managers installed, sized from the bytes actually in the final filesystem:
 //! Python distributions (`*.dist-info/RECORD`, else egg-info `installed-files.txt`), Debian
 //! packages (dpkg `status` + `info/*.list`) and Alpine packages (`lib/apk/db/installed`).
-//! Reads only the metadata files captured while decoding and the merged tree.
+//! Reads only the metadata files captured while decoding and the merged tree. A hard link is a
+//! file of its package holding its target's bytes, counted once per package however many links
+//! share them. The Python side is `python`.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+mod python;
+
+use crate::model::tree::VersionId;
 use crate::model::{EntryKind, NodeId, Tree};
 
 /// Tools for development and testing that a runtime image does not need.
@@ -117,10 +122,37 @@ fn visible_captures<'a>(captures: &'a [Capture], tree: &Tree) -> HashMap<NodeId,
 }
 
 /// Node and size of the regular file visible at `path` in the final image.
-fn file_size(tree: &Tree, path: &[u8]) -> Option<(NodeId, u64)> {
-    let node = tree.lookup(path)?;
-    let v = tree.version(tree.current(node)?);
-    (v.kind == EntryKind::File).then_some((node, v.size))
+fn file_size(tree: &Tree, path: &[u8]) -> Option<Found> {
+    content_of(tree, tree.lookup(path)?)
+}
+
+/// A visible regular file or hard link at `node`: its size and the version that holds its
+/// content (a hard link's is its target's; one whose target is gone holds nothing).
+fn content_of(tree: &Tree, node: NodeId) -> Option<Found> {
+    let id = tree.current(node)?;
+    let v = tree.version(id);
+    match v.kind {
+        EntryKind::File => Some((node, v.size, id)),
+        EntryKind::Hardlink => Some(match tree.hardlink_target(v) {
+            Some(t) => (node, tree.version(t).size, t),
+            None => (node, 0, id),
+        }),
+        _ => None,
+    }
+}
+
+/// A file of a package: its node, its bytes, and the version holding those bytes.
+type Found = (NodeId, u64, VersionId);
+
+/// Bytes, file count and nodes of a package's files: a path listed twice counts once, and so
+/// do bytes that hard links share (uv and `cp -l` link files into a venv from a cache).
+fn tally(mut found: Vec<Found>) -> Files {
+    found.sort_unstable_by_key(|f| f.0);
+    found.dedup_by_key(|f| f.0);
+    let nodes: Vec<NodeId> = found.iter().map(|f| f.0).collect();
+    found.sort_unstable_by_key(|f| f.2);
+    found.dedup_by_key(|f| f.2);
+    (found.iter().map(|f| f.1).sum(), nodes.len() as u64, nodes)
 }
 
 /// Joins a relative path to a directory, resolving `.` and `..` textually.
@@ -142,29 +174,10 @@ fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
     parts.join(&b'/')
 }
 
-/// Content bytes, file count and nodes of the regular files visible at `paths`.
-fn sum_files(tree: &Tree, paths: impl Iterator<Item = Vec<u8>>) -> (u64, u64, Vec<NodeId>) {
-    let (mut bytes, mut files, mut nodes) = (0, 0, Vec::new());
-    for p in paths {
-        if let Some((node, size)) = file_size(tree, &p) {
-            nodes.push(node);
-            bytes += size;
-            files += 1;
-        }
-    }
-    nodes.sort_unstable();
-    let before = nodes.len();
-    nodes.dedup();
-    if nodes.len() != before {
-        // A path listed twice counts once.
-        let sizes: u64 = nodes
-            .iter()
-            .filter_map(|&n| tree.current(n))
-            .map(|v| tree.version(v).size)
-            .sum();
-        return (sizes, nodes.len() as u64, nodes);
-    }
-    (bytes, files, nodes)
+/// Content bytes, file count and nodes of the regular files (and hard links) visible at
+/// `paths`.
+fn sum_files(tree: &Tree, paths: impl Iterator<Item = Vec<u8>>) -> Files {
+    tally(paths.filter_map(|p| file_size(tree, &p)).collect())
 }
 
 type Files = (u64, u64, Vec<NodeId>);
@@ -173,180 +186,6 @@ fn add(a: Files, b: Files) -> Files {
     let mut nodes = a.2;
     nodes.extend(b.2);
     (a.0 + b.0, a.1 + b.1, nodes)
-}
-
-/// Names a distribution requires: `Requires-Dist` of METADATA (skipping extras-only ones), or
-/// the unconditional section of egg-info `requires.txt`.
-fn requirements(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>, meta_dir: &[u8]) -> Vec<String> {
-    let text = |name: &str| {
-        let mut p = meta_dir.to_vec();
-        p.push(b'/');
-        p.extend_from_slice(name.as_bytes());
-        tree.lookup(&p)
-            .and_then(|n| caps.get(&n))
-            .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
-    };
-    let name_of = |spec: &str| {
-        spec.trim()
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let mut out = Vec::new();
-    if let Some(meta) = text("METADATA") {
-        for line in meta.lines().take_while(|l| !l.is_empty()) {
-            if let Some(spec) = line.strip_prefix("Requires-Dist:")
-                && !spec.contains("extra ==")
-                && !spec.contains("extra==")
-            {
-                out.push(name_of(spec));
-            }
-        }
-    } else if let Some(req) = text("requires.txt") {
-        for line in req.lines().take_while(|l| !l.starts_with('[')) {
-            if !line.trim().is_empty() {
-                out.push(name_of(line));
-            }
-        }
-    }
-    out.retain(|n| !n.is_empty());
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// How a distribution lists its files.
-#[derive(Clone, Copy)]
-enum Listing {
-    /// `*.dist-info/RECORD`: paths relative to site-packages.
-    Record,
-    /// egg-info `installed-files.txt`: paths relative to the egg-info directory.
-    InstalledFiles,
-    /// egg-info `top_level.txt` only: the named packages' directories and modules.
-    TopLevel,
-}
-
-/// Content bytes and regular files visible in the final image at or below `path`, when it is a
-/// directory (nothing when it is absent or not a directory).
-fn subtree_files(tree: &Tree, path: &[u8]) -> Files {
-    let Some(root) = tree.lookup(path) else {
-        return (0, 0, Vec::new());
-    };
-    let (mut bytes, mut files, mut nodes) = (0, 0, Vec::new());
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
-        let Some(v) = tree.current(n).map(|v| tree.version(v)) else {
-            continue;
-        };
-        match v.kind {
-            EntryKind::File if n != root => {
-                bytes += v.size;
-                files += 1;
-                nodes.push(n);
-            }
-            EntryKind::Dir => stack.extend(tree.children(n)),
-            _ => {}
-        }
-    }
-    (bytes, files, nodes)
-}
-
-/// The first field of a RECORD line: CSV, possibly quoted.
-fn record_path(line: &[u8]) -> Vec<u8> {
-    if let Some(rest) = line.strip_prefix(b"\"") {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < rest.len() {
-            match (rest[i], rest.get(i + 1)) {
-                (b'"', Some(b'"')) => {
-                    out.push(b'"');
-                    i += 2;
-                }
-                (b'"', _) => break,
-                (c, _) => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        }
-        out
-    } else {
-        line.split(|&b| b == b',').next().unwrap_or_default().to_vec()
-    }
-}
-
-fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<PythonPackage> {
-    let mut out = Vec::new();
-    for (&node, &(layer, content)) in caps {
-        let path = tree.path_bytes(node);
-        let (meta_dir, listing) = if path.ends_with(b".dist-info/RECORD") {
-            (&path[..path.len() - "/RECORD".len()], Listing::Record)
-        } else if path.ends_with(b".egg-info/installed-files.txt") {
-            (
-                &path[..path.len() - "/installed-files.txt".len()],
-                Listing::InstalledFiles,
-            )
-        } else if path.ends_with(b".egg-info/top_level.txt") {
-            let dir = &path[..path.len() - "/top_level.txt".len()];
-            let mut sibling = dir.to_vec();
-            sibling.extend_from_slice(b"/installed-files.txt");
-            if tree.lookup(&sibling).is_some_and(|n| caps.contains_key(&n)) {
-                continue; // the exact list wins over the top-level guess
-            }
-            (dir, Listing::TopLevel)
-        } else {
-            continue;
-        };
-        let split = meta_dir.iter().rposition(|&b| b == b'/').unwrap_or(0);
-        let site = &meta_dir[..split];
-        let stem = String::from_utf8_lossy(&meta_dir[split + 1..]);
-        let stem = stem.trim_end_matches(".dist-info").trim_end_matches(".egg-info");
-        let (name, version) = stem.split_once('-').unwrap_or((stem, ""));
-        let version = version.split('-').next().unwrap_or_default();
-        let lines = content
-            .split(|&b| b == b'\n')
-            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-            .filter(|l| !l.is_empty());
-        let (bytes, files, nodes) = match listing {
-            Listing::Record => sum_files(tree, lines.map(|l| join(site, &record_path(l)))),
-            Listing::InstalledFiles => {
-                // The list does not name itself; count the metadata directory whole.
-                let listed = sum_files(tree, lines.map(|l| join(meta_dir, l)));
-                add(listed, subtree_files(tree, meta_dir))
-            }
-            Listing::TopLevel => {
-                let mut total = subtree_files(tree, meta_dir);
-                for top in lines {
-                    total = add(total, subtree_files(tree, &join(site, top)));
-                    let mut module = join(site, top);
-                    module.extend_from_slice(b".py");
-                    total = add(total, sum_files(tree, std::iter::once(module)));
-                }
-                total
-            }
-        };
-        let requires = requirements(tree, caps, meta_dir);
-        let key = name.to_ascii_lowercase().replace('_', "-");
-        out.push(PythonPackage {
-            dev_tool: DEV_TOOLS.contains(&key.as_str()),
-            name: name.to_string(),
-            version: version.to_string(),
-            bytes,
-            files,
-            layer,
-            location: crate::model::tree::escape_bytes(site),
-            requires,
-            nodes,
-        });
-    }
-    out.sort_by(|a, b| {
-        b.bytes
-            .cmp(&a.bytes)
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.location.cmp(&b.location))
-    });
-    out
 }
 
 /// `Key: value` stanzas separated by blank lines (dpkg status, apk installed).
@@ -449,7 +288,7 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
 pub fn packages(captures: &[Capture], tree: &Tree) -> Packages {
     let caps = visible_captures(captures, tree);
     Packages {
-        python: python(tree, &caps),
+        python: python::python(tree, &caps),
         debian: debian(tree, &caps),
         alpine: alpine(tree, &caps),
     }
