@@ -190,6 +190,9 @@ pub struct CiBudgets {
     /// Fail on any finding at or above this severity (info, warning, error).
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on_severity: Option<Severity>,
+    /// Let findings in the base image's layers fail the build too (`--fail-on*` skips them).
+    #[arg(long)]
+    pub fail_on_base: bool,
     /// An earlier JSON report to measure growth against (needs a growth budget).
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
@@ -237,6 +240,7 @@ impl CiBudgets {
             max_layer_bytes: self.max_layer_bytes,
             fail_on: (!self.fail_on.is_empty()).then(|| self.fail_on.clone()),
             fail_on_severity: self.fail_on_severity,
+            fail_on_base: self.fail_on_base.then_some(true),
             max_growth: self.max_growth,
             max_instruction_growth: self.max_instruction_growth,
             lowest_efficiency: self.lowest_efficiency,

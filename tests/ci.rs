@@ -393,6 +393,40 @@ fn growth_against_a_baseline() {
     assert!(fails(bin().arg(&new).arg("--baseline").arg(&junk).args(["--max-growth", "1"])).contains("junk.json"));
 }
 
+/// Findings in the base image's layers (here the pip cache of a careless base) are listed but
+/// do not fail `--fail-on*`, since the Dockerfile being checked cannot fix them; the check says
+/// how many it left out, and `--fail-on-base` (or `fail_on_base` in the file) counts them.
+#[test]
+fn findings_in_base_layers_fail_only_when_asked() {
+    let dir = tmp();
+    let base_waste = Image::new()
+        .layer(
+            "ADD rootfs.tar / # base",
+            Layer::new()
+                .file("etc/os-release", "ID=debian\n")
+                .file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+        )
+        .layer("COPY app /app", Layer::new().file("app/main.py", "print(1)\n"))
+        .run_config(serde_json::json!({"User": "app"}));
+    let img = Format::OciArchive.save(dir.path(), &[base_waste]);
+    let ci = |args: &[&str]| run(bin().arg(&img).args(["--lowest-efficiency", "off"]).args(args));
+    for budget in [["--fail-on", "DW101"], ["--fail-on-severity", "warning"]] {
+        let (code, out, _) = ci(&budget);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("1 more in base-image layers not counted"), "{out}");
+        let (code, out, _) = ci(&[budget[0], budget[1], "--fail-on-base"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("DW101"), "{out}");
+    }
+    std::fs::write(
+        dir.path().join("base.toml"),
+        "[ci]\nfail_on = [\"DW101\"]\nfail_on_base = true\n",
+    )
+    .unwrap();
+    let (code, out, _) = ci(&["--config", dir.path().join("base.toml").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+}
+
 #[test]
 fn images_where_dive_divides_by_zero() {
     let dir = tmp();

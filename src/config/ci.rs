@@ -34,6 +34,9 @@ pub struct CiConfig {
     pub fail_on: Option<Vec<String>>,
     /// Any finding at or above this severity fails the build.
     pub fail_on_severity: Option<Severity>,
+    /// Whether findings in the base image's layers fail the build too (by default they are
+    /// listed but not counted: the Dockerfile being checked cannot fix them).
+    pub fail_on_base: Option<bool>,
     /// Growth of the total bytes against `--baseline` (bytes, or `"5%"` of the baseline's).
     pub max_growth: Option<Growth>,
     /// Growth of any one instruction's layers against `--baseline`.
@@ -62,6 +65,7 @@ impl CiConfig {
             max_layer_bytes: top.max_layer_bytes.or(self.max_layer_bytes),
             fail_on: top.fail_on.or(self.fail_on),
             fail_on_severity: top.fail_on_severity.or(self.fail_on_severity),
+            fail_on_base: top.fail_on_base.or(self.fail_on_base),
             max_growth: top.max_growth.or(self.max_growth),
             max_instruction_growth: top.max_instruction_growth.or(self.max_instruction_growth),
             lowest_efficiency: top.lowest_efficiency.or(self.lowest_efficiency),

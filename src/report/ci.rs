@@ -306,24 +306,19 @@ pub fn evaluate(a: &Analysis, budgets: &Budgets, baseline: Option<&Baseline>) ->
     }
     let mut failing = Vec::new();
     if let Some(set) = &budgets.fail_on {
-        let hits: Vec<usize> = (0..a.findings.len())
-            .filter(|&i| set.is_match(a.findings[i].rule))
-            .collect();
-        let what = format!("findings of {}", c.fail_on.as_deref().unwrap_or_default().join(", "));
+        let (hits, in_base) = finding_hits(a, c, |f| set.is_match(f.rule));
+        let what = format!(
+            "findings of {}{}",
+            c.fail_on.as_deref().unwrap_or_default().join(", "),
+            base_note(in_base)
+        );
         push_findings(&mut b, a, "fail_on", what, &hits);
         failing.extend(hits);
     }
     if let Some(sev) = c.fail_on_severity {
-        let hits: Vec<usize> = (0..a.findings.len())
-            .filter(|&i| a.findings[i].severity >= sev)
-            .collect();
-        push_findings(
-            &mut b,
-            a,
-            "fail_on_severity",
-            format!("findings of severity {} or above", sev.as_str()),
-            &hits,
-        );
+        let (hits, in_base) = finding_hits(a, c, |f| f.severity >= sev);
+        let what = format!("findings of severity {} or above{}", sev.as_str(), base_note(in_base));
+        push_findings(&mut b, a, "fail_on_severity", what, &hits);
         failing.extend(hits);
     }
     failing.sort_unstable();
@@ -350,6 +345,27 @@ fn over_limit_layers(a: &Analysis, sizes: &[u64], limit: u64) -> Vec<Blame> {
             text: format!("{}: {}", layer_text(a, i), size(sizes[i])),
         })
         .collect()
+}
+
+/// Indices of the findings `pick` selects that count against a `fail_on*` budget, and how many
+/// more it selects in the base image's layers, which count only with `fail_on_base`.
+fn finding_hits(a: &Analysis, c: &CiConfig, pick: impl Fn(&Finding) -> bool) -> (Vec<usize>, usize) {
+    let with_base = c.fail_on_base.unwrap_or(false);
+    let in_base = |f: &Finding| {
+        f.layer
+            .is_some_and(|l| a.attribution.layers.get(l).is_some_and(|o| o.base))
+    };
+    let picked: Vec<usize> = (0..a.findings.len()).filter(|&i| pick(&a.findings[i])).collect();
+    let (hits, base): (Vec<usize>, Vec<usize>) =
+        picked.into_iter().partition(|&i| with_base || !in_base(&a.findings[i]));
+    (hits, base.len())
+}
+
+fn base_note(in_base: usize) -> String {
+    match in_base {
+        0 => String::new(),
+        n => format!(" ({n} more in base-image layers not counted; --fail-on-base counts them)"),
+    }
 }
 
 fn push_findings(b: &mut Builder, a: &Analysis, name: &'static str, what: String, hits: &[usize]) {
