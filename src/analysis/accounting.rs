@@ -98,9 +98,12 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
     for v in tree.versions().iter().filter(|v| v.kind == EntryKind::File) {
         let l = v.layer as usize;
         let heap = &mut largest[l];
-        heap.push(Reverse((v.size, v.node)));
-        if heap.len() > LARGEST {
-            heap.pop();
+        // A full heap only takes a file larger than its smallest: most files are not.
+        if heap.len() < LARGEST || heap.peek().is_some_and(|&Reverse(min)| (v.size, v.node) > min) {
+            heap.push(Reverse((v.size, v.node)));
+            if heap.len() > LARGEST {
+                heap.pop();
+            }
         }
         if v.hidden_by == NOT_HIDDEN {
             if v.size > 0 {
