@@ -111,6 +111,21 @@ fn cases() -> Vec<(&'static str, Image, Image)> {
             run("true", Layer::new().file("root/.cache/pipeline.txt", "x")),
         ),
         (
+            "DW103",
+            run(
+                "poetry install",
+                Layer::new().file("root/.cache/pypoetry/artifacts/a1/flask-3.0.3.whl", vec![1u8; 3000]),
+            ),
+            // Poetry's default virtualenv is what the image runs, not a cache.
+            run(
+                "poetry install",
+                Layer::new().file(
+                    "root/.cache/pypoetry/virtualenvs/app-x-py3.11/lib/python3.11/site-packages/flask/__init__.py",
+                    vec![1u8; 3000],
+                ),
+            ),
+        ),
+        (
             "DW105",
             run(
                 "apt-get update",

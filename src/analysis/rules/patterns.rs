@@ -74,7 +74,15 @@ pub const PATTERNS: &[Pattern] = &[
     p("DW408", "**/.github/**", Some(".github"), true),
     p("DW101", "**/.cache/pip/**", Some(".cache/pip"), false),
     p("DW102", "**/.cache/uv/**", Some(".cache/uv"), false),
-    p("DW103", "**/.cache/{pypoetry,pipenv,pdm}/**", Some(".cache"), false),
+    // Poetry's own virtualenvs live in ~/.cache/pypoetry/virtualenvs: what the image runs, not
+    // a cache; only its download caches are.
+    p(
+        "DW103",
+        "**/.cache/pypoetry/{cache,artifacts}/**",
+        Some(".cache/pypoetry"),
+        false,
+    ),
+    p("DW103", "**/.cache/{pipenv,pdm}/**", Some(".cache"), false),
     p(
         "DW104",
         "**/{conda,miniconda3,miniforge3,mambaforge,anaconda3}/pkgs/**",
