@@ -117,6 +117,20 @@ impl Instruction {
     }
 }
 
+/// The instruction as people read it: `RUN apt-get update`. An entry of unknown kind shows its
+/// text alone (`3 instructions squashed into one layer`, `(no history entry)`, or the raw
+/// `created_by`), since the keyword `UNKNOWN` before it says nothing to a reader.
+impl std::fmt::Display for Instruction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.kind, self.text.is_empty()) {
+            (InstructionKind::Unknown, true) => f.write_str("(no instruction recorded)"),
+            (InstructionKind::Unknown, false) => f.write_str(&self.text),
+            (kind, true) => f.write_str(kind.as_str()),
+            (kind, false) => write!(f, "{} {}", kind.as_str(), self.text),
+        }
+    }
+}
+
 /// The suffix BuildKit appends to every history entry it writes.
 const BUILDKIT_MARKER: &str = "# buildkit";
 

@@ -206,6 +206,23 @@ fn empty_and_squashed_are_unknown() {
 }
 
 #[test]
+fn shown_without_the_unknown_keyword() {
+    assert_eq!(
+        parse_created_by("/bin/sh -c apt-get update").to_string(),
+        "RUN apt-get update"
+    );
+    assert_eq!(
+        parse_created_by("  jib-maven-plugin:3.4.0 ").to_string(),
+        "jib-maven-plugin:3.4.0"
+    );
+    assert_eq!(parse_created_by("").to_string(), "(no instruction recorded)");
+    assert_eq!(
+        parse_created_by("/bin/sh -c #(nop)  HEALTHCHECK NONE").to_string(),
+        "HEALTHCHECK NONE"
+    );
+}
+
+#[test]
 fn bare_nop_is_unknown_and_empty() {
     check("#(nop) ", Unknown, "");
     check("/bin/sh -c #(nop) ", Unknown, "");

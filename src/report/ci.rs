@@ -225,8 +225,9 @@ fn bytes(limit: u64, actual: u64) -> (Amount, Amount) {
 fn layer_text(a: &Analysis, layer: usize) -> String {
     match a.attribution.layers.get(layer) {
         Some(o) => {
-            let words: Vec<&str> = o.instruction.text.split_whitespace().collect();
-            format!("layer {layer} {} {}", o.instruction.kind.as_str(), words.join(" "))
+            let shown = o.instruction.to_string();
+            let words: Vec<&str> = shown.split_whitespace().collect();
+            format!("layer {layer} {}", words.join(" "))
         }
         None => format!("layer {layer}"),
     }

@@ -90,7 +90,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
             (None, true) => "base".to_string(),
             (None, false) => "-".to_string(),
         };
-        let text = format!("{} {}", o.instruction.kind.as_str(), o.instruction.text);
+        let text = o.instruction.to_string();
         let _ = writeln!(
             out,
             "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  {}",

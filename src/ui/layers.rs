@@ -18,7 +18,7 @@ pub fn instruction(app: &App, i: usize) -> String {
         .attribution
         .layers
         .get(i)
-        .map(|o| format!("{} {}", o.instruction.kind.as_str(), o.instruction.text))
+        .map(|o| o.instruction.to_string())
         .unwrap_or_default()
 }
 

@@ -108,7 +108,7 @@ impl Ctx<'_> {
         self.attribution
             .layers
             .get(layer)
-            .map(|o| format!("{} {}", o.instruction.kind.as_str(), o.instruction.text))
+            .map(|o| o.instruction.to_string())
             .unwrap_or_default()
     }
 
