@@ -458,3 +458,24 @@ fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
         "a secret's content leaked into the report"
     );
 }
+
+/// Moving a toolchain package to a build stage takes its documentation and locales with it, so
+/// DW201 saves the whole package and the documentation rule does not count those files again.
+#[test]
+fn a_toolchain_package_saves_its_own_documentation() {
+    let status = "Package: make\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.3-4.1\n\n";
+    let files = [
+        "/usr/bin/make",
+        "/usr/share/locale/de/LC_MESSAGES/make.mo",
+        "/usr/share/doc/make/NEWS.gz",
+    ];
+    let mut layer = Layer::new()
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/make.list", files.join("\n") + "\n");
+    for (f, size) in files.iter().zip([200_000, 120_000, 80_000]) {
+        layer = layer.file(&f[1..], vec![7u8; size]);
+    }
+    let f = findings(careful().layer("RUN /bin/sh -c apt-get install -y make # buildkit", layer));
+    assert_eq!(bytes(&f, "DW201"), 400_000, "{f:#?}");
+    assert_eq!(bytes(&f, "DW507"), 0, "{f:#?}");
+}

@@ -50,7 +50,8 @@ fn is_dev(name: &str) -> bool {
     name.ends_with("-dev") || name == "musl-dev"
 }
 
-fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+/// Toolchain and development packages (DW201, DW202) installed above the base image.
+pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let mut groups: BTreeMap<(&'static str, usize), Vec<&SystemPackage>> = BTreeMap::new();
     for p in ctx.packages.debian.iter().chain(&ctx.packages.alpine) {
@@ -289,7 +290,6 @@ fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<us
 /// The image-wide findings; `findings` holds what the earlier rules found.
 pub fn drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>) -> Vec<Draft> {
     let mut out = Vec::new();
-    package_drafts(ctx, &mut out);
     config_drafts(ctx, findings, &mut out);
     dockerfile_drafts(ctx, findings, &mut out);
     out

@@ -309,6 +309,13 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     for d in layer_drafts {
         e.add(d);
     }
+    // A toolchain package's documentation and locales go with the package: moving it to a build
+    // stage saves them too, so the package claims them before the generic documentation rule.
+    let mut packages = Vec::new();
+    image::package_drafts(ctx, &mut packages);
+    for d in packages {
+        e.add(d);
+    }
     for d in general {
         e.add(d);
     }
