@@ -46,9 +46,9 @@ pub const RULES: &[RuleInfo] = &[
     ),
     rule(
         "DW103",
-        "poetry, pipenv or pdm cache left in the image",
+        "poetry, pipenv, pdm or virtualenv cache left in the image",
         Warning,
-        "Python package managers cache downloads under ~/.cache. Disable the cache (`poetry config cache-dir`, `PIPENV_NO_CACHE`...), remove it in the same RUN, or use a cache mount.",
+        "Python package managers cache downloads under ~/.cache, and virtualenv (which Poetry and Pipenv use to make environments) keeps its seed wheels in ~/.cache/virtualenv. Run `poetry install --no-cache` (or `PIPENV_NO_CACHE=1`...), remove the caches in the same RUN, or use a cache mount. Not all of ~/.cache/pypoetry: Poetry keeps the application's virtualenvs in its virtualenvs/ unless `virtualenvs.in-project` or `virtualenvs.create false` is set.",
     ),
     rule(
         "DW104",

@@ -112,6 +112,16 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    /// The text of every instruction whose changes are in a layer: one, or several when the
+    /// build was squashed.
+    pub fn commands(&self, layer: usize) -> impl Iterator<Item = &str> {
+        let steps = self.attribution.layers.get(layer).map_or(&[][..], |o| &o.steps[..]);
+        steps
+            .iter()
+            .filter_map(|&s| self.attribution.steps.get(s))
+            .map(|s| s.instruction.text.as_str())
+    }
+
     /// True when the layer is a COPY/ADD of the build context (not `--from` another stage).
     pub fn is_context_copy(&self, layer: usize) -> bool {
         let Some(o) = self.attribution.layers.get(layer) else {

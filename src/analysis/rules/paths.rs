@@ -202,8 +202,17 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
     };
     let Found { groups, pyc, .. } = walk::walk(ctx.tree, &rules, (0, 0));
     let active = rules.active;
+    // One draft per rule and layer, so that its text sees every path it is about (a rule's
+    // patterns differ only in which paths they match); DW506's /var/log differs in severity.
+    let mut by_rule: BTreeMap<(usize, usize), Shown> = BTreeMap::new();
+    for ((i, layer), (versions, shown)) in groups {
+        let key = if active[i].rule == "DW506" { i } else { rules.rule_of[i] };
+        let g = by_rule.entry((key, layer)).or_default();
+        g.0.extend(versions);
+        g.1.extend(shown);
+    }
     let mut drafts = Vec::new();
-    for ((i, layer), (versions, mut shown)) in groups {
+    for ((i, layer), (versions, mut shown)) in by_rule {
         let pat = active[i];
         shown.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut paths: Vec<PathBytes> = Vec::with_capacity(shown.len());
@@ -302,6 +311,23 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 ),
             )
         }
+        "DW103" => {
+            let mut dirs: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
+            dirs.dedup();
+            let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
+            (
+                "poetry, pipenv, pdm or virtualenv cache left in the image".into(),
+                format!(
+                    "{at}: remove {} in the same RUN{}",
+                    listed(&dirs),
+                    if poetry {
+                        " or run `poetry install --no-cache`; not all of ~/.cache/pypoetry: its virtualenvs/ is the application's environment"
+                    } else {
+                        ", or use a cache mount"
+                    }
+                ),
+            )
+        }
         "DW506" => (
             format!("temporary or log files left in {first}"),
             format!("{at}: remove them in the same RUN that writes them (`{instr} && rm -rf ...`)"),
@@ -317,6 +343,15 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 format!("{at}: remove {first} in the same RUN, or use a cache mount"),
             )
         }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

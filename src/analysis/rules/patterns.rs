@@ -75,14 +75,25 @@ pub const PATTERNS: &[Pattern] = &[
     p("DW101", "**/.cache/pip/**", Some(".cache/pip"), false),
     p("DW102", "**/.cache/uv/**", Some(".cache/uv"), false),
     // Poetry's own virtualenvs live in ~/.cache/pypoetry/virtualenvs: what the image runs, not
-    // a cache; only its download caches are.
+    // a cache; only its download caches are, and each is shown by its own directory so that
+    // no finding names ~/.cache/pypoetry as a whole.
     p(
         "DW103",
-        "**/.cache/pypoetry/{cache,artifacts}/**",
-        Some(".cache/pypoetry"),
+        "**/.cache/pypoetry/cache/**",
+        Some(".cache/pypoetry/cache"),
         false,
     ),
-    p("DW103", "**/.cache/{pipenv,pdm}/**", Some(".cache"), false),
+    p(
+        "DW103",
+        "**/.cache/pypoetry/artifacts/**",
+        Some(".cache/pypoetry/artifacts"),
+        false,
+    ),
+    p("DW103", "**/.cache/pipenv/**", Some(".cache/pipenv"), false),
+    p("DW103", "**/.cache/pdm/**", Some(".cache/pdm"), false),
+    // virtualenv's seed wheels, which Poetry, Pipenv, tox and hatch leave behind when they
+    // make environments; each new environment gets copies of them.
+    p("DW103", "**/.cache/virtualenv/**", Some(".cache/virtualenv"), false),
     p(
         "DW104",
         "**/{conda,miniconda3,miniforge3,mambaforge,anaconda3}/pkgs/**",

@@ -164,6 +164,46 @@ fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
         .collect()
 }
 
+/// Package managers among the development tools: they are not left out by a dev group but by
+/// a build stage.
+const MANAGERS: &[&str] = &["poetry", "pipenv"];
+
+/// How to leave the development packages out, in the words of the tool that installed them:
+/// Poetry, uv, PDM and Pipenv install a dev group unless told not to; pip installs what its
+/// requirements name; a package manager itself belongs in a build stage.
+fn dev_fix(ctx: &Ctx<'_>, layer: usize, pkgs: &[&PythonPackage], tools: &[String]) -> String {
+    let ran = |what: &str| ctx.commands(layer).any(|c| c.contains(what));
+    let is_manager = |t: &String| MANAGERS.contains(&norm(t.split(' ').next().unwrap_or_default()).as_str());
+    let (managers, others): (Vec<&String>, Vec<&String>) = tools.iter().partition(|t| is_manager(t));
+    let mut parts = Vec::new();
+    if !others.is_empty() {
+        let poetry_venv = pkgs.iter().any(|p| p.location.contains("/pypoetry/virtualenvs/"));
+        parts.push(if ran("poetry install") || ran("poetry sync") || poetry_venv {
+            "install without the dev group: `poetry install --only main` (`--no-dev` before Poetry 1.2)".to_string()
+        } else if ran("uv sync") {
+            "install without the dev group: `uv sync --no-dev`".to_string()
+        } else if ran("pdm install") || ran("pdm sync") {
+            "install production dependencies only: `pdm install --prod`".to_string()
+        } else if ran("pipenv install") || ran("pipenv sync") {
+            "drop `--dev` from `pipenv install`/`pipenv sync`, which then installs [dev-packages] too".to_string()
+        } else {
+            let names: Vec<&str> = others.iter().map(|t| t.as_str()).collect();
+            format!(
+                "move {} to a requirements-dev.txt the image does not install",
+                names.join(", ")
+            )
+        });
+    }
+    if !managers.is_empty() {
+        let names: Vec<&str> = managers.iter().map(|t| t.as_str()).collect();
+        parts.push(format!(
+            "run {} in a build stage and `COPY --from` only the environment it made (or export a requirements.txt and pip install that)",
+            names.join(", ")
+        ));
+    }
+    parts.join("; ")
+}
+
 fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let mut by_layer: BTreeMap<usize, Vec<&PythonPackage>> = BTreeMap::new();
@@ -193,11 +233,7 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
                 })
                 .collect(),
             title: format!("development or test packages installed: {}", tools.join(", ")),
-            fix: format!(
-                "{}: move {} to a requirements-dev.txt the image does not install",
-                ctx.where_(layer),
-                tools.join(", ")
-            ),
+            fix: format!("{}: {}", ctx.where_(layer), dev_fix(ctx, layer, &pkgs, &tools)),
             severity: None,
         });
     }
