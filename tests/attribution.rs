@@ -201,6 +201,15 @@ fn a_squashed_build_is_one_layer_made_by_several_instructions() {
     assert_eq!(top.instruction.to_string(), "3 instructions squashed into one layer");
     assert!(!a.attribution.layers[0].squashed);
     assert_eq!(a.attribution.layers[0].instruction.kind, InstructionKind::Add);
+
+    // With the Dockerfile, each squashed step finds its line; the layer still has none of its own.
+    let df = "FROM debian\nRUN apt-get update\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\nCMD [\"python3\"]\n";
+    let a = analyse(&path, Some(df));
+    assert_eq!(a.attribution.layers[1].dockerfile_line, None);
+    assert_eq!(
+        a.attribution.unmatched,
+        ["layer 1 holds 3 squashed instructions (lines 2, 3, 5): its bytes are not split among them"]
+    );
 }
 
 #[test]

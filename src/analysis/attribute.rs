@@ -215,11 +215,25 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
                 .iter()
                 .any(|u: &String| u.starts_with(&format!("layer {} ", l.0)))
         {
-            unmatched.push(format!(
-                "layer {} ({}) matches no instruction of the Dockerfile",
-                l.0,
-                l.1.instruction.kind.as_str()
-            ));
+            let lines: Option<Vec<String>> =
+                l.1.steps
+                    .iter()
+                    .map(|&s| steps[s].dockerfile_line.map(|n| n.to_string()))
+                    .collect();
+            unmatched.push(match lines {
+                // Squashed steps that each found their line: the layer is known, its bytes
+                // just cannot be split among them.
+                Some(lines) if l.1.squashed => format!(
+                    "layer {} holds {} squashed instructions (lines {}): its bytes are not split among them",
+                    l.0,
+                    lines.len(),
+                    lines.join(", ")
+                ),
+                _ => format!(
+                    "layer {} ({}) matches no instruction of the Dockerfile",
+                    l.0, l.1.instruction
+                ),
+            });
         }
     }
     Attribution {
