@@ -3,6 +3,7 @@
 
 mod support;
 
+mod advice;
 mod attribution;
 mod ci;
 mod ci_outputs;

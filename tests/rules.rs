@@ -23,7 +23,7 @@ fn analyse_with(img: Image, opts: AnalyzeOptions) -> Vec<Finding> {
     analysis::analyze_with(loaded, &opts).findings
 }
 
-fn findings(img: Image) -> Vec<Finding> {
+pub(crate) fn findings(img: Image) -> Vec<Finding> {
     analyse_with(img, AnalyzeOptions::default())
 }
 
@@ -31,7 +31,7 @@ fn fired(f: &[Finding], rule: &str) -> bool {
     f.iter().any(|x| x.rule == rule)
 }
 
-fn bytes(f: &[Finding], rule: &str) -> u64 {
+pub(crate) fn bytes(f: &[Finding], rule: &str) -> u64 {
     f.iter().filter(|x| x.rule == rule).map(|x| x.reclaimable_bytes).sum()
 }
 
@@ -45,7 +45,7 @@ fn base() -> Layer {
         .file("usr/lib/python3.11/__pycache__/os.cpython-311.pyc", vec![2u8; 300])
 }
 
-fn careful() -> Image {
+pub(crate) fn careful() -> Image {
     Image::new()
         .layer("/bin/sh -c #(nop) ADD file:abc in / ", base())
         .empty_layer("ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1")
@@ -457,78 +457,4 @@ fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
         !json.to_string().contains("fake"),
         "a secret's content leaked into the report"
     );
-}
-
-/// Moving a toolchain package to a build stage takes its documentation and locales with it, so
-/// DW201 saves the whole package and the documentation rule does not count those files again.
-#[test]
-fn a_toolchain_package_saves_its_own_documentation() {
-    let status = "Package: make\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.3-4.1\n\n";
-    let files = [
-        "/usr/bin/make",
-        "/usr/share/locale/de/LC_MESSAGES/make.mo",
-        "/usr/share/doc/make/NEWS.gz",
-    ];
-    let mut layer = Layer::new()
-        .file("var/lib/dpkg/status", status)
-        .file("var/lib/dpkg/info/make.list", files.join("\n") + "\n");
-    for (f, size) in files.iter().zip([200_000, 120_000, 80_000]) {
-        layer = layer.file(&f[1..], vec![7u8; size]);
-    }
-    let f = findings(careful().layer("RUN /bin/sh -c apt-get install -y make # buildkit", layer));
-    assert_eq!(bytes(&f, "DW201"), 400_000, "{f:#?}");
-    assert_eq!(bytes(&f, "DW507"), 0, "{f:#?}");
-}
-
-/// A `poetry install` in a careless image: the caches are shown directory by directory (never
-/// ~/.cache/pypoetry, which holds the virtualenv the image runs), virtualenv's seed wheels count
-/// as a cache, and the dev group is left out in Poetry's words.
-#[test]
-fn poetry_caches_and_dev_group_get_poetrys_advice() {
-    let venv = "root/.cache/pypoetry/virtualenvs/app-x-py3.11/lib/python3.11/site-packages";
-    let layer = Layer::new()
-        .file(format!("{venv}/flask/__init__.py"), vec![1u8; 4000])
-        .file(
-            format!("{venv}/flask-3.0.3.dist-info/RECORD"),
-            "flask/__init__.py,,4000\n",
-        )
-        .file(format!("{venv}/_pytest/main.py"), vec![2u8; 3000])
-        .file(
-            format!("{venv}/pytest-8.3.5.dist-info/RECORD"),
-            "_pytest/main.py,,3000\n",
-        )
-        .file(
-            "root/.cache/pypoetry/artifacts/ab/cd/flask-3.0.3-py3-none-any.whl",
-            vec![3u8; 2000],
-        )
-        .file("root/.cache/pypoetry/cache/repositories/PyPI/_http/1/2", vec![4u8; 500])
-        .file(
-            "root/.cache/virtualenv/wheel/3.11/image/1/CopyPipInstall/pip-24.0-py3-none-any/pip/__init__.py",
-            vec![5u8; 1500],
-        );
-    let f = findings(careful().layer("RUN /bin/sh -c poetry install --no-root # buildkit", layer));
-    let cache = f
-        .iter()
-        .find(|x| x.rule == "DW103")
-        .unwrap_or_else(|| panic!("no DW103: {f:#?}"));
-    assert_eq!(cache.reclaimable_bytes, 4000, "{cache:#?}");
-    let shown: Vec<&str> = cache.paths.iter().map(|p| p.path.as_str()).collect();
-    assert_eq!(
-        shown,
-        [
-            "/root/.cache/pypoetry/artifacts",
-            "/root/.cache/virtualenv",
-            "/root/.cache/pypoetry/cache"
-        ]
-    );
-    for p in &shown {
-        assert!(cache.fix.contains(p), "{}", cache.fix);
-    }
-    assert!(cache.fix.contains("poetry install --no-cache"), "{}", cache.fix);
-    let dev = f
-        .iter()
-        .find(|x| x.rule == "DW304")
-        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
-    assert_eq!(dev.reclaimable_bytes, 3000, "the files its RECORD lists: {dev:#?}");
-    assert!(dev.fix.contains("poetry install --only main"), "{}", dev.fix);
 }

@@ -211,11 +211,21 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         by_layer.entry(p.layer).or_default().push(p);
     }
     for (layer, pkgs) in by_layer {
-        let tools: Vec<String> = pkgs
-            .iter()
-            .filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str()))
-            .map(|p| format!("{} {}", p.name, p.version))
-            .collect();
+        let is_tool = |p: &&&PythonPackage| DEV_TOOLS.contains(&norm(&p.name).as_str());
+        // A tool another tool requires came with it (Poetry pulls in `build`): name the one
+        // that was asked for, unless they require each other.
+        let required = |p: &&&PythonPackage| {
+            pkgs.iter().filter(is_tool).any(|q| {
+                q.location == p.location
+                    && norm(&q.name) != norm(&p.name)
+                    && q.requires.iter().any(|r| norm(r) == norm(&p.name))
+            })
+        };
+        let mut named: Vec<&&PythonPackage> = pkgs.iter().filter(is_tool).filter(|p| !required(p)).collect();
+        if named.is_empty() {
+            named = pkgs.iter().filter(is_tool).collect();
+        }
+        let tools: Vec<String> = named.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
         let versions = pkgs
             .iter()
             .flat_map(|p| p.nodes.iter())
@@ -237,31 +247,69 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             severity: None,
         });
     }
-    // The same distribution in two locations.
+    duplicates(ctx, out);
+}
+
+/// The same distribution in more than one location: the largest copy is kept, and the others
+/// are reported in the layer that installed them, one finding per layer naming them all.
+fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let mut by_name: BTreeMap<String, Vec<&PythonPackage>> = BTreeMap::new();
-    for p in &ctx.packages.python {
+    // Every environment has its own installer (venv and virtualenv seed them): not a repeat.
+    for p in ctx
+        .packages
+        .python
+        .iter()
+        .filter(|p| !matches!(norm(&p.name).as_str(), "pip" | "setuptools" | "wheel"))
+    {
         by_name.entry(norm(&p.name)).or_default().push(p);
     }
-    for (name, mut copies) in by_name.into_iter().filter(|(_, c)| c.len() > 1) {
+    let mut by_layer: BTreeMap<usize, Vec<(&PythonPackage, &PythonPackage)>> = BTreeMap::new();
+    for (_, mut copies) in by_name.into_iter().filter(|(_, c)| c.len() > 1) {
         copies.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.location.cmp(&b.location)));
-        let extra = &copies[1..];
+        for &extra in &copies[1..] {
+            by_layer.entry(extra.layer).or_default().push((extra, copies[0]));
+        }
+    }
+    for (layer, pairs) in by_layer {
+        let names: Vec<String> = pairs.iter().map(|(e, _)| format!("{} {}", e.name, e.version)).collect();
+        let mut kept: Vec<&str> = pairs.iter().map(|(_, k)| k.location.as_str()).collect();
+        kept.sort_unstable();
+        kept.dedup();
+        let mut again: Vec<&str> = pairs.iter().map(|(e, _)| e.location.as_str()).collect();
+        again.sort_unstable();
+        again.dedup();
+        const SHOWN: usize = 6;
+        let more = names.len().saturating_sub(SHOWN);
         out.push(Draft {
             rule: "DW305",
-            layer: Some(extra[0].layer),
-            versions: extra
+            layer: Some(layer),
+            versions: pairs
                 .iter()
-                .flat_map(|p| p.nodes.iter())
-                .filter_map(|&n| tree.current(n))
+                .flat_map(|(e, _)| e.nodes.iter())
+                .filter_map(|&n| ctx.tree.current(n))
                 .collect(),
-            paths: copies
+            paths: pairs
                 .iter()
-                .map(|p| PathBytes {
-                    path: p.location.clone(),
-                    bytes: p.bytes,
+                .map(|(e, _)| PathBytes {
+                    path: format!("{}/{} ({} {})", e.location, norm(&e.name), e.name, e.version),
+                    bytes: e.bytes,
                 })
                 .collect(),
-            title: format!("{name} installed {} times", copies.len()),
-            fix: format!("install {name} once (keep {})", copies[0].location),
+            title: format!(
+                "installed again in another location: {}{}",
+                names[..names.len().min(SHOWN)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+            fix: format!(
+                "{}: install each package in one environment: {} repeats packages of {}",
+                ctx.where_(layer),
+                again.join(", "),
+                kept.join(", ")
+            ),
             severity: None,
         });
     }

@@ -1,0 +1,142 @@
+//! The fixes findings give, in the words of the tool that left the waste (Poetry, uv, PDM,
+//! Pipenv, pip, apt), and which finding claims a byte when two could: the package that brings
+//! documentation before the documentation rule, the tool asked for before the tools it pulled
+//! in. Images are the careful multi-stage image of `rules` with one careless layer on top.
+
+use crate::rules::{bytes, careful, findings};
+use crate::support::fixture::Layer;
+
+/// Moving a toolchain package to a build stage takes its documentation and locales with it, so
+/// DW201 saves the whole package and the documentation rule does not count those files again.
+#[test]
+fn a_toolchain_package_saves_its_own_documentation() {
+    let status = "Package: make\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.3-4.1\n\n";
+    let files = [
+        "/usr/bin/make",
+        "/usr/share/locale/de/LC_MESSAGES/make.mo",
+        "/usr/share/doc/make/NEWS.gz",
+    ];
+    let mut layer = Layer::new()
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/make.list", files.join("\n") + "\n");
+    for (f, size) in files.iter().zip([200_000, 120_000, 80_000]) {
+        layer = layer.file(&f[1..], vec![7u8; size]);
+    }
+    let f = findings(careful().layer("RUN /bin/sh -c apt-get install -y make # buildkit", layer));
+    assert_eq!(bytes(&f, "DW201"), 400_000, "{f:#?}");
+    assert_eq!(bytes(&f, "DW507"), 0, "{f:#?}");
+}
+
+/// A `poetry install` in a careless image: the caches are shown directory by directory (never
+/// ~/.cache/pypoetry, which holds the virtualenv the image runs), virtualenv's seed wheels count
+/// as a cache, and the dev group is left out in Poetry's words.
+#[test]
+fn poetry_caches_and_dev_group_get_poetrys_advice() {
+    let venv = "root/.cache/pypoetry/virtualenvs/app-x-py3.11/lib/python3.11/site-packages";
+    let layer = Layer::new()
+        .file(format!("{venv}/flask/__init__.py"), vec![1u8; 4000])
+        .file(
+            format!("{venv}/flask-3.0.3.dist-info/RECORD"),
+            "flask/__init__.py,,4000\n",
+        )
+        .file(format!("{venv}/_pytest/main.py"), vec![2u8; 3000])
+        .file(
+            format!("{venv}/pytest-8.3.5.dist-info/RECORD"),
+            "_pytest/main.py,,3000\n",
+        )
+        .file(
+            "root/.cache/pypoetry/artifacts/ab/cd/flask-3.0.3-py3-none-any.whl",
+            vec![3u8; 2000],
+        )
+        .file("root/.cache/pypoetry/cache/repositories/PyPI/_http/1/2", vec![4u8; 500])
+        .file(
+            "root/.cache/virtualenv/wheel/3.11/image/1/CopyPipInstall/pip-24.0-py3-none-any/pip/__init__.py",
+            vec![5u8; 1500],
+        );
+    let f = findings(careful().layer("RUN /bin/sh -c poetry install --no-root # buildkit", layer));
+    let cache = f
+        .iter()
+        .find(|x| x.rule == "DW103")
+        .unwrap_or_else(|| panic!("no DW103: {f:#?}"));
+    assert_eq!(cache.reclaimable_bytes, 4000, "{cache:#?}");
+    let shown: Vec<&str> = cache.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        shown,
+        [
+            "/root/.cache/pypoetry/artifacts",
+            "/root/.cache/virtualenv",
+            "/root/.cache/pypoetry/cache"
+        ]
+    );
+    for p in &shown {
+        assert!(cache.fix.contains(p), "{}", cache.fix);
+    }
+    assert!(cache.fix.contains("poetry install --no-cache"), "{}", cache.fix);
+    let dev = f
+        .iter()
+        .find(|x| x.rule == "DW304")
+        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    assert_eq!(dev.reclaimable_bytes, 3000, "the files its RECORD lists: {dev:#?}");
+    assert!(dev.fix.contains("poetry install --only main"), "{}", dev.fix);
+}
+
+/// A tool another tool requires came with it: Poetry is named, not the `build` it pulls in, and
+/// Poetry itself belongs in a build stage rather than in a requirements-dev.txt.
+#[test]
+fn dev_tools_pulled_in_by_another_are_not_named() {
+    let site = "usr/local/lib/python3.11/site-packages";
+    let dist = |l: Layer, name: &str, version: &str, requires: &[&str], size: usize| {
+        let meta: String = requires.iter().map(|r| format!("Requires-Dist: {r}\n")).collect();
+        l.file(format!("{site}/{name}/__init__.py"), vec![1u8; size])
+            .file(
+                format!("{site}/{name}-{version}.dist-info/RECORD"),
+                format!("{name}/__init__.py,,{size}\n"),
+            )
+            .file(
+                format!("{site}/{name}-{version}.dist-info/METADATA"),
+                format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{meta}"),
+            )
+    };
+    let layer = dist(Layer::new(), "poetry", "1.8.3", &["build (>=1.0.3,<2.0.0)"], 5000);
+    let layer = dist(layer, "build", "1.2.1", &[], 700);
+    let f = findings(careful().layer("RUN /bin/sh -c pip install poetry # buildkit", layer));
+    let dev = f
+        .iter()
+        .find(|x| x.rule == "DW304")
+        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    assert_eq!(dev.title, "development or test packages installed: poetry 1.8.3");
+    assert_eq!(dev.reclaimable_bytes, 5700, "both go: {dev:#?}");
+    assert!(
+        dev.fix.contains("build stage") && !dev.fix.contains("requirements-dev"),
+        "{}",
+        dev.fix
+    );
+}
+
+/// The same distribution in a second environment is reported once per layer with every
+/// package it repeats; the installers every environment has (pip, setuptools, wheel) are not.
+#[test]
+fn packages_installed_again_are_named_together() {
+    let site = "usr/local/lib/python3.11/site-packages";
+    let venv = "opt/venv/lib/python3.11/site-packages";
+    let mut layer = Layer::new();
+    for (dir, name, size) in [(site, "flask", 1000), (site, "pip", 3000), (venv, "pip", 3000)] {
+        layer = layer.file(format!("{dir}/{name}/__init__.py"), vec![1u8; size]).file(
+            format!("{dir}/{name}-9.0.dist-info/RECORD"),
+            format!("{name}/__init__.py,,{size}\n"),
+        );
+    }
+    let f = findings(careful().layer("RUN /bin/sh -c pip install flask # buildkit", layer));
+    let again = f
+        .iter()
+        .find(|x| x.rule == "DW305")
+        .unwrap_or_else(|| panic!("no DW305: {f:#?}"));
+    assert_eq!(again.title, "installed again in another location: flask 9.0");
+    assert_eq!(again.reclaimable_bytes, 1000, "the smaller copy: {again:#?}");
+    assert_eq!(again.paths[0].path, format!("/{site}/flask (flask 9.0)"));
+    assert!(
+        again.fix.contains("/opt/venv/lib/python3.11/site-packages"),
+        "{}",
+        again.fix
+    );
+}
