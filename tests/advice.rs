@@ -24,6 +24,11 @@ fn a_toolchain_package_saves_its_own_documentation() {
     }
     let f = findings(careful().layer("RUN /bin/sh -c apt-get install -y make # buildkit", layer));
     assert_eq!(bytes(&f, "DW201"), 400_000, "{f:#?}");
+    let toolchain = f.iter().find(|x| x.rule == "DW201").unwrap();
+    assert_eq!(
+        toolchain.title, "build toolchain in the runtime image: make",
+        "the package, not the path pattern"
+    );
     assert_eq!(bytes(&f, "DW507"), 0, "{f:#?}");
 }
 

@@ -312,18 +312,19 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             e.add(d);
         }
     }
+    // A toolchain or -dev package is claimed whole, before the path patterns of its own rule
+    // (so the finding names the packages) and before the documentation rule (moving the package
+    // to a build stage takes its documentation and locales with it).
+    let mut packages = Vec::new();
+    image::package_drafts(ctx, &mut packages);
+    for d in packages {
+        e.add(d);
+    }
     for d in specific {
         e.add(d);
     }
     // A file deleted later is better fixed where it is written than reported as a temp file.
     for d in layer_drafts {
-        e.add(d);
-    }
-    // A toolchain package's documentation and locales go with the package: moving it to a build
-    // stage saves them too, so the package claims them before the generic documentation rule.
-    let mut packages = Vec::new();
-    image::package_drafts(ctx, &mut packages);
-    for d in packages {
         e.add(d);
     }
     for d in general {
