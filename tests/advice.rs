@@ -145,3 +145,39 @@ fn packages_installed_again_are_named_together() {
         again.fix
     );
 }
+
+/// Files one RUN writes and two later RUNs delete are one finding on the writing layer that
+/// names both deleting layers, not a finding titled by the first with the second's bytes in it.
+#[test]
+fn files_deleted_by_two_later_layers_name_both() {
+    let img = careful()
+        .layer(
+            "RUN /bin/sh -c curl -o /opt/a.tar x && curl -o /opt/b.tar y # buildkit",
+            Layer::new()
+                .file("opt/a.tar", vec![1u8; 3000])
+                .file("opt/b.tar", vec![2u8; 5000]),
+        )
+        .layer(
+            "RUN /bin/sh -c rm /opt/a.tar # buildkit",
+            Layer::new().whiteout("opt/a.tar"),
+        )
+        .layer(
+            "RUN /bin/sh -c rm /opt/b.tar # buildkit",
+            Layer::new().whiteout("opt/b.tar"),
+        );
+    let f = findings(img);
+    let deleted: Vec<_> = f.iter().filter(|x| x.rule == "DW501").collect();
+    assert_eq!(deleted.len(), 1, "{deleted:#?}");
+    let d = deleted[0];
+    assert_eq!(d.reclaimable_bytes, 8000);
+    assert!(
+        d.title.contains(" and deleted by layer ") && d.title.matches("layer").count() == 3,
+        "{}",
+        d.title
+    );
+    assert!(
+        d.fix.contains("rm /opt/a.tar") && d.fix.contains("rm /opt/b.tar"),
+        "{}",
+        d.fix
+    );
+}

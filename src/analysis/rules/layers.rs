@@ -88,16 +88,54 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         }
     }
     let mut out = Vec::new();
-    for ((writer, hider), (versions, paths)) in deleted {
-        let (w, h) = (ctx.where_(writer), ctx.where_(hider));
-        let same_layer = writer == hider;
+    // One finding per writing layer (findings are per rule and layer), naming every layer that
+    // deleted some of its files.
+    let mut by_writer: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
+    for ((writer, hider), group) in deleted {
+        by_writer.entry(writer).or_default().push((hider, group));
+    }
+    for (writer, hiders) in by_writer {
+        let w = ctx.where_(writer);
+        let title = match &hiders[..] {
+            [(h, _)] if *h == writer => format!("files stored and deleted by {w}"),
+            _ => format!(
+                "files written by {w} and deleted by {}",
+                hiders
+                    .iter()
+                    .map(|(h, _)| ctx.where_(*h))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        };
+        let merged: Vec<String> = hiders
+            .iter()
+            .filter(|(h, _)| *h != writer)
+            .map(|(h, _)| format!("{} (`{}`)", ctx.where_(*h), ctx.instruction(*h)))
+            .collect();
+        let fix = if merged.is_empty() {
+            format!(
+                "{w} (`{}`) stores files it also deletes: delete them in the command that makes them",
+                ctx.instruction(writer)
+            )
+        } else {
+            format!(
+                "delete them in the RUN that creates them: merge {w} (`{}`) and {} into one RUN, or use a build stage",
+                ctx.instruction(writer),
+                merged.join(" and ")
+            )
+        };
+        let (mut versions, mut paths) = (Vec::new(), Vec::new());
+        for (_, (v, p)) in hiders {
+            versions.extend(v);
+            paths.extend(p);
+        }
         out.push(Draft {
             rule: "DW501",
             layer: Some(writer),
             versions,
             paths,
-            title: if same_layer { format!("files stored and deleted by {w}") } else { format!("files written by {w} and deleted by {h}") },
-            fix: format!("delete them in the RUN that creates them: merge {w} (`{}`) and {h} (`{}`) into one RUN, or use a build stage", ctx.instruction(writer), ctx.instruction(hider)),
+            title,
+            fix,
             severity: ctx.is_base(writer).then_some(Severity::Info),
         });
     }
