@@ -181,3 +181,33 @@ fn files_deleted_by_two_later_layers_name_both() {
         d.fix
     );
 }
+
+/// A `chown -R` over files two COPYs made: one finding naming both COPYs for `--chown`.
+#[test]
+fn a_chown_over_two_copies_names_both() {
+    let img = careful()
+        .layer(
+            "COPY requirements.txt /srv/ # buildkit",
+            Layer::new().file("srv/requirements.txt", vec![b'f'; 900]),
+        )
+        .layer(
+            "COPY src/ /srv/src/ # buildkit",
+            Layer::new().file("srv/src/main.py", vec![b'p'; 1100]),
+        )
+        .layer(
+            "RUN /bin/sh -c chown -R app:app /srv # buildkit",
+            Layer::new()
+                .file_with("srv/requirements.txt", vec![b'f'; 900], 0o644, 1000, 1000)
+                .file_with("srv/src/main.py", vec![b'p'; 1100], 0o644, 1000, 1000),
+        );
+    let f = findings(img);
+    let copies: Vec<_> = f.iter().filter(|x| x.rule == "DW503").collect();
+    assert_eq!(copies.len(), 1, "{copies:#?}");
+    assert_eq!(copies[0].reclaimable_bytes, 2000);
+    let fix = &copies[0].fix;
+    assert!(fix.starts_with("use `COPY --chown=app:app` at layer "), "{fix}");
+    assert!(
+        fix.contains("COPY requirements.txt") && fix.contains("COPY src/"),
+        "{fix}"
+    );
+}

@@ -139,28 +139,57 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: ctx.is_base(writer).then_some(Severity::Info),
         });
     }
-    for ((copy, from), (versions, paths)) in copies {
-        let (c, f) = (ctx.where_(copy), ctx.where_(from));
-        let (copy_instr, from_instr) = (ctx.instruction(copy), ctx.instruction(from));
-        let from_copies = from_instr.starts_with("COPY ") || from_instr.starts_with("ADD ");
+    // One finding per re-storing layer, naming every layer whose files it stored again (a
+    // `chown -R /app` after two COPYs into /app re-stores both).
+    let mut by_copy: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
+    for ((copy, from), group) in copies {
+        by_copy.entry(copy).or_default().push((from, group));
+    }
+    for (copy, froms) in by_copy {
+        let c = ctx.where_(copy);
+        let copy_instr = ctx.instruction(copy);
         // Only a chown/chmod is the user's to move; other re-stores (a package manager
         // rewriting its state files unchanged) are reported for the bytes, as information.
         let change = owner_change(&copy_instr);
-        let fix = match (&change, from_copies) {
-            (Some(flag), true) => format!("use `COPY {flag}` at {f} (`{from_instr}`) and remove {c} (`{copy_instr}`)"),
-            (Some(_), false) => format!(
-                "set owner and mode where the files are made, in {f} (`{from_instr}`), and remove {c} (`{copy_instr}`)"
-            ),
-            (None, _) => {
-                format!("{c} (`{copy_instr}`) stored them again unchanged but for owner or mode; informational")
-            }
+        let at = |f: usize| format!("{} (`{}`)", ctx.where_(f), ctx.instruction(f));
+        let is_copy = |f: usize| {
+            let i = ctx.instruction(f);
+            i.starts_with("COPY ") || i.starts_with("ADD ")
         };
+        let (copied, made): (Vec<usize>, Vec<usize>) = froms.iter().map(|(f, _)| *f).partition(|&f| is_copy(f));
+        let fix = match &change {
+            Some(flag) => {
+                let mut parts = Vec::new();
+                if !copied.is_empty() {
+                    let at: Vec<String> = copied.iter().map(|&f| at(f)).collect();
+                    parts.push(format!("use `COPY {flag}` at {}", at.join(" and ")));
+                }
+                if !made.is_empty() {
+                    let at: Vec<String> = made.iter().map(|&f| at(f)).collect();
+                    parts.push(format!(
+                        "set owner and mode where the files are made, in {}",
+                        at.join(" and ")
+                    ));
+                }
+                format!("{}, and remove {c} (`{copy_instr}`)", parts.join("; "))
+            }
+            None => format!("{c} (`{copy_instr}`) stored them again unchanged but for owner or mode; informational"),
+        };
+        let named: Vec<String> = froms.iter().map(|(f, _)| ctx.where_(*f)).collect();
+        let (mut versions, mut paths) = (Vec::new(), Vec::new());
+        for (_, (v, p)) in froms {
+            versions.extend(v);
+            paths.extend(p);
+        }
         out.push(Draft {
             rule: "DW503",
             layer: Some(copy),
             versions,
             paths,
-            title: format!("{c} stores files of {f} again with new owner or mode only"),
+            title: format!(
+                "{c} stores files of {} again with new owner or mode only",
+                named.join(" and ")
+            ),
             fix,
             severity: (ctx.is_base(copy) || change.is_none()).then_some(Severity::Info),
         });
