@@ -316,7 +316,9 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             dirs.dedup();
             let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
             (
-                "poetry, pipenv, pdm or virtualenv cache left in the image".into(),
+                crate::analysis::rules::catalogue::find(rule)
+                    .map_or("", |r| r.title)
+                    .to_string(),
                 format!(
                     "{at}: remove {} in the same RUN{}",
                     listed(&dirs),
