@@ -211,3 +211,24 @@ fn a_chown_over_two_copies_names_both() {
         "{fix}"
     );
 }
+
+/// `uv sync` writes a venv whose files its cache links to (here the venv's copy comes first in
+/// the tar, so the cache holds the links). Removing the dev packages frees their bytes once the
+/// cache is gone too, and the two findings say so together: DW304 counts the packages, DW102
+/// the cache's own bytes, neither counts zero for the other's links.
+#[test]
+fn dev_packages_a_cache_links_to_are_saved_with_the_cache() {
+    let site = "app/.venv/lib/python3.11/site-packages";
+    let cache = "root/.cache/uv/archive-v0/Cd34";
+    let record = "ruff/__init__.py,,\nruff-0.6.0.dist-info/RECORD,,\n";
+    let layer = Layer::new()
+        .file(format!("{site}/ruff/__init__.py"), vec![b'r'; 7000])
+        .file(format!("{site}/ruff-0.6.0.dist-info/RECORD"), record)
+        .hardlink(format!("{cache}/ruff/__init__.py"), format!("{site}/ruff/__init__.py"))
+        .file("root/.cache/uv/simple-v14/pypi/ruff.rkyv", vec![b'i'; 800]);
+    let f = findings(careful().layer("RUN /bin/sh -c uv sync # buildkit", layer));
+    assert_eq!(bytes(&f, "DW304"), 7000 + record.len() as u64, "{f:#?}");
+    assert_eq!(bytes(&f, "DW102"), 800, "{f:#?}");
+    let dev = f.iter().find(|x| x.rule == "DW304").unwrap();
+    assert!(dev.fix.contains("uv sync --no-dev"), "{}", dev.fix);
+}

@@ -195,6 +195,20 @@ impl Engine<'_, '_> {
         !self.ignore.is_empty() || self.ignore_rule.get(rule).is_some_and(|g| !g.is_empty())
     }
 
+    /// Which versions some enabled draft is about (and no ignore glob takes out).
+    fn covered(&self, drafts: &[Draft]) -> Vec<bool> {
+        let mut out = vec![false; self.claimed.len()];
+        for d in drafts.iter().filter(|d| self.enabled(d.rule)) {
+            let check = self.ignores_any(d.rule);
+            for &v in &d.versions {
+                if !check || !self.ignored(d.rule, &self.ctx.tree.path(self.ctx.tree.version(v).node)) {
+                    out[v as usize] = true;
+                }
+            }
+        }
+        out
+    }
+
     fn add(&mut self, d: Draft) {
         if !self.enabled(d.rule) {
             return;
@@ -253,17 +267,21 @@ impl Engine<'_, '_> {
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
 
-/// File versions whose content a visible hard link shares, sorted. Deleting such a file frees
-/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it
-/// saves no bytes in any finding; counted conservatively, even where a finding also covers the
-/// link.
-fn linked_versions(tree: &Tree) -> Vec<VersionId> {
-    let mut out: Vec<VersionId> = tree
-        .versions()
+/// Every visible hard link with the file version whose content it shares.
+fn hard_links(tree: &Tree) -> Vec<(VersionId, VersionId)> {
+    tree.versions()
         .iter()
-        .filter(|v| v.kind == EntryKind::Hardlink && v.hidden_by == NOT_HIDDEN)
-        .filter_map(|v| tree.hardlink_target(v))
-        .collect();
+        .enumerate()
+        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.hidden_by == NOT_HIDDEN)
+        .filter_map(|(id, v)| tree.hardlink_target(v).map(|t| (id as VersionId, t)))
+        .collect()
+}
+
+/// The targets of `links` whose link `keep` says stays, sorted: deleting such a file frees
+/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it saves
+/// no bytes in any finding.
+fn kept_targets(links: &[(VersionId, VersionId)], keep: impl Fn(VersionId) -> bool) -> Vec<VersionId> {
+    let mut out: Vec<VersionId> = links.iter().filter(|&&(l, _)| keep(l)).map(|&(_, t)| t).collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -271,11 +289,13 @@ fn linked_versions(tree: &Tree) -> Vec<VersionId> {
 
 /// Runs every rule and returns the findings, largest first.
 pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
-    let linked = linked_versions(ctx.tree);
+    let links = hard_links(ctx.tree);
+    // Path lines are sized before anything is claimed: every link counts there.
+    let linked = kept_targets(&links, |_| true);
     let mut e = Engine {
         ctx,
         claimed: vec![false; ctx.tree.versions().len()],
-        linked: &linked,
+        linked: &[],
         findings: BTreeMap::new(),
         cfg,
         ignore: globs(&cfg.ignore),
@@ -303,31 +323,25 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let (secrets, others): (Vec<Draft>, Vec<Draft>) = walk.drafts.into_iter().partition(|d| d.rule == "DW405");
     let (general, specific): (Vec<Draft>, Vec<Draft>) =
         others.into_iter().partition(|d| matches!(d.rule, "DW506" | "DW507"));
-    for d in secrets {
-        e.add(d);
-    }
+    let mut ordered = secrets;
     // Stale bytecode is named for what it is before `tests/` or `.venv/` claim it.
     if any(&["DW301", "DW302", "DW303", "DW304", "DW305"]) {
-        for d in python::drafts(ctx, &walk.pyc) {
-            e.add(d);
-        }
+        ordered.extend(python::drafts(ctx, &walk.pyc));
     }
     // A toolchain or -dev package is claimed whole, before the path patterns of its own rule
     // (so the finding names the packages) and before the documentation rule (moving the package
     // to a build stage takes its documentation and locales with it).
-    let mut packages = Vec::new();
-    image::package_drafts(ctx, &mut packages);
-    for d in packages {
-        e.add(d);
-    }
-    for d in specific {
-        e.add(d);
-    }
+    image::package_drafts(ctx, &mut ordered);
+    ordered.extend(specific);
     // A file deleted later is better fixed where it is written than reported as a temp file.
-    for d in layer_drafts {
-        e.add(d);
-    }
-    for d in general {
+    ordered.extend(layer_drafts);
+    ordered.extend(general);
+    // A hard link that a finding removes keeps nothing alive: a uv cache linked to a venv's dev
+    // packages frees their bytes once both fixes are made, and the findings say so together.
+    let covered = e.covered(&ordered);
+    let kept = kept_targets(&links, |l| !covered[l as usize]);
+    e.linked = &kept;
+    for d in ordered {
         e.add(d);
     }
     for d in image::drafts(ctx, &e.findings) {

@@ -111,7 +111,11 @@ impl Visit for PathRules<'_, '_> {
             (0, 0)
         };
         out.files.clear();
-        let file_versions = tree.history(node).filter(|(_, v)| v.kind == EntryKind::File);
+        // Hard links too: they add no bytes, but a finding that removes one frees what it
+        // kept alive (see `rules::evaluate`).
+        let file_versions = tree
+            .history(node)
+            .filter(|(_, v)| matches!(v.kind, EntryKind::File | EntryKind::Hardlink));
         let linked = self.linked;
         out.files.extend(file_versions.map(|(id, v)| {
             let size = if !linked.is_empty() && linked.binary_search(&id).is_ok() {
