@@ -2,7 +2,8 @@
 //! packages) and reports [`Finding`]s with the bytes a fix would save, the layer and Dockerfile
 //! line to blame, the largest paths and the concrete fix. Every byte is counted once across
 //! findings: rules run in a fixed order and each version of a file can be claimed by one finding
-//! only. Rules read the analysis; they never change it and never do I/O.
+//! only; a file whose content a hard link outside every finding shares saves nothing. Rules
+//! read the analysis; they never change it and never do I/O.
 
 pub mod catalogue;
 mod image;
