@@ -231,4 +231,7 @@ fn dev_packages_a_cache_links_to_are_saved_with_the_cache() {
     assert_eq!(bytes(&f, "DW102"), 800, "{f:#?}");
     let dev = f.iter().find(|x| x.rule == "DW304").unwrap();
     assert!(dev.fix.contains("uv sync --no-dev"), "{}", dev.fix);
+    let cache = f.iter().find(|x| x.rule == "DW102").unwrap();
+    assert!(cache.fix.contains("`RUN uv sync --no-cache`"), "{}", cache.fix);
+    assert!(cache.fix.contains("UV_LINK_MODE=copy"), "{}", cache.fix);
 }

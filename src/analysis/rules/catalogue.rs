@@ -42,7 +42,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW102",
         "uv cache left in the image",
         Warning,
-        "uv keeps its cache in ~/.cache/uv. Use `uv pip install --no-cache` (or `ENV UV_NO_CACHE=1`), or `RUN --mount=type=cache,target=/root/.cache/uv`.",
+        "uv keeps its cache in ~/.cache/uv. Use `--no-cache` (`uv sync --no-cache`, `uv pip install --no-cache`, or `ENV UV_NO_CACHE=1`), or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy` (uv cannot hard-link from a cache mount into the image and warns without it).",
     ),
     rule(
         "DW103",

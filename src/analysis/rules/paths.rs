@@ -280,6 +280,17 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 ),
             },
         ),
+        "DW102" => (
+            "uv cache left in the image".into(),
+            match uv_fix(&instr) {
+                Some(fixed) => format!(
+                    "{at}: add --no-cache: `{fixed}`; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
+                ),
+                None => format!(
+                    "{at}: set `ENV UV_NO_CACHE=1`, or use `RUN --mount=type=cache,target=/root/.cache/uv` with `ENV UV_LINK_MODE=copy`"
+                ),
+            },
+        ),
         "DW105" => (
             "apt lists left in /var/lib/apt/lists".into(),
             format!("{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{instr}`)"),
@@ -350,6 +361,15 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             )
         }
     }
+}
+
+/// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
+pub fn uv_fix(instr: &str) -> Option<String> {
+    ["uv pip install", "uv pip sync", "uv sync", "uv add", "uv tool install"]
+        .iter()
+        .find_map(|key| instr.find(key).map(|i| i + key.len()))
+        .filter(|_| !instr.contains("--no-cache"))
+        .map(|at| format!("{} --no-cache{}", &instr[..at], &instr[at..]))
 }
 
 /// `a`, `a and b`, `a, b and c`.

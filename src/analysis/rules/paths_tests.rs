@@ -66,3 +66,18 @@ fn walk_matches(m: &Matcher, path: &str) -> Vec<usize> {
     m.file_matches(path, inherited, here, &mut out);
     out
 }
+
+#[test]
+fn uv_fix_adds_no_cache_after_the_uv_command() {
+    use super::uv_fix;
+    assert_eq!(
+        uv_fix("uv sync --frozen").as_deref(),
+        Some("uv sync --no-cache --frozen")
+    );
+    assert_eq!(
+        uv_fix("pip install uv && uv pip install -r r.txt").as_deref(),
+        Some("pip install uv && uv pip install --no-cache -r r.txt")
+    );
+    assert_eq!(uv_fix("uv sync --no-cache"), None, "already there");
+    assert_eq!(uv_fix("pip install flask"), None);
+}
