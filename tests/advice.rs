@@ -235,3 +235,25 @@ fn dev_packages_a_cache_links_to_are_saved_with_the_cache() {
     assert!(cache.fix.contains("`RUN uv sync --no-cache`"), "{}", cache.fix);
     assert!(cache.fix.contains("UV_LINK_MODE=copy"), "{}", cache.fix);
 }
+
+/// uv installed with pip to build the environment is a build tool when the container's command
+/// does not run it (37 MiB in an image built here); with `uv run` in the command it stays.
+#[test]
+fn uv_is_a_build_tool_unless_the_command_runs_it() {
+    let site = "usr/local/lib/python3.11/site-packages";
+    let layer = Layer::new()
+        .file("usr/local/bin/uv", vec![b'u'; 9000])
+        .file(format!("{site}/uv-0.5.0.dist-info/RECORD"), "../../../bin/uv,,9000\n");
+    let img = || careful().layer("RUN /bin/sh -c pip install --no-cache-dir uv # buildkit", layer.clone());
+    let f = findings(img());
+    let dev = f
+        .iter()
+        .find(|x| x.rule == "DW304")
+        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    assert_eq!(dev.title, "development or test packages installed: uv 0.5.0");
+    assert_eq!(dev.reclaimable_bytes, 9000);
+    assert!(dev.fix.contains("build stage"), "{}", dev.fix);
+    let runs_uv =
+        img().run_config(serde_json::json!({"User": "app", "Cmd": ["uv", "run", "python", "-m", "app.main"]}));
+    assert!(!findings(runs_uv).iter().any(|x| x.rule == "DW304"));
+}

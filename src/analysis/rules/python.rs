@@ -128,12 +128,29 @@ fn norm(name: &str) -> String {
     name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
+/// Whether the container's command runs `tool` (`uv run ...`, `["poetry", "run", ...]`,
+/// `/usr/local/bin/uv`).
+fn runs(ctx: &Ctx<'_>, tool: &str) -> bool {
+    let cfg = ctx.config;
+    cfg.entrypoint.iter().chain(&cfg.cmd).any(|arg| {
+        arg.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+            .any(|word| word.rsplit('/').next() == Some(tool))
+    })
+}
+
+/// Whether `name` is a development tool in this image: one of [`DEV_TOOLS`], or uv when the
+/// container's command does not run it (installed to build the environment, then dead weight).
+fn is_dev_tool(ctx: &Ctx<'_>, name: &str) -> bool {
+    let name = norm(name);
+    DEV_TOOLS.contains(&name.as_str()) || (name == "uv" && !runs(ctx, "uv"))
+}
+
 /// Dev tools and every package that only dev tools need, per location.
 fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
     let pkgs = &ctx.packages.python;
     let mut dev: BTreeSet<(String, String)> = pkgs
         .iter()
-        .filter(|p| DEV_TOOLS.contains(&norm(&p.name).as_str()))
+        .filter(|p| is_dev_tool(ctx, &p.name))
         .map(|p| (p.location.clone(), norm(&p.name)))
         .collect();
     if dev.is_empty() {
@@ -166,7 +183,7 @@ fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
 
 /// Package managers among the development tools: they are not left out by a dev group but by
 /// a build stage.
-const MANAGERS: &[&str] = &["poetry", "pipenv"];
+const MANAGERS: &[&str] = &["poetry", "pipenv", "uv"];
 
 /// How to leave the development packages out, in the words of the tool that installed them:
 /// Poetry, uv, PDM and Pipenv install a dev group unless told not to; pip installs what its
@@ -211,7 +228,7 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         by_layer.entry(p.layer).or_default().push(p);
     }
     for (layer, pkgs) in by_layer {
-        let is_tool = |p: &&&PythonPackage| DEV_TOOLS.contains(&norm(&p.name).as_str());
+        let is_tool = |p: &&&PythonPackage| is_dev_tool(ctx, &p.name);
         // A tool another tool requires came with it (Poetry pulls in `build`): name the one
         // that was asked for, unless they require each other.
         let required = |p: &&&PythonPackage| {
