@@ -3,8 +3,17 @@
 //! documentation before the documentation rule, the tool asked for before the tools it pulled
 //! in. Images are the careful multi-stage image of `rules` with one careless layer on top.
 
+use deadweight::analysis::rules::Finding;
+
 use crate::rules::{bytes, careful, findings};
 use crate::support::fixture::Layer;
+
+/// The finding of `rule`; the test fails with every finding when there is none.
+fn finding<'a>(f: &'a [Finding], rule: &str) -> &'a Finding {
+    f.iter()
+        .find(|x| x.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule}: {f:#?}"))
+}
 
 /// Moving a toolchain package to a build stage takes its documentation and locales with it, so
 /// DW201 saves the whole package and the documentation rule does not count those files again.
@@ -24,7 +33,7 @@ fn a_toolchain_package_saves_its_own_documentation() {
     }
     let f = findings(careful().layer("RUN /bin/sh -c apt-get install -y make # buildkit", layer));
     assert_eq!(bytes(&f, "DW201"), 400_000, "{f:#?}");
-    let toolchain = f.iter().find(|x| x.rule == "DW201").unwrap();
+    let toolchain = finding(&f, "DW201");
     assert_eq!(
         toolchain.title, "build toolchain in the runtime image: make",
         "the package, not the path pattern"
@@ -59,10 +68,7 @@ fn poetry_caches_and_dev_group_get_poetrys_advice() {
             vec![5u8; 1500],
         );
     let f = findings(careful().layer("RUN /bin/sh -c poetry install --no-root # buildkit", layer));
-    let cache = f
-        .iter()
-        .find(|x| x.rule == "DW103")
-        .unwrap_or_else(|| panic!("no DW103: {f:#?}"));
+    let cache = finding(&f, "DW103");
     assert_eq!(cache.reclaimable_bytes, 4000, "{cache:#?}");
     let shown: Vec<&str> = cache.paths.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(
@@ -77,10 +83,7 @@ fn poetry_caches_and_dev_group_get_poetrys_advice() {
         assert!(cache.fix.contains(p), "{}", cache.fix);
     }
     assert!(cache.fix.contains("poetry install --no-cache"), "{}", cache.fix);
-    let dev = f
-        .iter()
-        .find(|x| x.rule == "DW304")
-        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    let dev = finding(&f, "DW304");
     assert_eq!(dev.reclaimable_bytes, 3000, "the files its RECORD lists: {dev:#?}");
     assert!(dev.fix.contains("poetry install --only main"), "{}", dev.fix);
 }
@@ -105,10 +108,7 @@ fn dev_tools_pulled_in_by_another_are_not_named() {
     let layer = dist(Layer::new(), "poetry", "1.8.3", &["build (>=1.0.3,<2.0.0)"], 5000);
     let layer = dist(layer, "build", "1.2.1", &[], 700);
     let f = findings(careful().layer("RUN /bin/sh -c pip install poetry # buildkit", layer));
-    let dev = f
-        .iter()
-        .find(|x| x.rule == "DW304")
-        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    let dev = finding(&f, "DW304");
     assert_eq!(dev.title, "development or test packages installed: poetry 1.8.3");
     assert_eq!(dev.reclaimable_bytes, 5700, "both go: {dev:#?}");
     assert!(
@@ -132,10 +132,7 @@ fn packages_installed_again_are_named_together() {
         );
     }
     let f = findings(careful().layer("RUN /bin/sh -c pip install flask # buildkit", layer));
-    let again = f
-        .iter()
-        .find(|x| x.rule == "DW305")
-        .unwrap_or_else(|| panic!("no DW305: {f:#?}"));
+    let again = finding(&f, "DW305");
     assert_eq!(again.title, "installed again in another location: flask 9.0");
     assert_eq!(again.reclaimable_bytes, 1000, "the smaller copy: {again:#?}");
     assert_eq!(again.paths[0].path, format!("/{site}/flask (flask 9.0)"));
@@ -229,9 +226,9 @@ fn dev_packages_a_cache_links_to_are_saved_with_the_cache() {
     let f = findings(careful().layer("RUN /bin/sh -c uv sync # buildkit", layer));
     assert_eq!(bytes(&f, "DW304"), 7000 + record.len() as u64, "{f:#?}");
     assert_eq!(bytes(&f, "DW102"), 800, "{f:#?}");
-    let dev = f.iter().find(|x| x.rule == "DW304").unwrap();
+    let dev = finding(&f, "DW304");
     assert!(dev.fix.contains("uv sync --no-dev"), "{}", dev.fix);
-    let cache = f.iter().find(|x| x.rule == "DW102").unwrap();
+    let cache = finding(&f, "DW102");
     assert!(cache.fix.contains("`RUN uv sync --no-cache`"), "{}", cache.fix);
     assert!(cache.fix.contains("UV_LINK_MODE=copy"), "{}", cache.fix);
 }
@@ -246,10 +243,7 @@ fn uv_is_a_build_tool_unless_the_command_runs_it() {
         .file(format!("{site}/uv-0.5.0.dist-info/RECORD"), "../../../bin/uv,,9000\n");
     let img = || careful().layer("RUN /bin/sh -c pip install --no-cache-dir uv # buildkit", layer.clone());
     let f = findings(img());
-    let dev = f
-        .iter()
-        .find(|x| x.rule == "DW304")
-        .unwrap_or_else(|| panic!("no DW304: {f:#?}"));
+    let dev = finding(&f, "DW304");
     assert_eq!(dev.title, "development or test packages installed: uv 0.5.0");
     assert_eq!(dev.reclaimable_bytes, 9000);
     assert!(dev.fix.contains("build stage"), "{}", dev.fix);
