@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::paths::{Group, Pyc};
 use super::{Ctx, Draft};
 use crate::analysis::accounting::PathBytes;
-use crate::analysis::packages::{DEV_TOOLS, PythonPackage};
+use crate::analysis::packages::PythonPackage;
 use crate::model::{Change, EntryKind, Tree};
 
 /// `311` for `foo.cpython-311.pyc` and `foo.cpython-311.opt-1.pyc`.
@@ -138,19 +138,19 @@ fn runs(ctx: &Ctx<'_>, tool: &str) -> bool {
     })
 }
 
-/// Whether `name` is a development tool in this image: one of [`DEV_TOOLS`], or uv when the
-/// container's command does not run it (installed to build the environment, then dead weight).
-fn is_dev_tool(ctx: &Ctx<'_>, name: &str) -> bool {
-    let name = norm(name);
-    DEV_TOOLS.contains(&name.as_str()) || (name == "uv" && !runs(ctx, "uv"))
+/// Whether `p` is a development tool in this image: one of [`DEV_TOOLS`](crate::analysis::packages::DEV_TOOLS),
+/// or uv when `uv_builds` (the container's command does not run it: it was installed to build
+/// the environment, then left as dead weight).
+fn is_dev_tool(p: &PythonPackage, uv_builds: bool) -> bool {
+    p.dev_tool || (uv_builds && norm(&p.name) == "uv")
 }
 
 /// Dev tools and every package that only dev tools need, per location.
-fn dev_closure<'a>(ctx: &Ctx<'a>) -> Vec<&'a PythonPackage> {
+fn dev_closure<'a>(ctx: &Ctx<'a>, uv_builds: bool) -> Vec<&'a PythonPackage> {
     let pkgs = &ctx.packages.python;
     let mut dev: BTreeSet<(String, String)> = pkgs
         .iter()
-        .filter(|p| is_dev_tool(ctx, &p.name))
+        .filter(|p| is_dev_tool(p, uv_builds))
         .map(|p| (p.location.clone(), norm(&p.name)))
         .collect();
     if dev.is_empty() {
@@ -188,10 +188,10 @@ const MANAGERS: &[&str] = &["poetry", "pipenv", "uv"];
 /// How to leave the development packages out, in the words of the tool that installed them:
 /// Poetry, uv, PDM and Pipenv install a dev group unless told not to; pip installs what its
 /// requirements name; a package manager itself belongs in a build stage.
-fn dev_fix(ctx: &Ctx<'_>, layer: usize, pkgs: &[&PythonPackage], tools: &[String]) -> String {
+fn dev_fix(ctx: &Ctx<'_>, layer: usize, pkgs: &[&PythonPackage], tools: &[&PythonPackage]) -> String {
     let ran = |what: &str| ctx.commands(layer).any(|c| c.contains(what));
-    let is_manager = |t: &String| MANAGERS.contains(&norm(t.split(' ').next().unwrap_or_default()).as_str());
-    let (managers, others): (Vec<&String>, Vec<&String>) = tools.iter().partition(|t| is_manager(t));
+    let (managers, others): (Vec<&PythonPackage>, Vec<&PythonPackage>) =
+        tools.iter().partition(|t| MANAGERS.contains(&norm(&t.name).as_str()));
     let mut parts = Vec::new();
     if !others.is_empty() {
         let poetry_venv = pkgs.iter().any(|p| p.location.contains("/pypoetry/virtualenvs/"));
@@ -204,45 +204,49 @@ fn dev_fix(ctx: &Ctx<'_>, layer: usize, pkgs: &[&PythonPackage], tools: &[String
         } else if ran("pipenv install") || ran("pipenv sync") {
             "drop `--dev` from `pipenv install`/`pipenv sync`, which then installs [dev-packages] too".to_string()
         } else {
-            let names: Vec<&str> = others.iter().map(|t| t.as_str()).collect();
             format!(
                 "move {} to a requirements-dev.txt the image does not install",
-                names.join(", ")
+                named(&others)
             )
         });
     }
     if !managers.is_empty() {
-        let names: Vec<&str> = managers.iter().map(|t| t.as_str()).collect();
         parts.push(format!(
             "run {} in a build stage and `COPY --from` only the environment it made (or export a requirements.txt and pip install that)",
-            names.join(", ")
+            named(&managers)
         ));
     }
     parts.join("; ")
 }
 
+/// `poetry 1.8.3, pytest 8.3.5`.
+fn named(pkgs: &[&PythonPackage]) -> String {
+    let names: Vec<String> = pkgs.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
+    names.join(", ")
+}
+
 fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
+    let uv_builds = !runs(ctx, "uv");
     let mut by_layer: BTreeMap<usize, Vec<&PythonPackage>> = BTreeMap::new();
-    for p in dev_closure(ctx) {
+    for p in dev_closure(ctx, uv_builds) {
         by_layer.entry(p.layer).or_default().push(p);
     }
     for (layer, pkgs) in by_layer {
-        let is_tool = |p: &&&PythonPackage| is_dev_tool(ctx, &p.name);
+        let all_tools: Vec<&PythonPackage> = pkgs.iter().copied().filter(|p| is_dev_tool(p, uv_builds)).collect();
         // A tool another tool requires came with it (Poetry pulls in `build`): name the one
         // that was asked for, unless they require each other.
-        let required = |p: &&&PythonPackage| {
-            pkgs.iter().filter(is_tool).any(|q| {
+        let required = |p: &PythonPackage| {
+            all_tools.iter().any(|q| {
                 q.location == p.location
                     && norm(&q.name) != norm(&p.name)
                     && q.requires.iter().any(|r| norm(r) == norm(&p.name))
             })
         };
-        let mut named: Vec<&&PythonPackage> = pkgs.iter().filter(is_tool).filter(|p| !required(p)).collect();
-        if named.is_empty() {
-            named = pkgs.iter().filter(is_tool).collect();
+        let mut tools: Vec<&PythonPackage> = all_tools.iter().copied().filter(|p| !required(p)).collect();
+        if tools.is_empty() {
+            tools = all_tools.clone();
         }
-        let tools: Vec<String> = named.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
         let versions = pkgs
             .iter()
             .flat_map(|p| p.nodes.iter())
@@ -259,7 +263,7 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
                     bytes: p.bytes,
                 })
                 .collect(),
-            title: format!("development or test packages installed: {}", tools.join(", ")),
+            title: format!("development or test packages installed: {}", named(&tools)),
             fix: format!("{}: {}", ctx.where_(layer), dev_fix(ctx, layer, &pkgs, &tools)),
             severity: None,
         });
