@@ -18,6 +18,31 @@ fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: V
     g.1.push(PathBytes { path, bytes });
 }
 
+/// Groups keyed `(layer, other layer)` gathered per layer: a finding is per rule and layer, and
+/// names every other layer involved.
+fn per_layer(groups: BTreeMap<(usize, usize), Group>) -> BTreeMap<usize, Vec<(usize, Group)>> {
+    let mut out: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
+    for ((layer, other), group) in groups {
+        out.entry(layer).or_default().push((other, group));
+    }
+    out
+}
+
+/// The versions and paths of several groups as one.
+fn joined(groups: Vec<(usize, Group)>) -> Group {
+    let (mut versions, mut paths) = (Vec::new(), Vec::new());
+    for (_, (v, p)) in groups {
+        versions.extend(v);
+        paths.extend(p);
+    }
+    (versions, paths)
+}
+
+/// A layer named with its instruction, as the fixes cite it: ``layer 3 (`COPY . /app`)``.
+fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
+    format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
+}
+
 /// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
 /// `--chown=1000:1000`); `None` when the instruction changes no owner or mode.
 fn owner_change(run: &str) -> Option<String> {
@@ -88,13 +113,8 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         }
     }
     let mut out = Vec::new();
-    // One finding per writing layer (findings are per rule and layer), naming every layer that
-    // deleted some of its files.
-    let mut by_writer: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
-    for ((writer, hider), group) in deleted {
-        by_writer.entry(writer).or_default().push((hider, group));
-    }
-    for (writer, hiders) in by_writer {
+    // One finding per writing layer, naming every layer that deleted some of its files.
+    for (writer, hiders) in per_layer(deleted) {
         let w = ctx.where_(writer);
         let title = match &hiders[..] {
             [(h, _)] if *h == writer => format!("files stored and deleted by {w}"),
@@ -110,25 +130,21 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         let merged: Vec<String> = hiders
             .iter()
             .filter(|(h, _)| *h != writer)
-            .map(|(h, _)| format!("{} (`{}`)", ctx.where_(*h), ctx.instruction(*h)))
+            .map(|(h, _)| cited(ctx, *h))
             .collect();
         let fix = if merged.is_empty() {
             format!(
-                "{w} (`{}`) stores files it also deletes: delete them in the command that makes them",
-                ctx.instruction(writer)
+                "{} stores files it also deletes: delete them in the command that makes them",
+                cited(ctx, writer)
             )
         } else {
             format!(
-                "delete them in the RUN that creates them: merge {w} (`{}`) and {} into one RUN, or use a build stage",
-                ctx.instruction(writer),
+                "delete them in the RUN that creates them: merge {} and {} into one RUN, or use a build stage",
+                cited(ctx, writer),
                 merged.join(" and ")
             )
         };
-        let (mut versions, mut paths) = (Vec::new(), Vec::new());
-        for (_, (v, p)) in hiders {
-            versions.extend(v);
-            paths.extend(p);
-        }
+        let (versions, paths) = joined(hiders);
         out.push(Draft {
             rule: "DW501",
             layer: Some(writer),
@@ -141,17 +157,12 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
     }
     // One finding per re-storing layer, naming every layer whose files it stored again (a
     // `chown -R /app` after two COPYs into /app re-stores both).
-    let mut by_copy: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
-    for ((copy, from), group) in copies {
-        by_copy.entry(copy).or_default().push((from, group));
-    }
-    for (copy, froms) in by_copy {
+    for (copy, froms) in per_layer(copies) {
         let c = ctx.where_(copy);
         let copy_instr = ctx.instruction(copy);
         // Only a chown/chmod is the user's to move; other re-stores (a package manager
         // rewriting its state files unchanged) are reported for the bytes, as information.
         let change = owner_change(&copy_instr);
-        let at = |f: usize| format!("{} (`{}`)", ctx.where_(f), ctx.instruction(f));
         let is_copy = |f: usize| {
             let i = ctx.instruction(f);
             i.starts_with("COPY ") || i.starts_with("ADD ")
@@ -161,11 +172,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             Some(flag) => {
                 let mut parts = Vec::new();
                 if !copied.is_empty() {
-                    let at: Vec<String> = copied.iter().map(|&f| at(f)).collect();
+                    let at: Vec<String> = copied.iter().map(|&f| cited(ctx, f)).collect();
                     parts.push(format!("use `COPY {flag}` at {}", at.join(" and ")));
                 }
                 if !made.is_empty() {
-                    let at: Vec<String> = made.iter().map(|&f| at(f)).collect();
+                    let at: Vec<String> = made.iter().map(|&f| cited(ctx, f)).collect();
                     parts.push(format!(
                         "set owner and mode where the files are made, in {}",
                         at.join(" and ")
@@ -176,11 +187,7 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             None => format!("{c} (`{copy_instr}`) stored them again unchanged but for owner or mode; informational"),
         };
         let named: Vec<String> = froms.iter().map(|(f, _)| ctx.where_(*f)).collect();
-        let (mut versions, mut paths) = (Vec::new(), Vec::new());
-        for (_, (v, p)) in froms {
-            versions.extend(v);
-            paths.extend(p);
-        }
+        let (versions, paths) = joined(froms);
         out.push(Draft {
             rule: "DW503",
             layer: Some(copy),
@@ -204,9 +211,8 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             title: format!("files of {} written again by {}", ctx.where_(writer), ctx.where_(hider)),
             fix: if base {
                 format!(
-                    "informational: the base image keeps its copies under those {} (`{}`) wrote",
-                    ctx.where_(hider),
-                    ctx.instruction(hider)
+                    "informational: the base image keeps its copies under those {} wrote",
+                    cited(ctx, hider)
                 )
             } else {
                 format!(
