@@ -365,11 +365,20 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
 
 /// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
 pub fn uv_fix(instr: &str) -> Option<String> {
-    ["uv pip install", "uv pip sync", "uv sync", "uv add", "uv tool install"]
-        .iter()
-        .find_map(|key| instr.find(key).map(|i| i + key.len()))
-        .filter(|_| !instr.contains("--no-cache"))
-        .map(|at| format!("{} --no-cache{}", &instr[..at], &instr[at..]))
+    if instr.contains("--no-cache") {
+        return None;
+    }
+    with_flag(
+        instr,
+        &["uv pip install", "uv pip sync", "uv sync", "uv add", "uv tool install"],
+        "--no-cache",
+    )
+}
+
+/// `instr` with `flag` after the first of `commands` (in their order) that it contains.
+fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
+    let at = commands.iter().find_map(|c| instr.find(c).map(|i| i + c.len()))?;
+    Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
 }
 
 /// `a`, `a and b`, `a, b and c`.
@@ -383,18 +392,16 @@ fn listed(items: &[&str]) -> String {
 
 /// The RUN line with `--no-cache-dir` added after `pip install`, when it has a pip install.
 pub fn pip_fix(instr: &str) -> Option<String> {
-    for key in [
-        "pip3 install",
-        "pip install",
-        "python3 -m pip install",
-        "python -m pip install",
-    ] {
-        if let Some(i) = instr.find(key) {
-            let at = i + key.len();
-            return Some(format!("{} --no-cache-dir{}", &instr[..at], &instr[at..]));
-        }
-    }
-    None
+    with_flag(
+        instr,
+        &[
+            "pip3 install",
+            "pip install",
+            "python3 -m pip install",
+            "python -m pip install",
+        ],
+        "--no-cache-dir",
+    )
 }
 
 #[cfg(test)]
