@@ -68,6 +68,13 @@ pub struct Attribution {
     pub unmatched: Vec<String>,
 }
 
+impl Attribution {
+    /// True when the layer belongs to the base image.
+    pub fn is_base(&self, layer: usize) -> bool {
+        self.layers.get(layer).is_some_and(|o| o.base)
+    }
+}
+
 /// The inputs besides the history.
 #[derive(Debug, Clone, Default)]
 pub struct AttributeOptions<'a> {

@@ -352,10 +352,7 @@ fn over_limit_layers(a: &Analysis, sizes: &[u64], limit: u64) -> Vec<Blame> {
 /// more it selects in the base image's layers, which count only with `fail_on_base`.
 fn finding_hits(a: &Analysis, c: &CiConfig, pick: impl Fn(&Finding) -> bool) -> (Vec<usize>, usize) {
     let with_base = c.fail_on_base.unwrap_or(false);
-    let in_base = |f: &Finding| {
-        f.layer
-            .is_some_and(|l| a.attribution.layers.get(l).is_some_and(|o| o.base))
-    };
+    let in_base = |f: &Finding| f.layer.is_some_and(|l| a.attribution.is_base(l));
     let picked: Vec<usize> = (0..a.findings.len()).filter(|&i| pick(&a.findings[i])).collect();
     let (hits, base): (Vec<usize>, Vec<usize>) =
         picked.into_iter().partition(|&i| with_base || !in_base(&a.findings[i]));

@@ -144,7 +144,7 @@ impl Ctx<'_> {
 
     /// True when the layer belongs to the base image.
     pub fn is_base(&self, layer: usize) -> bool {
-        self.attribution.layers.get(layer).is_some_and(|o| o.base)
+        self.attribution.is_base(layer)
     }
 }
 
