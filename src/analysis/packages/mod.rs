@@ -199,6 +199,25 @@ fn stanzas(text: &str) -> impl Iterator<Item = Vec<(&str, &str)>> {
     })
 }
 
+impl SystemPackage {
+    fn new(name: &str, version: &str, (bytes, files, nodes): Files, layer: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            version: version.to_string(),
+            bytes,
+            files,
+            layer,
+            nodes,
+        }
+    }
+}
+
+/// Largest first, then by name: the order of [`Packages::debian`] and [`Packages::alpine`].
+fn largest_first(mut pkgs: Vec<SystemPackage>) -> Vec<SystemPackage> {
+    pkgs.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    pkgs
+}
+
 fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
     let Some(&(_, status)) = tree.lookup(b"var/lib/dpkg/status").and_then(|n| caps.get(&n)) else {
         return Vec::new();
@@ -219,7 +238,7 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
         ]
         .into_iter()
         .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
-        let ((bytes, files, nodes), layer) = match list {
+        let (files, layer) = match list {
             Some(&(layer, content)) => {
                 let listed = content
                     .split(|&b| b == b'\n')
@@ -229,17 +248,14 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
             }
             None => ((0, 0, Vec::new()), 0),
         };
-        out.push(SystemPackage {
-            name: name.to_string(),
-            version: get("Version").unwrap_or_default().to_string(),
-            bytes,
+        out.push(SystemPackage::new(
+            name,
+            get("Version").unwrap_or_default(),
             files,
             layer,
-            nodes,
-        });
+        ));
     }
-    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-    out
+    largest_first(out)
 }
 
 fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
@@ -270,18 +286,14 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
                     .map(|v| tree.version(v).layer as usize)
             })
             .unwrap_or(db_layer);
-        let (bytes, files, nodes) = sum_files(tree, paths.into_iter());
-        out.push(SystemPackage {
-            name: name.to_string(),
-            version: version.to_string(),
-            bytes,
-            files,
+        out.push(SystemPackage::new(
+            name,
+            version,
+            sum_files(tree, paths.into_iter()),
             layer,
-            nodes,
-        });
+        ));
     }
-    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-    out
+    largest_first(out)
 }
 
 /// Finds every package in the final image from the captured metadata files of all layers.
