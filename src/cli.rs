@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use deadweight::analysis::rules::Severity;
+use deadweight::catalogue::Severity;
 use deadweight::config::ci::{ByteSize, CiConfig, DiveRule, Growth, Ratio};
 use deadweight::source::SourceKind;
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::analysis::rules::Severity;
+use crate::catalogue::Severity;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -92,7 +92,7 @@ impl Config {
     /// Parses the text of a `.deadweight.toml`; the error names the key or line at fault.
     pub fn parse(text: &str) -> Result<Self, String> {
         let cfg: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
-        let known = |id: &str| crate::analysis::rules::catalogue::find(id).is_some();
+        let known = |id: &str| crate::catalogue::find(id).is_some();
         let ids = cfg
             .rules
             .disable

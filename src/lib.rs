@@ -15,6 +15,7 @@
 //! one `source::daemon` runs bollard on (feature `daemon`, on by default).
 
 pub mod analysis;
+pub mod catalogue;
 pub mod config;
 pub mod error;
 pub mod model;

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
 
 /// Runs a subcommand.
 fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
-    use deadweight::analysis::rules::catalogue;
+    use deadweight::catalogue;
     let mut out = String::new();
     match cmd {
         cli::Command::Rules { json: true } => {

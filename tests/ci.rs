@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use deadweight::analysis::Analysis;
-use deadweight::analysis::rules::Severity;
+use deadweight::catalogue::Severity;
 use deadweight::config::ci::{ByteSize, CiConfig, DiveRule, Ratio};
 use deadweight::report::ci::{Amount, Budgets, Check, Verdict, evaluate};
 use serde_json::Value;

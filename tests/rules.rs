@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use deadweight::analysis::rules::{Finding, Severity};
+use deadweight::analysis::rules::Finding;
 use deadweight::analysis::{self, AnalyzeOptions, dockerfile};
+use deadweight::catalogue::Severity;
 use deadweight::config::Config;
 use deadweight::source::{self, LoadOptions};
 

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::Serialize;
 
-use crate::model::tree::NOT_HIDDEN;
 use crate::model::{EntryKind, HiddenHow, Tree};
 
 /// Bytes that moved between two layers.
@@ -105,7 +104,7 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
                 heap.pop();
             }
         }
-        if v.hidden_by == NOT_HIDDEN {
+        if v.survives() {
             if v.size > 0 {
                 hashes.push(v.hash);
             }
@@ -153,7 +152,7 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
     let mut same: Vec<FileCopy> = tree
         .versions()
         .iter()
-        .filter(|v| v.kind == EntryKind::File && v.hidden_by == NOT_HIDDEN && v.size > 0)
+        .filter(|v| v.kind == EntryKind::File && v.survives() && v.size > 0)
         .filter(|v| repeated.binary_search(&v.hash).is_ok())
         .map(|v| (v.hash, v.size, v.node))
         .collect();

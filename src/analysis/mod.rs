@@ -140,11 +140,7 @@ pub fn load_and_analyze(
 fn analyze_merged(image: Loaded, merged: pipeline::Merged, opts: &AnalyzeOptions) -> Analysis {
     let (tree, merge, dive_layers, captures) = merged.into_parts();
     let mut fs = FinalFs::default();
-    for v in tree
-        .versions()
-        .iter()
-        .filter(|v| v.is_entry() && v.hidden_by == crate::model::tree::NOT_HIDDEN)
-    {
+    for v in tree.versions().iter().filter(|v| v.in_final()) {
         match v.kind {
             EntryKind::File => {
                 fs.files += 1;

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::analysis::rules::Severity;
+use crate::catalogue::Severity;
 
 /// The `[ci]` table (and what flags and `.dive-ci` say, in the same shape). `None` means
 /// "not said here": layers are merged with [`CiConfig::overlay`] and defaults are applied last.

@@ -92,10 +92,28 @@ impl Version {
         !matches!(self.kind, EntryKind::Whiteout | EntryKind::Opaque)
     }
 
+    /// True when no later layer hides the version: it is the last word at its path (an entry,
+    /// or a whiteout/opaque record that stays in force).
+    pub fn survives(&self) -> bool {
+        self.hidden_by == NOT_HIDDEN
+    }
+
+    /// True when the version is in the final filesystem: an entry that no later layer hides.
+    pub fn in_final(&self) -> bool {
+        self.is_entry() && self.survives()
+    }
+
     /// True when the version is what a container sees at its path after layer `layer`.
     pub fn visible_at(&self, layer: u16) -> bool {
-        self.is_entry() && self.layer <= layer && (self.hidden_by == NOT_HIDDEN || self.hidden_by > layer)
+        self.is_entry() && live_at(self.layer, self.hidden_by, layer)
     }
+}
+
+/// The one visibility rule: something stored by layer `stored` and hidden by layer `hidden_by`
+/// (or [`NOT_HIDDEN`]) is what a container sees after layer `layer`. Shared with the UI's compact
+/// version records so the rule is written once.
+pub fn live_at(stored: u16, hidden_by: u16, layer: u16) -> bool {
+    stored <= layer && (hidden_by == NOT_HIDDEN || hidden_by > layer)
 }
 
 #[derive(Debug, Clone, Copy)]

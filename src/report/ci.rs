@@ -18,7 +18,8 @@ pub use text::{SHOWN_FINDINGS, bound_sign, findings_that_matter, render_text, sh
 use super::baseline::{Baseline, signed};
 use super::text::size;
 use crate::analysis::Analysis;
-use crate::analysis::rules::{Finding, catalogue};
+use crate::analysis::rules::Finding;
+use crate::catalogue;
 use crate::config::ci::{CiConfig, DiveRule, Ratio};
 
 /// dive's default `lowestEfficiency`.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::ci::{Verdict, bound_sign, findings_that_matter, show};
 use super::text::size;
 use crate::analysis::Analysis;
-use crate::analysis::rules::Severity;
+use crate::catalogue::Severity;
 
 /// Most annotations written: GitHub shows only the first few per step anyway.
 const MAX_ANNOTATIONS: usize = 50;

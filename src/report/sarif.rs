@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::ci::{Verdict, bound_sign, show};
 use super::text::size;
 use crate::analysis::Analysis;
-use crate::analysis::rules::{Severity, catalogue};
+use crate::catalogue::{self, Severity};
 
 /// The schema URI SARIF files name.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -2,7 +2,6 @@
 //! re-stored or deleted it, oldest first, with size, mode and owner and what later hid each
 //! version. Reads the merged tree only.
 
-use deadweight::model::tree::NOT_HIDDEN;
 use deadweight::model::{Change, EntryKind, HiddenHow, Version};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -80,7 +79,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 )));
             }
             spans.push(Span::styled(change_word(v), style));
-            if v.is_entry() && v.hidden_by != NOT_HIDDEN {
+            if v.is_entry() && !v.survives() {
                 let how = match v.hidden_how {
                     HiddenHow::Overwrite => "replaced",
                     HiddenHow::Opaque => "hidden (opaque dir)",

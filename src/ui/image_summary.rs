@@ -2,7 +2,7 @@
 //! duplicate content, reclaimable bytes and the largest findings, dive's efficiency for
 //! comparison, platform and user. Reads the analysis only.
 
-use deadweight::analysis::rules::Severity;
+use deadweight::catalogue::Severity;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -3,7 +3,7 @@
 //! child, so one reverse pass sums directory sizes) and only when the layer, the view or a
 //! filter changes: never on a cursor move. Reads the tree; owns no rows and draws nothing.
 
-use deadweight::model::tree::NOT_HIDDEN;
+use deadweight::model::tree::live_at;
 use deadweight::model::{Change, EntryKind, HiddenHow, NodeId, Tree};
 
 pub use super::filter::{Filters, path_matches, path_matches_within};
@@ -125,7 +125,7 @@ pub struct Compact {
     pub node: NodeId,
     /// Layer that stored it.
     pub layer: u16,
-    /// Layer that hid it, or `NOT_HIDDEN`.
+    /// Layer that hid it, or `deadweight::model::tree::NOT_HIDDEN`.
     pub hidden_by: u16,
 }
 
@@ -238,7 +238,7 @@ impl NodeStates {
                 continue;
             }
             let present = match mode {
-                ViewMode::Cumulative => v.layer <= layer && (v.hidden_by == NOT_HIDDEN || v.hidden_by > layer),
+                ViewMode::Cumulative => live_at(v.layer, v.hidden_by, layer),
                 ViewMode::Changes => v.layer == layer,
             };
             if present {

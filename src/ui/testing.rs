@@ -6,8 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use deadweight::analysis::accounting::PathBytes;
-use deadweight::analysis::rules::{Finding, Severity};
+use deadweight::analysis::rules::Finding;
 use deadweight::analysis::{self, Analysis, AnalyzeOptions};
+use deadweight::catalogue::Severity;
 use deadweight::source::{self, LoadOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -3,7 +3,7 @@
 //! owner, tree guides and a note on entries a later layer deletes or replaces. Reads the row
 //! cache; never rebuilds it.
 
-use deadweight::model::tree::{NOT_HIDDEN, escape_bytes};
+use deadweight::model::tree::escape_bytes;
 use deadweight::model::{EntryKind, HiddenHow, NodeId, Version};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -222,7 +222,7 @@ fn row_line<'a>(app: &'a App, r: &super::rows::Row) -> Line<'a> {
             spans.push(Span::styled(format!("{arrow}{}", escape_bytes(link)), t.dim()));
         }
         // Files (not directories, which later layers often store again) that do not survive.
-        if mark != Mark::Deleted && v.kind != EntryKind::Dir && v.hidden_by != NOT_HIDDEN {
+        if mark != Mark::Deleted && v.kind != EntryKind::Dir && !v.survives() {
             let how = match v.hidden_how {
                 HiddenHow::Overwrite => "replaced",
                 _ => "deleted",

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
-use crate::model::tree::NOT_HIDDEN;
 use crate::model::{Change, EntryKind, HiddenHow, VersionId};
 
 type Group = (Vec<VersionId>, Vec<PathBytes>);
@@ -72,7 +71,7 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         if v.kind != EntryKind::File {
             continue;
         }
-        if v.hidden_by == NOT_HIDDEN {
+        if v.survives() {
             if v.size >= cfg.thresholds.duplicate_file_bytes {
                 same.entry((v.hash, v.size)).or_default().push(id);
             }
@@ -100,7 +99,7 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
                     newer.is_some_and(|(_, n)| n.kind == EntryKind::File && n.hash == v.hash && n.size == v.size);
                 if same_content {
                     if let Some((nid, n)) = newer
-                        && n.hidden_by != NOT_HIDDEN
+                        && !n.survives()
                     {
                         // Both copies were hidden later; the later copy is still a pure repeat.
                         push(&mut copies, (hider, writer), nid, tree.path(n.node), n.size);

@@ -5,7 +5,6 @@
 //! only; a file whose content a hard link outside every finding shares saves nothing. Rules
 //! read the analysis; they never change it and never do I/O.
 
-pub mod catalogue;
 mod image;
 mod layers;
 mod matcher;
@@ -24,32 +23,10 @@ use super::attribute::Attribution;
 use super::dockerfile::Dockerfile;
 use super::history::InstructionKind;
 use super::packages::Packages;
+use crate::catalogue;
+use crate::catalogue::Severity;
 use crate::config::RulesConfig;
-use crate::model::tree::NOT_HIDDEN;
 use crate::model::{ConfigSummary, EntryKind, Layer, Tree, VersionId};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing; rarely worth failing a build for.
-    Info,
-    /// Waste a fix would remove.
-    Warning,
-    /// A leak or a large, clear-cut waste.
-    Error,
-}
-
-impl Severity {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -273,7 +250,7 @@ fn hard_links(tree: &Tree) -> Vec<(VersionId, VersionId)> {
     tree.versions()
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.hidden_by == NOT_HIDDEN)
+        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.survives())
         .filter_map(|(id, v)| tree.hardlink_target(v).map(|t| (id as VersionId, t)))
         .collect()
 }

@@ -304,7 +304,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             format!("{at}: use `apk add --no-cache`"),
         ),
         "DW401" | "DW402" | "DW403" | "DW404" | "DW406" | "DW407" | "DW408" => {
-            let what = crate::analysis::rules::catalogue::find(rule).map_or("", |r| r.title);
+            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
             (
                 format!("{what}: {first}"),
                 format!("add to .dockerignore: {}", ignore()),
@@ -318,7 +318,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             ),
         ),
         "DW201" | "DW202" | "DW203" => {
-            let what = crate::analysis::rules::catalogue::find(rule).map_or("", |r| r.title);
+            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
             (
                 what.to_string(),
                 format!(
@@ -331,9 +331,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             dirs.dedup();
             let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
             (
-                crate::analysis::rules::catalogue::find(rule)
-                    .map_or("", |r| r.title)
-                    .to_string(),
+                crate::catalogue::find(rule).map_or("", |r| r.title).to_string(),
                 format!(
                     "{at}: remove {} in the same RUN{}",
                     listed(&dirs),
@@ -354,7 +352,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
             "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude".into(),
         ),
         other => {
-            let what = crate::analysis::rules::catalogue::find(other).map_or("", |r| r.title);
+            let what = crate::catalogue::find(other).map_or("", |r| r.title);
             (
                 what.to_string(),
                 format!("{at}: remove {first} in the same RUN, or use a cache mount"),

@@ -73,7 +73,7 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
             let layer = v.layer as usize;
             let rule = if foreign {
                 "DW301"
-            } else if orphan && v.hidden_by == crate::model::tree::NOT_HIDDEN {
+            } else if orphan && v.survives() {
                 "DW302"
             } else if ctx.is_context_copy(layer) {
                 "DW303"

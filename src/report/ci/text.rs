@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use super::{Amount, Bound, Unit, Verdict};
 use crate::analysis::Analysis;
-use crate::analysis::rules::{Finding, Severity};
+use crate::analysis::rules::Finding;
+use crate::catalogue::Severity;
 use crate::report::text::size;
 
 /// An amount for people: sizes humanised, ratios as percentages, undefined as `undefined`.

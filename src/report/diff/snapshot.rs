@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{DirBytes, Input, PackageBytes, SizeTotals, package_key};
 use crate::analysis::Analysis;
 use crate::model::EntryKind;
-use crate::model::tree::{NOT_HIDDEN, Tree};
+use crate::model::tree::Tree;
 use crate::report::baseline::{self, InstructionBytes};
 
 /// What one side of a diff says about sizes.
@@ -61,7 +61,7 @@ pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
     for v in tree
         .versions()
         .iter()
-        .filter(|v| v.is_entry() && v.hidden_by == NOT_HIDDEN && v.kind == EntryKind::File)
+        .filter(|v| v.in_final() && v.kind == EntryKind::File)
     {
         let mut top = v.node;
         while let Some(parent) = tree.parent(top).filter(|&p| p != Tree::ROOT) {

@@ -1,10 +1,32 @@
-//! The rule catalogue: every rule's stable id, title, default severity and rationale. It is the
-//! single source of `deadweight rules`, `deadweight explain ID` and `assets/rules.json` (a test
-//! keeps that file equal to this table). Holds data only.
+//! The rule catalogue, the floor under config and analysis: every rule's stable id, title,
+//! default severity and rationale, and [`Severity`] itself. It is the single source of
+//! `deadweight rules`, `deadweight explain ID` and `assets/rules.json` (a test keeps that file
+//! equal to this table). Holds data only and imports nothing of the crate.
 
 use serde::Serialize;
 
-use super::Severity;
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; rarely worth failing a build for.
+    Info,
+    /// Waste a fix would remove.
+    Warning,
+    /// A leak or a large, clear-cut waste.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
 
 /// One rule as documented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
