@@ -3,6 +3,7 @@
 //! comparison, platform and user. Reads the analysis only.
 
 use deadweight::catalogue::Severity;
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -10,7 +11,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
-use super::format;
 use super::theme::Theme;
 
 /// The style of a finding's severity.
@@ -51,31 +51,31 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
         Line::from(vec![
             label("Total"),
-            Span::styled(format::long(tot.bytes), t.bold()),
+            Span::styled(units::size(tot.bytes), t.bold()),
             Span::raw(format!(
                 " in {} layers ({} compressed)",
                 app.layer_count(),
-                format::long(tot.compressed_bytes)
+                units::size(tot.compressed_bytes)
             )),
         ]),
         Line::from(vec![
             label("Final"),
-            Span::raw(format!("{} in {} files", format::long(tot.final_bytes), tot.files)),
+            Span::raw(format!("{} in {} files", units::size(tot.final_bytes), tot.files)),
         ]),
         Line::from(vec![
             label("User"),
             Span::raw(format!(
                 "{} above {} base layer{} ({})",
-                format::long(tot.user_bytes),
+                units::size(tot.user_bytes),
                 base_n,
                 if base_n == 1 { "" } else { "s" },
-                format::long(tot.base_bytes)
+                units::size(tot.base_bytes)
             )),
         ]),
         Line::from(vec![
             label("Hidden"),
             Span::styled(
-                format::long(tot.hidden_bytes),
+                units::size(tot.hidden_bytes),
                 if tot.hidden_bytes > 0 { t.waste() } else { t.good() },
             ),
             Span::raw(" shipped, deleted or replaced later"),
@@ -84,7 +84,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             label("Dupes"),
             Span::raw(format!(
                 "{} in {} groups of identical files",
-                format::long(a.accounting.duplicate_bytes),
+                units::size(a.accounting.duplicate_bytes),
                 a.accounting.duplicates.len()
             )),
         ]),
@@ -94,7 +94,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled("no findings", t.good())
             } else {
                 Span::styled(
-                    format!("{} in {} findings", format::long(reclaim), a.findings.len()),
+                    format!("{} in {} findings", units::size(reclaim), a.findings.len()),
                     t.waste(),
                 )
             },
@@ -104,7 +104,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!(
                 "efficiency {:.1} %, wasted {} (dive's figures)",
                 a.dive.efficiency * 100.0,
-                format::long(a.dive.wasted_bytes)
+                units::size(a.dive.wasted_bytes)
             )),
         ]),
         Line::from(vec![
@@ -115,7 +115,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     for f in a.findings.iter().take(5) {
         lines.push(Line::from(vec![
             Span::styled(
-                format!(" {:>7} ", format::short(f.reclaimable_bytes)),
+                format!(" {:>7} ", units::short(f.reclaimable_bytes)),
                 severity_style(t, f.severity),
             ),
             Span::styled(format!("{} ", f.rule), t.dim()),

@@ -3,19 +3,22 @@
 //! layer and largest path. Called by `update`; changes the state only through [`App`] methods.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use deadweight::config::ci;
 use deadweight::model::NodeId;
+use deadweight::report::units;
 
 use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
-use super::format;
 use super::nodes;
-use super::nodes::{Filters, ViewMode};
+use super::nodes::ViewMode;
 
 /// Opens a prompt, prefilled with the current value.
 pub fn open(app: &mut App, kind: PromptKind) {
     let text = match kind {
-        PromptKind::Filter => app.filters.path.clone(),
+        PromptKind::Filter => app.files.filters.path.clone(),
         PromptKind::Search => String::new(),
-        PromptKind::MinSize if app.filters.min_size > 0 => format::short(app.filters.min_size).replace(' ', ""),
+        PromptKind::MinSize if app.files.filters.min_size > 0 => {
+            units::short(app.files.filters.min_size).replace(' ', "")
+        }
         PromptKind::MinSize => String::new(),
     };
     if kind == PromptKind::Filter {
@@ -32,7 +35,7 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
     match k.code {
         KeyCode::Esc => {
             if prompt.kind == PromptKind::Filter {
-                app.set_path_filter("");
+                app.files.set_path_filter("");
             }
             return;
         }
@@ -48,7 +51,7 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
         _ => {}
     }
     if prompt.kind == PromptKind::Filter {
-        app.set_path_filter(&prompt.text);
+        app.files.set_path_filter(&prompt.text);
     }
     app.prompt = Some(prompt);
 }
@@ -56,20 +59,20 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
 fn accept(app: &mut App, prompt: &Prompt) {
     match prompt.kind {
         PromptKind::Filter => {
-            app.set_path_filter(&prompt.text);
-            let n = app.tree.rows.len();
+            app.files.set_path_filter(&prompt.text);
+            let n = app.files.rows.rows.len();
             app.message = (!prompt.text.is_empty()).then(|| format!("filter {:?}: {n} rows", prompt.text));
         }
-        PromptKind::MinSize => match format::parse_size(&prompt.text) {
+        PromptKind::MinSize => match ci::parse_size(&prompt.text).ok() {
             Some(b) => {
-                app.set_min_size(b);
+                app.files.set_min_size(b);
                 app.message = Some(if b == 0 {
                     "size filter off".into()
                 } else {
-                    format!("hiding entries below {}", format::long(b))
+                    format!("hiding entries below {}", units::size(b))
                 });
             }
-            None if prompt.text.trim().is_empty() => app.set_min_size(0),
+            None if prompt.text.trim().is_empty() => app.files.set_min_size(0),
             None => app.message = Some(format!("not a size: {:?} (try 100k, 1M, 1.5G)", prompt.text)),
         },
         PromptKind::Search => search(app, &prompt.text),
@@ -83,9 +86,9 @@ pub fn search(app: &mut App, query: &str) {
         return;
     }
     let tree = &app.analysis.tree;
-    let hits = nodes::path_matches(tree, &app.index, query);
+    let hits = nodes::path_matches(tree, &app.files.index, query);
     let mut found: Vec<(Vec<u8>, NodeId)> = (1..tree.len())
-        .filter(|&id| hits.get(id) && !hits.get(app.index.parents.get(id).map_or(0, |&p| p as usize)))
+        .filter(|&id| hits.get(id) && !hits.get(app.files.index.parents.get(id).map_or(0, |&p| p as usize)))
         .map(|id| (tree.path_bytes(id as NodeId), id as NodeId))
         .collect();
     found.sort();
@@ -161,24 +164,6 @@ pub fn jump_to_finding(app: &mut App, i: usize) {
 }
 
 impl App {
-    /// Shows `node` in the tree: expands its ancestors and puts the cursor on it. Returns
-    /// false when the node is not part of the current view and filters.
-    pub fn reveal(&mut self, node: NodeId) -> bool {
-        if !self.shown.get(node as usize) {
-            return false;
-        }
-        let mut cur = node;
-        while let Some(p) = self.analysis.tree.parent(cur) {
-            self.tree.expanded.set(p as usize, true);
-            cur = p;
-        }
-        let mut rows = std::mem::take(&mut self.tree);
-        rows.rebuild(&self.ctx(), Some(node));
-        self.tree = rows;
-        self.fit();
-        self.selected_node() == Some(node)
-    }
-
     /// Shows `node`: in layer `prefer` when given, else in the current layer, else in the
     /// layer that last changed it; switching to the cumulative view and then clearing the
     /// filters when needed. Returns false when it cannot be shown at all.
@@ -189,22 +174,20 @@ impl App {
         for attempt in 0..2 {
             for &l in &layers {
                 self.set_layer(l);
-                if self.reveal(node) {
+                if self.files.reveal(node) {
                     return true;
                 }
-                if self.view == ViewMode::Changes {
-                    self.set_view(ViewMode::Cumulative);
-                    if self.reveal(node) {
+                if self.files.view == ViewMode::Changes {
+                    self.files.set_view(ViewMode::Cumulative);
+                    if self.files.reveal(node) {
                         return true;
                     }
                 }
             }
-            if attempt > 0 || !self.filters.active() {
+            if attempt > 0 || !self.files.filters.active() {
                 break;
             }
-            self.filters = Filters::default();
-            self.path_match = None;
-            self.refilter();
+            self.files.clear_filters();
             self.message = Some("filters cleared to show the entry".into());
         }
         false

@@ -11,7 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
-use super::Progress;
+use deadweight::report::units;
+use deadweight::source::LoadEvent;
+
 use super::format;
 use super::theme::Theme;
 
@@ -37,24 +39,24 @@ impl LoadState {
         }
     }
 
-    /// Applies one progress report.
-    pub fn report(&self, p: Progress) {
-        match p {
-            Progress::Layers { count, bytes } => {
+    /// Applies one event of the loader (called from its decoding threads).
+    pub fn report(&self, e: LoadEvent) {
+        match e {
+            LoadEvent::Layers { count, bytes } => {
                 self.layers_total.store(count as u64, Ordering::Relaxed);
                 self.bytes_total.store(bytes, Ordering::Relaxed);
             }
-            Progress::Bytes(n) => {
-                self.bytes_done.fetch_add(n, Ordering::Relaxed);
-            }
-            Progress::LayerDone => {
+            LoadEvent::LayerDone { bytes } => {
+                self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
                 self.layers_done.fetch_add(1, Ordering::Relaxed);
             }
-            Progress::Stage(s) => {
-                if let Ok(mut g) = self.stage.lock() {
-                    *g = s;
-                }
-            }
+        }
+    }
+
+    /// Names the stage the work is in ("decoding layers").
+    pub fn set_stage(&self, stage: &str) {
+        if let Ok(mut g) = self.stage.lock() {
+            *g = stage.to_string();
         }
     }
 
@@ -105,8 +107,8 @@ pub fn render(state: &LoadState, theme: &Theme, frame: &mut Frame, area: Rect, t
     if ltotal > 0 {
         lines.push(Line::from(format!(
             "{} of {} · layers {ldone}/{ltotal}",
-            format::long(done.min(total.max(done))),
-            format::long(total)
+            units::size(done.min(total.max(done))),
+            units::size(total)
         )));
     }
     lines.push(Line::from(Span::styled("q quits", theme.dim())));
@@ -142,15 +144,13 @@ mod tests {
     #[test]
     fn loading_snapshots() {
         let state = LoadState::new("assets/sample.tar");
-        state.report(Progress::Layers {
+        state.report(LoadEvent::Layers {
             count: 8,
             bytes: 4_000_000,
         });
-        state.report(Progress::Bytes(1_500_000));
-        state.report(Progress::Bytes(500_000));
-        state.report(Progress::LayerDone);
-        state.report(Progress::LayerDone);
-        state.report(Progress::Stage("decoding layers".into()));
+        state.report(LoadEvent::LayerDone { bytes: 1_500_000 });
+        state.report(LoadEvent::LayerDone { bytes: 500_000 });
+        state.set_stage("decoding layers");
         assert_eq!(state.figures(), (2_000_000, 4_000_000, 2, 8));
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");

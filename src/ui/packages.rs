@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use deadweight::analysis::Analysis;
+use deadweight::report::units;
 
 use super::app::{App, Focus, scroll};
 use super::format;
@@ -89,7 +90,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(i, p)| {
             let mut spans = vec![
                 Span::styled(format!("{:<4}", p.ecosystem), t.dim()),
-                Span::raw(format!("{:>8} ", format::short(p.bytes))),
+                Span::raw(format!("{:>8} ", units::short(p.bytes))),
                 Span::raw(format!("{:>6} ", p.files)),
                 Span::raw(format!("{:>5}  ", p.layer)),
                 Span::raw(format!("{:<28} ", format::truncate(&p.name, 28))),
@@ -113,11 +114,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 mod tests {
     use crate::ui::testing::*;
 
-    fn draw(app: &crate::ui::app::App, f: &mut ratatui::Frame, area: ratatui::layout::Rect) {
-        let inner = crate::ui::tree::frame_block(app, f, area);
-        super::render(app, f, inner);
-    }
-
     #[test]
     fn packages_snapshots() {
         snapshot_pane!(
@@ -127,7 +123,7 @@ mod tests {
                 press(&mut a, "3 j j");
                 a
             },
-            draw
+            main_pane
         );
     }
 
@@ -137,7 +133,7 @@ mod tests {
         assert!(a.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes));
         let mut a = a;
         press(&mut a, "3");
-        let s = text(&pane(&a, 160, 48, draw));
+        let s = text(&pane(&a, 160, 48, main_pane));
         let line = s.lines().find(|l| l.contains(" pytest ")).expect("pytest listed");
         assert!(line.contains("dev tool"), "{line}");
     }
