@@ -42,7 +42,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("deadweight: error: {e:#}");
+            // A terminal that went away must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr(), "deadweight: error: {e:#}");
             ExitCode::from(2)
         }
     }
