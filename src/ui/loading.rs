@@ -105,11 +105,13 @@ pub fn render(state: &LoadState, theme: &Theme, frame: &mut Frame, area: Rect, t
         Line::from(Span::styled(state.stage(), theme.dim())),
     ];
     if ltotal > 0 {
-        lines.push(Line::from(format!(
-            "{} of {} · layers {ldone}/{ltotal}",
-            units::size(done.min(total.max(done))),
-            units::size(total)
-        )));
+        // Some sources (docker save streams) learn the layers before their sizes: no total then.
+        let bytes = if total > 0 {
+            format!("{} of {}", units::size(done), units::size(total))
+        } else {
+            format!("{} read", units::size(done))
+        };
+        lines.push(Line::from(format!("{bytes} · layers {ldone}/{ltotal}")));
     }
     lines.push(Line::from(Span::styled("q quits", theme.dim())));
     let text_h = (lines.len() as u16).min(inner.height);
@@ -158,5 +160,22 @@ mod tests {
                 .expect("draw");
             insta::assert_snapshot!(format!("loading_{w}x{h}"), text(t.backend().buffer()));
         }
+    }
+
+    /// Layers known, sizes not (docker save): bytes read, and no `of 0 B`.
+    #[test]
+    fn no_total_of_zero_bytes() {
+        let state = LoadState::new("image.tar");
+        state.report(LoadEvent::Layers { count: 8, bytes: 0 });
+        state.report(LoadEvent::LayerDone { bytes: 1_500_000 });
+        let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| render(&state, &Theme::default(), f, f.area(), 0))
+            .expect("draw");
+        let s = text(t.backend().buffer());
+        assert!(
+            s.contains(&format!("{} read · layers 1/8", units::size(1_500_000))),
+            "{s}"
+        );
+        assert!(!s.contains(" of "), "{s}");
     }
 }

@@ -55,6 +55,11 @@ fn on_key(app: &mut App, k: KeyEvent) {
         app.quit = true;
         return;
     }
+    if app.areas().too_small {
+        // Only the notice is on screen: a key must not change panes the user cannot see.
+        app.quit |= k.code == KeyCode::Char('q');
+        return;
+    }
     if app.prompt.is_some() {
         input::prompt_key(app, k);
         return;
