@@ -1,5 +1,5 @@
-//! Text helpers shared by the panes: one-line truncation with an ellipsis and permission
-//! strings. Sizes are `deadweight::report::units`' and the size prompt parses with the
+//! Text helpers shared by the panes: one-line truncation with an ellipsis, counted nouns and
+//! permission strings. Sizes are `deadweight::report::units`' and the size prompt parses with the
 //! library's `config::ci::parse_size`, so the UI and the reports can never disagree. Pure
 //! functions; no state, no drawing.
 
@@ -33,6 +33,11 @@ pub fn truncate_left(s: &str, max: usize) -> String {
     out
 }
 
+/// `n` and its noun, singular for one (`1 file`, `3 files`).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `rwxr-xr-x`-style permission string with the type letter in front.
 pub fn mode(kind_letter: char, mode: u32) -> String {
     let mut s = String::with_capacity(10);
@@ -57,5 +62,7 @@ mod tests {
         assert_eq!(truncate_left("/usr/lib/x", 6), "…lib/x");
         assert_eq!(one_line("RUN  a \n b", 20), "RUN a b");
         assert_eq!(mode('d', 0o755), "drwxr-xr-x");
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(3, "entry", "entries"), "3 entries");
     }
 }

@@ -2,7 +2,9 @@
 //! duplicate content, reclaimable bytes and the largest findings, dive's efficiency for
 //! comparison, platform and user. Reads the analysis only.
 
+use deadweight::analysis::Analysis;
 use deadweight::catalogue::Severity;
+use deadweight::model::{Compression, Layer};
 use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
+use super::format;
 use super::theme::Theme;
 
 /// The style of a finding's severity.
@@ -28,6 +31,18 @@ pub fn severity_word(s: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warn",
         Severity::Info => "info",
+    }
+}
+
+/// What the stored total is: "compressed" only when every layer blob is (a `docker save`
+/// archive stores plain tars, whose blob bytes are no compressed size).
+fn stored_as(a: &Analysis) -> &'static str {
+    let compressed = |l: &Layer| matches!(l.scan.compression, Some(Compression::Gzip | Compression::Zstd));
+    let n = a.layers().iter().filter(|l| compressed(l)).count();
+    match n {
+        0 => "stored as plain tar",
+        n if n == a.layers().len() => "compressed",
+        _ => "as stored, partly compressed",
     }
 }
 
@@ -53,14 +68,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             label("Total"),
             Span::styled(units::size(tot.bytes), t.bold()),
             Span::raw(format!(
-                " in {} layers ({} compressed)",
-                app.layer_count(),
-                units::size(tot.compressed_bytes)
+                " in {} ({} {})",
+                format::count(app.layer_count(), "layer", "layers"),
+                units::size(tot.compressed_bytes),
+                stored_as(a)
             )),
         ]),
         Line::from(vec![
             label("Final"),
-            Span::raw(format!("{} in {} files", units::size(tot.final_bytes), tot.files)),
+            Span::raw(format!(
+                "{} in {}",
+                units::size(tot.final_bytes),
+                format::count(tot.files as usize, "file", "files")
+            )),
         ]),
         Line::from(vec![
             label("User"),
@@ -83,9 +103,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             label("Dupes"),
             Span::raw(format!(
-                "{} in {} groups of identical files",
+                "{} in {} of identical files",
                 units::size(a.accounting.duplicate_bytes),
-                a.accounting.duplicates.len()
+                format::count(a.accounting.duplicates.len(), "group", "groups")
             )),
         ]),
         Line::from(vec![
@@ -94,7 +114,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled("no findings", t.good())
             } else {
                 Span::styled(
-                    format!("{} in {} findings", units::size(reclaim), a.findings.len()),
+                    format!(
+                        "{} in {}",
+                        units::size(reclaim),
+                        format::count(a.findings.len(), "finding", "findings")
+                    ),
                     t.waste(),
                 )
             },

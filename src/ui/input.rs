@@ -5,9 +5,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use deadweight::config::ci;
 use deadweight::model::NodeId;
-use deadweight::report::units;
+use deadweight::report::units::{self, Units};
 
 use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
+use super::format;
 use super::nodes;
 use super::nodes::ViewMode;
 
@@ -60,10 +61,13 @@ fn accept(app: &mut App, prompt: &Prompt) {
     match prompt.kind {
         PromptKind::Filter => {
             app.files.set_path_filter(&prompt.text);
-            let n = app.files.rows.rows.len();
-            app.message = (!prompt.text.is_empty()).then(|| format!("filter {:?}: {n} rows", prompt.text));
+            let n = app.files.matching_entries();
+            app.message = (!prompt.text.is_empty()).then(|| {
+                let what = format::count(n, "entry matches", "entries match");
+                format!("filter {:?}: {what}", prompt.text)
+            });
         }
-        PromptKind::MinSize => match ci::parse_size(&prompt.text).ok() {
+        PromptKind::MinSize => match prompt_size(&prompt.text, units::current()) {
             Some(b) => {
                 app.files.set_min_size(b);
                 app.message = Some(if b == 0 {
@@ -77,6 +81,23 @@ fn accept(app: &mut App, prompt: &Prompt) {
         },
         PromptKind::Search => search(app, &prompt.text),
     }
+}
+
+/// A size typed into the size prompt, in the units every size on screen is in: with binary
+/// units (the default) `100k` and `1M` mean KiB and MiB; with `--si` they are decimal. The
+/// `KiB` and `MiB` spellings are binary either way. `None` when it is not a size.
+pub fn prompt_size(text: &str, units: Units) -> Option<u64> {
+    let t = text.trim();
+    let start = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(start);
+    let bare = unit.trim().trim_end_matches(['b', 'B']);
+    let prefix = matches!(bare.to_ascii_lowercase().as_str(), "k" | "m" | "g" | "t" | "p" | "e");
+    let text = if units == Units::Binary && prefix {
+        format!("{num}{bare}i")
+    } else {
+        t.to_string()
+    };
+    ci::parse_size(&text).ok()
 }
 
 /// Searches every path ever seen in any layer for `query` and shows the first match.

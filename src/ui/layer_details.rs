@@ -57,7 +57,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         kv(
             app,
             "Size",
-            format!("{} in {} files", sz(l.scan.content_bytes), counts.files,),
+            format!(
+                "{} in {}",
+                sz(l.scan.content_bytes),
+                format::count(counts.files as usize, "file", "files")
+            ),
         ),
         Line::from(vec![
             Span::styled(format!("{:<9}", "Changes"), t.dim()),

@@ -207,6 +207,19 @@ impl TreeView {
         m
     }
 
+    /// How many entries pass every filter, not counting the directories shown only as the way
+    /// to them (what a filter found, however folded the tree is).
+    pub fn matching_entries(&self) -> usize {
+        let context = |id: usize| self.states.mark.get(id) == Some(&nodes::Mark::Context);
+        match &self.path_match {
+            Some(m) => m
+                .iter()
+                .filter(|&id| id != 0 && self.shown.get(id) && !context(id))
+                .count(),
+            None => self.shown.iter().filter(|&id| id != 0 && !context(id)).count(),
+        }
+    }
+
     /// Sets the smallest size shown (0 clears it).
     pub fn set_min_size(&mut self, bytes: u64) {
         if bytes != self.filters.min_size {

@@ -61,6 +61,13 @@ fn on_key(app: &mut App, k: KeyEvent) {
         return;
     }
     if app.prompt.is_some() {
+        if let (KeyCode::Char(_), true) = (k.code, k.modifiers.contains(KeyModifiers::ALT)) {
+            // Esc and a key typed within milliseconds arrive as Alt+key: that is Esc, then the
+            // key, not a character for the prompt.
+            input::prompt_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            on_key(app, KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT));
+            return;
+        }
         input::prompt_key(app, k);
         return;
     }
