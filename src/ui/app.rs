@@ -9,6 +9,7 @@ use deadweight::analysis::Analysis;
 use deadweight::model::NodeId;
 use ratatui::layout::Rect;
 
+use super::evidence::Evidence;
 use super::layout::{self, Areas};
 use super::packages::PackageRow;
 use super::theme::Theme;
@@ -63,6 +64,8 @@ pub struct Search {
     pub matches: Vec<NodeId>,
     /// The match shown last.
     pub current: usize,
+    /// The layer to show the matches at, when one layer concerns them (a finding's).
+    pub layer: Option<usize>,
 }
 
 /// A cursor over a list.
@@ -98,6 +101,8 @@ pub struct App {
     pub packages: ListCursor,
     /// Every package, largest first.
     pub package_rows: Vec<PackageRow>,
+    /// The evidence list opened from a finding or a package, if any.
+    pub evidence: Option<Evidence>,
     /// The prompt being typed, if any.
     pub prompt: Option<Prompt>,
     /// The last search.
@@ -126,6 +131,7 @@ impl App {
             files: TreeView::new(Arc::clone(&analysis), layer),
             findings: ListCursor::default(),
             packages: ListCursor::default(),
+            evidence: None,
             prompt: None,
             search: None,
             help: None,
@@ -185,6 +191,14 @@ impl App {
             a.list_rows.height as usize,
             self.package_rows.len(),
         );
+        if let Some(e) = self.evidence.as_mut() {
+            e.cursor.offset = scroll(
+                e.cursor.offset,
+                e.cursor.cursor,
+                a.list_rows.height as usize,
+                e.items.len(),
+            );
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Tab};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use super::{file_history, findings, help, image_summary, layer_details, layers, packages, status_bar, tree};
+use super::{evidence, file_history, findings, help, image_summary, layer_details, layers, packages, status_bar, tree};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
 /// Draws the main pane in `area`: its frame with the tabs, and the tab's content inside.
 pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
     let inner = tree::frame_block(app, frame, area);
+    if let Some(e) = app.evidence.as_ref().filter(|e| e.tab == app.tab) {
+        return evidence::render(app, e, frame, inner);
+    }
     match app.tab {
         Tab::Files => tree::render(app, frame, inner),
         Tab::Findings => findings::render(app, frame, inner),

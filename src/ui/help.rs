@@ -24,12 +24,18 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("ctrl+a", "(layers pane) view all layers up to the selected one"),
             ("ctrl+f  ctrl+/", "filter paths as you type (esc clears, enter keeps)"),
             ("/", "search paths of every layer; enter jumps to the first"),
-            ("n  N", "next / previous search match"),
+            (
+                "n  N",
+                "next / previous search match, or path of the last list of paths",
+            ),
             (">", "hide entries smaller than a size (100k, 1.5M; empty: off)"),
             ("o  ctrl+o", "sort the tree by size (default) / by name"),
             ("b  ctrl+b", "show file mode and owner"),
-            ("esc", "back to the file tree; drop the search"),
-            ("mouse", "wheel scrolls, click selects, click again folds"),
+            ("esc", "close a list of paths; back to the file tree; drop the search"),
+            (
+                "mouse",
+                "wheel scrolls, click selects, click again folds; a top finding in the Image pane opens it",
+            ),
         ],
     ),
     (
@@ -57,8 +63,12 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
     (
         "Findings and packages",
         &[
-            ("enter", "finding: go to its layer and largest path"),
-            ("enter ", "package: select the layer that installed it"),
+            ("enter", "finding: list its paths (a duplicate group: every twin)"),
+            (
+                "enter ",
+                "package: list its files and select the layer that installed it",
+            ),
+            ("enter  ", "on a listed path: show it in the file tree at its layer"),
         ],
     ),
 ];

@@ -46,24 +46,52 @@ fn stored_as(a: &Analysis) -> &'static str {
     }
 }
 
-/// Draws the image summary in `area`.
+/// How many top findings the pane lists.
+const TOP_FINDINGS: usize = 5;
+
+/// The finding listed at row `y` of the pane drawn in `area` (for clicks).
+pub fn finding_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    let first = area.y as usize + 1 + facts(app).len();
+    let i = (y as usize).checked_sub(first)?;
+    (i < TOP_FINDINGS.min(app.analysis.findings.len()) && y + 1 < area.y + area.height).then_some(i)
+}
+
+/// Draws the image summary in `area`: the image's figures, then its top findings.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let a = &app.analysis;
-    let tot = &a.totals;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(false))
         .title(Span::styled(" Image ", t.title(false)));
+    let mut lines = facts(app);
+    for f in a.findings.iter().take(TOP_FINDINGS) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" {:>7} ", units::short(f.reclaimable_bytes)),
+                severity_style(t, f.severity),
+            ),
+            Span::styled(format!("{} ", f.rule), t.dim()),
+            Span::raw(f.title.clone()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The image's figures, one per line.
+fn facts(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let a = &app.analysis;
+    let tot = &a.totals;
     let label = |s: &'static str| Span::styled(format!("{s:<9}"), t.dim());
     let reclaim: u64 = a.findings.iter().map(|f| f.reclaimable_bytes).sum();
     let user = if a.config().user.is_empty() {
-        "root"
+        "root".to_string()
     } else {
-        &a.config().user
+        a.config().user.clone()
     };
     let base_n = a.attribution.base_layers;
-    let mut lines = vec![
+    let lines = vec![
         Line::from(vec![
             label("Total"),
             Span::styled(units::size(tot.bytes), t.bold()),
@@ -136,17 +164,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!("{user} on {}", a.config().platform)),
         ]),
     ];
-    for f in a.findings.iter().take(5) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(" {:>7} ", units::short(f.reclaimable_bytes)),
-                severity_style(t, f.severity),
-            ),
-            Span::styled(format!("{} ", f.rule), t.dim()),
-            Span::raw(f.title.clone()),
-        ]));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    lines
 }
 
 #[cfg(test)]

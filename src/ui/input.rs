@@ -122,6 +122,7 @@ pub fn search(app: &mut App, query: &str) {
         query: query.to_string(),
         matches: found.into_iter().map(|(_, id)| id).collect(),
         current: 0,
+        layer: None,
     });
     show_match(app);
 }
@@ -142,20 +143,41 @@ pub fn next_match(app: &mut App, forward: bool) {
 }
 
 fn show_match(app: &mut App) {
-    let Some((node, i, n)) = app
-        .search
-        .as_ref()
-        .and_then(|s| s.matches.get(s.current).map(|&m| (m, s.current, s.matches.len())))
-    else {
+    let Some((node, i, n, layer)) = app.search.as_ref().and_then(|s| {
+        s.matches
+            .get(s.current)
+            .map(|&m| (m, s.current, s.matches.len(), s.layer))
+    }) else {
         return;
     };
     app.tab = Tab::Files;
     app.focus = Focus::Main;
-    let shown = app.reveal_anywhere(node, None);
+    let shown = app.reveal_anywhere(node, layer);
     let path = app.analysis.tree.path(node);
     let note = if shown { "" } else { " (not shown in any view)" };
     let layer = app.layer;
     app.message = Some(format!("match {}/{n} in layer {layer}: {path}{note}", i + 1));
+}
+
+/// Shows the evidence row under the cursor in the tree; `n` and `N` then step through the
+/// list's other paths.
+pub fn jump_to_evidence(app: &mut App) {
+    let Some(e) = app.evidence.as_ref() else { return };
+    let Some(item) = e.items.get(e.cursor.cursor) else {
+        return;
+    };
+    if item.node.is_none() {
+        app.message = Some(format!("{} is not a path of the image", item.text));
+        return;
+    }
+    let (matches, current) = e.nodes_from_cursor();
+    app.search = Some(Search {
+        query: e.title.clone(),
+        matches,
+        current,
+        layer: e.layer,
+    });
+    show_match(app);
 }
 
 /// Jumps to finding `i`: its layer, and its largest path revealed in the tree.

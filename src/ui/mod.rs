@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod draw;
+pub mod evidence;
 pub mod file_history;
 pub mod filter;
 pub mod findings;

@@ -35,6 +35,21 @@ pub struct PackageRow {
     pub location: String,
     /// A development tool.
     pub dev: bool,
+    /// Its index in the analysis' list of its ecosystem (where its files are).
+    pub index: usize,
+}
+
+impl PackageRow {
+    /// Its files in the final filesystem.
+    pub fn nodes<'a>(&self, a: &'a Analysis) -> &'a [deadweight::model::NodeId] {
+        let p = &a.packages;
+        let nodes = match self.ecosystem {
+            "py" => p.python.get(self.index).map(|x| x.nodes.as_slice()),
+            "deb" => p.debian.get(self.index).map(|x| x.nodes.as_slice()),
+            _ => p.alpine.get(self.index).map(|x| x.nodes.as_slice()),
+        };
+        nodes.unwrap_or_default()
+    }
 }
 
 /// Every package of the image, Python, Debian and Alpine together, largest first.
@@ -43,7 +58,9 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
     let mut rows: Vec<PackageRow> = p
         .python
         .iter()
-        .map(|x| PackageRow {
+        .enumerate()
+        .map(|(index, x)| PackageRow {
+            index,
             ecosystem: "py",
             name: x.name.clone(),
             version: x.version.clone(),
@@ -55,7 +72,8 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
         })
         .collect();
     for (eco, list) in [("deb", &p.debian), ("apk", &p.alpine)] {
-        rows.extend(list.iter().map(|x| PackageRow {
+        rows.extend(list.iter().enumerate().map(|(index, x)| PackageRow {
+            index,
             ecosystem: eco,
             name: x.name.clone(),
             version: x.version.clone(),

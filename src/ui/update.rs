@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButto
 use ratatui::layout::Rect;
 
 use super::app::{App, Focus, PromptKind, Tab};
+use super::evidence::Evidence;
 use super::input;
 use super::layout::{contains, hit};
 use super::nodes::ViewMode;
@@ -86,6 +87,10 @@ fn on_key(app: &mut App, k: KeyEvent) {
         return;
     }
     app.message = None;
+    let evidence_open = app.evidence.as_ref().is_some_and(|e| e.tab == app.tab);
+    if evidence_open && app.focus == Focus::Main && evidence_key(app, &k) {
+        return;
+    }
     if global_key(app, &k) {
         return;
     }
@@ -247,16 +252,48 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
         }
         app.fit();
     } else if matches!(k.code, KeyCode::Enter) {
-        match tab {
-            Tab::Findings => input::jump_to_finding(app, cur),
-            _ => {
-                if let Some(layer) = app.package_rows.get(cur).map(|p| p.layer) {
+        let evidence = match tab {
+            Tab::Findings => Evidence::of_finding(&app.analysis, cur).filter(|e| !e.items.is_empty()),
+            _ => app
+                .package_rows
+                .get(cur)
+                .map(|p| Evidence::of_package(&app.analysis, p)),
+        };
+        match evidence {
+            Some(e) => {
+                if let Some(layer) = app
+                    .package_rows
+                    .get(cur)
+                    .map(|p| p.layer)
+                    .filter(|_| tab == Tab::Packages)
+                {
                     app.set_layer(layer);
                     app.message = Some(format!("layer {layer} installed it"));
                 }
+                app.evidence = Some(e);
+                app.fit();
             }
+            // A finding about no path: its layer is all there is to show.
+            None => input::jump_to_finding(app, cur),
         }
     }
+}
+
+/// Keys of an open evidence list; true when handled (Esc closes it, Enter shows the row).
+fn evidence_key(app: &mut App, k: &KeyEvent) -> bool {
+    let page = app.areas().list_rows.height as usize;
+    let Some(e) = app.evidence.as_mut() else { return false };
+    if let Some(c) = motion(k, e.cursor.cursor, e.items.len(), page) {
+        e.cursor.cursor = c;
+        app.fit();
+        return true;
+    }
+    match k.code {
+        KeyCode::Esc => app.evidence = None,
+        KeyCode::Enter => input::jump_to_evidence(app),
+        _ => return false,
+    }
+    true
 }
 
 fn on_mouse(app: &mut App, m: MouseEvent) {
@@ -281,11 +318,30 @@ fn on_mouse(app: &mut App, m: MouseEvent) {
                 app.set_layer(i);
             }
         }
+    } else if contains(a.summary, x, y) && delta == 0 {
+        // The Image pane's top findings open in the findings list.
+        if let Some(i) = super::image_summary::finding_at(app, a.summary, y) {
+            show_tab(app, Tab::Findings);
+            app.findings.cursor = i;
+            app.fit();
+        }
     } else if contains(a.main, x, y) {
         if delta == 0 && y == a.main.y {
             if let Some(tab) = super::tree::tab_at(app, x - a.main.x) {
                 show_tab(app, tab);
             }
+            return;
+        }
+        let tab = app.tab;
+        if let Some(e) = app.evidence.as_mut().filter(|e| e.tab == tab) {
+            let len = e.items.len();
+            if delta != 0 {
+                e.cursor.cursor = moved(e.cursor.cursor, len);
+            } else if let Some(i) = hit(a.list_rows, e.cursor.offset, x, y).filter(|&i| i < len) {
+                app.focus = Focus::Main;
+                e.cursor.cursor = i;
+            }
+            app.fit();
             return;
         }
         match app.tab {

@@ -254,6 +254,8 @@ fn a_finding_jumps_to_its_layer_and_path() {
     assert_eq!((app.tab, app.focus), (Tab::Findings, Focus::Main));
     assert!(screen_text(&app).contains("DW900"));
     press(&mut app, "j enter");
+    assert!(app.evidence.is_some(), "enter lists the finding's paths");
+    press(&mut app, "enter");
     assert_eq!(app.tab, Tab::Files);
     assert_eq!(app.layer, 1);
     assert!(
@@ -261,9 +263,9 @@ fn a_finding_jumps_to_its_layer_and_path() {
         "{}",
         selected_path(&app)
     );
-    press(&mut app, "2 k enter");
+    press(&mut app, "2 esc k enter enter");
     assert_eq!((app.layer, selected_path(&app).as_str()), (5, "/tmp/model.bin"));
-    press(&mut app, "2 G enter");
+    press(&mut app, "2 esc G enter");
     assert!(app.message.as_deref().unwrap_or("").contains("DW902"));
 }
 
@@ -296,8 +298,8 @@ fn packages_select_the_installing_layer() {
     }
     press(&mut app, "enter");
     assert_eq!(app.layer, app.package_rows[i].layer);
-    press(&mut app, "esc");
-    assert_eq!(app.tab, Tab::Files);
+    press(&mut app, "esc esc");
+    assert_eq!(app.tab, Tab::Files, "esc closes the file list, then the pane");
 }
 
 #[test]

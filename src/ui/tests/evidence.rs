@@ -1,0 +1,110 @@
+//! Journeys through the evidence lists: from a finding or a package to each of its paths in
+//! the tree, and back.
+
+use crate::ui::app::Tab;
+use crate::ui::testing::*;
+
+fn selected_path(app: &crate::ui::app::App) -> String {
+    app.files
+        .selected()
+        .map(|n| app.analysis.tree.path(n))
+        .unwrap_or_default()
+}
+
+/// Enter on a finding lists its paths; Enter on one shows it in the tree at the finding's
+/// layer; `n` steps to the next path; `2` comes back to the list where it was.
+#[test]
+fn a_finding_lists_its_evidence_and_steps_through_it_in_the_tree() {
+    let mut app = app(160, 48);
+    press(&mut app, "2 j enter");
+    let e = app.evidence.clone().expect("evidence list");
+    assert_eq!(e.items.len(), 2, "DW901's two apt lists");
+    assert!(e.title.starts_with("DW901"), "{}", e.title);
+    let s = screen_text(&app);
+    assert!(s.contains("DW901 apt lists left behind · 2 paths"), "{s}");
+    press(&mut app, "enter");
+    assert_eq!((app.tab, app.layer), (Tab::Files, 1));
+    assert_eq!(selected_path(&app), e.items[0].text);
+    press(&mut app, "n");
+    assert_eq!(selected_path(&app), e.items[1].text, "n: the next path of the finding");
+    press(&mut app, "n");
+    assert_eq!(selected_path(&app), e.items[0].text, "and round again");
+    press(&mut app, "2 j enter");
+    assert_eq!(selected_path(&app), e.items[1].text, "back in the list, the next row");
+}
+
+/// Enter on a package lists its files, largest first, each of its own size; Enter shows one in
+/// the tree.
+#[test]
+fn a_package_lists_its_files_and_jumps_to_them() {
+    let mut app = app(160, 48);
+    let i = app
+        .package_rows
+        .iter()
+        .position(|p| p.name == "pytest")
+        .expect("pytest");
+    press(&mut app, "3");
+    for _ in 0..i {
+        press(&mut app, "j");
+    }
+    press(&mut app, "enter");
+    let e = app.evidence.clone().expect("file list");
+    let row = &app.package_rows[i];
+    assert_eq!(e.items.len() as u64, row.files, "every file of the package");
+    assert_eq!(e.items.iter().map(|x| x.bytes).sum::<u64>(), row.bytes);
+    assert!(e.items.windows(2).all(|w| w[0].bytes >= w[1].bytes));
+    press(&mut app, "j enter");
+    assert_eq!(app.tab, Tab::Files);
+    assert_eq!(selected_path(&app), e.items[1].text);
+}
+
+/// Clicking a row of the list selects it; Esc closes the list and leaves the findings.
+#[test]
+fn evidence_rows_take_clicks_and_esc_closes_the_list() {
+    let mut app = app(160, 48);
+    press(&mut app, "2 j enter");
+    let rows = app.areas().list_rows;
+    update_all(&mut app, &[click(rows.x + 12, rows.y + 1)]);
+    assert_eq!(app.evidence.as_ref().map(|e| e.cursor.cursor), Some(1));
+    press(&mut app, "esc");
+    assert!(app.evidence.is_none());
+    assert_eq!(app.tab, Tab::Findings);
+}
+
+fn update_all(app: &mut crate::ui::app::App, events: &[crate::ui::update::Event]) {
+    for &e in events {
+        crate::ui::update::update(app, e);
+    }
+}
+
+#[test]
+fn evidence_snapshots() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut app = app_of(&SAMPLE, w, h);
+        let i = app
+            .analysis
+            .findings
+            .iter()
+            .position(|f| f.rule == "DW201")
+            .expect("DW201");
+        press(&mut app, "2");
+        for _ in 0..i {
+            press(&mut app, "j");
+        }
+        press(&mut app, "enter");
+        insta::assert_snapshot!(format!("evidence_{w}x{h}"), screen_text(&app));
+    }
+}
+
+/// A click on one of the Image pane's top findings opens it in the findings list.
+#[test]
+fn top_findings_in_the_image_pane_are_clickable() {
+    let mut app = app(160, 48);
+    let buf = screen(&app);
+    let (x, y) = find(&buf, "DW901 apt lists").expect("DW901 in the Image pane");
+    update_all(&mut app, &[click(x, y)]);
+    assert_eq!((app.tab, app.findings.cursor), (Tab::Findings, 1));
+    let below = app.areas().summary;
+    update_all(&mut app, &[click(x, below.y + 1)]);
+    assert_eq!(app.findings.cursor, 1, "a click on a figure is no finding");
+}
