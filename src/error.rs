@@ -128,4 +128,11 @@ pub enum Error {
         /// The limit, in words.
         limit: String,
     },
+    /// `deadweight fix` cannot plan or rewrite: an unknown Dockerfile frontend, a Dockerfile that
+    /// does not match the image, a bad rule pattern.
+    #[error("cannot fix: {reason}")]
+    Fix {
+        /// What stops it, in words.
+        reason: String,
+    },
 }
