@@ -268,6 +268,10 @@ pub enum Command {
     /// directories that grew, shrank, appeared or disappeared.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Rewrite the Dockerfile and .dockerignore from the image's findings: a unified diff on
+    /// stdout, each change with its findings and predicted saving on stderr.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -276,6 +280,58 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout: `deadweight man > deadweight.1`.
     Man,
+}
+
+const FIX_EXAMPLES: &str = "Examples:
+  deadweight fix app.tar --dockerfile Dockerfile            # the safe changes, as a diff
+  deadweight fix app.tar --dockerfile Dockerfile --all      # also those to review
+  deadweight fix app.tar --dockerfile Dockerfile --write    # apply the safe changes
+  deadweight fix app.tar --dockerfile Dockerfile --only 'DW1*' --json fix.json";
+
+/// Arguments of `deadweight fix`.
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// The image built from the Dockerfile, in any form `deadweight IMAGE` takes.
+    pub image: String,
+
+    /// The Dockerfile the image was built from; the file rewritten.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: PathBuf,
+
+    /// The build context, whose `.dockerignore` is read and rewritten (default: the
+    /// Dockerfile's folder).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Apply the changes to the files (atomically) instead of only printing the diff.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Include the changes to review (they may change behaviour); without it only safe ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only fix findings of these rules: ids or globs, comma-separated (`DW1*,DW503`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Never fix findings of these rules: ids or globs, comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Write the plan as JSON (`"kind": "deadweight-fix"`) to FILE (`-` for stdout, which
+    /// then carries no diff).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// How the image is read.
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Configuration file for the rules (default: `.deadweight.toml` in the current
+    /// directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `deadweight diff`.

@@ -1,10 +1,11 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
-//! (`rules`, `explain`, `diff`, `completions`, `man`) are run from here.
+//! (`rules`, `explain`, `diff`, `completions`, `man`) are run from here; `fix` is `fix_mode`'s.
 
 mod ci_mode;
 mod cli;
+mod fix_mode;
 mod ui;
 
 use std::io::{IsTerminal, Read, Write};
@@ -63,6 +64,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Diff(args) => return diff_command(args),
+        cli::Command::Fix(args) => return fix_mode::run(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);

@@ -11,6 +11,7 @@ mod corpus;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;
+mod fix;
 mod formats;
 mod hostile;
 mod invocation;

@@ -50,7 +50,9 @@ impl Facts {
         for v in versions.iter().filter(|v| v.is_entry()) {
             let layer = usize::from(v.layer);
             match v.change {
-                Change::Metadata | Change::Unchanged => {
+                // Overlay diffs store a changed path's parent directories again; only files
+                // and links tell which layer's content was copied.
+                Change::Metadata | Change::Unchanged if v.kind != EntryKind::Dir => {
                     let prev = versions.get(v.prev as usize).map(|p| usize::from(p.layer));
                     facts.restored_from.entry(layer).or_default().extend(prev);
                 }

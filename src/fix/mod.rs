@@ -7,6 +7,7 @@
 //! no I/O, never builds or runs anything (the binary's builder does) and never reads the
 //! findings' prose, only their rule, layer, line, paths and bytes.
 
+mod copies;
 pub mod doc;
 mod facts;
 mod ignore;
@@ -121,14 +122,21 @@ fn refuse(reason: String) -> Error {
     Error::Fix { reason }
 }
 
-/// Plans the fixes. Errors: a `# syntax=` frontend other than Docker's own (its language may
-/// not be the one parsed here), or a Dockerfile that does not match the image's history.
-pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
-    if let Some(s) = input.dockerfile.syntax.as_deref().filter(|s| !known_syntax(s)) {
-        return Err(refuse(format!(
+/// Refuses a `# syntax=` frontend other than Docker's own: its language may not be the one
+/// parsed here. Cheap, so callers check it before reading the image.
+pub fn check_syntax(df: &Dockerfile) -> Result<(), Error> {
+    match df.syntax.as_deref().filter(|s| !known_syntax(s)) {
+        Some(s) => Err(refuse(format!(
             "the Dockerfile asks for the frontend {s:?}, whose syntax deadweight does not know"
-        )));
+        ))),
+        None => Ok(()),
     }
+}
+
+/// Plans the fixes. Errors: an unknown frontend ([`check_syntax`]), or a Dockerfile that does
+/// not match the image's history.
+pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
+    check_syntax(input.dockerfile)?;
     if let Some(first) = input.facts.unmatched.first() {
         return Err(refuse(format!(
             "the Dockerfile does not match the image: {first} (was the image built from it?)"
