@@ -149,6 +149,8 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
         done: BTreeSet::new(),
     };
     safe::plan(&mut p);
+    copies::owner_copies(&mut p);
+    copies::reorder(&mut p);
     ignore::plan(&mut p);
     review::plan(&mut p);
     Ok(p.plan)

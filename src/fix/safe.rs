@@ -13,8 +13,6 @@ use crate::fix::doc::Op;
 pub(super) fn plan(p: &mut Planner<'_>) {
     cache_flags(p);
     apt_lists(p);
-    super::copies::owner_copies(p);
-    super::copies::reorder(p);
 }
 
 /// A cache flag for one tool: the commands it goes after, the flag, the environment variable
