@@ -203,6 +203,7 @@ fn line() -> impl Strategy<Value = &'static str> {
         "RUN apt-get update\n",
         "RUN apt-get install -y curl \\\n    # why\n    libpq5\n",
         "RUN apt-get update && apt-get install -y gcc # lists kept\n",
+        "RUN apt-get install -y \\\n  python3-dev gcc \\\n  libpq-dev\n",
         "RUN pip install flask pytest\n",
         "RUN [\"pip\", \"install\", \"x\"]\n",
         "RUN <<EOF\npip install -r r.txt\napt-get install -y x\nEOF\n",
@@ -227,8 +228,8 @@ fn line() -> impl Strategy<Value = &'static str> {
 }
 
 const RULES: &[&str] = &[
-    "DW101", "DW102", "DW103", "DW105", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405", "DW407", "DW501",
-    "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
+    "DW101", "DW102", "DW103", "DW105", "DW201", "DW202", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405",
+    "DW407", "DW501", "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
 ];
 
 proptest! {
@@ -263,6 +264,7 @@ proptest! {
             layer_lines: (0..12).map(|l| Some(l * 2 + 1)).collect(),
             restored_from: (0usize..12).map(|l| (l, [l.saturating_sub(1)].into())).collect(),
             user_tool: Some(UserTool::Useradd),
+            debian_by_layer: (0usize..12).map(|l| (l, vec!["libpq5".to_string(), "gcc".to_string()])).collect(),
             ..Default::default()
         };
         let input = Input { text: &text, dockerfile: &df, findings: &findings, facts: &facts, dockerignore: None };

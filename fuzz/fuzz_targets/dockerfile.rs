@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
 /// Plans with a finding of every fixable rule on every instruction line and applies it all.
 fn rewrite_parses(text: &str, df: &Dockerfile) {
     const RULES: &[&str] = &[
-        "DW101", "DW102", "DW103", "DW105", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405", "DW407",
+        "DW101", "DW102", "DW103", "DW105", "DW201", "DW202", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405", "DW407",
         "DW501", "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
     ];
     let lines: Vec<usize> = df.stages.iter().flat_map(|s| &s.instructions).map(|i| i.line).collect();

@@ -30,6 +30,8 @@ pub struct Facts {
     pub writes_content: BTreeSet<usize>,
     /// Per layer, the development and test distributions it installed (by name).
     pub dev_packages: BTreeMap<usize, Vec<String>>,
+    /// Per layer, the Debian packages it installed (by name).
+    pub debian_by_layer: BTreeMap<usize, Vec<String>>,
     /// Names of the variables in the image config's environment.
     pub env: Vec<String>,
     /// How to create a user, when the image can.
@@ -64,6 +66,9 @@ impl Facts {
         }
         for p in a.packages.python.iter().filter(|p| p.dev_tool) {
             facts.dev_packages.entry(p.layer).or_default().push(p.name.clone());
+        }
+        for p in &a.packages.debian {
+            facts.debian_by_layer.entry(p.layer).or_default().push(p.name.clone());
         }
         facts.env = a
             .config()

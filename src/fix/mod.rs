@@ -14,6 +14,7 @@ mod ignore;
 mod review;
 mod safe;
 pub mod shell;
+mod stage;
 
 use std::collections::BTreeSet;
 
@@ -153,6 +154,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
     copies::reorder(&mut p);
     ignore::plan(&mut p);
     review::plan(&mut p);
+    stage::plan(&mut p);
     Ok(p.plan)
 }
 

@@ -364,3 +364,39 @@ fn rule_filters_take_globs_and_refuse_unknown_rules() {
     assert!(!f.matches(&e));
     assert!(RuleFilter::new(&["XX9".into()]).is_err());
 }
+
+#[test]
+fn build_stage_for_wheels_keeps_runtime_libraries() {
+    let text = "\
+# an app with a C extension
+FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+      python3 python3-pip gcc python3-dev libpq-dev \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip3 install --break-system-packages -r requirements.txt
+COPY . .
+CMD [\"python3\", \"app.py\"]
+";
+    let layer_pkgs = [
+        "python3",
+        "gcc-12",
+        "libpq5",
+        "libpq-dev",
+        "libisl23",
+        "libssl3",
+        "libssl-dev",
+        "libc6-dev",
+    ];
+    let facts = Facts {
+        debian_by_layer: BTreeMap::from([(1, layer_pkgs.iter().map(|s| s.to_string()).collect())]),
+        ..Default::default()
+    };
+    let findings = [
+        finding("DW201", 1, Some(3), &[], 60_000_000),
+        finding("DW202", 1, Some(3), &[], 20_000_000),
+        finding("DW101", 3, Some(8), &[("/root/.cache/pip", 1000)], 1000),
+    ];
+    insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
+}
