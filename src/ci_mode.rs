@@ -97,6 +97,7 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
         }
     }
+    write_html(cli, a, v)?;
     let dockerfile = dockerfile_path(cli);
     let rendered = match cli.format {
         Format::Text => v.map(|v| ci::render_text(a, v)).unwrap_or_default(),
@@ -105,6 +106,7 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
         Format::Markdown => report::markdown::render(a, v),
         Format::Sarif => report::sarif::render(a, v, dockerfile.as_deref()),
         Format::Junit => report::junit::render(a, v),
+        Format::Html => report::html::render(a, v),
     };
     // `--json -` owns stdout; the other rendering then goes to stderr so both stay readable.
     if json_to_stdout {
@@ -135,6 +137,15 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
         Some(v) if !v.passed => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Writes `--html FILE` (atomically), with the verdict when CI mode is on.
+pub fn write_html(cli: &Cli, a: &Analysis, v: Option<&ci::Verdict>) -> anyhow::Result<()> {
+    if let Some(path) = &cli.html {
+        report::write_atomic(path, report::html::render(a, v).as_bytes())
+            .with_context(|| format!("cannot write the HTML report to {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Appends to the step summary, which other steps write too (so no atomic replace here).

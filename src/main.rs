@@ -161,7 +161,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
-    if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
+    if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
             progress(ui::Progress::Stage(
                 "decoding and merging the layers, then the rules".into(),
@@ -221,6 +221,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
+    ci_mode::write_html(cli, &analysis, None)?;
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
         let width = if stdout.is_terminal() { terminal_width() } else { 120 };
         stdout
@@ -314,8 +315,16 @@ fn diff_command(args: &cli::DiffArgs) -> anyhow::Result<ExitCode> {
             None => {}
         }
     }
+    if let Some(p) = &args.html {
+        report::write_atomic(p, report::html::diff::render(&d, &old, &new).as_bytes())
+            .with_context(|| format!("cannot write the diff to {}", p.display()))?;
+    }
     if !is_stdout(&args.json) && !is_stdout(&args.markdown) {
-        stdout.lock().write_all(diff::render::text(&d).as_bytes())?;
+        let page = match args.format {
+            cli::DiffFormat::Text => diff::render::text(&d),
+            cli::DiffFormat::Html => report::html::diff::render(&d, &old, &new),
+        };
+        stdout.lock().write_all(page.as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@ mod daemon;
 mod diff;
 mod formats;
 mod hostile;
+mod html;
 mod invocation;
 mod malformed;
 mod malformed_layers;
