@@ -285,5 +285,6 @@
   }
 
   wire();
-  draw();
+  // `report.html#waste` opens with the waste colouring (a link to share, and the browser test).
+  if (!isDiff && location.hash === '#waste') setMode('waste'); else draw();
 })();
