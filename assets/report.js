@@ -208,7 +208,7 @@
         swatch('var(--finding)', 'named by a finding'), swatch('var(--kept)', 'kept'));
     } else {
       lg.replaceChildren(...(report ? report.layers : []).map(l => swatch('hsl(' + hue(l.index) + ' 55% var(--cell-l))',
-        '#' + l.index + (l.dockerfile_line ? ' line ' + l.dockerfile_line : ''))));
+        '#' + l.index + ' ' + l.instruction.kind + (l.dockerfile_line ? ' (line ' + l.dockerfile_line + ')' : ''))));
     }
   }
 
@@ -287,4 +287,6 @@
   wire();
   // `report.html#waste` opens with the waste colouring (a link to share, and the browser test).
   if (!isDiff && location.hash === '#waste') setMode('waste'); else draw();
+  // When the page was ready, in ms since navigation started: benches/html-report.sh reads it.
+  body.dataset.readyMs = String(Math.round(performance.now()));
 })();
