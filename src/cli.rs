@@ -88,10 +88,6 @@ pub struct Cli {
     #[arg(long)]
     pub text: bool,
 
-    /// Only decompress every layer blob in parallel and print the time (the benchmark floor).
-    #[arg(long, hide = true)]
-    pub decode_floor: bool,
-
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
     /// report, Markdown, SARIF 2.1.0, JUnit XML, or the self-contained HTML report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -136,7 +132,7 @@ pub struct LoadArgs {
 
     /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
     /// or with a unit (`20GB`, `1.5TiB`).
-    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = size)]
     pub max_layer_size: u64,
 
     /// Pull the image through the Docker or Podman daemon before reading it.
@@ -328,4 +324,10 @@ pub enum DiffFormat {
     Text,
     /// The self-contained HTML page.
     Html,
+}
+
+/// `--max-layer-size`: a size as the configuration reads it; clap's message already says
+/// "invalid value for the flag", so only the reason follows.
+fn size(text: &str) -> Result<u64, String> {
+    deadweight::config::ci::parse_size(text).map_err(|e| e.reason())
 }

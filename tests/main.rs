@@ -4,6 +4,7 @@
 mod support;
 
 mod advice;
+mod architecture;
 mod attribution;
 mod browser;
 mod ci;
