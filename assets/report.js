@@ -86,8 +86,17 @@
     return out;
   }
 
+  // At most MAX rectangles per level: the rest become one "(N more)" cell, which the list
+  // below the treemap still names one by one.
+  const MAX = 400;
   function visible(n) {
-    return (n[KIDS] || []).filter(c => value(c) > 0).sort((a, b) => value(b) - value(a));
+    const kids = (n[KIDS] || []).filter(c => value(c) > 0).sort((a, b) => value(b) - value(a));
+    return kids.length > MAX ? kids.slice(0, MAX - 1).concat([more(kids.slice(MAX - 1))]) : kids;
+  }
+
+  function more(rest) {
+    const sum = i => rest.reduce((a, c) => a + c[i], 0);
+    return ['(' + rest.length + ' more)', sum(FINAL), sum(HIDDEN), sum(FINDING), rest[0][LAYER], sum(FILES)];
   }
 
   function pathOf(names) {
@@ -161,7 +170,7 @@
     const names = stack.slice(1).map(n => n[NAME]);
     const here = stack[stack.length - 1];
     const kids = visible(here);
-    maxGrowth = Math.max(1, ...kids.map(k => Math.abs(k[FINAL] - k[HIDDEN])));
+    maxGrowth = kids.reduce((m, k) => Math.max(m, Math.abs(k[FINAL] - k[HIDDEN])), 1);
     map.replaceChildren();
     squarify(kids.map(value), 0, 0, map.clientWidth, map.clientHeight).forEach((r, i) => {
       map.append(cell(kids[i], r, names.concat(kids[i][NAME])));

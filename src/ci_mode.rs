@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use deadweight::analysis::Analysis;
 use deadweight::config::{Config, ci::parse_dive_ci};
@@ -31,6 +31,9 @@ fn env_flag(name: &str) -> bool {
 /// Reads everything CI mode needs before the image is decoded, so that a bad budget or a
 /// missing baseline costs no decode. `None` when neither CI mode nor a `--format` is asked for.
 pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
+    if cli.html.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        bail!("--html takes a file; `--format html` prints the page on stdout");
+    }
     let on =
         cli.ci || cli.ci_config.is_some() || cli.budgets.any() || (env_flag("CI") && !std::io::stdout().is_terminal());
     if !on {

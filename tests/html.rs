@@ -101,7 +101,7 @@ fn hostile_names_stay_text_and_the_island_is_the_json_report() {
         .unwrap();
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
     assert!(page.contains(&format!(
-        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{hash}'"
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'"
     )));
     assert!(
         !page.contains("http://") && !page.contains("https://"),
@@ -168,6 +168,10 @@ fn html_beside_ci_mode_keeps_the_exit_status_and_shows_the_verdict() {
     let page = std::fs::read_to_string(&plain).unwrap();
     assert!(island(&page, REPORT_ISLAND).get("ci").is_none());
     assert!(!page.contains("CI: "));
+
+    // `--html -` is refused before the image is read: stdout is `--format html`'s.
+    let err = crate::support::fails(bin().arg(&image).args(["--html", "-"]));
+    assert!(err.contains("--format html"), "{err}");
 }
 
 #[test]

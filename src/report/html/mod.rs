@@ -94,11 +94,34 @@ fn document(title: &str, body: &str, islands: &str, page: &str) -> String {
     };
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; \
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
 style-src 'unsafe-inline'; script-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n\
 <body data-units=\"{units}\" data-page=\"{page}\">\n{body}{islands}<script>{JS}</script>\n</body>\n</html>\n",
         title = escape(title),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn islands_hold_no_markup_and_parse_back_to_the_same_json() {
+        let value = serde_json::json!({"name": "</script><!--<script>&\u{2028}\u{2029}\"'"});
+        let json = serde_json::to_string(&value).unwrap();
+        let page = island("x", &json);
+        let inner = island_text(&page, "x").unwrap();
+        assert!(!inner.contains(['<', '>', '&', '\u{2028}', '\u{2029}']), "{inner}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(inner).unwrap(), value);
+    }
+
+    #[test]
+    fn text_is_escaped_for_content_and_attributes() {
+        assert_eq!(
+            escape("<a href=\"x\" title='y'>&amp;</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;"
+        );
+    }
 }
