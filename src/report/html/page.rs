@@ -170,9 +170,9 @@ fn layers(out: &mut String, a: &Analysis) {
 fn findings(out: &mut String, a: &Analysis) {
     let _ = writeln!(
         out,
-        "<section id=\"findings\" aria-labelledby=\"findings-h\">\n<h2 id=\"findings-h\">Findings: {} reclaimable in {}</h2>",
+        "<section id=\"findings\" aria-labelledby=\"findings-h\">\n<h2 id=\"findings-h\">Findings: {}, {} reclaimable</h2>",
+        a.findings.len(),
         size(a.totals.reclaimable_bytes),
-        a.findings.len()
     );
     if a.findings.is_empty() {
         out.push_str("<p>No findings.</p>\n</section>\n");
