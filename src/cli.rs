@@ -71,6 +71,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write the self-contained HTML report (treemap, layers, findings, packages; opens offline)
+    /// to FILE, beside any other output; in CI mode it carries the verdict.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// The Dockerfile the image was built from: layers are matched to its lines.
     #[arg(long, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
@@ -84,7 +89,7 @@ pub struct Cli {
     pub text: bool,
 
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
-    /// report, Markdown, SARIF 2.1.0 or JUnit XML.
+    /// report, Markdown, SARIF 2.1.0, JUnit XML, or the self-contained HTML report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -152,6 +157,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one test case per check.
     Junit,
+    /// One self-contained HTML page: treemap, layers, findings, packages.
+    Html,
 }
 
 /// CI budget flags. Sizes are `20MB` (decimal), `1.5GiB` (binary) or bytes; ratios `0.1` or
@@ -356,6 +363,23 @@ pub struct DiffArgs {
     /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write the diff as a self-contained HTML page (a treemap coloured by growth) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// What to print on stdout: the text summary, or the HTML page (`--format html`).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+/// Output formats of `deadweight diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text for people.
+    Text,
+    /// The self-contained HTML page.
+    Html,
 }
 
 /// `--max-layer-size`: a size as the configuration reads it; clap's message already says

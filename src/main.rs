@@ -156,7 +156,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
-    if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
+    if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
             progress(ui::Progress::Stage(
                 "decoding and merging the layers, then the rules".into(),
@@ -216,6 +216,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
+    ci_mode::write_html(cli, &analysis, None)?;
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
         let width = if stdout.is_terminal() { terminal_width() } else { 120 };
         stdout
