@@ -5,6 +5,7 @@ mod support;
 
 mod advice;
 mod attribution;
+mod buildkit;
 mod ci;
 mod ci_outputs;
 mod corpus;

@@ -27,7 +27,11 @@ impl Dockerd {
     /// Starts dockerd and waits for its API; `None` (with a skip notice, or a failure where
     /// servers are required) when it is missing or cannot start.
     pub fn start() -> Option<Self> {
-        let dockerd = if have("dockerd") { "dockerd" } else { "/usr/sbin/dockerd" };
+        let dockerd = if have("dockerd") {
+            "dockerd"
+        } else {
+            "/usr/sbin/dockerd"
+        };
         if !have(dockerd) || !Path::new(DOCKER).exists() {
             skip("dockerd is not installed (apt-get install docker.io)");
             return None;
@@ -108,29 +112,14 @@ impl Dockerd {
         self.run(&["load", "-i", archive.to_str().unwrap()]);
     }
 
-    /// Makes `name` from a rootfs of Debian's static busybox (`sh`, the usual applets, a root
-    /// user) through `docker import`, labelled `label`; `None` where busybox-static is missing.
+    /// Makes `name` from [`busybox_rootfs`] through `docker import`, labelled `label`; `None`
+    /// where busybox-static is missing.
     pub fn import_busybox(&self, name: &str, label: &str) -> Option<()> {
-        let Ok(busybox) = std::fs::read(BUSYBOX) else {
-            skip("busybox-static is not installed (apt-get install busybox-static)");
-            return None;
-        };
-        let mut rootfs = Layer::new()
-            .dir("bin")
-            .file_with("bin/busybox", busybox, 0o755, 0, 0)
-            .dir("etc")
-            .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
-            .file("etc/group", "root:x:0:\n")
-            .dir("tmp")
-            .dir("root");
-        for applet in ["sh", "ls", "mkdir", "echo", "cat", "rm", "touch", "cp", "dd", "test"] {
-            rootfs = rootfs.symlink(format!("bin/{applet}"), "busybox");
-        }
         let tar = self
             .dir
             .path()
             .join(format!("{}.rootfs.tar", name.replace([':', '/'], "_")));
-        std::fs::write(&tar, rootfs.tar()).unwrap();
+        std::fs::write(&tar, busybox_rootfs()?.tar()).unwrap();
         let change = format!("LABEL {label}");
         self.run(&["import", "--change", &change, tar.to_str().unwrap(), name]);
         Some(())
@@ -140,4 +129,25 @@ impl Dockerd {
     pub fn stop(&mut self) {
         self.process.stop();
     }
+}
+
+/// A rootfs of Debian's static busybox: `sh` and the usual applets, a root user; `None` (with a
+/// skip notice) where busybox-static is missing.
+pub fn busybox_rootfs() -> Option<Layer> {
+    let Ok(busybox) = std::fs::read(BUSYBOX) else {
+        skip("busybox-static is not installed (apt-get install busybox-static)");
+        return None;
+    };
+    let mut rootfs = Layer::new()
+        .dir("bin")
+        .file_with("bin/busybox", busybox, 0o755, 0, 0)
+        .dir("etc")
+        .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+        .file("etc/group", "root:x:0:\n")
+        .dir("tmp")
+        .dir("root");
+    for applet in ["sh", "ls", "mkdir", "echo", "cat", "rm", "touch", "cp", "dd", "test"] {
+        rootfs = rootfs.symlink(format!("bin/{applet}"), "busybox");
+    }
+    Some(rootfs)
 }
