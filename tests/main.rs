@@ -9,6 +9,7 @@ mod buildkit;
 mod ci;
 mod ci_outputs;
 mod corpus;
+mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;

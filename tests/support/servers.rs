@@ -291,7 +291,7 @@ impl Registry {
 /// The deadweight command with `envs` set and the user's Docker settings kept out.
 pub fn deadweight(args: &[&str], envs: &[(&str, &str)]) -> assert_cmd::Command {
     let mut cmd = bin();
-    for var in ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR"] {
+    for var in ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "REGISTRY_AUTH_FILE"] {
         cmd.env_remove(var);
     }
     // No credentials from the machine's ~/.docker unless a test names a config of its own.
