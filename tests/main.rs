@@ -4,6 +4,7 @@
 mod support;
 
 mod advice;
+mod architecture;
 mod attribution;
 mod buildkit;
 mod ci;

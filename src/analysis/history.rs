@@ -412,5 +412,4 @@ fn normalise_expose(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "history_tests.rs"]
 mod tests;

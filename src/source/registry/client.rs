@@ -135,7 +135,9 @@ impl Client {
 
     /// The user's credentials, or the error of looking them up (a helper that cannot run).
     fn creds(&self) -> Result<Option<&Credentials>> {
-        let found = self.creds.get_or_init(|| credentials::lookup(&self.host, &self.repo));
+        let found = self
+            .creds
+            .get_or_init(|| credentials::lookup(&self.host, &self.repo).map_err(|e| e.to_string()));
         found
             .as_ref()
             .map(Option::as_ref)

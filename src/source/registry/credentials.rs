@@ -17,6 +17,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
+use crate::error::{Error, Result};
+
 /// The user name with which Docker marks an identity token (a helper's `Secret` is then one).
 const TOKEN_USER: &str = "<token>";
 /// What Docker's helpers call Docker Hub.
@@ -125,7 +127,7 @@ struct ConfigFile {
 /// `Ok(None)` when none has one. A file that cannot be parsed is skipped (anonymous access may
 /// still work, and a refusal names the files looked in); a helper that cannot run, or a helper
 /// name that is not a program name, is an error naming the file.
-pub fn lookup(host: &str, repo: &str) -> Result<Option<Credentials>, String> {
+pub fn lookup(host: &str, repo: &str) -> Result<Option<Credentials>> {
     for file in files() {
         let Ok(text) = std::fs::read(&file) else {
             continue;
@@ -133,7 +135,11 @@ pub fn lookup(host: &str, repo: &str) -> Result<Option<Credentials>, String> {
         let Ok(config) = serde_json::from_slice::<ConfigFile>(&text) else {
             continue;
         };
-        if let Some(found) = from_file(&config, &file, host, repo)? {
+        let found = from_file(&config, &file, host, repo).map_err(|reason| Error::Credentials {
+            registry: host.to_string(),
+            reason,
+        })?;
+        if let Some(found) = found {
             return Ok(Some(found));
         }
     }
@@ -145,7 +151,7 @@ fn from_file(
     file: &std::path::Path,
     host: &str,
     repo: &str,
-) -> Result<Option<Credentials>, String> {
+) -> std::result::Result<Option<Credentials>, String> {
     let entry = config
         .auths
         .iter()
@@ -218,7 +224,7 @@ struct HelperAnswer {
 /// it (it exits non-zero, as helpers do for "credentials not found"); an error when the name is
 /// not a program name, the helper cannot be run, or it answers something that is not its
 /// protocol. No error holds the helper's output: it may hold the secret.
-fn run_helper(name: &str, server: &str, source: &str) -> Result<Option<Credentials>, String> {
+fn run_helper(name: &str, server: &str, source: &str) -> std::result::Result<Option<Credentials>, String> {
     if name.is_empty() || name.contains(['/', '\\']) || name.contains("..") {
         return Err(format!(
             "refused the credential helper {name:?} named in {source}: a helper is a program name \
@@ -256,5 +262,4 @@ fn run_helper(name: &str, server: &str, source: &str) -> Result<Option<Credentia
 }
 
 #[cfg(test)]
-#[path = "credentials_tests.rs"]
 mod tests;
