@@ -207,6 +207,10 @@ fn buildkit_metadata_steps_are_empty_layers_matched_to_lines() {
         .iter()
         .find(|l| l["created_by"].as_str().unwrap().contains("big.whl"))
         .unwrap();
+    // USER root was said, so DW601 does not claim there is no USER.
+    let findings = report["findings"].as_array().unwrap();
+    let root = findings.iter().find(|f| f["rule"] == "DW601").unwrap();
+    assert_eq!(root["title"], "the container runs as root (USER root)");
     let created_by = run["created_by"].as_str().unwrap();
     assert!(
         created_by.starts_with("RUN |1 VERSION=1.2 /bin/sh -c test -s") && created_by.ends_with(" # buildkit"),
