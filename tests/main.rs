@@ -7,9 +7,11 @@ mod advice;
 mod architecture;
 mod attribution;
 mod browser;
+mod buildkit;
 mod ci;
 mod ci_outputs;
 mod corpus;
+mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;

@@ -99,7 +99,10 @@ fn config_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>
     if user.is_empty() || user == "root" || user == "0" {
         out.push(none(
             "DW601",
-            "the container runs as root (no USER)".into(),
+            match user.is_empty() {
+                true => "the container runs as root (no USER)".into(),
+                false => format!("the container runs as root (USER {})", cfg.user),
+            },
             "add `RUN useradd --create-home --uid 10001 app` and `USER app` before CMD".into(),
         ));
     }
