@@ -43,7 +43,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("deadweight: error: {e:#}");
+            // A terminal that went away must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr(), "deadweight: error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -158,37 +159,10 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     // It appears at once and the image is read on a worker thread behind a progress screen.
     if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
-            progress(ui::Progress::Stage(
-                "decoding and merging the layers, then the rules".into(),
-            ));
-            let (tx, rx) = std::sync::mpsc::channel::<source::LoadEvent>();
             let mut opts = opts;
-            let tx = std::sync::Mutex::new(tx);
-            opts.progress = Some(source::ProgressHook(std::sync::Arc::new(move |e| {
-                if let Ok(tx) = tx.lock() {
-                    let _ = tx.send(e);
-                }
-            })));
-            // The hook may fire from rayon threads; forward its events from here.
-            let analysis = std::thread::scope(|scope| {
-                let forward = scope.spawn(|| {
-                    for e in rx {
-                        progress(match e {
-                            source::LoadEvent::Layers { count, bytes } => ui::Progress::Layers { count, bytes },
-                            source::LoadEvent::LayerDone { bytes } => {
-                                progress(ui::Progress::Bytes(bytes));
-                                ui::Progress::LayerDone
-                            }
-                        });
-                    }
-                });
-                // Layers are merged as they are decoded; the rules follow the last one.
-                let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts);
-                drop(opts);
-                let _ = forward.join();
-                analysis
-            })?;
-            Ok(analysis)
+            opts.progress = Some(progress);
+            // Layers are merged as they are decoded; the rules follow the last one.
+            Ok(analysis::load_and_analyze(&spec, &opts, &analyze_opts)?)
         })?;
         return Ok(ExitCode::SUCCESS);
     }
