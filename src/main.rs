@@ -201,6 +201,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
     let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
+    print_notes(&analysis.image);
     if timings {
         let mb = peak_rss_mb().map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
@@ -228,6 +229,17 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             .write_all(report::text::summary(&analysis, width).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the input was read, when the user should know (one line each on stderr): a warning
+/// stays a warning, anything else is a note.
+fn print_notes(image: &source::Loaded) {
+    for n in &image.notes {
+        match n.strip_prefix("warning: ") {
+            Some(w) => eprintln!("deadweight: warning: {w}"),
+            None => eprintln!("deadweight: note: {n}"),
+        }
+    }
 }
 
 /// The library's load options from the flags.
@@ -279,6 +291,7 @@ fn diff_side(side: &str, arg: &str, args: &cli::DiffArgs, opts: &analysis::Analy
         }
         let spec = source::reference::parse(arg, args.load.source)?;
         let loaded = source::load(&spec, &load_options(&args.load))?;
+        print_notes(&loaded);
         Ok(Snapshot::of(&analysis::analyze_with(loaded, opts)))
     };
     read().with_context(|| format!("{side} ({arg})"))

@@ -43,6 +43,7 @@ fn every_format_gives_the_same_report() {
             Format::DockerClassic | Format::DockerSkopeo | Format::Docker25 => "docker-archive",
             Format::OciArchive | Format::OciArchiveDotSlash => "oci-archive",
             Format::OciDir => "oci-layout",
+            Format::ContainersDir | Format::ContainersDirDocker => "dir",
         };
         assert_eq!(r["image"]["format"], expected_format, "{format:?}");
         assert_same(&format!("{format:?}"), &reference, &comparable(r));

@@ -14,6 +14,7 @@ mod diff;
 mod formats;
 mod hostile;
 mod invocation;
+mod layouts;
 mod malformed;
 mod malformed_layers;
 mod merge_model;
