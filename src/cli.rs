@@ -83,10 +83,6 @@ pub struct Cli {
     #[arg(long)]
     pub text: bool,
 
-    /// Only decompress every layer blob in parallel and print the time (the benchmark floor).
-    #[arg(long, hide = true)]
-    pub decode_floor: bool,
-
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
     /// report, Markdown, SARIF 2.1.0 or JUnit XML.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -131,7 +127,7 @@ pub struct LoadArgs {
 
     /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
     /// or with a unit (`20GB`, `1.5TiB`).
-    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = size)]
     pub max_layer_size: u64,
 
     /// Pull the image through the Docker or Podman daemon before reading it.
@@ -304,4 +300,10 @@ pub struct DiffArgs {
     /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+/// `--max-layer-size`: a size as the configuration reads it; clap's message already says
+/// "invalid value for the flag", so only the reason follows.
+fn size(text: &str) -> Result<u64, String> {
+    deadweight::config::ci::parse_size(text).map_err(|e| e.reason())
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod advice;
+mod architecture;
 mod attribution;
 mod ci;
 mod ci_outputs;

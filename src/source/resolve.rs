@@ -2,10 +2,11 @@
 //! in which order, and the digest each must hash to. Recognises the layout from its documents
 //! ([`Layout`]) and hands it to [`docker`] (`docker save`, classic and Docker 25+), [`oci`] (OCI
 //! layout, nested indexes, multi-platform) or [`dir`] (containers/image's directory); [`pick`]
-//! chooses among several images. Opens no layer; that is the caller's job.
+//! chooses among several images, [`manifest`] plans an image manifest. Opens no layer; that is the caller's job.
 
 mod dir;
 mod docker;
+mod manifest;
 mod oci;
 pub mod pick;
 

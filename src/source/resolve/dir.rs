@@ -1,7 +1,7 @@
 //! containers/image's directory layout, what `skopeo copy … dir:PATH` and `podman save --format
 //! docker-dir` write: a `version` file, `manifest.json` holding ONE image manifest (Docker v2s2
 //! or OCI), and every blob in a file named by its hex digest. Checks the document's shape and
-//! names the blobs; the manifest itself is planned like an OCI one ([`super::oci`]).
+//! names the blobs; the manifest itself is planned like an OCI one ([`super::manifest`]).
 
 use oci_spec::image::Descriptor;
 use serde_json::Value;
@@ -13,7 +13,7 @@ use crate::source::digest::{sha256_hex, sha256_of};
 use crate::source::store::Store;
 
 /// The file a blob is in: `<hex>` (version 1.1), or `<hex>.tar` as version 1.0 named layers.
-pub(super) fn blob_name(store: &dyn Store, d: &Descriptor, what: &str) -> Result<String> {
+fn blob_name(store: &dyn Store, d: &Descriptor, what: &str) -> Result<String> {
     let digest = d.digest().to_string();
     let Some(hex) = sha256_hex(&digest) else {
         return Err(Error::Format {
@@ -64,7 +64,8 @@ pub(super) fn plan(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         item: (),
     };
     pick::pick(store.input(), vec![only], sel.tag.as_deref())?;
-    let mut plan = super::oci::image_plan(store, Layout::Dir, &bytes, &digest, sel, false)?;
+    let name_of = |d: &Descriptor, what: &str| blob_name(store, d, what);
+    let mut plan = super::manifest::image_plan(store, Layout::Dir, &bytes, &digest, sel, false, &name_of)?;
     if !store.has("version") {
         plan.notes.push(format!(
             "{}: no `version` file; read as a containers/image directory because manifest.json is one image manifest",

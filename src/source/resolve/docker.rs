@@ -92,14 +92,14 @@ pub(super) fn plan(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     let mut notes = Vec::new();
     let config = read(store, &entry.config, "config")?;
     let config_digest = check_config(store, &entry.config, &config, &mut notes)?;
-    let summary = crate::model::ConfigSummary::parse(&config).map_err(|reason| Error::Json {
+    let summary = crate::model::ConfigSummary::parse(&config).map_err(|e| Error::Json {
         input: store.input().to_string(),
         what: format!("config {} ({})", entry.config, Layout::DockerArchive.read_as()),
-        reason,
+        reason: e.to_string(),
     })?;
     // A docker archive holds one platform per image: all `--platform` can do is refuse a
     // different one rather than analyse it silently.
-    check_platform(store, sel, &summary.platform)?;
+    check_platform(store.input(), sel.platform.as_deref(), &summary.platform)?;
     let diff_ids = summary.diff_ids;
     let layers = entry
         .layers

@@ -1,24 +1,18 @@
 //! OCI image layouts: walks `index.json` and nested indexes to the image manifests they name
-//! (skipping build attestations), filters them by platform, lets [`super::pick`] choose one,
-//! and plans its config and layers. The image-manifest half ([`image_plan`]) also serves
-//! containers/image's directory, whose blobs are named differently.
+//! (skipping build attestations), filters them by platform, and lets [`super::pick`] choose
+//! one; [`super::manifest`] plans it.
 
 use std::collections::{HashMap, HashSet};
 
-use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
+use oci_spec::image::{Descriptor, ImageIndex};
 
+use super::manifest::{blob_name, image_plan, read_checked};
 use super::pick::{self, Candidate};
-use super::{Layout, Plan, PlannedLayer, Selection, json, read};
+use super::{Layout, Plan, Selection, json, read};
 use crate::error::{Error, Result};
-use crate::source::digest::{sha256_hex, sha256_of};
-use crate::source::platform::{check_platform, host_platform, platform_matches};
+use crate::source::platform::{host_platform, platform_matches};
 use crate::source::store::Store;
 
-const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
-const CONFIG_TYPES: &[&str] = &[
-    "application/vnd.oci.image.config.v1+json",
-    "application/vnd.docker.container.image.v1+json",
-];
 /// Nesting depth of indexes, and image entries in all of them together: bounds on hostile input.
 const MAX_DEPTH: usize = 8;
 const MAX_CANDIDATES: usize = 10_000;
@@ -38,33 +32,6 @@ fn platform_of(d: &Descriptor) -> Option<String> {
 fn ref_names(d: &Descriptor) -> Vec<String> {
     let annotations = d.annotations().clone().unwrap_or_default();
     REF_NAMES.iter().filter_map(|k| annotations.get(*k).cloned()).collect()
-}
-
-/// `blobs/sha256/<hex>`, the OCI layout's name of a blob.
-fn blob_name(store: &dyn Store, d: &Descriptor, what: &str) -> Result<String> {
-    let digest = d.digest().to_string();
-    match sha256_hex(&digest) {
-        Some(hex) => Ok(format!("blobs/sha256/{hex}")),
-        None => Err(Error::Format {
-            input: store.input().to_string(),
-            reason: format!("{what} has digest {digest}; only sha256 blobs are supported"),
-        }),
-    }
-}
-
-/// Reads a blob and checks it against its descriptor's digest.
-pub(super) fn read_checked(store: &dyn Store, name: &str, d: &Descriptor, what: &str) -> Result<Vec<u8>> {
-    let bytes = read(store, name, what)?;
-    let actual = sha256_of(&bytes);
-    if actual != d.digest().to_string() {
-        return Err(Error::Digest {
-            input: store.input().to_string(),
-            what: format!("{what} {name}"),
-            expected: d.digest().to_string(),
-            actual,
-        });
-    }
-    Ok(bytes)
 }
 
 /// Walks indexes to image manifests. A cycle is an index that appears again on the path from
@@ -211,66 +178,16 @@ pub(super) fn plan(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     let name = blob_name(store, &chosen.item, "manifest")?;
     let manifest = read_checked(store, &name, &chosen.item, "manifest")?;
     let digest = chosen.item.digest().to_string();
-    let mut plan = image_plan(store, Layout::Oci, &manifest, &digest, sel, chosen.platform.is_some())?;
+    let name_of = |d: &Descriptor, what: &str| blob_name(store, d, what);
+    let mut plan = image_plan(
+        store,
+        Layout::Oci,
+        &manifest,
+        &digest,
+        sel,
+        chosen.platform.is_some(),
+        &name_of,
+    )?;
     plan.tags = chosen.tags;
     Ok(plan)
-}
-
-/// Plans the image of one image manifest whose blobs `store` names as `layout` does. With
-/// `platform_known` false the config is checked against `--platform`.
-pub(super) fn image_plan(
-    store: &dyn Store,
-    layout: Layout,
-    bytes: &[u8],
-    digest: &str,
-    sel: &Selection,
-    platform_known: bool,
-) -> Result<Plan> {
-    let manifest: ImageManifest = json(store, layout, &format!("manifest {digest}"), bytes)?;
-    let name_of = |d: &Descriptor, what: &str| match layout {
-        Layout::Dir => super::dir::blob_name(store, d, what),
-        _ => blob_name(store, d, what),
-    };
-    let cfg_type = manifest.config().media_type().to_string();
-    if cfg_type == OCI_EMPTY || !CONFIG_TYPES.contains(&cfg_type.as_str()) || manifest.artifact_type().is_some() {
-        return Err(Error::NotAnImage {
-            input: store.input().to_string(),
-            reason: format!("manifest {digest} is an artifact (config media type {cfg_type})"),
-        });
-    }
-    let config_name = name_of(manifest.config(), "config")?;
-    let config = read_checked(store, &config_name, manifest.config(), "config")?;
-    if !platform_known && sel.platform.is_some() {
-        // No platform on the descriptor (a single-image layout): the config says which it is.
-        if let Ok(summary) = crate::model::ConfigSummary::parse(&config) {
-            check_platform(store, sel, &summary.platform)?;
-        }
-    }
-    let mut layers = Vec::new();
-    for (i, d) in manifest.layers().iter().enumerate() {
-        let mt = d.media_type().to_string();
-        let name = name_of(d, &format!("layer {i}"))?;
-        if (mt.contains("foreign") || mt.contains("nondistributable")) && !store.has(&name) {
-            return Err(Error::NotAnImage {
-                input: store.input().to_string(),
-                reason: format!("layer {i} is a foreign layer ({mt}) whose blob is not in the archive"),
-            });
-        }
-        layers.push(PlannedLayer {
-            name,
-            digest: Some(d.digest().to_string()),
-            digest_if_plain: false,
-            size: Some(d.size()),
-            media_type: Some(mt),
-        });
-    }
-    Ok(Plan {
-        layout,
-        manifest_digest: Some(digest.to_string()),
-        config,
-        config_digest: manifest.config().digest().to_string(),
-        layers,
-        tags: Vec::new(),
-        notes: Vec::new(),
-    })
 }
