@@ -242,3 +242,56 @@ fn archives_compressed_with_xz_or_bzip2_load() {
         assert!(stderr.contains(&*cut.to_string_lossy()), "{name}: {stderr}");
     }
 }
+
+/// eStargz and zstd:chunked layers: the diff id is the sha256 of the whole decompressed stream
+/// (for eStargz that includes the TOC entry and the landmark; its footer is an empty gzip
+/// member, and zstd:chunked's manifest and footer are skippable frames, so neither adds a
+/// byte). deadweight reads the same tar the diff id names, TOC included, as a plain
+/// extraction would.
+#[test]
+fn estargz_and_zstd_chunked_layers_decode_to_their_diff_ids() {
+    use crate::support::fixture::{Compression, digest};
+    use std::io::Read;
+    let dir = tmp();
+    for c in [Compression::Estargz, Compression::ZstdChunked] {
+        let layer = Layer::new()
+            .file("app/a.py", "print(1)\n")
+            .file("app/b.bin", vec![9u8; 3000]);
+        let layer = match c {
+            Compression::Estargz => layer.estargz_toc(),
+            _ => layer,
+        };
+        let image = Image::new().layer("COPY app /app", layer).compression(c);
+        let built = image.build();
+        let blob = &built.layers[0].blob;
+        let mut plain = Vec::new();
+        match c {
+            Compression::Estargz => flate2::read::MultiGzDecoder::new(blob.as_slice()).read_to_end(&mut plain),
+            _ => zstd::stream::read::Decoder::new(blob.as_slice())
+                .unwrap()
+                .read_to_end(&mut plain),
+        }
+        .unwrap();
+        assert_eq!(
+            digest(&plain),
+            built.layers[0].diff_id,
+            "{c:?}: the fixture is what real tools write"
+        );
+        let path = Format::OciArchive.save(dir.path(), &[image]);
+        let r = report(&[path.to_str().unwrap()]);
+        let l = &r["layers"][0];
+        assert_eq!(l["diff_id"], built.layers[0].diff_id.as_str(), "{c:?}");
+        assert_eq!(
+            l["tar_bytes"],
+            plain.len() as u64,
+            "{c:?}: every byte of the stream read"
+        );
+        assert_eq!(
+            l["compressed_bytes"],
+            blob.len() as u64,
+            "{c:?}: the footer is part of the blob"
+        );
+        let files = 2 + if c == Compression::Estargz { 2 } else { 0 };
+        assert_eq!(r["totals"]["files"], files, "{c:?}: {}", r["totals"]);
+    }
+}
