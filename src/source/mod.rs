@@ -131,9 +131,15 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
     }
     .map_err(|e| match &spec.fallback {
         // A bare name that was no image on disk: say so beside the daemon's answer.
-        Some(why) => Error::Reference {
+        Some(why) => Error::Daemon {
             reference: spec.reference.clone(),
-            reason: format!("{why}; then tried the Docker daemon: {e}"),
+            reason: format!(
+                "{why}, so asked the Docker daemon: {}",
+                match e {
+                    Error::Daemon { reason, .. } => reason,
+                    other => other.to_string(),
+                }
+            ),
         },
         None => e,
     })?;
