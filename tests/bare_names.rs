@@ -55,15 +55,15 @@ fn an_image_file_wins_over_the_daemon_with_a_note() {
     let dir = tmp();
     let saved = Format::DockerSkopeo.save(dir.path(), &app());
     std::fs::rename(saved, dir.path().join("app")).unwrap();
-    let out = in_dir(dir.path())
-        .args(["app:latest", "--json", "-"])
-        .output()
-        .unwrap();
+    let out = in_dir(dir.path()).args(["app:latest", "--json", "-"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let notes: Vec<&str> = stderr.lines().filter(|l| l.contains("note:")).collect();
     assert_eq!(notes.len(), 1, "one line: {stderr}");
-    assert!(notes[0].contains("docker://app:latest"), "names the other reading: {stderr}");
+    assert!(
+        notes[0].contains("docker://app:latest"),
+        "names the other reading: {stderr}"
+    );
     // The forced daemon reading does not touch the file.
     let stderr = fails(in_dir(dir.path()).arg("docker://app:latest"));
     assert!(!stderr.contains("note:"), "{stderr}");

@@ -20,6 +20,7 @@ mod layouts;
 mod malformed;
 mod malformed_layers;
 mod merge_model;
+mod picking;
 mod properties;
 mod registry;
 mod rules;
