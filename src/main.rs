@@ -170,6 +170,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
     let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
+    print_notes(&analysis.image);
     if timings {
         let mb = peak_rss_mb().map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
@@ -198,6 +199,17 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             .write_all(report::text::summary(&analysis, width).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the input was read, when the user should know (one line each on stderr): a warning
+/// stays a warning, anything else is a note.
+pub(crate) fn print_notes(image: &source::Loaded) {
+    for n in &image.notes {
+        match n.strip_prefix("warning: ") {
+            Some(w) => eprintln!("deadweight: warning: {w}"),
+            None => eprintln!("deadweight: note: {n}"),
+        }
+    }
 }
 
 /// The library's load options from the flags.
