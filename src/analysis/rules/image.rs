@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use super::paths::dockerignore_line;
-use super::{Ctx, Draft, Finding};
+use super::fixes::{dockerignore_line, pip_fix};
+use super::{Ctx, Draft, Finding, Severity};
 use crate::analysis::accounting::PathBytes;
+use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
 use crate::analysis::packages::SystemPackage;
 
@@ -84,7 +85,7 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     }
 }
 
-fn config_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
+fn config_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     let cfg = ctx.config;
     let none = |rule, title: String, fix: String| Draft {
         rule,
@@ -177,118 +178,144 @@ fn copies_whole_context(args: &str) -> bool {
     words.len() >= 2 && words[..words.len() - 1].iter().any(|w| *w == "." || *w == "./")
 }
 
-fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
+type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
+
+/// The layer a Dockerfile line made, when the history maps one to it.
+fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
+    ctx.attribution
+        .layers
+        .iter()
+        .position(|o| o.dockerfile_line == Some(line))
+}
+
+/// The checks only the Dockerfile's text shows, line by line, then the missing `.dockerignore`.
+fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     let Some(df) = ctx.dockerfile else { return };
     let chain = df.layer_chain();
-    let layer_of_line = |line: usize| {
-        ctx.attribution
-            .layers
-            .iter()
-            .position(|o| o.dockerfile_line == Some(line))
-    };
     for (i, ins) in chain.iter().enumerate() {
-        if ins.kind == InstructionKind::Copy
-            && ins.flag("from").is_none()
-            && copies_whole_context(&ins.args)
-            && let Some(dep) = chain[i + 1..]
-                .iter()
-                .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))
-        {
-            let layer = layer_of_line(ins.line);
-            let bytes = layer
-                .and_then(|l| ctx.layers.get(l))
-                .map_or(0, |l| l.scan.content_bytes);
-            out.push(Draft {
-                rule: "DW505",
-                layer,
-                versions: Vec::new(),
-                paths: vec![PathBytes { path: ins.args.split_whitespace().last().unwrap_or("/").to_string(), bytes }],
-                title: format!("line {} copies the whole build context before line {} installs dependencies", ins.line, dep.line),
-                fix: format!("copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run line {} (`RUN {}`), then `COPY {}`", dep.line, dep.args, ins.args),
-                severity: None,
-            });
-        }
-        if ins.kind == InstructionKind::Run {
-            if ins.args.contains("apt-get install") && !ins.args.contains("--no-install-recommends") {
-                out.push(Draft {
-                    rule: "DW702",
-                    layer: layer_of_line(ins.line),
-                    versions: Vec::new(),
-                    paths: Vec::new(),
-                    title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
-                    fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line),
-                    severity: None,
-                });
+        match ins.kind {
+            InstructionKind::Copy => out.extend(context_before_install(ctx, ins, &chain[i + 1..])),
+            InstructionKind::Run => {
+                out.extend(apt_recommends(ctx, ins));
+                out.extend(pip_cache_flag(ctx, ins));
             }
-            let cache_mount = ins
-                .flags
-                .iter()
-                .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
-            let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
-            if super::paths::pip_fix(&ins.args).is_some()
-                && !ins.args.contains("--no-cache-dir")
-                && !cache_mount
-                && !pip_env
-            {
-                out.push(Draft {
-                    rule: "DW703",
-                    layer: layer_of_line(ins.line),
-                    versions: Vec::new(),
-                    paths: Vec::new(),
-                    title: format!("line {}: pip install without --no-cache-dir", ins.line),
-                    fix: format!(
-                        "line {}: `RUN {}`",
-                        ins.line,
-                        super::paths::pip_fix(&ins.args).unwrap_or_default()
-                    ),
-                    severity: None,
-                });
-            }
+            _ => {}
         }
     }
     if ctx.dockerignore == Some(false) {
-        let leaked: Vec<&Finding> = findings
-            .values()
-            .filter(|f| {
-                matches!(
-                    f.rule,
-                    "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408"
-                )
-            })
-            .collect();
-        let mut lines: Vec<String> = leaked
-            .iter()
-            .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path)))
-            .collect();
-        if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
-            lines.retain(|l| !l.contains("__pycache__"));
-            lines.extend(["**/__pycache__".to_string(), "**/*.pyc".to_string()]);
-        }
-        lines.sort();
-        lines.dedup();
-        let severity = if leaked.is_empty() {
-            Some(super::Severity::Info)
+        out.push(missing_dockerignore(findings));
+    }
+}
+
+/// DW505: a COPY of the whole context before a later RUN installs the dependencies, so every
+/// source change reinstalls them.
+fn context_before_install(ctx: &Ctx<'_>, ins: &Instruction, later: &[&Instruction]) -> Option<Draft> {
+    if ins.flag("from").is_some() || !copies_whole_context(&ins.args) {
+        return None;
+    }
+    let dep = later
+        .iter()
+        .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))?;
+    let layer = layer_of_line(ctx, ins.line);
+    let bytes = layer
+        .and_then(|l| ctx.layers.get(l))
+        .map_or(0, |l| l.scan.content_bytes);
+    Some(Draft {
+        rule: "DW505",
+        layer,
+        versions: Vec::new(),
+        paths: vec![PathBytes {
+            path: ins.args.split_whitespace().last().unwrap_or("/").to_string(),
+            bytes,
+        }],
+        title: format!(
+            "line {} copies the whole build context before line {} installs dependencies",
+            ins.line, dep.line
+        ),
+        fix: format!(
+            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run line {} (`RUN {}`), then `COPY {}`",
+            dep.line, dep.args, ins.args
+        ),
+        severity: None,
+    })
+}
+
+/// DW702: `apt-get install` without `--no-install-recommends`.
+fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
+    if !ins.args.contains("apt-get install") || ins.args.contains("--no-install-recommends") {
+        return None;
+    }
+    Some(Draft {
+        rule: "DW702",
+        layer: layer_of_line(ctx, ins.line),
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
+        fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line),
+        severity: None,
+    })
+}
+
+/// DW703: `pip install` without `--no-cache-dir`, no cache mount and no `PIP_NO_CACHE_DIR`.
+fn pip_cache_flag(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
+    let fixed = pip_fix(&ins.args)?;
+    let cache_mount = ins
+        .flags
+        .iter()
+        .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
+    let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
+    if ins.args.contains("--no-cache-dir") || cache_mount || pip_env {
+        return None;
+    }
+    Some(Draft {
+        rule: "DW703",
+        layer: layer_of_line(ctx, ins.line),
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("line {}: pip install without --no-cache-dir", ins.line),
+        fix: format!("line {}: `RUN {fixed}`", ins.line),
+        severity: None,
+    })
+}
+
+/// DW701: no `.dockerignore` beside the Dockerfile, with the lines the context findings call for.
+fn missing_dockerignore(findings: &Found) -> Draft {
+    let leaked: Vec<&Finding> = findings
+        .values()
+        .filter(|f| {
+            matches!(
+                f.rule,
+                "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408"
+            )
+        })
+        .collect();
+    let mut lines: Vec<String> = leaked
+        .iter()
+        .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path)))
+        .collect();
+    if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
+        lines.retain(|l| !l.contains("__pycache__"));
+        lines.extend(["**/__pycache__".to_string(), "**/*.pyc".to_string()]);
+    }
+    lines.sort();
+    lines.dedup();
+    Draft {
+        rule: "DW701",
+        layer: None,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: "no .dockerignore beside the Dockerfile".into(),
+        fix: if lines.is_empty() {
+            "add a .dockerignore (at least `.git`)".into()
         } else {
-            None
-        };
-        out.push(Draft {
-            rule: "DW701",
-            layer: None,
-            versions: Vec::new(),
-            paths: Vec::new(),
-            title: "no .dockerignore beside the Dockerfile".into(),
-            fix: if lines.is_empty() {
-                "add a .dockerignore (at least `.git`)".into()
-            } else {
-                format!("add a .dockerignore with: {}", lines.join(", "))
-            },
-            severity,
-        });
+            format!("add a .dockerignore with: {}", lines.join(", "))
+        },
+        severity: leaked.is_empty().then_some(Severity::Info),
     }
 }
 
 /// The image-wide findings; `findings` holds what the earlier rules found.
-pub fn drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>) -> Vec<Draft> {
+pub fn drafts(ctx: &Ctx<'_>, findings: &Found) -> Vec<Draft> {
     let mut out = Vec::new();
     config_drafts(ctx, findings, &mut out);
     dockerfile_drafts(ctx, findings, &mut out);

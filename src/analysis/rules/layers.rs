@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::fixes::cited;
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
@@ -37,11 +38,6 @@ fn joined(groups: Vec<(usize, Group)>) -> Group {
     (versions, paths)
 }
 
-/// A layer named with its instruction, as the fixes cite it: ``layer 3 (`COPY . /app`)``.
-fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
-    format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
-}
-
 /// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
 /// `--chown=1000:1000`); `None` when the instruction changes no owner or mode.
 fn owner_change(run: &str) -> Option<String> {
@@ -59,13 +55,23 @@ fn owner_change(run: &str) -> Option<String> {
     })
 }
 
-/// The layer-structure findings.
-pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
+/// Every file version sorted by what happened to it: the classification all four rules read.
+#[derive(Default)]
+struct Classified {
+    /// Written by one layer, deleted (whiteout or opaque directory) by another: `(writer, hider)`.
+    deleted: BTreeMap<(usize, usize), Group>,
+    /// Written by one layer, replaced with other content by another: `(writer, hider)`.
+    overwritten: BTreeMap<(usize, usize), Group>,
+    /// The same bytes stored again (owner, mode or nothing changed): `(copying layer, source)`.
+    copies: BTreeMap<(usize, usize), Group>,
+    /// Surviving files above the duplicate threshold by `(hash, size)`.
+    same: HashMap<(u64, u64), Vec<VersionId>>,
+}
+
+/// One pass over the tree's file versions, sorting each into the groups the rules need.
+fn classify(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Classified {
     let tree = ctx.tree;
-    let mut deleted: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut overwritten: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut copies: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut same: HashMap<(u64, u64), Vec<VersionId>> = HashMap::new();
+    let mut c = Classified::default();
     for (id, v) in tree.versions().iter().enumerate() {
         let id = id as VersionId;
         if v.kind != EntryKind::File {
@@ -73,7 +79,7 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         }
         if v.survives() {
             if v.size >= cfg.thresholds.duplicate_file_bytes {
-                same.entry((v.hash, v.size)).or_default().push(id);
+                c.same.entry((v.hash, v.size)).or_default().push(id);
             }
             if matches!(v.change, Change::Metadata | Change::Unchanged) {
                 // The copy is the waste: the layer that stored the same bytes again.
@@ -81,14 +87,14 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
                     .history(v.node)
                     .find(|(oid, o)| *oid < id && o.is_entry())
                     .map_or(v.layer as usize, |(_, o)| o.layer as usize);
-                push(&mut copies, (v.layer as usize, from), id, tree.path(v.node), v.size);
+                push(&mut c.copies, (v.layer as usize, from), id, tree.path(v.node), v.size);
             }
             continue;
         }
         let (writer, hider) = (v.layer as usize, v.hidden_by as usize);
         match v.hidden_how {
             HiddenHow::Whiteout | HiddenHow::Opaque => {
-                push(&mut deleted, (writer, hider), id, tree.path(v.node), v.size)
+                push(&mut c.deleted, (writer, hider), id, tree.path(v.node), v.size)
             }
             HiddenHow::Overwrite => {
                 let newer = tree
@@ -102,17 +108,20 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
                         && !n.survives()
                     {
                         // Both copies were hidden later; the later copy is still a pure repeat.
-                        push(&mut copies, (hider, writer), nid, tree.path(n.node), n.size);
+                        push(&mut c.copies, (hider, writer), nid, tree.path(n.node), n.size);
                     }
                 } else {
-                    push(&mut overwritten, (writer, hider), id, tree.path(v.node), v.size);
+                    push(&mut c.overwritten, (writer, hider), id, tree.path(v.node), v.size);
                 }
             }
             HiddenHow::Visible => {}
         }
     }
-    let mut out = Vec::new();
-    // One finding per writing layer, naming every layer that deleted some of its files.
+    c
+}
+
+/// DW501: one finding per writing layer, naming every layer that deleted some of its files.
+fn deleted_later(ctx: &Ctx<'_>, deleted: BTreeMap<(usize, usize), Group>, out: &mut Vec<Draft>) {
     for (writer, hiders) in per_layer(deleted) {
         let w = ctx.where_(writer);
         let title = match &hiders[..] {
@@ -154,8 +163,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: ctx.is_base(writer).then_some(Severity::Info),
         });
     }
-    // One finding per re-storing layer, naming every layer whose files it stored again (a
-    // `chown -R /app` after two COPYs into /app re-stores both).
+}
+
+/// DW503: one finding per re-storing layer, naming every layer whose files it stored again (a
+/// `chown -R /app` after two COPYs into /app re-stores both).
+fn stored_again(ctx: &Ctx<'_>, copies: BTreeMap<(usize, usize), Group>, out: &mut Vec<Draft>) {
     for (copy, froms) in per_layer(copies) {
         let c = ctx.where_(copy);
         let copy_instr = ctx.instruction(copy);
@@ -200,6 +212,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: (ctx.is_base(copy) || change.is_none()).then_some(Severity::Info),
         });
     }
+}
+
+/// DW502: files one layer wrote and a later one replaced, per pair of layers; the base image's
+/// copies are the user's layer's to report, as information.
+fn written_again(ctx: &Ctx<'_>, overwritten: BTreeMap<(usize, usize), Group>, out: &mut Vec<Draft>) {
     for ((writer, hider), (versions, paths)) in overwritten {
         let base = ctx.is_base(writer);
         out.push(Draft {
@@ -223,6 +240,12 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: base.then_some(Severity::Info),
         });
     }
+}
+
+/// DW504: surviving files identical to another at a different path; the first path (in path
+/// order) of each set is kept, the others are the waste.
+fn identical(ctx: &Ctx<'_>, same: HashMap<(u64, u64), Vec<VersionId>>, out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
     let mut dup_versions = Vec::new();
     let mut dup_paths = Vec::new();
     for (_, mut ids) in same.into_iter().filter(|(_, ids)| ids.len() > 1) {
@@ -247,5 +270,16 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: None,
         });
     }
+}
+
+/// The layer-structure findings, in the order they claim bytes: deleted, stored again, written
+/// again, identical.
+pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
+    let c = classify(ctx, cfg);
+    let mut out = Vec::new();
+    deleted_later(ctx, c.deleted, &mut out);
+    stored_again(ctx, c.copies, &mut out);
+    written_again(ctx, c.overwritten, &mut out);
+    identical(ctx, c.same, &mut out);
     out
 }

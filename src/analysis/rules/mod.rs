@@ -5,6 +5,7 @@
 //! only; a file whose content a hard link outside every finding shares saves nothing. Rules
 //! read the analysis; they never change it and never do I/O.
 
+mod fixes;
 mod image;
 mod layers;
 mod matcher;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::fixes::{dockerignore_line, listed, pip_fix, uv_fix};
 use super::matcher::{MAX_PATTERNS, Matcher};
 use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
@@ -226,7 +227,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
                 _ => paths.push(PathBytes { path, bytes }),
             }
         }
-        let (title, fix) = texts(ctx, pat.rule, layer, &paths);
+        let Texts { title, fix } = texts(ctx, pat.rule, layer, &paths);
         let severity = (pat.rule == "DW506" && pat.glob.starts_with("/var/log")).then_some(Severity::Info);
         drafts.push(Draft {
             rule: pat.rule,
@@ -243,36 +244,76 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
     Walk { drafts, pyc }
 }
 
-/// The `.dockerignore` line that stops a context path from being copied.
-pub fn dockerignore_line(path: &str) -> String {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    match base {
-        "" => path.to_string(),
-        b if b.starts_with('.') || b == "node_modules" || b == "tests" || b == "test" || b == "venv" => {
-            format!("**/{b}")
+/// What a path finding says: its one-line title and the change to make.
+struct Texts {
+    title: String,
+    fix: String,
+}
+
+impl Texts {
+    fn new(title: impl Into<String>, fix: impl Into<String>) -> Self {
+        Texts {
+            title: title.into(),
+            fix: fix.into(),
         }
-        b => b.to_string(),
     }
 }
 
-fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (String, String) {
-    let at = ctx.where_(layer);
-    let instr = ctx.instruction(layer);
-    let first = paths
+/// The catalogue title of a rule.
+fn title_of(rule: &str) -> &'static str {
+    crate::catalogue::find(rule).map_or("", |r| r.title)
+}
+
+/// The texts of a path finding of `rule` in `layer` about `paths`.
+fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let largest = paths
         .iter()
         .max_by_key(|p| p.bytes)
         .map(|p| p.path.as_str())
         .unwrap_or("");
-    let ignore = || {
-        let mut lines: Vec<String> = paths.iter().map(|p| dockerignore_line(&p.path)).collect();
-        lines.sort();
-        lines.dedup();
-        lines.truncate(6);
-        lines.join(", ")
-    };
     match rule {
-        "DW101" => (
-            "pip cache left in the image".into(),
+        "DW101" | "DW102" | "DW103" => cache_texts(ctx, rule, layer, paths),
+        "DW105" | "DW106" | "DW107" => system_cache_texts(ctx, rule, layer),
+        "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408" => {
+            context_texts(rule, largest, paths)
+        }
+        "DW201" | "DW202" | "DW203" => Texts::new(
+            title_of(rule),
+            format!(
+                "{}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs",
+                ctx.where_(layer)
+            ),
+        ),
+        "DW506" => Texts::new(
+            format!("temporary or log files left in {largest}"),
+            format!(
+                "{}: remove them in the same RUN that writes them (`{} && rm -rf ...`)",
+                ctx.where_(layer),
+                ctx.instruction(layer)
+            ),
+        ),
+        "DW507" => Texts::new(
+            "documentation, man pages and locales",
+            "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude",
+        ),
+        other => Texts::new(
+            title_of(other),
+            format!(
+                "{}: remove {largest} in the same RUN, or use a cache mount",
+                ctx.where_(layer)
+            ),
+        ),
+    }
+}
+
+/// The Python package managers' caches: the install command with its no-cache flag, in the
+/// tool's words.
+fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let at = ctx.where_(layer);
+    let instr = ctx.instruction(layer);
+    match rule {
+        "DW101" => Texts::new(
+            "pip cache left in the image",
             match pip_fix(&instr) {
                 Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`"),
                 None => format!(
@@ -280,8 +321,8 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 ),
             },
         ),
-        "DW102" => (
-            "uv cache left in the image".into(),
+        "DW102" => Texts::new(
+            "uv cache left in the image",
             match uv_fix(&instr) {
                 Some(fixed) => format!(
                     "{at}: add --no-cache: `{fixed}`; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
@@ -291,47 +332,12 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 ),
             },
         ),
-        "DW105" => (
-            "apt lists left in /var/lib/apt/lists".into(),
-            format!("{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{instr}`)"),
-        ),
-        "DW106" => (
-            "apt package archives left in /var/cache/apt".into(),
-            format!("{at}: end the same RUN with `&& apt-get clean`"),
-        ),
-        "DW107" => (
-            "apk cache left in /var/cache/apk".into(),
-            format!("{at}: use `apk add --no-cache`"),
-        ),
-        "DW401" | "DW402" | "DW403" | "DW404" | "DW406" | "DW407" | "DW408" => {
-            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
-            (
-                format!("{what}: {first}"),
-                format!("add to .dockerignore: {}", ignore()),
-            )
-        }
-        "DW405" => (
-            format!("secret-looking file copied into the image: {first}"),
-            format!(
-                "add to .dockerignore: {}; rotate the secret; pass secrets with `RUN --mount=type=secret`",
-                ignore()
-            ),
-        ),
-        "DW201" | "DW202" | "DW203" => {
-            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
-            (
-                what.to_string(),
-                format!(
-                    "{at}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs"
-                ),
-            )
-        }
-        "DW103" => {
+        _ => {
             let mut dirs: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
             dirs.dedup();
             let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
-            (
-                crate::catalogue::find(rule).map_or("", |r| r.title).to_string(),
+            Texts::new(
+                title_of(rule),
                 format!(
                     "{at}: remove {} in the same RUN{}",
                     listed(&dirs),
@@ -343,62 +349,47 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (Strin
                 ),
             )
         }
-        "DW506" => (
-            format!("temporary or log files left in {first}"),
-            format!("{at}: remove them in the same RUN that writes them (`{instr} && rm -rf ...`)"),
+    }
+}
+
+/// The system package managers' caches and lists: cleaned in the RUN that fills them.
+fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
+    let at = ctx.where_(layer);
+    match rule {
+        "DW105" => Texts::new(
+            "apt lists left in /var/lib/apt/lists",
+            format!(
+                "{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{}`)",
+                ctx.instruction(layer)
+            ),
         ),
-        "DW507" => (
-            "documentation, man pages and locales".into(),
-            "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude".into(),
+        "DW106" => Texts::new(
+            "apt package archives left in /var/cache/apt",
+            format!("{at}: end the same RUN with `&& apt-get clean`"),
         ),
-        other => {
-            let what = crate::catalogue::find(other).map_or("", |r| r.title);
-            (
-                what.to_string(),
-                format!("{at}: remove {first} in the same RUN, or use a cache mount"),
-            )
-        }
+        _ => Texts::new(
+            "apk cache left in /var/cache/apk",
+            format!("{at}: use `apk add --no-cache`"),
+        ),
     }
 }
 
-/// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
-pub fn uv_fix(instr: &str) -> Option<String> {
-    if instr.contains("--no-cache") {
-        return None;
+/// Files copied from the build context: the `.dockerignore` lines that keep them out.
+fn context_texts(rule: &str, largest: &str, paths: &[PathBytes]) -> Texts {
+    let mut lines: Vec<String> = paths.iter().map(|p| dockerignore_line(&p.path)).collect();
+    lines.sort();
+    lines.dedup();
+    lines.truncate(6);
+    let ignore = lines.join(", ");
+    if rule == "DW405" {
+        return Texts::new(
+            format!("secret-looking file copied into the image: {largest}"),
+            format!("add to .dockerignore: {ignore}; rotate the secret; pass secrets with `RUN --mount=type=secret`"),
+        );
     }
-    with_flag(
-        instr,
-        &["uv pip install", "uv pip sync", "uv sync", "uv add", "uv tool install"],
-        "--no-cache",
-    )
-}
-
-/// `instr` with `flag` after the first of `commands` (in their order) that it contains.
-fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
-    let at = commands.iter().find_map(|c| instr.find(c).map(|i| i + c.len()))?;
-    Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn listed(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => (*only).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The RUN line with `--no-cache-dir` added after `pip install`, when it has a pip install.
-pub fn pip_fix(instr: &str) -> Option<String> {
-    with_flag(
-        instr,
-        &[
-            "pip3 install",
-            "pip install",
-            "python3 -m pip install",
-            "python -m pip install",
-        ],
-        "--no-cache-dir",
+    Texts::new(
+        format!("{}: {largest}", title_of(rule)),
+        format!("add to .dockerignore: {ignore}"),
     )
 }
 
