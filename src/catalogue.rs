@@ -130,7 +130,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW301",
         "bytecode for another Python version",
         Warning,
-        "`.pyc` files compiled for another interpreter (cpython-39 in a Python 3.11 image) are never loaded. They usually come from the build context: add `__pycache__/` and `*.pyc` to .dockerignore.",
+        "`.pyc` files compiled for another interpreter (cpython-39 in a Python 3.11 image) are never loaded. They usually come from the build context: add `**/__pycache__` and `**/*.pyc` to .dockerignore (its patterns are anchored at the context root: a bare `__pycache__/` only matches at the top).",
     ),
     rule(
         "DW302",
@@ -142,7 +142,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW303",
         "__pycache__ copied from the build context",
         Warning,
-        "Bytecode from a developer's machine does not belong in the image; the interpreter writes (or `python -m compileall` precompiles) its own. Add `__pycache__/` and `*.pyc` to .dockerignore.",
+        "Bytecode from a developer's machine does not belong in the image; the interpreter writes (or `python -m compileall` precompiles) its own. Add `**/__pycache__` and `**/*.pyc` to .dockerignore (a bare `__pycache__/` only matches at the context root).",
     ),
     rule(
         "DW304",
@@ -160,19 +160,19 @@ pub const RULES: &[RuleInfo] = &[
         "DW401",
         ".git directory copied into the image",
         Warning,
-        "The repository's history is in the image (and with it every file ever committed). Add `.git` to .dockerignore.",
+        "The repository's history is in the image (and with it every file ever committed). Add `.git` (at the context root; `**/.git` for nested ones) to .dockerignore.",
     ),
     rule(
         "DW402",
         "local virtualenv copied into the image",
         Warning,
-        "A virtualenv from the build context was built for another machine and may not even work here. Add `.venv/` and `venv/` to .dockerignore and install dependencies in the image.",
+        "A virtualenv from the build context was built for another machine and may not even work here. Add `**/.venv` and `**/venv` to .dockerignore (its patterns are anchored at the context root) and install dependencies in the image.",
     ),
     rule(
         "DW403",
         "node_modules copied into the image",
         Warning,
-        "node_modules from the build context belongs to another machine. Add `node_modules` to .dockerignore and install inside the image.",
+        "node_modules from the build context belongs to another machine. Add `**/node_modules` to .dockerignore and install inside the image.",
     ),
     rule(
         "DW404",
@@ -196,7 +196,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW407",
         "tests copied into the runtime image",
         Warning,
-        "The test suite is not run in production. Add `tests/` to .dockerignore or copy only the package directory.",
+        "The test suite is not run in production. Add `**/tests` (or the exact path, such as `tests`) to .dockerignore, or copy only the package directory.",
     ),
     rule(
         "DW408",

@@ -11,6 +11,7 @@ mod corpus;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;
+mod dockerignore;
 mod formats;
 mod hostile;
 mod invocation;

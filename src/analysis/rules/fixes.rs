@@ -10,15 +10,42 @@ pub fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
     format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
 }
 
-/// The `.dockerignore` line that stops a context path from being copied.
-pub fn dockerignore_line(path: &str) -> String {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    match base {
-        "" => path.to_string(),
-        b if b.starts_with('.') || b == "node_modules" || b == "tests" || b == "test" || b == "venv" => {
-            format!("**/{b}")
-        }
-        b => b.to_string(),
+/// The `.dockerignore` line that stops a context path from being copied. Docker anchors its
+/// patterns at the context root (moby's patternmatcher), so a bare name only matches there:
+/// the line is the exact context path when the copying layer says where the context landed
+/// (`COPY . /app`), else `**/NAME`, which matches at any depth.
+pub fn dockerignore_line(ctx: &Ctx<'_>, layer: Option<usize>, path: &str) -> String {
+    let root = layer.and_then(|l| context_root(ctx, l));
+    let relative = root.as_deref().and_then(|r| path.strip_prefix(r)?.strip_prefix('/'));
+    match relative {
+        Some(rel) if !rel.is_empty() => rel.to_string(),
+        _ => match path.rsplit('/').next() {
+            Some(base) if !base.is_empty() => format!("**/{base}"),
+            _ => path.to_string(),
+        },
+    }
+}
+
+/// Where the build context's root lands in the image when `layer` copies it whole
+/// (`COPY . /app` gives `/app`, `COPY . /` gives ``); `None` when the layer copies something
+/// else, its destination is relative (it depends on WORKDIR), or neither the Dockerfile nor the
+/// history says.
+pub fn context_root(ctx: &Ctx<'_>, layer: usize) -> Option<String> {
+    if !ctx.is_context_copy(layer) {
+        return None;
+    }
+    let args = match ctx.docker_instruction(layer) {
+        Some(ins) => ins.args.clone(),
+        None => ctx.attribution.layers.get(layer)?.instruction.text.clone(),
+    };
+    let words: Vec<&str> = args
+        .split_whitespace()
+        .take_while(|w| *w != "#")
+        .filter(|w| !w.starts_with("--"))
+        .collect();
+    match words[..] {
+        ["." | "./", dest] if dest.starts_with('/') => Some(dest.trim_end_matches('/').to_string()),
+        _ => None,
     }
 }
 

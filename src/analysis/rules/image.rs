@@ -203,7 +203,7 @@ fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
         }
     }
     if ctx.dockerignore == Some(false) {
-        out.push(missing_dockerignore(findings));
+        out.push(missing_dockerignore(ctx, findings));
     }
 }
 
@@ -279,7 +279,7 @@ fn pip_cache_flag(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
 }
 
 /// DW701: no `.dockerignore` beside the Dockerfile, with the lines the context findings call for.
-fn missing_dockerignore(findings: &Found) -> Draft {
+fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
     let leaked: Vec<&Finding> = findings
         .values()
         .filter(|f| {
@@ -291,7 +291,7 @@ fn missing_dockerignore(findings: &Found) -> Draft {
         .collect();
     let mut lines: Vec<String> = leaked
         .iter()
-        .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path)))
+        .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(ctx, f.layer, &p.path)))
         .collect();
     if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
         lines.retain(|l| !l.contains("__pycache__"));

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::accounting::PathBytes;
 use super::attribute::Attribution;
-use super::dockerfile::Dockerfile;
+use super::dockerfile::{DockerInstruction, Dockerfile};
 use super::history::InstructionKind;
 use super::packages::Packages;
 use crate::catalogue;
@@ -118,6 +118,16 @@ impl Ctx<'_> {
                 .unwrap_or(false)
         });
         kind_ok && !from_stage && !from_line && !o.base
+    }
+
+    /// The Dockerfile instruction that made a layer, when the Dockerfile was given and matched.
+    pub fn docker_instruction(&self, layer: usize) -> Option<&DockerInstruction> {
+        let line = self.line(layer)?;
+        self.dockerfile?
+            .stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .find(|i| i.line == line)
     }
 
     /// True when the layer belongs to the base image.

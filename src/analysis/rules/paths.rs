@@ -275,7 +275,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
         "DW101" | "DW102" | "DW103" => cache_texts(ctx, rule, layer, paths),
         "DW105" | "DW106" | "DW107" => system_cache_texts(ctx, rule, layer),
         "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408" => {
-            context_texts(rule, largest, paths)
+            context_texts(ctx, rule, layer, largest, paths)
         }
         "DW201" | "DW202" | "DW203" => Texts::new(
             title_of(rule),
@@ -375,8 +375,11 @@ fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
 }
 
 /// Files copied from the build context: the `.dockerignore` lines that keep them out.
-fn context_texts(rule: &str, largest: &str, paths: &[PathBytes]) -> Texts {
-    let mut lines: Vec<String> = paths.iter().map(|p| dockerignore_line(&p.path)).collect();
+fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, largest: &str, paths: &[PathBytes]) -> Texts {
+    let mut lines: Vec<String> = paths
+        .iter()
+        .map(|p| dockerignore_line(ctx, Some(layer), &p.path))
+        .collect();
     lines.sort();
     lines.dedup();
     lines.truncate(6);
