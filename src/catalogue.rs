@@ -70,7 +70,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW103",
         "poetry, pipenv, pdm or virtualenv cache left in the image",
         Warning,
-        "Python package managers cache downloads under ~/.cache, and virtualenv (which Poetry and Pipenv use to make environments) keeps its seed wheels in ~/.cache/virtualenv. Run `poetry install --no-cache` (or `PIPENV_NO_CACHE=1`...), remove the caches in the same RUN, or use a cache mount. Not all of ~/.cache/pypoetry: Poetry keeps the application's virtualenvs in its virtualenvs/ unless `virtualenvs.in-project` or `virtualenvs.create false` is set.",
+        "Python package managers cache downloads under ~/.cache, and virtualenv (which Poetry and Pipenv use to make environments) keeps its seed wheels in ~/.cache/virtualenv. Remove the caches in the same RUN, or use a cache mount. Poetry: `poetry install --no-cache` still writes ~/.cache/pypoetry/artifacts; point `POETRY_CACHE_DIR` at a temporary directory removed in the same RUN, or mount a cache there. Poetry keeps the application's virtualenvs under its cache directory (virtualenvs/) unless `virtualenvs.in-project` is true or `virtualenvs.create` is false: set one of them first, or the removal (or the cache mount) takes the virtualenv with it. Pipenv: its pip obeys `PIP_NO_CACHE_DIR=1`, or point `PIPENV_CACHE_DIR` at a directory removed in the same RUN.",
     ),
     rule(
         "DW104",

@@ -82,7 +82,15 @@ fn poetry_caches_and_dev_group_get_poetrys_advice() {
     for p in &shown {
         assert!(cache.fix.contains(p), "{}", cache.fix);
     }
-    assert!(cache.fix.contains("poetry install --no-cache"), "{}", cache.fix);
+    // `--no-cache` does not keep ~/.cache/pypoetry/artifacts out; a removed cache directory
+    // does, once the virtualenv lives elsewhere.
+    assert!(!cache.fix.contains("--no-cache"), "{}", cache.fix);
+    assert!(
+        cache.fix.contains("POETRY_CACHE_DIR=/tmp/poetry-cache")
+            && cache.fix.contains("POETRY_VIRTUALENVS_IN_PROJECT=true"),
+        "{}",
+        cache.fix
+    );
     let dev = finding(&f, "DW304");
     assert_eq!(dev.reclaimable_bytes, 3000, "the files its RECORD lists: {dev:#?}");
     assert!(dev.fix.contains("poetry install --only main"), "{}", dev.fix);
@@ -250,4 +258,17 @@ fn uv_is_a_build_tool_unless_the_command_runs_it() {
     let runs_uv =
         img().run_config(serde_json::json!({"User": "app", "Cmd": ["uv", "run", "python", "-m", "app.main"]}));
     assert!(!findings(runs_uv).iter().any(|x| x.rule == "DW304"));
+}
+
+/// Pipenv has no `PIPENV_NO_CACHE`: the pip it runs obeys `PIP_NO_CACHE_DIR`.
+#[test]
+fn pipenv_cache_advice_names_variables_that_exist() {
+    let layer = Layer::new().file("root/.cache/pipenv/http/ab/cd", vec![1u8; 3000]);
+    let f = findings(careful().layer("RUN /bin/sh -c pipenv install --system --deploy # buildkit", layer));
+    let cache = finding(&f, "DW103");
+    assert!(!cache.fix.contains("PIPENV_NO_CACHE"), "{}", cache.fix);
+    assert!(cache.fix.contains("PIP_NO_CACHE_DIR=1"), "{}", cache.fix);
+    let explain = deadweight::catalogue::find("DW103").unwrap().rationale;
+    assert!(!explain.contains("PIPENV_NO_CACHE"), "{explain}");
+    assert!(explain.contains("virtualenvs.in-project"), "{explain}");
 }

@@ -335,21 +335,35 @@ fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> 
         _ => {
             let mut dirs: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
             dirs.dedup();
-            let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
-            Texts::new(
-                title_of(rule),
-                format!(
-                    "{at}: remove {} in the same RUN{}",
-                    listed(&dirs),
-                    if poetry {
-                        " or run `poetry install --no-cache`; not all of ~/.cache/pypoetry: its virtualenvs/ is the application's environment"
-                    } else {
-                        ", or use a cache mount"
-                    }
-                ),
-            )
+            Texts::new(title_of(rule), format!("{at}: {}", manager_cache_fix(&dirs)))
         }
     }
+}
+
+/// DW103 in the words of the manager whose cache it is. Poetry's `--no-cache` still writes
+/// ~/.cache/pypoetry/artifacts, and its virtualenvs live under its cache directory; Pipenv has
+/// no `PIPENV_NO_CACHE`: its pip obeys `PIP_NO_CACHE_DIR`.
+fn manager_cache_fix(dirs: &[&str]) -> String {
+    let mut parts = vec![format!("remove {} in the same RUN", listed(dirs))];
+    if dirs.iter().any(|d| d.contains("/pypoetry/")) {
+        parts.push(
+            "or install with `POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/tmp/poetry-cache poetry install ... && rm -rf /tmp/poetry-cache` \
+             (Poetry keeps its virtualenvs under the cache directory unless they are in-project or `POETRY_VIRTUALENVS_CREATE=false`), \
+             or use `RUN --mount=type=cache,target=/root/.cache/pypoetry` with the same in-project setting; \
+             not all of ~/.cache/pypoetry by hand: its virtualenvs/ is the application's environment"
+                .to_string(),
+        );
+    }
+    if dirs.iter().any(|d| d.contains("/pipenv")) {
+        parts.push(
+            "or run pipenv with `PIP_NO_CACHE_DIR=1` (its pip then keeps no cache), or with `PIPENV_CACHE_DIR` pointed at a directory removed in the same RUN"
+                .to_string(),
+        );
+    }
+    if parts.len() == 1 {
+        parts.push("or use a cache mount".to_string());
+    }
+    parts.join(", ")
 }
 
 /// The system package managers' caches and lists: cleaned in the RUN that fills them.
