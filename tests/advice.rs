@@ -4,9 +4,27 @@
 //! in. Images are the careful multi-stage image of `rules` with one careless layer on top.
 
 use deadweight::analysis::rules::Finding;
+use deadweight::analysis::{AnalyzeOptions, dockerfile};
 
-use crate::rules::{bytes, careful, findings};
-use crate::support::fixture::Layer;
+use crate::rules::{analyse_with, bytes, careful, findings};
+use crate::support::fixture::{Image, Layer};
+
+/// The Dockerfile `careful()` was built from, with `more` appended to its final stage.
+pub(crate) fn careful_dockerfile(more: &str) -> String {
+    format!(
+        "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1\nRUN useradd --create-home app\nCOPY --from=build /opt/venv /opt/venv\nCOPY --chown=app:app app/ /app/app\nRUN python -m compileall -q /app\nUSER app\nCMD [\"python\", \"-m\", \"app.main\"]\n{more}"
+    )
+}
+
+/// The findings of `img` analysed with `dockerfile` (a `.dockerignore` beside it when `ignore`).
+pub(crate) fn findings_with(img: Image, dockerfile: &str, ignore: bool) -> Vec<Finding> {
+    let opts = AnalyzeOptions {
+        dockerfile: Some(dockerfile::parse(dockerfile).unwrap()),
+        dockerignore: Some(ignore),
+        ..Default::default()
+    };
+    analyse_with(img, opts)
+}
 
 /// The finding of `rule`; the test fails with every finding when there is none.
 fn finding<'a>(f: &'a [Finding], rule: &str) -> &'a Finding {
@@ -271,4 +289,34 @@ fn pipenv_cache_advice_names_variables_that_exist() {
     let explain = deadweight::catalogue::find("DW103").unwrap().rationale;
     assert!(!explain.contains("PIPENV_NO_CACHE"), "{explain}");
     assert!(explain.contains("virtualenvs.in-project"), "{explain}");
+}
+
+/// DW703 leaves alone what keeps pip's cache out already (uv's pip with `--no-cache`, an inline
+/// or ENV `PIP_NO_CACHE_DIR`), and where DW101 reports the line's cache with its bytes it does
+/// not repeat it with none.
+#[test]
+fn pip_without_no_cache_dir_only_where_pip_caches() {
+    let dw703 = |more: &str| {
+        let f = findings_with(careful(), &careful_dockerfile(more), true);
+        f.iter().filter(|x| x.rule == "DW703").count()
+    };
+    assert_eq!(dw703("RUN pip install flask\n"), 1, "the plain case");
+    assert_eq!(dw703("RUN uv pip install --no-cache flask\n"), 0);
+    assert_eq!(dw703("RUN PIP_NO_CACHE_DIR=1 pip install flask\n"), 0);
+    assert_eq!(dw703("ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n"), 0);
+    let env = careful().run_config(serde_json::json!({"User": "app", "Env": ["PIP_NO_CACHE_DIR=1", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}));
+    assert_eq!(
+        findings_with(env, &careful_dockerfile("RUN pip install flask\n"), true)
+            .iter()
+            .filter(|x| x.rule == "DW703")
+            .count(),
+        0
+    );
+    let cached = careful().layer(
+        "RUN /bin/sh -c pip install flask # buildkit",
+        Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+    );
+    let f = findings_with(cached, &careful_dockerfile("RUN pip install flask\n"), true);
+    assert_eq!(bytes(&f, "DW101"), 3000, "{f:#?}");
+    assert!(!f.iter().any(|x| x.rule == "DW703"), "DW101 says it: {f:#?}");
 }

@@ -5,9 +5,9 @@
 //! rules, not borrowed from the code under test.
 
 use deadweight::analysis::rules::Finding;
-use deadweight::analysis::{AnalyzeOptions, dockerfile};
 
-use crate::rules::{analyse_with, careful, findings};
+use crate::advice::{careful_dockerfile, findings_with};
+use crate::rules::{careful, findings};
 use crate::support::fixture::{Image, Layer};
 
 /// `*` any run of characters, `?` one, within one path component.
@@ -133,13 +133,11 @@ fn dockerignore_lines_match_the_findings_paths_as_docker_reads_them() {
 
 #[test]
 fn a_missing_dockerignores_lines_match_as_docker_reads_them() {
-    let text = "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1\nRUN useradd --create-home app\nCOPY --from=build /opt/venv /opt/venv\nCOPY --chown=app:app app/ /app/app\nRUN python -m compileall -q /app\nUSER app\nCMD [\"python\", \"-m\", \"app.main\"]\nCOPY . /app\n";
-    let opts = AnalyzeOptions {
-        dockerfile: Some(dockerfile::parse(text).unwrap()),
-        dockerignore: Some(false),
-        ..Default::default()
-    };
-    let f = analyse_with(leaky("COPY . /app # buildkit"), opts);
+    let f = findings_with(
+        leaky("COPY . /app # buildkit"),
+        &careful_dockerfile("COPY . /app\n"),
+        false,
+    );
     let missing = f.iter().find(|x| x.rule == "DW701").expect("DW701");
     let lines = ignore_lines(&missing.fix);
     for x in f

@@ -75,9 +75,15 @@ pub fn uv_fix(instr: &str) -> Option<String> {
     )
 }
 
-/// `instr` with `flag` after the first of `commands` (in their order) that it contains.
+/// `instr` with `flag` after the first of `commands` (in their order) that it contains, not
+/// counting pip commands that are uv's (`uv pip install` takes `--no-cache`, not pip's flag).
 fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
-    let at = commands.iter().find_map(|c| instr.find(c).map(|i| i + c.len()))?;
+    let at = commands.iter().find_map(|c| {
+        instr
+            .match_indices(c)
+            .find(|(i, _)| !(c.starts_with("pip") && instr[..*i].ends_with("uv ")))
+            .map(|(i, _)| i + c.len())
+    })?;
     Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
 }
 
@@ -106,6 +112,15 @@ mod tests {
         );
         assert_eq!(uv_fix("uv sync --no-cache"), None, "already there");
         assert_eq!(uv_fix("pip install flask"), None);
+    }
+
+    #[test]
+    fn pip_fix_leaves_uvs_pip_alone() {
+        assert_eq!(pip_fix("uv pip install --no-cache flask"), None);
+        assert_eq!(
+            pip_fix("uv pip install x && pip install y").as_deref(),
+            Some("uv pip install x && pip install --no-cache-dir y")
+        );
     }
 
     #[test]

@@ -197,7 +197,7 @@ fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
             InstructionKind::Copy => out.extend(context_before_install(ctx, ins, &chain[i + 1..])),
             InstructionKind::Run => {
                 out.extend(apt_recommends(ctx, ins));
-                out.extend(pip_cache_flag(ctx, ins));
+                out.extend(pip_cache_flag(ctx, findings, &chain, ins));
             }
             _ => {}
         }
@@ -256,20 +256,38 @@ fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
     })
 }
 
-/// DW703: `pip install` without `--no-cache-dir`, no cache mount and no `PIP_NO_CACHE_DIR`.
-fn pip_cache_flag(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
+/// DW703: `pip install` without `--no-cache-dir`, a cache mount or `PIP_NO_CACHE_DIR` (inline,
+/// in an earlier ENV of the chain, or in the image's config). Where DW101 already reports the
+/// line's cache with its bytes, that finding says it.
+fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: &Instruction) -> Option<Draft> {
     let fixed = pip_fix(&ins.args)?;
     let cache_mount = ins
         .flags
         .iter()
         .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
+    let env_earlier = chain
+        .iter()
+        .take_while(|i| i.line < ins.line)
+        .any(|i| i.kind == InstructionKind::Env && i.args.contains("PIP_NO_CACHE_DIR"));
     let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
-    if ins.args.contains("--no-cache-dir") || cache_mount || pip_env {
+    if ins.args.contains("--no-cache-dir")
+        || ins.args.contains("PIP_NO_CACHE_DIR=")
+        || cache_mount
+        || pip_env
+        || env_earlier
+    {
+        return None;
+    }
+    let layer = layer_of_line(ctx, ins.line);
+    if findings
+        .get(&("DW101", layer))
+        .is_some_and(|f| layer.is_some() && f.reclaimable_bytes > 0)
+    {
         return None;
     }
     Some(Draft {
         rule: "DW703",
-        layer: layer_of_line(ctx, ins.line),
+        layer,
         versions: Vec::new(),
         paths: Vec::new(),
         title: format!("line {}: pip install without --no-cache-dir", ins.line),
