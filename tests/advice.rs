@@ -320,3 +320,26 @@ fn pip_without_no_cache_dir_only_where_pip_caches() {
     assert_eq!(bytes(&f, "DW101"), 3000, "{f:#?}");
     assert!(!f.iter().any(|x| x.rule == "DW703"), "DW101 says it: {f:#?}");
 }
+
+/// DW702 finds `apt-get install` whatever its options' order and `apt install`, and gives the
+/// whole command back with the flag added; a fix from the Dockerfile keeps the line's flags.
+#[test]
+fn apt_and_pip_fixes_are_the_whole_line_with_its_flags() {
+    let fix = |more: &str, rule: &str| {
+        let f = findings_with(careful(), &careful_dockerfile(more), true);
+        finding(&f, rule).fix.clone()
+    };
+    assert_eq!(
+        fix("RUN apt-get update && apt-get -y install gcc libpq-dev\n", "DW702"),
+        "line 9: `RUN apt-get update && apt-get -y install --no-install-recommends gcc libpq-dev`"
+    );
+    assert!(fix("RUN apt-get install -qy curl\n", "DW702").contains("install --no-install-recommends -qy curl"));
+    assert!(fix("RUN apt install curl\n", "DW702").contains("apt install --no-install-recommends curl"));
+    assert_eq!(
+        fix(
+            "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n",
+            "DW703"
+        ),
+        "line 9: `RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"
+    );
+}

@@ -4,10 +4,26 @@
 //! these, never here.
 
 use super::Ctx;
+use crate::analysis::dockerfile::DockerInstruction;
 
 /// A layer named with its instruction, as the fixes cite it: ``layer 3 (`COPY . /app`)``.
 pub fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
     format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
+}
+
+/// A Dockerfile instruction written back with new arguments and all its own flags
+/// (`RUN --mount=type=secret,id=pip ...`): a fix pasted over the line must not drop them.
+pub fn run_line(ins: &DockerInstruction, args: &str) -> String {
+    let mut out = ins.kind.as_str().to_string();
+    for (name, value) in &ins.flags {
+        match value {
+            Some(v) => out.push_str(&format!(" --{name}={v}")),
+            None => out.push_str(&format!(" --{name}")),
+        }
+    }
+    out.push(' ');
+    out.push_str(args);
+    out
 }
 
 /// The `.dockerignore` line that stops a context path from being copied. Docker anchors its
@@ -87,6 +103,72 @@ fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
     Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
 }
 
+/// The RUN arguments with `--no-install-recommends` after every `apt-get install` / `apt
+/// install` that lacks it, whatever the options around it (`apt-get -y install`, `install
+/// -qy`); `None` when none lacks it.
+pub fn apt_fix(args: &str) -> Option<String> {
+    let mut inserts = Vec::new();
+    for segment in commands(args) {
+        let Some(apt) = segment
+            .iter()
+            .position(|(_, w)| matches!(w.rsplit('/').next(), Some("apt-get" | "apt")))
+        else {
+            continue;
+        };
+        let mut words = segment[apt + 1..].iter();
+        let mut sub = None;
+        while let Some((at, w)) = words.next() {
+            if matches!(*w, "-o" | "-c" | "-t") {
+                words.next(); // the option's argument
+            } else if !w.starts_with('-') {
+                sub = Some((at, w));
+                break;
+            }
+        }
+        let recommends_off = segment.iter().any(|(_, w)| {
+            *w == "--no-install-recommends"
+                || w.contains("Install-Recommends=false")
+                || w.contains("Install-Recommends=0")
+        });
+        if let Some((at, &"install")) = sub
+            && !recommends_off
+        {
+            inserts.push(at + "install".len());
+        }
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    let mut out = args.to_string();
+    for at in inserts.into_iter().rev() {
+        out.insert_str(at, " --no-install-recommends");
+    }
+    Some(out)
+}
+
+/// The simple commands of a shell line as words with their byte offsets, split at `&&`, `||`,
+/// `;`, `|` and line ends: enough to find a command and its options, not a shell parser.
+fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
+    let mut out = vec![Vec::new()];
+    let mut start = None;
+    let bytes = line.as_bytes();
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        let sep = matches!(b, None | Some(b'\n' | b';' | b'&' | b'|'));
+        if sep || b.is_some_and(|b| b.is_ascii_whitespace()) {
+            if let Some(s) = start.take() {
+                out.last_mut().unwrap_or(&mut Vec::new()).push((s, &line[s..i]));
+            }
+            if sep && out.last().is_some_and(|c| !c.is_empty()) {
+                out.push(Vec::new());
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    out
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub fn listed(items: &[&str]) -> String {
     match items {
@@ -112,6 +194,29 @@ mod tests {
         );
         assert_eq!(uv_fix("uv sync --no-cache"), None, "already there");
         assert_eq!(uv_fix("pip install flask"), None);
+    }
+
+    #[test]
+    fn apt_fix_finds_install_whatever_the_options() {
+        assert_eq!(
+            apt_fix("apt-get update && apt-get -y install gcc libpq-dev && rm -rf /var/lib/apt/lists/*").as_deref(),
+            Some(
+                "apt-get update && apt-get -y install --no-install-recommends gcc libpq-dev && rm -rf /var/lib/apt/lists/*"
+            )
+        );
+        assert_eq!(
+            apt_fix("apt-get install -qy curl").as_deref(),
+            Some("apt-get install --no-install-recommends -qy curl")
+        );
+        assert_eq!(
+            apt_fix("apt install curl;apt-get -o Dpkg::Options::=--force-confold install x").as_deref(),
+            Some(
+                "apt install --no-install-recommends curl;apt-get -o Dpkg::Options::=--force-confold install --no-install-recommends x"
+            )
+        );
+        assert_eq!(apt_fix("apt-get install -y --no-install-recommends curl"), None);
+        assert_eq!(apt_fix("apt-get update && apt-get upgrade -y"), None);
+        assert_eq!(apt_fix("echo apt-get is not run here"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{dockerignore_line, pip_fix};
+use super::fixes::{apt_fix, dockerignore_line, pip_fix, run_line};
 use super::{Ctx, Draft, Finding, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
@@ -240,18 +240,17 @@ fn context_before_install(ctx: &Ctx<'_>, ins: &Instruction, later: &[&Instructio
     })
 }
 
-/// DW702: `apt-get install` without `--no-install-recommends`.
+/// DW702: `apt-get install` or `apt install` without `--no-install-recommends`, in any
+/// option order; the fix is the whole command with the flag added.
 fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
-    if !ins.args.contains("apt-get install") || ins.args.contains("--no-install-recommends") {
-        return None;
-    }
+    let fixed = apt_fix(&ins.args)?;
     Some(Draft {
         rule: "DW702",
         layer: layer_of_line(ctx, ins.line),
         versions: Vec::new(),
         paths: Vec::new(),
         title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
-        fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line),
+        fix: format!("line {}: `{}`", ins.line, run_line(ins, &fixed)),
         severity: None,
     })
 }
@@ -291,7 +290,7 @@ fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: 
         versions: Vec::new(),
         paths: Vec::new(),
         title: format!("line {}: pip install without --no-cache-dir", ins.line),
-        fix: format!("line {}: `RUN {fixed}`", ins.line),
+        fix: format!("line {}: `{}`", ins.line, run_line(ins, &fixed)),
         severity: None,
     })
 }
