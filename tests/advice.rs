@@ -343,3 +343,50 @@ fn apt_and_pip_fixes_are_the_whole_line_with_its_flags() {
         "line 9: `RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"
     );
 }
+
+/// DW602: `python -u` already means unbuffered; `PYTHONDONTWRITEBYTECODE=1` is advised only
+/// with the way to precompile in the installer's words (uv does not compile by default).
+#[test]
+fn python_env_advice_counts_python_u_and_says_how_to_precompile() {
+    let cfg = |cmd: &[&str]| serde_json::json!({"User": "10001", "Env": ["PATH=/usr/bin"], "Cmd": cmd});
+    let f = findings(careful().run_config(cfg(&["python", "-u", "-m", "app.main"])));
+    let env = finding(&f, "DW602");
+    assert_eq!(env.title, "PYTHONDONTWRITEBYTECODE not set in a Python image");
+    assert!(env.fix.contains("python -m compileall"), "{}", env.fix);
+    let uv = careful()
+        .layer(
+            "RUN /bin/sh -c uv sync --no-cache # buildkit",
+            Layer::new().file("app/.venv/pyvenv.cfg", "x\n"),
+        )
+        .run_config(cfg(&["python", "-m", "app.main"]));
+    let f = findings(uv);
+    let env = finding(&f, "DW602");
+    assert!(env.title.starts_with("PYTHONUNBUFFERED and "), "{}", env.title);
+    assert!(env.fix.contains("UV_COMPILE_BYTECODE=1"), "{}", env.fix);
+}
+
+/// DW601 speaks Alpine's adduser there and asks for a numeric USER; a USER given by name is an
+/// information of its own (DW605), a numeric one is not.
+#[test]
+fn user_advice_is_numeric_and_fits_the_distribution() {
+    let root = serde_json::json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]});
+    let alpine = careful()
+        .layer(
+            "RUN /bin/sh -c true # buildkit",
+            Layer::new().file("etc/alpine-release", "3.20.0\n"),
+        )
+        .run_config(root.clone());
+    let f = findings(alpine);
+    let fix = &finding(&f, "DW601").fix;
+    assert!(fix.contains("adduser -D -u 10001") && !fix.contains("useradd"), "{fix}");
+    assert!(fix.contains("USER 10001:10001"), "{fix}");
+    let debian = findings(careful().run_config(root));
+    let fix = &finding(&debian, "DW601").fix;
+    assert!(fix.contains("useradd") && fix.contains("USER 10001:10001"), "{fix}");
+    let named = findings(careful());
+    assert_eq!(finding(&named, "DW605").severity, deadweight::catalogue::Severity::Info);
+    let numeric = careful().run_config(
+        serde_json::json!({"User": "10001:10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}),
+    );
+    assert!(!findings(numeric).iter().any(|x| x.rule == "DW605" || x.rule == "DW601"));
+}

@@ -1,6 +1,5 @@
 //! The rules about the image as a whole: toolchains and headers known from the package
-//! databases, the config (root user, Python environment variables, gunicorn flags, Alpine with
-//! compilers), and, given the Dockerfile, what only its text shows (missing .dockerignore,
+//! databases, and, given the Dockerfile, what only its text shows (missing .dockerignore,
 //! apt-get without --no-install-recommends, pip without --no-cache-dir, the whole context copied
 //! before the dependency install).
 
@@ -85,77 +84,6 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     }
 }
 
-fn config_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
-    let cfg = ctx.config;
-    let none = |rule, title: String, fix: String| Draft {
-        rule,
-        layer: None,
-        versions: Vec::new(),
-        paths: Vec::new(),
-        title,
-        fix,
-        severity: None,
-    };
-    let user = cfg.user.split(':').next().unwrap_or_default();
-    if user.is_empty() || user == "root" || user == "0" {
-        out.push(none(
-            "DW601",
-            "the container runs as root (no USER)".into(),
-            "add `RUN useradd --create-home --uid 10001 app` and `USER app` before CMD".into(),
-        ));
-    }
-    let python = !ctx.packages.python.is_empty() || !super::python::interpreter_tags(ctx.tree).is_empty();
-    let has_env = |k: &str| {
-        cfg.env
-            .iter()
-            .any(|e| e.split_once('=').is_some_and(|(n, v)| n == k && !v.is_empty()))
-    };
-    let missing: Vec<&str> = ["PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"]
-        .into_iter()
-        .filter(|k| !has_env(k))
-        .collect();
-    if python && !missing.is_empty() {
-        out.push(none(
-            "DW602",
-            format!("{} not set in a Python image", missing.join(" and ")),
-            format!(
-                "add `ENV {}`",
-                missing.iter().map(|k| format!("{k}=1")).collect::<Vec<_>>().join(" ")
-            ),
-        ));
-    }
-    let alpine = ctx
-        .tree
-        .lookup(b"etc/alpine-release")
-        .and_then(|n| ctx.tree.current(n))
-        .is_some();
-    if alpine && findings.keys().any(|(r, _)| *r == "DW201") {
-        out.push(none(
-            "DW603",
-            "Alpine (musl) base with compilers: Python wheels are built from source".into(),
-            "use a slim glibc base such as python:3.x-slim, where most wheels install prebuilt".into(),
-        ));
-    }
-    let cmd = cfg
-        .entrypoint
-        .iter()
-        .chain(&cfg.cmd)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let gunicorn_args = cfg
-        .env
-        .iter()
-        .any(|e| e.starts_with("GUNICORN_CMD_ARGS=") && e.contains("--worker-tmp-dir"));
-    if cmd.contains("gunicorn") && !cmd.contains("--worker-tmp-dir") && !gunicorn_args {
-        out.push(none(
-            "DW604",
-            "gunicorn runs without --worker-tmp-dir".into(),
-            "add `--worker-tmp-dir /dev/shm` to the gunicorn command".into(),
-        ));
-    }
-}
-
 fn installs_dependencies(run: &str) -> bool {
     [
         "pip install",
@@ -178,7 +106,7 @@ fn copies_whole_context(args: &str) -> bool {
     words.len() >= 2 && words[..words.len() - 1].iter().any(|w| *w == "." || *w == "./")
 }
 
-type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
+pub(super) type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
 
 /// The layer a Dockerfile line made, when the history maps one to it.
 fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
@@ -334,7 +262,7 @@ fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
 /// The image-wide findings; `findings` holds what the earlier rules found.
 pub fn drafts(ctx: &Ctx<'_>, findings: &Found) -> Vec<Draft> {
     let mut out = Vec::new();
-    config_drafts(ctx, findings, &mut out);
+    super::runtime::drafts(ctx, findings, &mut out);
     dockerfile_drafts(ctx, findings, &mut out);
     out
 }

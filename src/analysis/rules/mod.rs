@@ -12,6 +12,7 @@ mod matcher;
 mod paths;
 mod patterns;
 mod python;
+mod runtime;
 mod walk;
 
 use std::collections::BTreeMap;
