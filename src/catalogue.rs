@@ -220,7 +220,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW503",
         "files copied again only to change owner or mode",
         Warning,
-        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` and drop the RUN.",
+        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` with an octal mode (`--chmod=755`: symbolic modes such as `+x` need a recent Dockerfile frontend) and drop the RUN. The title says what changed: owner, mode or both; files stored again with nothing changed are DW508.",
     ),
     rule(
         "DW504",
@@ -245,6 +245,12 @@ pub const RULES: &[RuleInfo] = &[
         "documentation, man pages and locales",
         Info,
         "Docs, man pages and locales are rarely read inside a container. Slim bases exclude them (dpkg path-exclude); this is informational.",
+    ),
+    rule(
+        "DW508",
+        "files stored again unchanged",
+        Info,
+        "A later layer stored files again with the same bytes, owner and mode. A COPY that copies what an earlier COPY already holds (a lock file in two COPYs) should copy it once; a RUN that opens files for writing without changing them (a package manager updating its databases) makes overlayfs copy them up whole, which is usually not the user's to avoid.",
     ),
     rule(
         "DW601",

@@ -390,3 +390,80 @@ fn user_advice_is_numeric_and_fits_the_distribution() {
     );
     assert!(!findings(numeric).iter().any(|x| x.rule == "DW605" || x.rule == "DW601"));
 }
+
+/// Given the Dockerfile, DW503 quotes its line (`COPY . /app`), not the history's record of it
+/// (`COPY dir:<hash> in /app`); a symbolic chmod becomes the octal mode the files got; the
+/// title names what changed.
+#[test]
+fn dw503_quotes_the_dockerfile_and_gives_an_octal_mode() {
+    let img = careful()
+        .layer(
+            "/bin/sh -c #(nop) COPY dir:9794b0aa in /app ",
+            Layer::new().file_with("app/run.sh", "echo hi\n", 0o644, 0, 0),
+        )
+        .layer(
+            "/bin/sh -c chmod +x /app/run.sh",
+            Layer::new().file_with("app/run.sh", "echo hi\n", 0o755, 0, 0),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("COPY . /app\nRUN chmod +x /app/run.sh\n"),
+        true,
+    );
+    let again = finding(&f, "DW503");
+    assert!(
+        again
+            .fix
+            .starts_with("use `COPY --chmod=755` at line 9 (`COPY . /app`)"),
+        "{}",
+        again.fix
+    );
+    assert!(!again.fix.contains("dir:"), "{}", again.fix);
+    assert!(again.title.ends_with("again with new mode only"), "{}", again.title);
+}
+
+/// Files stored again with the same bytes, owner and mode are not "new owner or mode": they
+/// are their own, plainer finding (DW508), and a COPY that repeats one is told to copy once.
+#[test]
+fn files_stored_again_unchanged_are_their_own_finding() {
+    let img = careful()
+        .layer(
+            "COPY uv.lock /srv/ # buildkit",
+            Layer::new().file("srv/uv.lock", vec![b'l'; 4000]),
+        )
+        .layer(
+            "COPY . /srv/ # buildkit",
+            Layer::new().file("srv/uv.lock", vec![b'l'; 4000]),
+        );
+    let f = findings(img);
+    assert!(!f.iter().any(|x| x.rule == "DW503"), "{f:#?}");
+    let same = finding(&f, "DW508");
+    assert_eq!(same.reclaimable_bytes, 4000);
+    assert!(same.title.contains("unchanged"), "{}", same.title);
+    assert!(same.fix.starts_with("copy them once"), "{}", same.fix);
+}
+
+/// A fix rebuilt from the history says so (BuildKit drops `--mount` from it); from the
+/// Dockerfile it keeps the line's flags.
+#[test]
+fn fixes_keep_the_dockerfiles_flags_or_say_they_come_from_history() {
+    let img = || {
+        careful().layer(
+            "RUN /bin/sh -c pip install flask # buildkit",
+            Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+        )
+    };
+    let f = findings(img());
+    assert!(
+        finding(&f, "DW101").fix.contains("rebuilt from the image history"),
+        "{f:#?}"
+    );
+    let line = "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n";
+    let f = findings_with(img(), &careful_dockerfile(line), true);
+    let fix = &finding(&f, "DW101").fix;
+    assert!(
+        fix.contains("`RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"),
+        "{fix}"
+    );
+    assert!(!fix.contains("history"), "{fix}");
+}

@@ -6,14 +6,49 @@
 use super::Ctx;
 use crate::analysis::dockerfile::DockerInstruction;
 
-/// A layer named with its instruction, as the fixes cite it: ``layer 3 (`COPY . /app`)``.
+/// A layer named with its instruction, as the fixes cite it: ``line 3 (`COPY . /app`)``.
 pub fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
-    format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
+    format!("{} (`{}`)", ctx.where_(layer), source(ctx, layer).text)
+}
+
+/// The instruction a fix rewrites, and where its text comes from.
+pub struct Source {
+    /// The Dockerfile's own line with its flags (`RUN --mount=... pip install x`), or the
+    /// history's record of it (`COPY dir:9794b0... in /app`, a RUN without its `--mount`s).
+    pub text: String,
+    /// Whether `text` is the Dockerfile's.
+    pub from_dockerfile: bool,
+}
+
+impl Source {
+    /// What a fix that quotes a rewritten `text` adds when it was rebuilt from the history.
+    pub fn caveat(&self) -> &'static str {
+        if self.from_dockerfile || !self.text.starts_with("RUN ") {
+            ""
+        } else {
+            " (rebuilt from the image history, which does not record `RUN --mount` flags: keep your line's own)"
+        }
+    }
+}
+
+/// The instruction that made a layer: the Dockerfile's line when it was given and matched,
+/// else the history's.
+pub fn source(ctx: &Ctx<'_>, layer: usize) -> Source {
+    match ctx.docker_instruction(layer) {
+        Some(ins) => Source {
+            text: dockerfile_line(ins, &ins.args),
+            from_dockerfile: true,
+        },
+        None => Source {
+            text: ctx.instruction(layer),
+            from_dockerfile: false,
+        },
+    }
 }
 
 /// A Dockerfile instruction written back with new arguments and all its own flags
 /// (`RUN --mount=type=secret,id=pip ...`): a fix pasted over the line must not drop them.
-pub fn run_line(ins: &DockerInstruction, args: &str) -> String {
+pub fn dockerfile_line(ins: &DockerInstruction, args: &str) -> String {
     let mut out = ins.kind.as_str().to_string();
     for (name, value) in &ins.flags {
         match value {

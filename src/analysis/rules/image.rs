@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{apt_fix, dockerignore_line, pip_fix, run_line};
+use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
 use super::{Ctx, Draft, Finding, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
@@ -178,7 +178,7 @@ fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
         versions: Vec::new(),
         paths: Vec::new(),
         title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
-        fix: format!("line {}: `{}`", ins.line, run_line(ins, &fixed)),
+        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
         severity: None,
     })
 }
@@ -218,7 +218,7 @@ fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: 
         versions: Vec::new(),
         paths: Vec::new(),
         title: format!("line {}: pip install without --no-cache-dir", ins.line),
-        fix: format!("line {}: `{}`", ins.line, run_line(ins, &fixed)),
+        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
         severity: None,
     })
 }

@@ -12,6 +12,7 @@ mod matcher;
 mod paths;
 mod patterns;
 mod python;
+mod restored;
 mod runtime;
 mod walk;
 
@@ -303,7 +304,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let (walk, layer_drafts) = rayon::join(
         || paths::walk(ctx, cfg, &linked),
         || {
-            if any(&["DW501", "DW502", "DW503", "DW504"]) {
+            if any(&["DW501", "DW502", "DW503", "DW504", "DW508"]) {
                 layers::drafts(ctx, cfg)
             } else {
                 Vec::new()

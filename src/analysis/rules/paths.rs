@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{dockerignore_line, listed, pip_fix, uv_fix};
+use super::fixes::{dockerignore_line, listed, pip_fix, source, uv_fix};
 use super::matcher::{MAX_PATTERNS, Matcher};
 use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
@@ -289,7 +289,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
             format!(
                 "{}: remove them in the same RUN that writes them (`{} && rm -rf ...`)",
                 ctx.where_(layer),
-                ctx.instruction(layer)
+                source(ctx, layer).text
             ),
         ),
         "DW507" => Texts::new(
@@ -310,12 +310,13 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
 /// tool's words.
 fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
     let at = ctx.where_(layer);
-    let instr = ctx.instruction(layer);
+    let src = source(ctx, layer);
+    let (instr, caveat) = (&src.text, src.caveat());
     match rule {
         "DW101" => Texts::new(
             "pip cache left in the image",
-            match pip_fix(&instr) {
-                Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`"),
+            match pip_fix(instr) {
+                Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`{caveat}"),
                 None => format!(
                     "{at}: install with `pip install --no-cache-dir` or `RUN --mount=type=cache,target=/root/.cache/pip`"
                 ),
@@ -323,9 +324,9 @@ fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> 
         ),
         "DW102" => Texts::new(
             "uv cache left in the image",
-            match uv_fix(&instr) {
+            match uv_fix(instr) {
                 Some(fixed) => format!(
-                    "{at}: add --no-cache: `{fixed}`; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
+                    "{at}: add --no-cache: `{fixed}`{caveat}; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
                 ),
                 None => format!(
                     "{at}: set `ENV UV_NO_CACHE=1`, or use `RUN --mount=type=cache,target=/root/.cache/uv` with `ENV UV_LINK_MODE=copy`"
@@ -374,7 +375,7 @@ fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
             "apt lists left in /var/lib/apt/lists",
             format!(
                 "{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{}`)",
-                ctx.instruction(layer)
+                source(ctx, layer).text
             ),
         ),
         "DW106" => Texts::new(
