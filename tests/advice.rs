@@ -467,3 +467,14 @@ fn fixes_keep_the_dockerfiles_flags_or_say_they_come_from_history() {
     );
     assert!(!fix.contains("history"), "{fix}");
 }
+
+/// A context finding's title names the path a user acts on: the application's `/app/tests`,
+/// not a larger `tests` directory vendored deep inside a copied tree.
+#[test]
+fn context_titles_name_the_shallowest_path() {
+    let layer = Layer::new()
+        .file("app/tests/test_main.py", "def test(): pass\n")
+        .file("app/vendor/lib/python3.11/site-packages/numpy/tests/test_big.py", vec![b't'; 9000]);
+    let f = findings(careful().layer("COPY . /app # buildkit", layer));
+    assert_eq!(finding(&f, "DW407").title, "tests copied into the runtime image: /app/tests");
+}

@@ -275,7 +275,7 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
         "DW101" | "DW102" | "DW103" => cache_texts(ctx, rule, layer, paths),
         "DW105" | "DW106" | "DW107" => system_cache_texts(ctx, rule, layer),
         "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408" => {
-            context_texts(ctx, rule, layer, largest, paths)
+            context_texts(ctx, rule, layer, paths)
         }
         "DW201" | "DW202" | "DW203" => Texts::new(
             title_of(rule),
@@ -389,8 +389,14 @@ fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
     }
 }
 
-/// Files copied from the build context: the `.dockerignore` lines that keep them out.
-fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, largest: &str, paths: &[PathBytes]) -> Texts {
+/// Files copied from the build context: the `.dockerignore` lines that keep them out. The title
+/// names the shallowest path (the application's `/app/tests`, not a `tests` vendored deep in a
+/// copied venv), the largest among equals: the one a user acts on.
+fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let shown = paths
+        .iter()
+        .min_by_key(|p| (p.path.matches('/').count(), std::cmp::Reverse(p.bytes), p.path.as_str()))
+        .map_or("", |p| p.path.as_str());
     let mut lines: Vec<String> = paths
         .iter()
         .map(|p| dockerignore_line(ctx, Some(layer), &p.path))
@@ -401,12 +407,12 @@ fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, largest: &str, paths: 
     let ignore = lines.join(", ");
     if rule == "DW405" {
         return Texts::new(
-            format!("secret-looking file copied into the image: {largest}"),
+            format!("secret-looking file copied into the image: {shown}"),
             format!("add to .dockerignore: {ignore}; rotate the secret; pass secrets with `RUN --mount=type=secret`"),
         );
     }
     Texts::new(
-        format!("{}: {largest}", title_of(rule)),
+        format!("{}: {shown}", title_of(rule)),
         format!("add to .dockerignore: {ignore}"),
     )
 }
