@@ -478,3 +478,25 @@ fn context_titles_name_the_shallowest_path() {
     let f = findings(careful().layer("COPY . /app # buildkit", layer));
     assert_eq!(finding(&f, "DW407").title, "tests copied into the runtime image: /app/tests");
 }
+
+/// A toolchain installed in one layer and purged in a later one is not "in the runtime image":
+/// everything the install wrote and the purge deleted is one DW501 on the installing line.
+#[test]
+fn a_toolchain_purged_later_is_deleted_weight_not_runtime_weight() {
+    let install = Layer::new()
+        .file("usr/bin/gcc-12", vec![b'g'; 6000])
+        .file("usr/lib/gcc/x86_64-linux-gnu/12/cc1", vec![b'c'; 9000])
+        .file("usr/include/stdio.h", vec![b'h'; 1000]);
+    let purge = Layer::new()
+        .whiteout("usr/bin/gcc-12")
+        .whiteout("usr/lib/gcc")
+        .whiteout("usr/include");
+    let img = careful()
+        .layer("RUN /bin/sh -c apt-get install -y build-essential && pip wheel x # buildkit", install)
+        .layer("RUN /bin/sh -c apt-get purge -y --auto-remove build-essential # buildkit", purge);
+    let f = findings(img);
+    for rule in ["DW201", "DW202"] {
+        assert!(!f.iter().any(|x| x.rule == rule), "{rule}: {f:#?}");
+    }
+    assert_eq!(bytes(&f, "DW501"), 16_000, "{f:#?}");
+}

@@ -47,6 +47,13 @@ fn shown_len(path: &str, pat: &Pattern, needle: Option<&str>) -> usize {
     }
 }
 
+/// Rules about what the image runs with (toolchains, headers, documentation): they see the
+/// final filesystem only. A compiler installed and purged later is the deleting rule's (DW501),
+/// not "in the runtime image".
+fn in_final_only(rule: &str) -> bool {
+    matches!(rule, "DW201" | "DW202" | "DW203" | "DW507")
+}
+
 /// `*.pem` files that are certificates, not keys, are not secrets.
 fn is_public_pem(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
@@ -71,7 +78,7 @@ struct Found {
     groups: BTreeMap<(usize, usize), Shown>,
     pyc: Vec<Pyc>,
     // Scratch, reused from node to node.
-    files: Vec<(VersionId, usize, u64)>,
+    files: Vec<(VersionId, usize, u64, bool)>,
     matches: Vec<usize>,
 }
 
@@ -124,7 +131,7 @@ impl Visit for PathRules<'_, '_> {
             } else {
                 v.size
             };
-            (id, v.layer as usize, size)
+            (id, v.layer as usize, size, v.survives())
         }));
         if out.files.is_empty() {
             return below;
@@ -148,8 +155,9 @@ impl Visit for PathRules<'_, '_> {
             }
             seen_rules |= 1 << self.rule_of[i];
             let shown = &path[..shown_len(path, pat, self.needles[i].as_deref())];
-            for &(id, layer, size) in &out.files {
-                if pat.context_only && !self.ctx.is_context_copy(layer) {
+            let runtime = in_final_only(pat.rule);
+            for &(id, layer, size, survives) in &out.files {
+                if (pat.context_only && !self.ctx.is_context_copy(layer)) || (runtime && !survives) {
                     continue;
                 }
                 if pat.rule == "DW506" && size < self.cfg.thresholds.temp_file_bytes {
