@@ -127,6 +127,12 @@ pub const RULES: &[RuleInfo] = &[
         "A Rust or Go toolchain is hundreds of MB that the running program never uses. Compile in a build stage and copy the binary.",
     ),
     rule(
+        "DW204",
+        "full base image with compilers",
+        Info,
+        "The base image itself ships a C toolchain and development headers (a full `python:3.x` rather than `python:3.x-slim`). Nothing in your Dockerfile installs them, so no line of it is to blame; unless the application compiles at run time, use the `-slim` variant for the final stage and the full image only in a build stage. The finding's bytes are the toolchain's and headers' in the base layers.",
+    ),
+    rule(
         "DW301",
         "bytecode for another Python version",
         Warning,

@@ -472,11 +472,15 @@ fn fixes_keep_the_dockerfiles_flags_or_say_they_come_from_history() {
 /// not a larger `tests` directory vendored deep inside a copied tree.
 #[test]
 fn context_titles_name_the_shallowest_path() {
-    let layer = Layer::new()
-        .file("app/tests/test_main.py", "def test(): pass\n")
-        .file("app/vendor/lib/python3.11/site-packages/numpy/tests/test_big.py", vec![b't'; 9000]);
+    let layer = Layer::new().file("app/tests/test_main.py", "def test(): pass\n").file(
+        "app/vendor/lib/python3.11/site-packages/numpy/tests/test_big.py",
+        vec![b't'; 9000],
+    );
     let f = findings(careful().layer("COPY . /app # buildkit", layer));
-    assert_eq!(finding(&f, "DW407").title, "tests copied into the runtime image: /app/tests");
+    assert_eq!(
+        finding(&f, "DW407").title,
+        "tests copied into the runtime image: /app/tests"
+    );
 }
 
 /// A toolchain installed in one layer and purged in a later one is not "in the runtime image":
@@ -492,11 +496,53 @@ fn a_toolchain_purged_later_is_deleted_weight_not_runtime_weight() {
         .whiteout("usr/lib/gcc")
         .whiteout("usr/include");
     let img = careful()
-        .layer("RUN /bin/sh -c apt-get install -y build-essential && pip wheel x # buildkit", install)
-        .layer("RUN /bin/sh -c apt-get purge -y --auto-remove build-essential # buildkit", purge);
+        .layer(
+            "RUN /bin/sh -c apt-get install -y build-essential && pip wheel x # buildkit",
+            install,
+        )
+        .layer(
+            "RUN /bin/sh -c apt-get purge -y --auto-remove build-essential # buildkit",
+            purge,
+        );
     let f = findings(img);
     for rule in ["DW201", "DW202"] {
         assert!(!f.iter().any(|x| x.rule == rule), "{rule}: {f:#?}");
     }
     assert_eq!(bytes(&f, "DW501"), 16_000, "{f:#?}");
+}
+
+/// A base image's compilers and headers are not a line the user wrote: one DW204 (info) per
+/// base layer with their bytes and a fix about the base; other findings in base layers are
+/// information with a fix that speaks of the base.
+#[test]
+fn base_layer_findings_speak_of_the_base() {
+    let status = "Package: gcc-12\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n\
+                  Package: libpq-dev\nStatus: install ok installed\nArchitecture: amd64\nVersion: 15\n\n";
+    let base = Layer::new()
+        .file("etc/os-release", "ID=debian\n")
+        .file("usr/bin/python3.11", vec![1u8; 4000])
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/gcc-12:amd64.list", "/usr/bin/gcc-12\n")
+        .file(
+            "var/lib/dpkg/info/libpq-dev:amd64.list",
+            "/usr/include/postgresql/libpq-fe.h\n",
+        )
+        .file("usr/bin/gcc-12", vec![b'g'; 7000])
+        .file("usr/include/postgresql/libpq-fe.h", vec![b'h'; 3000])
+        .file("var/lib/apt/lists/deb_Packages", vec![b'l'; 5000]);
+    let img = Image::new()
+        .layer("/bin/sh -c #(nop) ADD file:abc in / ", base)
+        .layer("COPY app/ /app # buildkit", Layer::new().file("app/main.py", "print()\n"))
+        .run_config(serde_json::json!({"User": "10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"], "Cmd": ["python3", "/app/main.py"]}));
+    let f = findings(img);
+    let loud: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.severity > deadweight::catalogue::Severity::Info)
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    let full = finding(&f, "DW204");
+    assert_eq!(full.reclaimable_bytes, 10_000, "{full:#?}");
+    assert!(full.fix.contains("-slim"), "{}", full.fix);
+    let lists = finding(&f, "DW105");
+    assert!(lists.fix.starts_with("the base image ships"), "{}", lists.fix);
 }

@@ -3,7 +3,7 @@
 //! words. Text only: which paths or layers a finding is about is decided by the rules that call
 //! these, never here.
 
-use super::Ctx;
+use super::{Ctx, Draft, Severity};
 use crate::analysis::dockerfile::DockerInstruction;
 
 /// A layer named with its instruction, as the fixes cite it: ``line 3 (`COPY . /app`)``.
@@ -202,6 +202,38 @@ fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
         }
     }
     out
+}
+
+/// The catalogue title of a rule.
+pub fn title_of(rule: &str) -> &'static str {
+    crate::catalogue::find(rule).map_or("", |r| r.title)
+}
+
+/// A finding in a base-image layer is the base's, not a line the user wrote: information,
+/// with a fix about the base. Compilers and headers there become one DW204 per layer (a full
+/// base where a `-slim` one would do); DW502 already blames the user's layer.
+pub fn for_base(ctx: &Ctx<'_>, layer: usize, d: &mut Draft) {
+    if d.rule == "DW502" {
+        return;
+    }
+    let base = ctx.dockerfile.and_then(|df| df.final_stage()).map_or_else(
+        || "the base image".to_string(),
+        |s| format!("the base image ({})", s.base),
+    );
+    d.severity = Some(Severity::Info);
+    if matches!(d.rule, "DW201" | "DW202" | "DW203") {
+        d.rule = "DW204";
+        d.title = "the base image ships compilers and development headers".into();
+        d.fix = format!(
+            "{base} is a full image with a toolchain: unless the application compiles at run time, use its `-slim` variant for the final stage (`FROM python:3.x-slim`) and the full one only in a build stage"
+        );
+        return;
+    }
+    d.fix = format!(
+        "{base} ships these files ({}, {}): nothing in your Dockerfile writes them; a smaller base or variant (`-slim`) leaves them out",
+        title_of(d.rule),
+        ctx.where_(layer)
+    );
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -50,7 +50,7 @@ fn is_dev(name: &str) -> bool {
     name.ends_with("-dev") || name == "musl-dev"
 }
 
-/// Toolchain and development packages (DW201, DW202) installed above the base image.
+/// Toolchain and development packages (DW201, DW202).
 pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let mut groups: BTreeMap<(&'static str, usize), Vec<&SystemPackage>> = BTreeMap::new();
@@ -62,9 +62,8 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         } else {
             continue;
         };
-        if !ctx.is_base(p.layer) {
-            groups.entry((rule, p.layer)).or_default().push(p);
-        }
+        // A base layer's become one DW204 (`fixes::for_base`).
+        groups.entry((rule, p.layer)).or_default().push(p);
     }
     for ((rule, layer), pkgs) in groups {
         let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();

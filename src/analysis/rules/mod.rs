@@ -332,7 +332,10 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let covered = e.covered(&ordered);
     let kept = kept_targets(&links, |l| !covered[l as usize]);
     e.linked = &kept;
-    for d in ordered {
+    for mut d in ordered {
+        if let Some(layer) = d.layer.filter(|&l| ctx.is_base(l)) {
+            fixes::for_base(ctx, layer, &mut d);
+        }
         e.add(d);
     }
     for d in image::drafts(ctx, &e.findings) {

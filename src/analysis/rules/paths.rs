@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{dockerignore_line, listed, pip_fix, source, uv_fix};
+use super::fixes::{dockerignore_line, listed, pip_fix, source, title_of, uv_fix};
 use super::matcher::{MAX_PATTERNS, Matcher};
 use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
@@ -265,11 +265,6 @@ impl Texts {
             fix: fix.into(),
         }
     }
-}
-
-/// The catalogue title of a rule.
-fn title_of(rule: &str) -> &'static str {
-    crate::catalogue::find(rule).map_or("", |r| r.title)
 }
 
 /// The texts of a path finding of `rule` in `layer` about `paths`.
