@@ -16,6 +16,7 @@ mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;
+mod dockerignore;
 mod fix;
 mod formats;
 mod hostile;
