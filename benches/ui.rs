@@ -128,6 +128,7 @@ fn generate() -> Loaded {
         config: ConfigSummary::default(),
         tags: Vec::new(),
         layers,
+        notes: Vec::new(),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
-//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`.
+//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
+//! from `fix_mode`.
 
 mod ci_mode;
 mod cli;
 mod diff_mode;
+mod fix_mode;
 mod ui;
 
 use std::io::{IsTerminal, Write};
@@ -63,6 +65,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
+        cli::Command::Fix(args) => return fix_mode::run(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);
@@ -154,7 +157,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
-    if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
+    if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
             let mut opts = opts;
             opts.progress = Some(progress);
@@ -167,6 +170,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
     let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
+    print_notes(&analysis.image);
     if timings {
         let mb = peak_rss_mb().map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
@@ -187,6 +191,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
+    ci_mode::write_html(cli, &analysis, None)?;
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
         let width = if stdout.is_terminal() { terminal_width() } else { 120 };
         stdout
@@ -194,6 +199,17 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             .write_all(report::text::summary(&analysis, width).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the input was read, when the user should know (one line each on stderr): a warning
+/// stays a warning, anything else is a note.
+pub(crate) fn print_notes(image: &source::Loaded) {
+    for n in &image.notes {
+        match n.strip_prefix("warning: ") {
+            Some(w) => eprintln!("deadweight: warning: {w}"),
+            None => eprintln!("deadweight: note: {n}"),
+        }
+    }
 }
 
 /// The library's load options from the flags.
