@@ -1,6 +1,7 @@
 //! The file tree's filters: the path filter (a substring of the absolute path, smart case,
-//! computed over the whole arena once and then narrowed as the user types) and the size and
-//! change-kind filters' settings. Produces node sets; knows nothing of rows or drawing.
+//! computed over the whole arena once and then narrowed as the user types; or a regex or a glob,
+//! recognised by how it is written) and the size and change-kind filters' settings. Produces
+//! node sets; knows nothing of rows or drawing.
 
 use deadweight::model::{NodeId, Tree};
 
@@ -35,6 +36,77 @@ fn contains(hay: &[u8], needle: &[u8], fold: bool) -> bool {
     }
 }
 
+/// How a path filter's text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    /// A substring of the path.
+    Text,
+    /// A regular expression searched in the path (`libgfortran.*\.so\.5`).
+    Regex,
+    /// A glob matched against the path's end (`*.pyc`, `lib*.so.*`).
+    Glob,
+}
+
+impl PatternKind {
+    /// Reads `text` as dive users type it: regex syntax (`\`, `^`, `$`, `+`, `|`, groups, `.*`)
+    /// makes a regex, else `*`, `?` or `[` make a glob, else it is a substring.
+    pub fn of(text: &str) -> Self {
+        let regex = text.contains(['\\', '^', '$', '+', '|', '(', ')', '{'])
+            || [".*", ".+", ".?"].iter().any(|s| text.contains(s));
+        if regex {
+            PatternKind::Regex
+        } else if text.contains(['*', '?', '[']) {
+            PatternKind::Glob
+        } else {
+            PatternKind::Text
+        }
+    }
+
+    /// The word the prompt shows for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            PatternKind::Text => "text",
+            PatternKind::Regex => "regex",
+            PatternKind::Glob => "glob",
+        }
+    }
+}
+
+/// A test of an absolute path.
+type PathTest = Box<dyn Fn(&[u8]) -> bool>;
+
+/// A compiled regex or glob path filter; `None` while the text is not a valid one (a regex
+/// being typed), which then matches nothing.
+fn compiled(pattern: &str, fold: bool) -> Option<PathTest> {
+    match PatternKind::of(pattern) {
+        PatternKind::Text => None,
+        PatternKind::Regex => {
+            let re = regex::bytes::RegexBuilder::new(pattern)
+                .case_insensitive(fold)
+                .build()
+                .ok()?;
+            Some(Box::new(move |p: &[u8]| re.is_match(p)))
+        }
+        PatternKind::Glob => {
+            // Anchored at a path component unless it starts at the root: `lib*.so` finds
+            // /usr/lib/libz.so.
+            let anchored = if pattern.starts_with('/') || pattern.starts_with('*') {
+                pattern.to_string()
+            } else {
+                format!("*/{pattern}")
+            };
+            let glob = globset::GlobBuilder::new(&anchored)
+                .case_insensitive(fold)
+                .build()
+                .ok()?
+                .compile_matcher();
+            Some(Box::new(move |p: &[u8]| {
+                glob.is_match(std::path::Path::new(&*String::from_utf8_lossy(p)))
+            }))
+        }
+    }
+}
+
 /// The nodes whose absolute path contains `pattern` (smart case: case-insensitive unless the
 /// pattern has a capital). A match of a directory's path is a match of everything below it.
 pub fn path_matches(tree: &Tree, index: &Index, pattern: &str) -> BitSet {
@@ -49,6 +121,20 @@ pub fn path_matches_within(tree: &Tree, index: &Index, pattern: &str, within: Op
     let mut out = BitSet::new(n);
     let pat = pattern.as_bytes();
     let fold = !pat.iter().any(u8::is_ascii_uppercase);
+    if PatternKind::of(pattern) != PatternKind::Text {
+        let Some(matches) = compiled(pattern, fold) else {
+            return out;
+        };
+        let mut path: Vec<u8> = Vec::new();
+        for id in 1..n {
+            let p = index.parents.get(id).map_or(0, |&p| p as usize);
+            path_tail(tree, index, id as NodeId, usize::MAX - 1, &mut path);
+            if out.get(p) || matches(&path) {
+                out.set(id, true);
+            }
+        }
+        return out;
+    }
     let has_slash = pat.contains(&b'/');
     let mut tail: Vec<u8> = Vec::new();
     let mut test = |id: usize, out: &BitSet| {

@@ -22,7 +22,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("v", "view: the layer's changes / all layers up to it"),
             ("ctrl+l", "view the layer's changes only"),
             ("ctrl+a", "(layers pane) view all layers up to the selected one"),
-            ("ctrl+f  ctrl+/", "filter paths as you type (esc clears, enter keeps)"),
+            (
+                "ctrl+f  ctrl+/",
+                "filter paths as you type: text, a regex (lib.*\\.so) or a glob (*.pyc), as the prompt says; esc clears, enter keeps",
+            ),
             ("/", "search paths of every layer; enter jumps to the first"),
             (
                 "n  N",

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Focus, PromptKind, Tab};
+use super::filter::PatternKind;
 
 fn hints(app: &App) -> &'static [(&'static str, &'static str)] {
     match (app.focus, app.tab) {
@@ -81,12 +82,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut left: Vec<Span> = Vec::new();
     if let Some(p) = &app.prompt {
+        let filter = format!("Filter paths ({}): ", PatternKind::of(&p.text).word());
         let (label, help) = match p.kind {
-            PromptKind::Filter => ("Filter paths: ", "enter keep · esc clear"),
+            PromptKind::Filter => (filter.as_str(), "enter keep · esc clear · regex .* · glob *.pyc"),
             PromptKind::Search => ("Search all layers: ", "enter search · esc cancel"),
             PromptKind::MinSize => ("Hide smaller than: ", "e.g. 100k, 1M · enter apply"),
         };
-        left.push(Span::styled(label, t.bold()));
+        left.push(Span::styled(label.to_string(), t.bold()));
         left.push(Span::styled(format!("{}█", p.text), t.input()));
         left.push(Span::styled(format!("  {help}"), t.dim()));
     } else if let Some(m) = &app.message {

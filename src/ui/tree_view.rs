@@ -11,6 +11,7 @@ use std::sync::Arc;
 use deadweight::analysis::Analysis;
 use deadweight::model::{NodeId, Tree};
 
+use super::filter::PatternKind;
 use super::nodes::{self, BitSet, Filters, Index, NodeStates, ViewMode};
 use super::rows::{Ctx, Rows, Sort};
 
@@ -198,7 +199,13 @@ impl TreeView {
         if let Some((_, m)) = self.path_cache.iter().find(|(p, _)| p == text) {
             return m.clone();
         }
-        let base = self.path_cache.iter().rev().find(|(p, _)| text.contains(p.as_str()));
+        // Narrowing holds for substrings only: a regex or glob one character longer may match more.
+        let text_kind = |t: &str| PatternKind::of(t) == PatternKind::Text;
+        let base = self
+            .path_cache
+            .iter()
+            .rev()
+            .find(|(p, _)| text_kind(text) && text_kind(p) && text.contains(p.as_str()));
         let m = nodes::path_matches_within(&self.analysis.tree, &self.index, text, base.map(|(_, m)| m));
         if self.path_cache.len() >= 16 {
             self.path_cache.remove(0);

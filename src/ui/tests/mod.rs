@@ -3,6 +3,7 @@
 
 mod defects;
 mod evidence;
+mod filters;
 mod journeys;
 mod screens;
 mod screenshot;
