@@ -127,16 +127,18 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     // CI budgets, `.dive-ci` and the baseline are checked before the image is decoded.
     let ci_plan = ci_mode::prepare(cli, &config)?;
     // Read the Dockerfile first: a typo there should not cost a full decode of the image.
-    let dockerfile = match &cli.dockerfile {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the Dockerfile {}", path.display()))?;
-            Some(
-                analysis::dockerfile::parse(&text)
-                    .with_context(|| format!("cannot parse the Dockerfile {}", path.display()))?,
-            )
-        }
+    let dockerfile_text = match &cli.dockerfile {
+        Some(path) => Some(
+            std::fs::read_to_string(path).with_context(|| format!("cannot read the Dockerfile {}", path.display()))?,
+        ),
         None => None,
+    };
+    let dockerfile = match (&cli.dockerfile, &dockerfile_text) {
+        (Some(path), Some(text)) => Some(
+            analysis::dockerfile::parse(text)
+                .with_context(|| format!("cannot parse the Dockerfile {}", path.display()))?,
+        ),
+        _ => None,
     };
     let dockerignore = cli.dockerfile.as_ref().map(|p| {
         let dir = p
@@ -158,7 +160,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
     if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
-        ui::run_loading(image, move |progress| {
+        ui::run_loading(image, dockerfile_text.as_deref(), move |progress| {
             let mut opts = opts;
             opts.progress = Some(progress);
             // Layers are merged as they are decoded; the rules follow the last one.

@@ -9,6 +9,7 @@ use deadweight::analysis::Analysis;
 use deadweight::model::NodeId;
 use ratatui::layout::Rect;
 
+use super::dockerfile::DockerfileView;
 use super::evidence::Evidence;
 use super::layout::{self, Areas};
 use super::packages::PackageRow;
@@ -33,6 +34,8 @@ pub enum Tab {
     Findings,
     /// Installed packages.
     Packages,
+    /// The Dockerfile, line by line (with `--dockerfile`).
+    Dockerfile,
 }
 
 /// What a prompt in the status bar edits.
@@ -101,6 +104,8 @@ pub struct App {
     pub packages: ListCursor,
     /// Every package, largest first.
     pub package_rows: Vec<PackageRow>,
+    /// The Dockerfile the image was built from, when given.
+    pub dockerfile: Option<DockerfileView>,
     /// The evidence list opened from a finding or a package, if any.
     pub evidence: Option<Evidence>,
     /// The prompt being typed, if any.
@@ -131,6 +136,7 @@ impl App {
             files: TreeView::new(Arc::clone(&analysis), layer),
             findings: ListCursor::default(),
             packages: ListCursor::default(),
+            dockerfile: None,
             evidence: None,
             prompt: None,
             search: None,
@@ -141,6 +147,13 @@ impl App {
         };
         app.fit();
         app
+    }
+
+    /// The same state with the Dockerfile the image was built from (`--dockerfile`), shown in
+    /// its own tab and in the layers pane; ignored when it does not parse.
+    pub fn with_dockerfile(mut self, text: &str) -> Self {
+        self.dockerfile = DockerfileView::new(text);
+        self
     }
 
     /// Number of layers.
@@ -191,6 +204,14 @@ impl App {
             a.list_rows.height as usize,
             self.package_rows.len(),
         );
+        if let Some(d) = self.dockerfile.as_mut() {
+            d.cursor.offset = scroll(
+                d.cursor.offset,
+                d.cursor.cursor,
+                a.list_rows.height as usize,
+                d.lines.len(),
+            );
+        }
         if let Some(e) = self.evidence.as_mut() {
             e.cursor.offset = scroll(
                 e.cursor.offset,

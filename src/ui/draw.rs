@@ -8,7 +8,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Tab};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use super::{evidence, file_history, findings, help, image_summary, layer_details, layers, packages, status_bar, tree};
+use super::{
+    dockerfile, evidence, file_history, findings, help, image_summary, layer_details, layers, packages, status_bar,
+    tree,
+};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -46,5 +49,10 @@ pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
         Tab::Files => tree::render(app, frame, inner),
         Tab::Findings => findings::render(app, frame, inner),
         Tab::Packages => packages::render(app, frame, inner),
+        Tab::Dockerfile => {
+            if let Some(d) = &app.dockerfile {
+                dockerfile::render(app, d, frame, inner);
+            }
+        }
     }
 }

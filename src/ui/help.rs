@@ -17,7 +17,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("q  ctrl+c", "quit"),
             ("?", "this help (any key closes it)"),
             ("tab  shift+tab", "switch pane: layers / main pane"),
-            ("1  2  3", "main pane: files / findings / packages"),
+            (
+                "1  2  3  4",
+                "main pane: files / findings / packages / Dockerfile (with --dockerfile)",
+            ),
             ("[  ]", "previous / next layer, from any pane"),
             ("v", "view: the layer's changes / all layers up to it"),
             ("ctrl+l", "view the layer's changes only"),
@@ -64,7 +67,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
-        "Findings and packages",
+        "Findings, packages and the Dockerfile",
         &[
             ("enter", "finding: list its paths (a duplicate group: every twin)"),
             (
@@ -72,6 +75,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "package: list its files and select the layer that installed it",
             ),
             ("enter  ", "on a listed path: show it in the file tree at its layer"),
+            ("enter   ", "Dockerfile line: select the layer it made"),
         ],
     ),
 ];
@@ -230,6 +234,23 @@ mod tests {
         for (_, keys) in super::KEYS {
             for (k, _) in keys.iter() {
                 assert!(!k.contains("ctrl+m") && !k.contains("ctrl+i"), "{k}");
+            }
+        }
+    }
+
+    /// The README's explorer section lists every key the help does, with the same words.
+    #[test]
+    fn the_readme_lists_every_key() {
+        let readme = include_str!("../../README.md");
+        for (_, keys) in super::KEYS {
+            for (k, what) in keys.iter() {
+                let cell: Vec<String> = k
+                    .split("  ")
+                    .filter(|x| !x.trim().is_empty())
+                    .map(|x| format!("`{x}`"))
+                    .collect();
+                let row = format!("| {} | {what} |", cell.join(" "));
+                assert!(readme.contains(&row), "README lacks {row}");
             }
         }
     }

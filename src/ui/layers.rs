@@ -13,13 +13,16 @@ use super::app::{App, Focus, scroll};
 use super::format;
 use super::nodes::ViewMode;
 
-/// The instruction of layer `i` as one string (`RUN apt-get update`).
+/// The instruction of layer `i` as one string (`RUN apt-get update`): the Dockerfile's own
+/// text when one was given (`COPY . /app`, where the history says `COPY dir:9794b0…`).
 pub fn instruction(app: &App, i: usize) -> String {
-    app.analysis
-        .attribution
-        .layers
-        .get(i)
-        .map(|o| o.instruction.to_string())
+    let origin = app.analysis.attribution.layers.get(i);
+    let from_file = origin
+        .and_then(|o| o.dockerfile_line)
+        .zip(app.dockerfile.as_ref())
+        .and_then(|(n, d)| d.text_of(n));
+    from_file
+        .or_else(|| origin.map(|o| o.instruction.to_string()))
         .unwrap_or_default()
 }
 

@@ -6,6 +6,7 @@
 //! must not change the analysis, and nothing outside `src/ui` depends on its internals.
 
 pub mod app;
+pub mod dockerfile;
 pub mod draw;
 pub mod evidence;
 pub mod file_history;
@@ -54,11 +55,12 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Starts the UI at once with a progress screen, runs `load` on a worker thread, then shows
 /// its result. `load` gets the hook to hand the loader (`LoadOptions::progress`), which
-/// the loader calls from any thread. Fails without
+/// the loader calls from any thread. `dockerfile` is the text of `--dockerfile`, for its view.
+/// Fails without
 /// drawing (and without loading) when stdout is not a terminal; a load error is returned after
 /// the terminal is restored. Quitting while loading returns at once, leaving the worker to
 /// end with the process.
-pub fn run_loading<F>(title: &str, load: F) -> anyhow::Result<()>
+pub fn run_loading<F>(title: &str, dockerfile: Option<&str>, load: F) -> anyhow::Result<()>
 where
     F: FnOnce(ProgressHook) -> anyhow::Result<Analysis> + Send + 'static,
 {
@@ -93,7 +95,10 @@ where
     let analysis = worker
         .join()
         .map_err(|_| anyhow!("the analysis failed unexpectedly (it panicked)"))??;
-    let app = new_app(&session, Arc::new(analysis))?;
+    let mut app = new_app(&session, Arc::new(analysis))?;
+    if let Some(text) = dockerfile {
+        app = app.with_dockerfile(text);
+    }
     event_loop(&mut session, app)
 }
 

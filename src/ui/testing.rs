@@ -115,6 +115,17 @@ pub fn app(w: u16, h: u16) -> App {
     app_of(&SAMPLE_WITH_FINDINGS, w, h)
 }
 
+/// The sample's Dockerfile, as `--dockerfile` gives it.
+pub fn sample_dockerfile() -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::read_to_string(format!("{root}/assets/sample.Dockerfile")).expect("sample Dockerfile")
+}
+
+/// An app over the sample (with its real findings) and its Dockerfile, for a `w`x`h` terminal.
+pub fn app_with_dockerfile(w: u16, h: u16) -> App {
+    app_of(&SAMPLE, w, h).with_dockerfile(&sample_dockerfile())
+}
+
 /// Parses one key: `j`, `J`, `enter`, `esc`, `tab`, `backtab`, `space`, `up`, `down`, `left`,
 /// `right`, `pgup`, `pgdn`, `home`, `end`, `backspace`, `ctrl+f`, `ctrl+space`.
 pub fn key(spec: &str) -> Event {

@@ -20,7 +20,7 @@ use super::rows::Sort;
 /// The tab labels of the main pane's title, in order (tighter when the pane is narrow).
 pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
     let pad = if app.areas().main.width >= 90 { " " } else { "" };
-    vec![
+    let mut labels = vec![
         (Tab::Files, format!("{pad}1 Files{pad}")),
         (
             Tab::Findings,
@@ -30,7 +30,11 @@ pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
             Tab::Packages,
             format!("{pad}3 Packages {}{pad}", app.package_rows.len()),
         ),
-    ]
+    ];
+    if app.dockerfile.is_some() {
+        labels.push((Tab::Dockerfile, format!("{pad}4 Dockerfile{pad}")));
+    }
+    labels
 }
 
 /// The tab whose label is at column `dx` of the main pane's top border.

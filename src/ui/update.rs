@@ -100,6 +100,7 @@ fn on_key(app: &mut App, k: KeyEvent) {
             Tab::Files => tree_key(app, &k),
             Tab::Findings => list_key(app, &k, Tab::Findings),
             Tab::Packages => list_key(app, &k, Tab::Packages),
+            Tab::Dockerfile => dockerfile_key(app, &k),
         },
     }
 }
@@ -119,6 +120,7 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
         KeyCode::Char('1') if !c => show_tab(app, Tab::Files),
         KeyCode::Char('2') if !c => show_tab(app, Tab::Findings),
         KeyCode::Char('3') if !c => show_tab(app, Tab::Packages),
+        KeyCode::Char('4') if !c && app.dockerfile.is_some() => show_tab(app, Tab::Dockerfile),
         // ctrl+/ arrives as ctrl+/, ctrl+7 or ctrl+_ depending on the terminal.
         KeyCode::Char('f' | '/' | '7' | '_') if c => input::open(app, PromptKind::Filter),
         KeyCode::Char('/') => input::open(app, PromptKind::Search),
@@ -279,6 +281,25 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
     }
 }
 
+/// Keys of the Dockerfile view: move by line; Enter selects the layer the line made.
+fn dockerfile_key(app: &mut App, k: &KeyEvent) {
+    let page = app.areas().list_rows.height as usize;
+    let Some(d) = app.dockerfile.as_mut() else { return };
+    if let Some(c) = motion(k, d.cursor.cursor, d.lines.len(), page) {
+        d.cursor.cursor = c;
+        app.fit();
+    } else if k.code == KeyCode::Enter {
+        let line = d.cursor.cursor + 1;
+        match d.selected_layer(&app.analysis) {
+            Some(layer) => {
+                app.set_layer(layer);
+                app.message = Some(format!("line {line} made layer {layer}"));
+            }
+            None => app.message = Some(format!("line {line} made no layer")),
+        }
+    }
+}
+
 /// Keys of an open evidence list; true when handled (Esc closes it, Enter shows the row).
 fn evidence_key(app: &mut App, k: &KeyEvent) -> bool {
     let page = app.areas().list_rows.height as usize;
@@ -369,6 +390,17 @@ fn on_mouse(app: &mut App, m: MouseEvent) {
                 } else if let Some(i) = hit(a.findings_rows, app.findings.offset, x, y).filter(|&i| i < len) {
                     app.focus = Focus::Main;
                     app.findings.cursor = i;
+                }
+            }
+            Tab::Dockerfile => {
+                if let Some(d) = app.dockerfile.as_mut() {
+                    let len = d.lines.len();
+                    if delta != 0 {
+                        d.cursor.cursor = moved(d.cursor.cursor, len);
+                    } else if let Some(i) = hit(a.list_rows, d.cursor.offset, x, y).filter(|&i| i < len) {
+                        app.focus = Focus::Main;
+                        d.cursor.cursor = i;
+                    }
                 }
             }
             Tab::Packages => {

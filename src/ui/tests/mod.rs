@@ -2,6 +2,7 @@
 //! whole-screen snapshots, and the dump behind the README's screenshot.
 
 mod defects;
+mod dockerfile;
 mod evidence;
 mod filters;
 mod journeys;

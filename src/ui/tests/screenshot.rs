@@ -1,4 +1,4 @@
-//! Dumps a real frame of the UI on the sample image (cells with text, colours and modifiers) to
+//! Dumps a real frame of the UI (the Dockerfile view) on the sample image (cells with text, colours and modifiers) to
 //! `target/ui-screenshot.json`; `assets/make-screenshot.py` draws it as `assets/screenshot.png`.
 //! Ignored by default: `cargo test --bin deadweight ui::tests::screenshot -- --ignored`.
 
@@ -10,9 +10,9 @@ use crate::ui::testing::*;
 #[test]
 #[ignore = "writes target/ui-screenshot.json for assets/make-screenshot.py"]
 fn dump_screenshot() {
-    let mut a = app_of(&SAMPLE, 132, 40);
-    // From the biggest finding to its layer and path in a few keys.
-    press(&mut a, "2 enter");
+    let mut a = app_with_dockerfile(132, 40);
+    // The Dockerfile view, like a profiler's source view, on the line that wasted the most.
+    press(&mut a, "4 j j j j j j j enter");
     let buf = screen(&a);
     let cells: Vec<_> = (0..buf.area.height)
         .map(|y| {
