@@ -116,6 +116,10 @@ pub struct App {
     pub help: Option<u16>,
     /// A one-line message for the status bar.
     pub message: Option<String>,
+    /// The left column is hidden: the main pane has the whole width.
+    pub wide: bool,
+    /// Text to copy to the terminal's clipboard (OSC 52), taken by the event loop.
+    pub clipboard: Option<String>,
     /// Set when the user asked to quit.
     pub quit: bool,
 }
@@ -142,6 +146,8 @@ impl App {
             search: None,
             help: None,
             message: None,
+            wide: false,
+            clipboard: None,
             quit: false,
             analysis,
         };
@@ -163,7 +169,7 @@ impl App {
 
     /// The pane rectangles for the current terminal size.
     pub fn areas(&self) -> Areas {
-        layout::areas(self.area, self.layer_count())
+        layout::areas(self.area, self.layer_count(), self.wide)
     }
 
     /// Selects layer `layer` (clamped) and refreshes the view.

@@ -16,7 +16,7 @@ use super::{
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let full = frame.area();
-    let a = layout::areas(full, app.layer_count());
+    let a = layout::areas(full, app.layer_count(), app.wide);
     if a.too_small {
         let msg = format!(
             "deadweight needs at least {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{}). Enlarge the terminal, or q to quit.",
@@ -28,9 +28,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
-    layers::render(app, frame, a.layers);
-    layer_details::render(app, frame, a.details);
-    image_summary::render(app, frame, a.summary);
+    if !app.wide {
+        layers::render(app, frame, a.layers);
+        layer_details::render(app, frame, a.details);
+        image_summary::render(app, frame, a.summary);
+    }
     main_pane(app, frame, a.main);
     file_history::render(app, frame, a.history);
     status_bar::render(app, frame, a.status);

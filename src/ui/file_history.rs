@@ -7,7 +7,7 @@ use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
 use super::format;
@@ -42,14 +42,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let tree = &app.analysis.tree;
     let node = app.files.selected();
     let path = node.map_or_else(String::new, |n| tree.path(n));
-    let title_w = (area.width as usize).saturating_sub(14);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(false))
-        .title(Span::styled(
-            format!(" History {} ", format::truncate_left(&path, title_w)),
-            t.title(false),
-        ));
+        .title(Span::styled(" History ", t.title(false)));
     let Some(node) = node else {
         frame.render_widget(
             Paragraph::new(Span::styled("Select a path in the file tree.", t.dim())).block(block),
@@ -59,46 +55,71 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut versions: Vec<&Version> = tree.history(node).map(|(_, v)| v).collect();
     versions.reverse();
-    let lines: Vec<Line> = versions
+    // The full path first, wrapped, never cut: the one place a long path is whole.
+    let mut lines = vec![Line::from(Span::styled(path.clone(), t.bold()))];
+    if let Some(g) = app
+        .analysis
+        .accounting
+        .duplicates
         .iter()
-        .map(|v| {
-            let style = t.mark(change_mark(v.change));
-            let mut spans = vec![
-                Span::styled(format!("L{:<2}", v.layer), t.bold()),
-                Span::styled(format!("{} ", change_mark(v.change).symbol()), style),
-            ];
-            if v.is_entry() {
-                let size = if v.kind == EntryKind::File {
-                    units::short(v.size)
-                } else {
-                    String::new()
-                };
-                spans.push(Span::raw(format!(
-                    "{size:>7} {} {:<10}",
-                    format::mode(kind_letter(v.kind), v.mode),
-                    format!("{}:{}", v.uid, v.gid)
-                )));
-            }
-            spans.push(Span::styled(change_word(v), style));
-            if v.is_entry() && !v.survives() {
-                let how = match v.hidden_how {
-                    HiddenHow::Overwrite => "replaced",
-                    HiddenHow::Opaque => "hidden (opaque dir)",
-                    _ => "deleted",
-                };
-                spans.push(Span::styled(format!(", {how} by L{}", v.hidden_by), t.waste()));
-            }
-            let line = Line::from(spans);
-            if v.layer as usize == app.layer {
-                line.patch_style(t.bold())
-            } else if v.layer as usize > app.layer {
-                line.patch_style(t.dim())
+        .find(|g| g.paths.contains(&path))
+    {
+        // Two twins by name; the rest counted, so the versions stay on screen.
+        let others: Vec<&str> = g
+            .paths
+            .iter()
+            .filter(|p| **p != path)
+            .map(String::as_str)
+            .take(2)
+            .collect();
+        let more = g.copies.saturating_sub(1 + others.len() as u64);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(Span::styled(
+            format!("identical to {}{tail}", others.join(", ")),
+            t.warning(),
+        )));
+    }
+    lines.extend(versions.iter().map(|v| {
+        let style = t.mark(change_mark(v.change));
+        let mut spans = vec![
+            Span::styled(format!("L{:<2}", v.layer), t.bold()),
+            Span::styled(format!("{} ", change_mark(v.change).symbol()), style),
+        ];
+        if v.is_entry() {
+            let size = if v.kind == EntryKind::File {
+                units::short(v.size)
             } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+                String::new()
+            };
+            spans.push(Span::raw(format!(
+                "{size:>7} {} {:<10}",
+                format::mode(kind_letter(v.kind), v.mode),
+                format!("{}:{}", v.uid, v.gid)
+            )));
+        }
+        spans.push(Span::styled(change_word(v), style));
+        if v.is_entry() && !v.survives() {
+            let how = match v.hidden_how {
+                HiddenHow::Overwrite => "replaced",
+                HiddenHow::Opaque => "hidden (opaque dir)",
+                _ => "deleted",
+            };
+            spans.push(Span::styled(format!(", {how} by L{}", v.hidden_by), t.waste()));
+        }
+        let line = Line::from(spans);
+        if v.layer as usize == app.layer {
+            line.patch_style(t.bold())
+        } else if v.layer as usize > app.layer {
+            line.patch_style(t.dim())
+        } else {
+            line
+        }
+    }));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
 #[cfg(test)]

@@ -37,6 +37,11 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             (">", "hide entries smaller than a size (100k, 1.5M; empty: off)"),
             ("o  ctrl+o", "sort the tree by size (default) / by name"),
             ("b  ctrl+b", "show file mode and owner"),
+            ("z", "hide / show the left column: the main pane gets the whole width"),
+            (
+                "y",
+                "copy the selected entry's full path (OSC 52, where the terminal allows it)",
+            ),
             ("esc", "close a list of paths; back to the file tree; drop the search"),
             (
                 "mouse",

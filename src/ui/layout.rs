@@ -64,8 +64,9 @@ fn split_v(r: Rect, n: u16) -> (Rect, Rect) {
     (Rect { height: n, ..r }, below(r, n))
 }
 
-/// Lays out a terminal of size `full` for an image of `layer_count` layers.
-pub fn areas(full: Rect, layer_count: usize) -> Areas {
+/// Lays out a terminal of size `full` for an image of `layer_count` layers; `wide` hides the
+/// left column (layers, details, image) so the main pane has the whole width.
+pub fn areas(full: Rect, layer_count: usize, wide: bool) -> Areas {
     if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         return Areas {
             too_small: true,
@@ -73,7 +74,7 @@ pub fn areas(full: Rect, layer_count: usize) -> Areas {
         };
     }
     let (body, status) = split_v(full, full.height - 1);
-    let left_w = (full.width * 2 / 5).clamp(30, 64);
+    let left_w = if wide { 0 } else { (full.width * 2 / 5).clamp(30, 64) };
     let left = Rect { width: left_w, ..body };
     let right = Rect {
         x: body.x + left_w,

@@ -131,6 +131,9 @@ fn event_loop(session: &mut Session, mut app: App) -> anyhow::Result<()> {
                     update::update(&mut app, e);
                     dirty = true;
                 }
+                if let Some(text) = app.clipboard.take() {
+                    terminal::copy(&text)?;
+                }
                 if app.quit || !event::poll(Duration::ZERO)? {
                     break;
                 }

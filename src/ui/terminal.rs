@@ -33,6 +33,17 @@ pub fn check() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Puts `text` on the terminal's clipboard with OSC 52 (terminals that do not allow it ignore
+/// the sequence).
+pub fn copy(text: &str) -> io::Result<()> {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout().lock();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}
+
 /// Puts the terminal back as it was. Safe to call more than once and from any thread.
 pub fn restore() {
     let _ = disable_raw_mode();

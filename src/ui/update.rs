@@ -111,7 +111,7 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
     match k.code {
         KeyCode::Char('q') if !c => app.quit = true,
         KeyCode::Char('?') => app.help = Some(0),
-        KeyCode::Tab | KeyCode::BackTab => {
+        KeyCode::Tab | KeyCode::BackTab if !app.wide => {
             app.focus = match app.focus {
                 Focus::Layers => Focus::Main,
                 Focus::Main => Focus::Layers,
@@ -139,6 +139,14 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
         KeyCode::Char('[') => app.set_layer(app.layer.saturating_sub(1)),
         KeyCode::Char(']') => app.set_layer(app.layer + 1),
         KeyCode::Char('b') => app.files.attrs = !app.files.attrs,
+        KeyCode::Char('z') if !c => {
+            app.wide = !app.wide;
+            if app.wide && app.focus == Focus::Layers {
+                app.focus = Focus::Main;
+            }
+            app.fit();
+        }
+        KeyCode::Char('y') if !c => copy_path(app),
         KeyCode::Char('o') => app.files.toggle_sort(),
         KeyCode::Esc => {
             if app.tab != Tab::Files {
@@ -150,6 +158,18 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Asks the event loop to copy the selected entry's full path to the terminal's clipboard.
+fn copy_path(app: &mut App) {
+    match app.files.selected() {
+        Some(node) => {
+            let path = app.analysis.tree.path(node);
+            app.message = Some(format!("copied {path} (OSC 52, where the terminal allows it)"));
+            app.clipboard = Some(path);
+        }
+        None => app.message = Some("no entry selected to copy".into()),
+    }
 }
 
 fn show_tab(app: &mut App, tab: Tab) {

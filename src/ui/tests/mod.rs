@@ -6,5 +6,6 @@ mod dockerfile;
 mod evidence;
 mod filters;
 mod journeys;
+mod paths;
 mod screens;
 mod screenshot;
