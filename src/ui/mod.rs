@@ -20,6 +20,7 @@ pub mod layer_details;
 pub mod layers;
 pub mod layout;
 pub mod loading;
+pub mod mouse;
 pub mod nodes;
 pub mod packages;
 pub mod rows;
