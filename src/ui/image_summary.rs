@@ -164,7 +164,55 @@ fn facts(app: &App) -> Vec<Line<'static>> {
             Span::raw(format!("{user} on {}", a.config().platform)),
         ]),
     ];
+    let mut lines = lines;
+    lines.extend(config_lines(app));
     lines
+}
+
+/// The image's name and run configuration: command, working directory, ports, environment and
+/// labels (only those it sets).
+fn config_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let a = &app.analysis;
+    let c = a.config();
+    let label = |s: &'static str| Span::styled(format!("{s:<9}"), t.dim());
+    let mut out = vec![Line::from(vec![label("Image"), Span::raw(a.image.reference.clone())])];
+    let argv = |v: &[String]| v.join(" ");
+    let command = match (c.entrypoint.is_empty(), c.cmd.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(argv(&c.entrypoint)),
+        (true, false) => Some(argv(&c.cmd)),
+        (false, false) => Some(format!("{} {}", argv(&c.entrypoint), argv(&c.cmd))),
+    };
+    let mut kv = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            out.push(Line::from(vec![label(k), Span::raw(v)]));
+        }
+    };
+    kv("Command", command);
+    kv("Workdir", Some(c.workdir.clone()));
+    kv("Ports", Some(c.exposed_ports.join(" ")));
+    kv(
+        "Env",
+        Some(
+            c.env
+                .iter()
+                .map(|e| e.split('=').next().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    );
+    kv(
+        "Labels",
+        Some(
+            c.labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    );
+    out
 }
 
 #[cfg(test)]

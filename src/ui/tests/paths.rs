@@ -1,5 +1,6 @@
 //! Journeys for long paths: the full path where it is never cut, the left column hidden for a
-//! wide tree, the path copied to the clipboard, twins named in the history.
+//! wide tree, the path copied to the clipboard, twins named in the history; and the image's
+//! config in the Image pane.
 
 use crate::ui::app::Focus;
 use crate::ui::testing::*;
@@ -91,4 +92,18 @@ fn twins_are_named_in_the_history() {
     let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("identical to"), "{s}");
     assert!(s.contains(&g.paths[1]), "{s}");
+}
+
+/// The Image pane shows the image's name and run configuration.
+#[test]
+fn the_image_pane_shows_the_config() {
+    let app = app(160, 48);
+    let c = app.analysis.config();
+    let s = screen_text(&app);
+    assert!(s.contains(&format!("Image    {}", app.analysis.image.reference)), "{s}");
+    let cmd = c.entrypoint.iter().chain(&c.cmd).cloned().collect::<Vec<_>>().join(" ");
+    assert!(!cmd.is_empty() && s.contains(&format!("Command  {cmd}")), "{s}");
+    if let Some(first) = c.env.first() {
+        assert!(s.contains(first.split('=').next().unwrap_or_default()), "{s}");
+    }
 }
