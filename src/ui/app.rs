@@ -102,6 +102,8 @@ pub struct App {
     pub findings: ListCursor,
     /// Packages list cursor.
     pub packages: ListCursor,
+    /// The findings list shows only the selected layer's findings.
+    pub findings_here: bool,
     /// Every package, largest first.
     pub package_rows: Vec<PackageRow>,
     /// The Dockerfile the image was built from, when given.
@@ -140,6 +142,7 @@ impl App {
             files: TreeView::new(Arc::clone(&analysis), layer),
             findings: ListCursor::default(),
             packages: ListCursor::default(),
+            findings_here: false,
             dockerfile: None,
             evidence: None,
             prompt: None,
@@ -188,9 +191,19 @@ impl App {
         self.files.prefetch(self.layer_count())
     }
 
+    /// The indices of the findings the list shows: all, or the selected layer's.
+    pub fn shown_findings(&self) -> Vec<usize> {
+        let here = |l: Option<usize>| !self.findings_here || l == Some(self.layer);
+        (0..self.analysis.findings.len())
+            .filter(|&i| here(self.analysis.findings[i].layer))
+            .collect()
+    }
+
     /// Keeps every list's scroll offset such that its cursor is on screen.
     pub fn fit(&mut self) {
         let a = self.areas();
+        let findings = self.shown_findings().len();
+        self.findings.cursor = self.findings.cursor.min(findings.saturating_sub(1));
         self.files.set_height(a.tree_rows.height as usize);
         self.layer_offset = scroll(
             self.layer_offset,
@@ -202,7 +215,7 @@ impl App {
             self.findings.offset,
             self.findings.cursor,
             a.findings_rows.height as usize,
-            self.analysis.findings.len(),
+            findings,
         );
         self.packages.offset = scroll(
             self.packages.offset,

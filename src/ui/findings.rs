@@ -9,6 +9,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use deadweight::analysis::rules::Finding;
+
 use super::app::{App, Focus, scroll};
 use super::format;
 use super::image_summary::{severity_style, severity_word};
@@ -18,7 +20,13 @@ use super::layout::main_parts;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let parts = main_parts(area);
-    let findings = &app.analysis.findings;
+    let shown = app.shown_findings();
+    let findings: Vec<&Finding> = shown.iter().map(|&i| &app.analysis.findings[i]).collect();
+    if app.findings_here && findings.is_empty() {
+        let text = format!("No finding in layer {} (f: every layer's).", app.layer);
+        frame.render_widget(Paragraph::new(Span::styled(text, t.dim())), area);
+        return;
+    }
     if findings.is_empty() {
         let text = vec![
             Line::from(Span::styled("No findings.", t.good())),
@@ -30,7 +38,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(text), area);
         return;
     }
-    let header = format!("{:>8}  {:<5} {:<6} {:<5} Finding", "Bytes", "Sev", "Rule", "Layer");
+    let scope = if app.findings_here {
+        format!(" (layer {} only · f: all)", app.layer)
+    } else {
+        String::new()
+    };
+    let header = format!(
+        "{:>8}  {:<5} {:<6} {:<5} Finding{scope}",
+        "Bytes", "Sev", "Rule", "Layer"
+    );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.findings_rows.height as usize;
     let offset = scroll(app.findings.offset, app.findings.cursor, height, findings.len());
@@ -59,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), parts.findings_rows);
-    let Some(f) = findings.get(app.findings.cursor) else {
+    let Some(f) = findings.get(app.findings.cursor).copied() else {
         return;
     };
     let mut detail = vec![Line::from(Span::styled("─".repeat(area.width as usize), t.dim()))];

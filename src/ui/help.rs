@@ -79,6 +79,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "enter ",
                 "package: list its files and select the layer that installed it",
             ),
+            ("f", "findings: only the selected layer's / every layer's"),
             ("enter  ", "on a listed path: show it in the file tree at its layer"),
             ("enter   ", "Dockerfile line: select the layer it made"),
         ],

@@ -35,6 +35,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
         // The Image pane's top findings open in the findings list.
         if let Some(i) = super::image_summary::finding_at(app, a.summary, y) {
             show_tab(app, Tab::Findings);
+            app.findings_here = false;
             app.findings.cursor = i;
             app.fit();
         }
@@ -76,7 +77,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
                 }
             }
             Tab::Findings => {
-                let len = app.analysis.findings.len();
+                let len = app.shown_findings().len();
                 if delta != 0 {
                     app.findings.cursor = moved(app.findings.cursor, len);
                 } else if let Some(i) = hit(a.findings_rows, app.findings.offset, x, y).filter(|&i| i < len) {

@@ -260,8 +260,9 @@ fn toggle(app: &mut App, f: impl FnOnce(&mut super::nodes::Hidden)) {
 
 fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
     let a = app.areas();
+    let shown = app.shown_findings();
     let (len, page) = match tab {
-        Tab::Findings => (app.analysis.findings.len(), a.findings_rows.height as usize),
+        Tab::Findings => (shown.len(), a.findings_rows.height as usize),
         _ => (app.package_rows.len(), a.list_rows.height as usize),
     };
     let cur = match tab {
@@ -274,9 +275,13 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
             _ => app.packages.cursor = c,
         }
         app.fit();
+    } else if tab == Tab::Findings && k.code == KeyCode::Char('f') && !ctrl(k) {
+        app.findings_here = !app.findings_here;
+        app.fit();
     } else if matches!(k.code, KeyCode::Enter) {
+        let finding = shown.get(cur).copied().unwrap_or(usize::MAX);
         let evidence = match tab {
-            Tab::Findings => Evidence::of_finding(&app.analysis, cur).filter(|e| !e.items.is_empty()),
+            Tab::Findings => Evidence::of_finding(&app.analysis, finding).filter(|e| !e.items.is_empty()),
             _ => app
                 .package_rows
                 .get(cur)
@@ -297,7 +302,7 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
                 app.fit();
             }
             // A finding about no path: its layer is all there is to show.
-            None => input::jump_to_finding(app, cur),
+            None => input::jump_to_finding(app, finding),
         }
     }
 }

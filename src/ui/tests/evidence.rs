@@ -108,3 +108,35 @@ fn top_findings_in_the_image_pane_are_clickable() {
     update_all(&mut app, &[click(x, below.y + 1)]);
     assert_eq!(app.findings.cursor, 1, "a click on a figure is no finding");
 }
+
+/// `f` narrows the findings to the selected layer's (and back); the list, Enter and the layer
+/// keys follow the narrowed list.
+#[test]
+fn findings_narrow_to_the_selected_layer() {
+    let mut app = app_of(&SAMPLE, 160, 48);
+    let layer = app.analysis.findings[1].layer.expect("the second finding has a layer");
+    press(&mut app, "tab g");
+    for _ in 0..layer {
+        press(&mut app, "j");
+    }
+    press(&mut app, "2 f");
+    let here: Vec<usize> = (0..app.analysis.findings.len())
+        .filter(|&i| app.analysis.findings[i].layer == Some(layer))
+        .collect();
+    assert_eq!(app.shown_findings(), here);
+    let s = screen_text(&app);
+    assert!(s.contains(&format!("(layer {layer} only · f: all)")), "{s}");
+    for &i in &here {
+        let f = &app.analysis.findings[i];
+        assert!(s.contains(&format!("{:<6} {layer}", f.rule)), "{} missing:\n{s}", f.rule);
+    }
+    // The second row of the narrowed list is the layer's second finding, not the image's.
+    press(&mut app, "g j enter");
+    let second = app.analysis.findings[here[1]].rule;
+    match app.evidence.clone() {
+        Some(e) => assert!(e.title.starts_with(second), "{}", e.title),
+        None => assert!(app.message.as_deref().unwrap_or("").contains(second), "{:?}", app.message),
+    }
+    press(&mut app, "esc f");
+    assert_eq!(app.shown_findings().len(), app.analysis.findings.len());
+}
