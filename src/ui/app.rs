@@ -47,6 +47,8 @@ pub enum PromptKind {
     Search,
     /// The smallest size shown.
     MinSize,
+    /// The packages list's name filter (applied as you type).
+    Packages,
 }
 
 /// A prompt being typed.
@@ -102,6 +104,8 @@ pub struct App {
     pub findings: ListCursor,
     /// Packages list cursor.
     pub packages: ListCursor,
+    /// The packages list shows only names containing this (empty: all).
+    pub package_filter: String,
     /// The findings list shows only the selected layer's findings.
     pub findings_here: bool,
     /// Every package, largest first.
@@ -143,6 +147,7 @@ impl App {
             findings: ListCursor::default(),
             packages: ListCursor::default(),
             findings_here: false,
+            package_filter: String::new(),
             dockerfile: None,
             evidence: None,
             prompt: None,
@@ -199,10 +204,32 @@ impl App {
             .collect()
     }
 
+    /// The indices of the package rows the list shows (those whose name has the filter's text,
+    /// ignoring case).
+    pub fn shown_packages(&self) -> Vec<usize> {
+        let want = self.package_filter.to_lowercase();
+        (0..self.package_rows.len())
+            .filter(|&i| want.is_empty() || self.package_rows[i].name.to_lowercase().contains(&want))
+            .collect()
+    }
+
+    /// Sorts the packages by size (largest first) or by name, the other of the two.
+    pub fn toggle_package_sort(&mut self) {
+        let by_size = self.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes);
+        if by_size {
+            self.package_rows.sort_by_key(|p| p.name.to_lowercase());
+        } else {
+            self.package_rows
+                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+        }
+    }
+
     /// Keeps every list's scroll offset such that its cursor is on screen.
     pub fn fit(&mut self) {
         let a = self.areas();
         let findings = self.shown_findings().len();
+        let packages = self.shown_packages().len();
+        self.packages.cursor = self.packages.cursor.min(packages.saturating_sub(1));
         self.findings.cursor = self.findings.cursor.min(findings.saturating_sub(1));
         self.files.set_height(a.tree_rows.height as usize);
         self.layer_offset = scroll(
@@ -221,7 +248,7 @@ impl App {
             self.packages.offset,
             self.packages.cursor,
             a.list_rows.height as usize,
-            self.package_rows.len(),
+            packages,
         );
         if let Some(d) = self.dockerfile.as_mut() {
             d.cursor.offset = scroll(

@@ -27,7 +27,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("ctrl+a", "(layers pane) view all layers up to the selected one"),
             (
                 "ctrl+f  ctrl+/",
-                "filter paths as you type: text, a regex (lib.*\\.so) or a glob (*.pyc), as the prompt says; esc clears, enter keeps",
+                "filter paths as you type: text, a regex (lib.*\\.so) or a glob (*.pyc), as the prompt says; esc clears, enter keeps (in the packages list: filter package names)",
             ),
             ("/", "search paths of every layer; enter jumps to the first"),
             (
@@ -35,7 +35,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "next / previous search match, or path of the last list of paths",
             ),
             (">", "hide entries smaller than a size (100k, 1.5M; empty: off)"),
-            ("o  ctrl+o", "sort the tree by size (default) / by name"),
+            (
+                "o  ctrl+o",
+                "sort the tree (in the packages list: the packages) by size (default) / by name",
+            ),
             ("b  ctrl+b", "show file mode and owner"),
             ("z", "hide / show the left column: the main pane gets the whole width"),
             (

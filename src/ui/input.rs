@@ -21,6 +21,7 @@ pub fn open(app: &mut App, kind: PromptKind) {
             units::short(app.files.filters.min_size).replace(' ', "")
         }
         PromptKind::MinSize => String::new(),
+        PromptKind::Packages => app.package_filter.clone(),
     };
     if kind == PromptKind::Filter {
         app.tab = Tab::Files;
@@ -38,6 +39,10 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
             if prompt.kind == PromptKind::Filter {
                 app.files.set_path_filter("");
             }
+            if prompt.kind == PromptKind::Packages {
+                app.package_filter.clear();
+                app.fit();
+            }
             return;
         }
         KeyCode::Enter => {
@@ -53,6 +58,10 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
     }
     if prompt.kind == PromptKind::Filter {
         app.files.set_path_filter(&prompt.text);
+    }
+    if prompt.kind == PromptKind::Packages {
+        app.package_filter.clone_from(&prompt.text);
+        app.fit();
     }
     app.prompt = Some(prompt);
 }
@@ -80,6 +89,10 @@ fn accept(app: &mut App, prompt: &Prompt) {
             None => app.message = Some(format!("not a size: {:?} (try 100k, 1M, 1.5G)", prompt.text)),
         },
         PromptKind::Search => search(app, &prompt.text),
+        PromptKind::Packages => {
+            app.package_filter.clone_from(&prompt.text);
+            app.fit();
+        }
     }
 }
 

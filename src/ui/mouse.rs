@@ -97,7 +97,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
                 }
             }
             Tab::Packages => {
-                let len = app.package_rows.len();
+                let len = app.shown_packages().len();
                 if delta != 0 {
                     app.packages.cursor = moved(app.packages.cursor, len);
                 } else if let Some(i) = hit(a.list_rows, app.packages.offset, x, y).filter(|&i| i < len) {

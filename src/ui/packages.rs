@@ -37,6 +37,8 @@ pub struct PackageRow {
     pub dev: bool,
     /// Its index in the analysis' list of its ecosystem (where its files are).
     pub index: usize,
+    /// Rules whose findings name it (a dev tool, a toolchain, a repeated install).
+    pub rules: Vec<&'static str>,
 }
 
 impl PackageRow {
@@ -69,6 +71,7 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             layer: x.layer,
             location: env_root(&x.location),
             dev: x.dev_tool,
+            rules: Vec::new(),
         })
         .collect();
     for (eco, list) in [("deb", &p.debian), ("apk", &p.alpine)] {
@@ -82,10 +85,31 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             layer: x.layer,
             location: "system".into(),
             dev: false,
+            rules: Vec::new(),
         }));
+    }
+    for row in &mut rows {
+        row.rules = rules_naming(a, &row.name, &row.version);
     }
     rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     rows
+}
+
+/// The rules whose findings name the package in their evidence (`… (package gcc-12 12.2.0-14)`,
+/// `… (pytest 8.0.0)`).
+fn rules_naming(a: &Analysis, name: &str, version: &str) -> Vec<&'static str> {
+    let tags = [format!("(package {name} {version})"), format!("({name} {version})")];
+    let mut out: Vec<&'static str> = Vec::new();
+    for f in &a.findings {
+        let named = f
+            .paths
+            .iter()
+            .any(|p| tags.iter().any(|t| p.path.ends_with(t.as_str())));
+        if named && !out.contains(&f.rule) {
+            out.push(f.rule);
+        }
+    }
+    out
 }
 
 /// The environment a site-packages directory belongs to: `/app/.venv` for
@@ -109,7 +133,16 @@ pub fn env_root(site: &str) -> String {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let parts = main_parts(area);
-    let rows = &app.package_rows;
+    let shown = app.shown_packages();
+    let rows: Vec<&PackageRow> = shown.iter().map(|&i| &app.package_rows[i]).collect();
+    if !app.package_filter.is_empty() && rows.is_empty() {
+        let msg = format!(
+            "No package name contains {:?} (ctrl+f to change it).",
+            app.package_filter
+        );
+        frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
+        return;
+    }
     if rows.is_empty() {
         let msg = "No Python, Debian or Alpine package metadata found in the final filesystem.";
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
@@ -154,6 +187,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ];
             if p.dev {
                 spans.push(Span::styled("  dev tool", t.warning()));
+            }
+            if !p.rules.is_empty() {
+                spans.push(Span::styled(format!("  {}", p.rules.join(" ")), t.warning()));
             }
             let line = Line::from(spans);
             if i == app.packages.cursor {

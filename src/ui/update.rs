@@ -122,6 +122,9 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
         KeyCode::Char('3') if !c => show_tab(app, Tab::Packages),
         KeyCode::Char('4') if !c && app.dockerfile.is_some() => show_tab(app, Tab::Dockerfile),
         // ctrl+/ arrives as ctrl+/, ctrl+7 or ctrl+_ depending on the terminal.
+        KeyCode::Char('f' | '/' | '7' | '_') if c && app.tab == Tab::Packages && app.focus == Focus::Main => {
+            input::open(app, PromptKind::Packages)
+        }
         KeyCode::Char('f' | '/' | '7' | '_') if c => input::open(app, PromptKind::Filter),
         KeyCode::Char('/') => input::open(app, PromptKind::Search),
         KeyCode::Char('>') => input::open(app, PromptKind::MinSize),
@@ -147,6 +150,10 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
             app.fit();
         }
         KeyCode::Char('y') if !c => copy_path(app),
+        KeyCode::Char('o') if app.tab == Tab::Packages && app.focus == Focus::Main => {
+            app.toggle_package_sort();
+            app.fit();
+        }
         KeyCode::Char('o') => app.files.toggle_sort(),
         KeyCode::Esc => {
             if app.tab != Tab::Files {
@@ -260,10 +267,13 @@ fn toggle(app: &mut App, f: impl FnOnce(&mut super::nodes::Hidden)) {
 
 fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
     let a = app.areas();
-    let shown = app.shown_findings();
+    let shown = match tab {
+        Tab::Findings => app.shown_findings(),
+        _ => app.shown_packages(),
+    };
     let (len, page) = match tab {
         Tab::Findings => (shown.len(), a.findings_rows.height as usize),
-        _ => (app.package_rows.len(), a.list_rows.height as usize),
+        _ => (shown.len(), a.list_rows.height as usize),
     };
     let cur = match tab {
         Tab::Findings => app.findings.cursor,
@@ -279,19 +289,20 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
         app.findings_here = !app.findings_here;
         app.fit();
     } else if matches!(k.code, KeyCode::Enter) {
+        // The row under the cursor, as an index into the whole list (findings or packages).
         let finding = shown.get(cur).copied().unwrap_or(usize::MAX);
         let evidence = match tab {
             Tab::Findings => Evidence::of_finding(&app.analysis, finding).filter(|e| !e.items.is_empty()),
             _ => app
                 .package_rows
-                .get(cur)
+                .get(finding)
                 .map(|p| Evidence::of_package(&app.analysis, p)),
         };
         match evidence {
             Some(e) => {
                 if let Some(layer) = app
                     .package_rows
-                    .get(cur)
+                    .get(finding)
                     .map(|p| p.layer)
                     .filter(|_| tab == Tab::Packages)
                 {

@@ -128,15 +128,58 @@ fn findings_narrow_to_the_selected_layer() {
     assert!(s.contains(&format!("(layer {layer} only · f: all)")), "{s}");
     for &i in &here {
         let f = &app.analysis.findings[i];
-        assert!(s.contains(&format!("{:<6} {layer}", f.rule)), "{} missing:\n{s}", f.rule);
+        assert!(
+            s.contains(&format!("{:<6} {layer}", f.rule)),
+            "{} missing:\n{s}",
+            f.rule
+        );
     }
     // The second row of the narrowed list is the layer's second finding, not the image's.
     press(&mut app, "g j enter");
     let second = app.analysis.findings[here[1]].rule;
     match app.evidence.clone() {
         Some(e) => assert!(e.title.starts_with(second), "{}", e.title),
-        None => assert!(app.message.as_deref().unwrap_or("").contains(second), "{:?}", app.message),
+        None => assert!(
+            app.message.as_deref().unwrap_or("").contains(second),
+            "{:?}",
+            app.message
+        ),
     }
     press(&mut app, "esc f");
     assert_eq!(app.shown_findings().len(), app.analysis.findings.len());
+}
+
+/// In the packages list `o` sorts by name (and back by size), ctrl+f filters names as you
+/// type, and a package named by a finding carries the rule on its row.
+#[test]
+fn packages_sort_filter_and_show_their_findings() {
+    let mut app = app_of(&SAMPLE, 160, 48);
+    press(&mut app, "3 o");
+    let names: Vec<String> = app.package_rows.iter().map(|p| p.name.to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    press(&mut app, "o");
+    assert!(app.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes));
+    assert_eq!(
+        app.files.sort,
+        crate::ui::rows::Sort::Size,
+        "the tree's sort is untouched"
+    );
+    press(&mut app, "ctrl+f");
+    type_text(&mut app, "gcc");
+    let shown = app.shown_packages();
+    assert!(!shown.is_empty() && shown.iter().all(|&i| app.package_rows[i].name.contains("gcc")));
+    assert_eq!(app.tab, Tab::Packages, "the package filter stays in the packages list");
+    press(&mut app, "enter");
+    let s = screen_text(&app);
+    let gcc = app.package_rows.iter().find(|p| p.name == "gcc-12").expect("gcc-12");
+    assert!(gcc.rules.contains(&"DW201"), "{:?}", gcc.rules);
+    let row = s.lines().find(|l| l.contains(" gcc-12 ")).expect("gcc-12 row");
+    assert!(row.contains("DW201"), "{row}");
+    press(&mut app, "g enter");
+    let e = app.evidence.clone().expect("file list");
+    assert!(
+        e.title.contains("gcc"),
+        "Enter opens the filtered row's package: {}",
+        e.title
+    );
 }
