@@ -67,6 +67,8 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("→ l", "expand, or step into an expanded directory"),
             ("← h", "collapse, or go to the parent directory"),
             ("ctrl+space", "collapse all / expand all"),
+            ("shift+→  }", "scroll long names to the left (eight columns)"),
+            ("shift+←  {", "scroll them back"),
             ("ctrl+a  A", "hide / show added entries"),
             ("ctrl+r  R", "hide / show removed entries"),
             // ctrl+m is not offered: terminals send it as Enter.

@@ -43,6 +43,8 @@ pub struct TreeView {
     pub shown: BitSet,
     /// The visible-row cache and tree cursor.
     pub rows: Rows,
+    /// Characters the names are scrolled to the left by (long paths).
+    pub hscroll: usize,
     /// Lines of the pane the rows are drawn in (the cursor is kept within them).
     height: usize,
     /// Node-state recomputations so far (layer or view changes not found in the cache).
@@ -70,6 +72,7 @@ impl TreeView {
             shown: BitSet::new(n),
             rows: Rows::new(n),
             height: 0,
+            hscroll: 0,
             recomputes: 0,
             state_cache: Vec::new(),
             states_key: None,

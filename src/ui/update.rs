@@ -229,6 +229,17 @@ fn tree_key(app: &mut App, k: &KeyEvent) {
                 app.files.expand_row(cur);
             }
         }
+        // Long names: scroll them sideways, eight columns a step.
+        KeyCode::Right | KeyCode::Char('}')
+            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('}') =>
+        {
+            app.files.hscroll += 8;
+        }
+        KeyCode::Left | KeyCode::Char('{')
+            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('{') =>
+        {
+            app.files.hscroll = app.files.hscroll.saturating_sub(8);
+        }
         KeyCode::Right | KeyCode::Char('l') if !c => {
             if app.files.rows.is_expanded(cur) {
                 if app.files.row_has_children(cur) {

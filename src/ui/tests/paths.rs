@@ -107,3 +107,42 @@ fn the_image_pane_shows_the_config() {
         assert!(s.contains(first.split('=').next().unwrap_or_default()), "{s}");
     }
 }
+
+/// A name wider than the pane ends in `…` instead of running off; `}` (or shift+→) scrolls
+/// the names sideways and `{` back, the sizes staying put.
+#[test]
+fn long_names_clip_and_scroll_sideways() {
+    let mut app = app(80, 24);
+    let tree = &app.analysis.tree;
+    let longest = (1..tree.len() as u32)
+        .max_by_key(|&n| tree.path(n).len())
+        .expect("paths");
+    let path = tree.path(longest);
+    let name = String::from_utf8_lossy(tree.name(longest)).into_owned();
+    reveal(&mut app, &path);
+    let main = app.areas().main;
+    let row = |app: &crate::ui::app::App| {
+        let s = screen_text(app);
+        let y = main.y as usize + 2 + (app.files.rows.cursor - app.files.rows.offset);
+        let line: String = s
+            .lines()
+            .nth(y)
+            .unwrap_or_default()
+            .chars()
+            .skip(main.x as usize)
+            .take(main.width as usize)
+            .collect();
+        line
+    };
+    let before = row(&app);
+    assert!(before.contains('…') || before.contains(&name), "{before}");
+    press(&mut app, "}");
+    let after = row(&app);
+    assert_eq!(app.files.hscroll, 8);
+    assert!(after.contains('…'), "the scrolled name is marked: {after}");
+    let tail: String = name.chars().skip(9).collect();
+    assert!(after.contains(&tail) || after.ends_with("…│"), "{after}");
+    press(&mut app, "{");
+    assert_eq!(app.files.hscroll, 0);
+    assert_eq!(row(&app), before);
+}
