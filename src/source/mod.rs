@@ -5,6 +5,7 @@
 //! registry ([`registry`]). Every blob is checked against its digest. The result is a [`Loaded`]
 //! image; nothing here merges layers or judges their content.
 
+pub mod content;
 #[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod digest;

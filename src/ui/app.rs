@@ -15,6 +15,7 @@ use super::layout::{self, Areas};
 use super::packages::PackageRow;
 use super::theme::Theme;
 use super::tree_view::TreeView;
+use super::viewer::{Request, Viewer};
 
 /// Which pane receives keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub enum PromptKind {
     MinSize,
     /// The packages list's name filter (applied as you type).
     Packages,
+    /// Where to extract the viewed file.
+    Extract,
 }
 
 /// A prompt being typed.
@@ -112,6 +115,12 @@ pub struct App {
     pub package_rows: Vec<PackageRow>,
     /// The Dockerfile the image was built from, when given.
     pub dockerfile: Option<DockerfileView>,
+    /// The file open in the viewer, if any.
+    pub viewer: Option<Viewer>,
+    /// I/O asked of the event loop (see `viewer::perform`).
+    pub request: Option<Request>,
+    /// A path that exists, waiting for `y` to be overwritten.
+    pub confirm: Option<String>,
     /// The evidence list opened from a finding or a package, if any.
     pub evidence: Option<Evidence>,
     /// The prompt being typed, if any.
@@ -150,6 +159,9 @@ impl App {
             package_filter: String::new(),
             dockerfile: None,
             evidence: None,
+            viewer: None,
+            request: None,
+            confirm: None,
             prompt: None,
             search: None,
             help: None,

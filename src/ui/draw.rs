@@ -10,7 +10,7 @@ use super::app::{App, Tab};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::{
     dockerfile, evidence, file_history, findings, help, image_summary, layer_details, layers, packages, status_bar,
-    tree,
+    tree, viewer,
 };
 
 /// Draws the whole screen.
@@ -44,6 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
 /// Draws the main pane in `area`: its frame with the tabs, and the tab's content inside.
 pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
     let inner = tree::frame_block(app, frame, area);
+    if let Some(v) = &app.viewer {
+        return viewer::render(app, v, frame, inner);
+    }
     if let Some(e) = app.evidence.as_ref().filter(|e| e.tab == app.tab) {
         return evidence::render(app, e, frame, inner);
     }

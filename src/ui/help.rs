@@ -67,6 +67,14 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("→ l", "expand, or step into an expanded directory"),
             ("← h", "collapse, or go to the parent directory"),
             ("ctrl+space", "collapse all / expand all"),
+            (
+                "e",
+                "view the selected file as this layer stores it: text or hex, first MiB (e or esc closes)",
+            ),
+            (
+                "x",
+                "in the viewer: extract the file to a path you type (y needed to overwrite)",
+            ),
             ("shift+→  }", "scroll long names to the left (eight columns)"),
             ("shift+←  {", "scroll them back"),
             ("ctrl+a  A", "hide / show added entries"),

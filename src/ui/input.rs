@@ -11,6 +11,7 @@ use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
 use super::format;
 use super::nodes;
 use super::nodes::ViewMode;
+use super::viewer::Request;
 
 /// Opens a prompt, prefilled with the current value.
 pub fn open(app: &mut App, kind: PromptKind) {
@@ -22,6 +23,11 @@ pub fn open(app: &mut App, kind: PromptKind) {
         }
         PromptKind::MinSize => String::new(),
         PromptKind::Packages => app.package_filter.clone(),
+        PromptKind::Extract => app
+            .viewer
+            .as_ref()
+            .and_then(|v| v.path.rsplit('/').next().map(str::to_string))
+            .unwrap_or_default(),
     };
     if kind == PromptKind::Filter {
         app.tab = Tab::Files;
@@ -92,6 +98,13 @@ fn accept(app: &mut App, prompt: &Prompt) {
         PromptKind::Packages => {
             app.package_filter.clone_from(&prompt.text);
             app.fit();
+        }
+        PromptKind::Extract if prompt.text.trim().is_empty() => app.message = Some("nothing extracted".into()),
+        PromptKind::Extract => {
+            app.request = Some(Request::Extract {
+                to: prompt.text.trim().to_string(),
+                overwrite: false,
+            })
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod theme;
 pub mod tree;
 pub mod tree_view;
 pub mod update;
+pub mod viewer;
 
 #[cfg(test)]
 mod testing;
@@ -132,6 +133,7 @@ fn event_loop(session: &mut Session, mut app: App) -> anyhow::Result<()> {
                     update::update(&mut app, e);
                     dirty = true;
                 }
+                viewer::perform(&mut app);
                 if let Some(text) = app.clipboard.take() {
                     terminal::copy(&text)?;
                 }

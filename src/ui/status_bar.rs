@@ -88,6 +88,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             PromptKind::Search => ("Search all layers: ", "enter search · esc cancel"),
             PromptKind::MinSize => ("Hide smaller than: ", "e.g. 100k, 1M · enter apply"),
             PromptKind::Packages => ("Filter packages: ", "enter keep · esc clear"),
+            PromptKind::Extract => ("Extract to: ", "enter write (asks before overwriting) · esc cancel"),
         };
         left.push(Span::styled(label.to_string(), t.bold()));
         left.push(Span::styled(format!("{}█", p.text), t.input()));

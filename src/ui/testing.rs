@@ -158,6 +158,8 @@ pub fn key(spec: &str) -> Event {
 pub fn press(app: &mut App, keys: &str) {
     for k in keys.split_whitespace() {
         update(app, key(k));
+        // What the event loop does after each event: the I/O `update` asked for.
+        super::viewer::perform(app);
     }
 }
 

@@ -10,6 +10,7 @@ use super::app::{App, Focus, PromptKind, Tab};
 use super::evidence::Evidence;
 use super::input;
 use super::nodes::ViewMode;
+use super::viewer::Request;
 
 /// An input the TUI reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,14 @@ fn on_key(app: &mut App, k: KeyEvent) {
         app.quit |= k.code == KeyCode::Char('q');
         return;
     }
+    if let Some(to) = app.confirm.take() {
+        if k.code == KeyCode::Char('y') {
+            app.request = Some(Request::Extract { to, overwrite: true });
+        } else {
+            app.message = Some(format!("{to} kept; nothing extracted"));
+        }
+        return;
+    }
     if app.prompt.is_some() {
         if let (KeyCode::Char(_), true) = (k.code, k.modifiers.contains(KeyModifiers::ALT)) {
             // Esc and a key typed within milliseconds arrive as Alt+key: that is Esc, then the
@@ -87,6 +96,9 @@ fn on_key(app: &mut App, k: KeyEvent) {
         return;
     }
     app.message = None;
+    if app.viewer.is_some() && viewer_key(app, &k) {
+        return;
+    }
     let evidence_open = app.evidence.as_ref().is_some_and(|e| e.tab == app.tab);
     if evidence_open && app.focus == Focus::Main && evidence_key(app, &k) {
         return;
@@ -222,6 +234,7 @@ fn tree_key(app: &mut App, k: &KeyEvent) {
     let c = ctrl(k);
     match k.code {
         KeyCode::Char(' ') if c => app.files.toggle_all(),
+        KeyCode::Char('e') => app.request = Some(Request::View),
         KeyCode::Char(' ') | KeyCode::Enter => {
             if app.files.rows.is_expanded(cur) {
                 app.files.collapse_row(cur);
@@ -327,6 +340,24 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
             None => input::jump_to_finding(app, finding),
         }
     }
+}
+
+/// Keys of the file viewer; true when handled (all but the global quit and help keys).
+fn viewer_key(app: &mut App, k: &KeyEvent) -> bool {
+    let page = app.areas().list_rows.height as usize;
+    let Some(v) = app.viewer.as_mut() else { return false };
+    let len = v.lines().len();
+    if let Some(s) = motion(k, v.scroll, len, page) {
+        v.scroll = s;
+        return true;
+    }
+    match k.code {
+        KeyCode::Esc | KeyCode::Char('e') => app.viewer = None,
+        KeyCode::Char('x') => input::open(app, PromptKind::Extract),
+        KeyCode::Char('q' | '?') => return false,
+        _ => {}
+    }
+    true
 }
 
 /// Keys of the Dockerfile view: move by line; Enter selects the layer the line made.

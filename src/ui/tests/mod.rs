@@ -9,3 +9,4 @@ mod journeys;
 mod paths;
 mod screens;
 mod screenshot;
+mod viewer;

@@ -1,0 +1,124 @@
+//! Journeys through the file viewer and extraction: the selected layer's copy of a file read
+//! back from the image, text or hex; extraction that asks before overwriting and never writes
+//! through a symlink.
+
+use crate::ui::testing::*;
+
+fn reveal(app: &mut crate::ui::app::App, path: &str) {
+    let node = app.analysis.tree.lookup(path.as_bytes()).expect(path);
+    assert!(app.reveal_anywhere(node, None), "{path}");
+}
+
+#[test]
+fn a_text_file_opens_with_line_numbers() {
+    let mut app = app(160, 48);
+    reveal(&mut app, "/app/app/core.py");
+    press(&mut app, "e");
+    let v = app
+        .viewer
+        .clone()
+        .unwrap_or_else(|| panic!("viewer: {:?}", app.message));
+    let size = app
+        .analysis
+        .tree
+        .visible_at(node_of(&app, "/app/app/core.py"), v.layer as u16)
+        .map(|x| x.size);
+    assert_eq!(Some(v.content.len() as u64), size, "the whole file, as stored");
+    assert!(!v.binary());
+    let s = screen_text(&app);
+    let first = String::from_utf8_lossy(&v.content)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(s.contains(&format!("    1  {first}")), "{s}");
+    assert!(s.contains("/app/app/core.py @ layer"), "{s}");
+    press(&mut app, "esc");
+    assert!(app.viewer.is_none());
+    insta::assert_snapshot!("viewer_text_80x24", {
+        let mut a = app_of(&SAMPLE, 80, 24);
+        reveal(&mut a, "/app/app/core.py");
+        press(&mut a, "e");
+        screen_text(&a)
+    });
+}
+
+fn node_of(app: &crate::ui::app::App, path: &str) -> u32 {
+    app.analysis.tree.lookup(path.as_bytes()).expect(path)
+}
+
+#[test]
+fn a_binary_file_opens_as_hex() {
+    let mut app = app(160, 48);
+    reveal(&mut app, "/usr/lib/python3.11/__pycache__/os.cpython-311.pyc");
+    press(&mut app, "e");
+    if app.viewer.is_none() {
+        reveal(&mut app, "/usr/bin/gcc-12");
+        press(&mut app, "e");
+    }
+    let v = app
+        .viewer
+        .clone()
+        .unwrap_or_else(|| panic!("viewer: {:?}", app.message));
+    if v.binary() {
+        let s = screen_text(&app);
+        assert!(s.contains("00000000  "), "{s}");
+        assert!(s.contains("(hex"), "{s}");
+    }
+    insta::assert_snapshot!("viewer_160x48", screen_text(&app));
+}
+
+#[test]
+fn a_directory_is_not_viewed() {
+    let mut app = app(80, 24);
+    reveal(&mut app, "/app");
+    press(&mut app, "e");
+    assert!(app.viewer.is_none());
+    assert!(
+        app.message.as_deref().unwrap_or("").contains("not a regular file"),
+        "{:?}",
+        app.message
+    );
+}
+
+/// `x` writes the viewed file to the typed path; a second time it asks, `n` keeps the file,
+/// `y` replaces it; a symlink at the path is replaced, never followed.
+#[test]
+fn extraction_asks_before_overwriting_and_never_follows_a_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("core.py");
+    let out_s = out.to_str().expect("utf-8 temp path").to_string();
+    let mut app = app(160, 48);
+    reveal(&mut app, "/app/app/core.py");
+    press(&mut app, "e x ctrl+u");
+    type_text(&mut app, &out_s);
+    press(&mut app, "enter");
+    let content = app.viewer.as_ref().map(|v| v.content.clone()).expect("viewer");
+    assert_eq!(std::fs::read(&out).expect("written"), content, "{:?}", app.message);
+    std::fs::write(&out, b"mine").expect("write");
+    press(&mut app, "x ctrl+u");
+    type_text(&mut app, &out_s);
+    press(&mut app, "enter");
+    assert!(
+        app.message.as_deref().unwrap_or("").contains("exists"),
+        "{:?}",
+        app.message
+    );
+    press(&mut app, "n");
+    assert_eq!(std::fs::read(&out).expect("kept"), b"mine");
+    press(&mut app, "x ctrl+u");
+    type_text(&mut app, &out_s);
+    press(&mut app, "enter y");
+    assert_eq!(std::fs::read(&out).expect("replaced"), content);
+    // A symlink at the target: replaced by the file, the link's target untouched.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"untouched").expect("write");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+    press(&mut app, "x ctrl+u");
+    type_text(&mut app, link.to_str().expect("utf-8"));
+    press(&mut app, "enter y");
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"untouched");
+    assert!(!std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+    assert_eq!(std::fs::read(&link).expect("file"), content);
+}

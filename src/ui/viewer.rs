@@ -1,0 +1,188 @@
+//! The file viewer (`e` on a regular file in the tree): the first MiB of the file as the
+//! selected layer stores it, read again from the image (never unpacked to disk), as text with
+//! line numbers or as a hex dump for binary content; and extraction (`x` in the viewer) to a
+//! path the user types, which never overwrites without a `y` and writes nothing but that path
+//! (an existing entry there, a symlink included, is removed first, then the file is created
+//! new). The reads and writes happen in [`perform`], which the event loop calls after `update`
+//! asked for them, so `update` stays free of I/O.
+
+use std::io::Write;
+use std::path::Path;
+
+use deadweight::model::EntryKind;
+use deadweight::source::{content, reference, resolve::Selection};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::format;
+
+/// How much of a file the viewer shows.
+pub const VIEW_LIMIT: u64 = 1 << 20;
+
+/// A file open in the viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The file's path.
+    pub path: String,
+    /// The layer whose copy is shown.
+    pub layer: usize,
+    /// Its first [`VIEW_LIMIT`] bytes.
+    pub content: Vec<u8>,
+    /// True when the file is longer than what is shown.
+    pub truncated: bool,
+    /// First line on screen.
+    pub scroll: usize,
+}
+
+/// I/O that `update` asks the event loop for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Open the selected file in the viewer.
+    View,
+    /// Write the viewed file to this path; `overwrite` when the user said yes.
+    Extract {
+        /// Where to.
+        to: String,
+        /// Replace what is there.
+        overwrite: bool,
+    },
+}
+
+impl Viewer {
+    /// True when the content is not text (a NUL, or not UTF-8).
+    pub fn binary(&self) -> bool {
+        self.content.contains(&0) || std::str::from_utf8(&self.content).is_err() && !self.truncated
+    }
+
+    /// The lines the viewer shows: numbered text, or a hex dump of 16 bytes a line.
+    pub fn lines(&self) -> Vec<String> {
+        if self.binary() {
+            return self
+                .content
+                .chunks(16)
+                .enumerate()
+                .map(|(i, c)| {
+                    let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
+                    let text: String = c
+                        .iter()
+                        .map(|&b| {
+                            if b.is_ascii_graphic() || b == b' ' {
+                                b as char
+                            } else {
+                                '.'
+                            }
+                        })
+                        .collect();
+                    format!("{:08x}  {:<48} {text}", i * 16, hex.join(" "))
+                })
+                .collect();
+        }
+        String::from_utf8_lossy(&self.content)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("{:>5}  {}", i + 1, l.replace('\t', "    ")))
+            .collect()
+    }
+}
+
+/// Carries out what `update` asked for, if anything: reads the selected file for the viewer,
+/// or writes the viewed file out. Failures become the status message.
+pub fn perform(app: &mut App) {
+    let Some(request) = app.request.take() else { return };
+    let result = match request {
+        Request::View => open(app),
+        Request::Extract { to, overwrite } => extract(app, &to, overwrite),
+    };
+    if let Err(e) = result {
+        app.message = Some(e);
+    }
+}
+
+/// The selected entry's path and the layer of the copy the tree shows, when it is a file.
+fn selected_file(app: &App) -> Result<(String, usize), String> {
+    let node = app.files.selected().ok_or("no entry selected")?;
+    let path = app.analysis.tree.path(node);
+    match super::tree::row_version(app, node) {
+        Some(v) if v.kind == EntryKind::File => Ok((path, v.layer as usize)),
+        _ => Err(format!("{path} is not a regular file in this view")),
+    }
+}
+
+fn open(app: &mut App) -> Result<(), String> {
+    let (path, layer) = selected_file(app)?;
+    let spec = reference::parse(&app.analysis.image.reference, None).map_err(|e| e.to_string())?;
+    let (content, truncated) = content::read_entry(&spec, &Selection::default(), layer, path.as_bytes(), VIEW_LIMIT)
+        .map_err(|e| e.to_string())?;
+    app.viewer = Some(Viewer {
+        path,
+        layer,
+        content,
+        truncated,
+        scroll: 0,
+    });
+    Ok(())
+}
+
+fn extract(app: &mut App, to: &str, overwrite: bool) -> Result<(), String> {
+    let Some(v) = app.viewer.as_ref() else { return Ok(()) };
+    let target = Path::new(to);
+    let exists = target.symlink_metadata().is_ok();
+    if exists && !overwrite {
+        app.confirm = Some(to.to_string());
+        app.message = Some(format!("{to} exists: y overwrites it, any other key keeps it"));
+        return Ok(());
+    }
+    if exists {
+        if target.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(format!("{to} is a directory; give a file path"));
+        }
+        // Remove the entry itself (a symlink is not followed), then create the file new.
+        std::fs::remove_file(target).map_err(|e| format!("cannot replace {to}: {e}"))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)
+        .map_err(|e| format!("cannot create {to}: {e}"))?;
+    let spec = reference::parse(&app.analysis.image.reference, None).map_err(|e| e.to_string())?;
+    let written = content::copy_entry(
+        &spec,
+        &Selection::default(),
+        v.layer,
+        v.path.as_bytes(),
+        u64::MAX,
+        &mut file,
+    )
+    .map_err(|e| e.to_string())?;
+    file.flush().map_err(|e| format!("cannot write {to}: {e}"))?;
+    app.message = Some(format!("wrote {} ({written} bytes) to {to}", v.path));
+    Ok(())
+}
+
+/// Draws the viewer over `area` (the main pane's inside).
+pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let kind = if v.binary() { "hex" } else { "text" };
+    let more = if v.truncated { ", first MiB" } else { "" };
+    let head = format!("{} @ layer {} ({kind}{more}) · x extract · esc close", v.path, v.layer);
+    frame.render_widget(
+        Paragraph::new(Span::styled(format::truncate_left(&head, area.width as usize), t.dim())),
+        Rect { height: 1, ..area },
+    );
+    let rows = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let lines: Vec<Line> = v
+        .lines()
+        .into_iter()
+        .skip(v.scroll)
+        .take(rows.height as usize)
+        .map(|l| Line::from(format::truncate(&l, rows.width as usize)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows);
+}
