@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use deadweight::analysis::Analysis;
-use deadweight::config::{Config, ci::parse_dive_ci};
+use deadweight::config::{Config, dive_ci::parse_dive_ci};
 use deadweight::report::{self, baseline::Baseline, ci};
 
 use crate::cli::{Cli, Format};
@@ -50,7 +50,11 @@ pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the CI configuration {}", path.display()))?;
         let dive = parse_dive_ci(&text).map_err(|e| e.in_file(&path))?;
-        cfg = cfg.overlay(dive);
+        // dive ignores what it does not know; so do we, aloud.
+        for w in &dive.warnings {
+            eprintln!("deadweight: warning: {}: {w}", path.display());
+        }
+        cfg = cfg.overlay(dive.config);
     }
     cfg = cfg.overlay(cli.budgets.to_config());
     let baseline = match &cli.budgets.baseline {

@@ -44,6 +44,7 @@ fn diff_side(side: &str, arg: &str, args: &cli::DiffArgs, opts: &analysis::Analy
         }
         let spec = source::reference::parse(arg, args.load.source)?;
         let loaded = source::load(&spec, &crate::load_options(&args.load))?;
+        crate::print_notes(&loaded);
         Ok(Snapshot::of(&analysis::analyze_with(loaded, opts)))
     };
     read().with_context(|| format!("{side} ({arg})"))

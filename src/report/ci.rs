@@ -16,7 +16,7 @@ mod text;
 pub use text::{SHOWN_FINDINGS, bound_sign, findings_that_matter, render_text, show, summary_line};
 
 use super::baseline::{Baseline, signed};
-use super::text::size;
+use super::units::size;
 use crate::analysis::Analysis;
 use crate::analysis::rules::Finding;
 use crate::catalogue;

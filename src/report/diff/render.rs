@@ -11,7 +11,7 @@ use super::{Change, DIFF_SCHEMA_VERSION, Diff, Input, Section, Side, SizeTotals,
 use crate::report::baseline::signed;
 use crate::report::markdown::{cell, code};
 use crate::report::schema::Tool;
-use crate::report::text::size;
+use crate::report::units::size;
 
 /// Rows shown per section in text and Markdown; the JSON lists every one.
 pub const SHOWN_ROWS: usize = 30;
