@@ -2,9 +2,9 @@
 //! image, a corpus image, the hostile-name fixture and a diff, with `--dump-dom` (the DOM after
 //! the script ran) and `--screenshot`. No console message (errors, policy refusals) may appear;
 //! the treemap has a rectangle per visible top-level directory (focusable, and named in the
-//! list beside it), the findings table a row per finding, and the hostile name is text. Skips with a notice when Chromium is absent, unless
-//! `DEADWEIGHT_REQUIRE_SERVERS` is set (CI installs it). Each browser is killed by PID when its
-//! guard drops, also when a check fails.
+//! list beside it), the findings table a row per finding, and the hostile name is text. Skips
+//! with a notice when Chromium is absent, unless `DEADWEIGHT_REQUIRE_SERVERS` is set (CI
+//! installs it). Each browser is killed by PID when its guard drops, also when a check fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
