@@ -7,6 +7,7 @@
 //! nothing of the app's state.
 
 use std::io::{self, IsTerminal, Stdout};
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -64,8 +65,10 @@ fn install_panic_hook() {
 
 /// The terminal in TUI mode; dropping it restores the terminal.
 pub struct Session {
-    /// The ratatui terminal over stdout.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// The ratatui terminal over stdout. Never dropped: ratatui's drop shows the cursor and
+    /// `eprintln!`s when that fails, which panics once the terminal is gone (exit 101 instead of
+    /// 2); [`restore`] does that work, ignoring errors.
+    pub terminal: ManuallyDrop<Terminal<CrosstermBackend<Stdout>>>,
     signal: Arc<AtomicUsize>,
     handlers: Vec<SigId>,
     /// Cleared on drop, which ends the hangup watch.
@@ -146,7 +149,7 @@ impl Session {
         });
         match started {
             Ok(terminal) => Ok(Self {
-                terminal,
+                terminal: ManuallyDrop::new(terminal),
                 signal,
                 handlers,
                 watching,
