@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side by side: deadweight and dive on the same image files, runs alternated, median wall time
 # and median peak RSS (GNU time) of each, and their ratios; plus the decode floor (every layer
-# blob only decompressed, in parallel, with the same decoder: `deadweight IMAGE --decode-floor`).
+# blob only decompressed, in parallel, with the same decoder: benches/floor.rs).
 # Prints a Markdown table ready for the README on stdout; progress goes to stderr.
 #
 #   benches/compare.sh [--generate] [IMAGE ...]
@@ -62,6 +62,9 @@ if [ -z "${DW:-}" ]; then
   cargo build --release -q --bin deadweight
   DW=$TARGET/release/deadweight
 fi
+# The decode floor is a bench binary (benches/floor.rs), not a flag of the shipped tool.
+FLOOR=$(cargo bench --no-run -q --bench floor --message-format=json 2>/dev/null |
+  jq -r 'select(.target.name == "floor" and .executable != null) | .executable' | tail -1)
 if [ "${NO_DIVE:-0}" != 1 ]; then
   DIVE=${DIVE:-$(command -v dive || true)}
   if [ -z "$DIVE" ]; then
@@ -180,7 +183,7 @@ for img in "${images[@]}"; do
         dvt+=("$t"); dvm+=("$m"); last_dive=$t
       fi
     fi
-    read -r t m x < <(measure "$work/floor.out" "$DW" "$img" --decode-floor)
+    read -r t m x < <(measure "$work/floor.out" "$FLOOR" "$img")
     flt+=("$t")
     echo "  run $run: dw ${dwt[-1]} s ${dwm[-1]} KB, dw --json ${djt[-1]} s, dive $last_dive s, floor ${flt[-1]} s" >&2
   done
@@ -213,7 +216,7 @@ done
 
 for line in "${gen_lines[@]}"; do echo "generated $line" >&2; done
 echo
-echo "Median of $RUNS runs; deadweight s: \`${DW_CI_ARGS/$work\/rules-off.toml/rules-off.toml}\` (every DW rule disabled), dw --json s: \`--json FILE\` (rules on); dive: \`dive --ci --source docker-archive\`; floor: \`--decode-floor\` (decompression only); MB: peak RSS; speedup and memory ratio: dive / deadweight; above fixed: the same ratio after taking off each tool's peak RSS on a one-entry image (deadweight $(printf '%.1f' "$(echo "$DW_FIXED/1024" | bc -l)") MB, dive $([ -n "$DIVE_FIXED" ] && printf '%.1f' "$(echo "$DIVE_FIXED/1024" | bc -l)" || echo -) MB)."
+echo "Median of $RUNS runs; deadweight s: \`${DW_CI_ARGS/$work\/rules-off.toml/rules-off.toml}\` (every DW rule disabled), dw --json s: \`--json FILE\` (rules on); dive: \`dive --ci --source docker-archive\`; floor: \`benches/floor.rs\` (decompression only); MB: peak RSS; speedup and memory ratio: dive / deadweight; above fixed: the same ratio after taking off each tool's peak RSS on a one-entry image (deadweight $(printf '%.1f' "$(echo "$DW_FIXED/1024" | bc -l)") MB, dive $([ -n "$DIVE_FIXED" ] && printf '%.1f' "$(echo "$DIVE_FIXED/1024" | bc -l)" || echo -) MB)."
 echo
 echo "| image | format | entries | size | deadweight s | dw --json s | dive s | speedup | floor s | dw/floor | dw MB | dive MB | memory ratio | above fixed |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

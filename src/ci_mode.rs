@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 
 use deadweight::analysis::Analysis;
 use deadweight::config::{Config, ci::parse_dive_ci};
@@ -46,7 +46,7 @@ pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
     if let Some(path) = dive_ci {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the CI configuration {}", path.display()))?;
-        let dive = parse_dive_ci(&text).map_err(|e| anyhow!("invalid CI configuration {}: {e}", path.display()))?;
+        let dive = parse_dive_ci(&text).map_err(|e| e.in_file(&path))?;
         cfg = cfg.overlay(dive);
     }
     cfg = cfg.overlay(cli.budgets.to_config());
@@ -54,12 +54,12 @@ pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the baseline {}", path.display()))?;
-            let b = report::baseline::parse(&text).map_err(|e| anyhow!("invalid baseline {}: {e}", path.display()))?;
+            let b = report::baseline::parse(&text).map_err(|e| e.in_file(path))?;
             Some(b)
         }
         None => None,
     };
-    let budgets = ci::Budgets::resolve(cfg, baseline.is_some()).map_err(|e| anyhow!("invalid CI budget: {e}"))?;
+    let budgets = ci::Budgets::resolve(cfg, baseline.is_some())?;
     Ok(Some(Plan {
         checks: Some((budgets, baseline)),
     }))

@@ -83,10 +83,6 @@ pub struct Cli {
     #[arg(long)]
     pub text: bool,
 
-    /// Only decompress every layer blob in parallel and print the time (the benchmark floor).
-    #[arg(long, hide = true)]
-    pub decode_floor: bool,
-
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
     /// report, Markdown, SARIF 2.1.0 or JUnit XML.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -131,7 +127,7 @@ pub struct LoadArgs {
 
     /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
     /// or with a unit (`20GB`, `1.5TiB`).
-    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = deadweight::config::ci::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = size)]
     pub max_layer_size: u64,
 
     /// Pull the image through the Docker or Podman daemon before reading it.
@@ -268,6 +264,10 @@ pub enum Command {
     /// directories that grew, shrank, appeared or disappeared.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Rewrite the Dockerfile and .dockerignore from the image's findings: a unified diff on
+    /// stdout, each change with its findings and predicted saving on stderr.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -276,6 +276,58 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout: `deadweight man > deadweight.1`.
     Man,
+}
+
+const FIX_EXAMPLES: &str = "Examples:
+  deadweight fix app.tar --dockerfile Dockerfile            # the safe changes, as a diff
+  deadweight fix app.tar --dockerfile Dockerfile --all      # also those to review
+  deadweight fix app.tar --dockerfile Dockerfile --write    # apply the safe changes
+  deadweight fix app.tar --dockerfile Dockerfile --only 'DW1*' --json fix.json";
+
+/// Arguments of `deadweight fix`.
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// The image built from the Dockerfile, in any form `deadweight IMAGE` takes.
+    pub image: String,
+
+    /// The Dockerfile the image was built from; the file rewritten.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: PathBuf,
+
+    /// The build context, whose `.dockerignore` is read and rewritten (default: the
+    /// Dockerfile's folder).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Apply the changes to the files (atomically) instead of only printing the diff.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Include the changes to review (they may change behaviour); without it only safe ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only fix findings of these rules: ids or globs, comma-separated (`DW1*,DW503`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Never fix findings of these rules: ids or globs, comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Write the plan as JSON (`"kind": "deadweight-fix"`) to FILE (`-` for stdout, which
+    /// then carries no diff).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// How the image is read.
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Configuration file for the rules (default: `.deadweight.toml` in the current
+    /// directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `deadweight diff`.
@@ -304,4 +356,10 @@ pub struct DiffArgs {
     /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+/// `--max-layer-size`: a size as the configuration reads it; clap's message already says
+/// "invalid value for the flag", so only the reason follows.
+fn size(text: &str) -> Result<u64, String> {
+    deadweight::config::ci::parse_size(text).map_err(|e| e.reason())
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::catalogue::Severity;
+use crate::error::Error;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -89,9 +90,11 @@ impl Default for Thresholds {
 }
 
 impl Config {
-    /// Parses the text of a `.deadweight.toml`; the error names the key or line at fault.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let cfg: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    /// Parses the text of a `.deadweight.toml`; the error ([`Error::Config`]) names the key or
+    /// line at fault, and the caller adds the file ([`Error::in_file`]).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = |key: Option<String>, reason: String| Error::config("configuration", key, reason);
+        let cfg: Config = toml::from_str(text).map_err(|e| bad(None, e.to_string().trim_end().to_string()))?;
         let known = |id: &str| crate::catalogue::find(id).is_some();
         let ids = cfg
             .rules
@@ -101,11 +104,11 @@ impl Config {
             .chain(cfg.rules.ignore_paths.keys());
         for id in ids {
             if !known(id) {
-                return Err(format!("unknown rule id {id:?} (see `deadweight rules`)"));
+                return Err(bad(None, format!("unknown rule id {id:?} (see `deadweight rules`)")));
             }
         }
         for g in cfg.rules.ignore.iter().chain(cfg.rules.ignore_paths.values().flatten()) {
-            globset::Glob::new(g).map_err(|e| format!("bad glob {g:?}: {e}"))?;
+            globset::Glob::new(g).map_err(|e| bad(None, format!("bad glob {g:?}: {e}")))?;
         }
         Ok(cfg)
     }

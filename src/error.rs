@@ -74,8 +74,10 @@ pub enum Error {
         /// The digest of the bytes read.
         actual: String,
     },
-    /// A layer could not be decoded (bad compression, bad tar, truncated stream).
-    #[error("{input}: {layer}: {reason}")]
+    /// A layer could not be decoded (bad compression, bad tar, truncated stream). The decoder
+    /// knows only the reason; whoever opened the layer fills `input` and `layer` with
+    /// [`Error::in_layer`].
+    #[error("{}{reason}", place(&[input, layer]))]
     Layer {
         /// The input (file, directory or `-`).
         input: String,
@@ -118,6 +120,30 @@ pub enum Error {
         /// What failed: unauthorized (realm and scope), manifest unknown, unsupported schema.
         reason: String,
     },
+    /// A configuration is malformed: `.deadweight.toml`, dive's `.dive-ci`, a CI budget or a
+    /// size given to a flag. The parser knows the key; the caller adds the file with
+    /// [`Error::in_file`].
+    #[error("invalid {what}{}: {}{reason}", file_part(file), key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
+    Config {
+        /// What kind of configuration: `configuration`, `CI configuration`, `CI budget`, `size`.
+        what: &'static str,
+        /// The file it came from, when it came from one.
+        file: Option<PathBuf>,
+        /// The key at fault (`rules.lowestEfficiency`), when one is.
+        key: Option<String>,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A JSON report read back (a `--baseline`, a side of `deadweight diff`) cannot be used.
+    #[error("invalid {what}{}: {reason}", file_part(file))]
+    Report {
+        /// `report` or `baseline`.
+        what: &'static str,
+        /// The file it came from, when it came from one.
+        file: Option<PathBuf>,
+        /// What is wrong with it: its version, a missing or malformed field.
+        reason: String,
+    },
     /// A size or depth limit meant to stop hostile input was hit.
     #[error("{input}: {what} exceeds the limit of {limit}")]
     Limit {
@@ -128,4 +154,63 @@ pub enum Error {
         /// The limit, in words.
         limit: String,
     },
+    /// `deadweight fix` cannot plan or rewrite: an unknown Dockerfile frontend, a Dockerfile that
+    /// does not match the image, a bad rule pattern.
+    #[error("cannot fix: {reason}")]
+    Fix {
+        /// What stops it, in words.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A configuration or report error with the file it was read from.
+    pub fn in_file(mut self, path: &std::path::Path) -> Self {
+        if let Error::Config { file, .. } | Error::Report { file, .. } = &mut self {
+            *file = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// A layer error with the input and the layer it was decoded from.
+    pub fn in_layer(mut self, at_input: &str, at_layer: String) -> Self {
+        if let Error::Layer { input, layer, .. } = &mut self {
+            *input = at_input.to_string();
+            *layer = at_layer;
+        }
+        self
+    }
+
+    /// A configuration error as the parser states it, before a file is known.
+    pub(crate) fn config(what: &'static str, key: Option<String>, reason: impl Into<String>) -> Self {
+        Error::Config {
+            what,
+            file: None,
+            key,
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason alone, without the kind, file or key around it: what a flag parser shows
+    /// after clap's own "invalid value ... for --flag".
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Config { reason, .. } | Error::Report { reason, .. } | Error::Layer { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// `" FILE"` when a file is known, for "invalid configuration FILE: ...".
+fn file_part(file: &Option<PathBuf>) -> String {
+    file.as_ref().map(|f| format!(" {}", f.display())).unwrap_or_default()
+}
+
+/// `"a: b: "` from the non-empty parts, so an error whose place is not filled in yet still reads.
+fn place(parts: &[&String]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{p}: "))
+        .collect()
 }

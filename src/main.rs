@@ -1,20 +1,21 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
-//! (`rules`, `explain`, `diff`, `completions`, `man`) are run from here.
+//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
+//! from `fix_mode`.
 
 mod ci_mode;
 mod cli;
+mod diff_mode;
+mod fix_mode;
 mod ui;
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use deadweight::report::diff::{self, Snapshot};
 use deadweight::report::units::Units;
 use deadweight::source::{self, LoadOptions, ScanLimits, resolve::Selection};
 use deadweight::{analysis, report};
@@ -62,7 +63,8 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
                 out.push_str(&format!("{}  {:<7}  {}\n", r.id, r.severity.as_str(), r.title));
             }
         }
-        cli::Command::Diff(args) => return diff_command(args),
+        cli::Command::Diff(args) => return diff_mode::run(args),
+        cli::Command::Fix(args) => return fix_mode::run(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);
@@ -90,14 +92,13 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads `--config FILE`, or `.deadweight.toml` in the current directory when present.
-fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<deadweight::config::Config> {
+pub(crate) fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<deadweight::config::Config> {
     let (path, must) = match path {
         Some(p) => (p.to_path_buf(), true),
         None => (std::path::PathBuf::from(".deadweight.toml"), false),
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => deadweight::config::Config::parse(&text)
-            .map_err(|e| anyhow::anyhow!("invalid configuration {}: {e}", path.display())),
+        Ok(text) => Ok(deadweight::config::Config::parse(&text).map_err(|e| e.in_file(&path))?),
         Err(e) if !must && e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
         Err(e) => Err(anyhow::anyhow!("cannot read the configuration {}: {e}", path.display())),
     }
@@ -144,12 +145,6 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         dir.join(".dockerignore").is_file()
     });
     let image = cli.image.as_deref().unwrap_or_default();
-    if cli.decode_floor {
-        let start = std::time::Instant::now();
-        let bytes = source::floor::decode_floor(std::path::Path::new(image), &Selection::default())?;
-        println!("{bytes} bytes decompressed in {:.3} s", start.elapsed().as_secs_f64());
-        return Ok(ExitCode::SUCCESS);
-    }
     let spec = source::reference::parse(image, cli.load.source)?;
     let opts = load_options(&cli.load);
     let analyze_opts = analysis::AnalyzeOptions {
@@ -231,7 +226,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The library's load options from the flags.
-fn load_options(l: &cli::LoadArgs) -> LoadOptions {
+pub(crate) fn load_options(l: &cli::LoadArgs) -> LoadOptions {
     LoadOptions {
         selection: Selection {
             tag: l.tag.clone(),
@@ -245,79 +240,6 @@ fn load_options(l: &cli::LoadArgs) -> LoadOptions {
         progress: None,
         sink: None,
     }
-}
-
-/// The text of `path` when it is a regular file whose first non-blank byte is `{` (so possibly a
-/// JSON report); `None` for anything else, which the image loader then judges.
-fn json_text(path: &Path) -> anyhow::Result<Option<String>> {
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(None); // the loader names the file and the reason
-    };
-    let mut head = Vec::new();
-    (&mut f).take(64).read_to_end(&mut head)?;
-    let start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-    if start.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Ok(None);
-    }
-    let mut rest = Vec::new();
-    f.read_to_end(&mut rest)?;
-    head.extend(rest);
-    Ok(String::from_utf8(head).ok())
-}
-
-/// One side of `deadweight diff`: a JSON report read back, or an image loaded and analysed as
-/// `deadweight IMAGE` would. Errors name the side (`OLD`/`NEW`) and its argument.
-fn diff_side(side: &str, arg: &str, args: &cli::DiffArgs, opts: &analysis::AnalyzeOptions) -> anyhow::Result<Snapshot> {
-    let read = || -> anyhow::Result<Snapshot> {
-        if let Some(text) = json_text(Path::new(arg))?
-            && let Some(report) = diff::read_report(&text)
-        {
-            return report.map_err(|e| anyhow::anyhow!("invalid report: {e}"));
-        }
-        let spec = source::reference::parse(arg, args.load.source)?;
-        let loaded = source::load(&spec, &load_options(&args.load))?;
-        Ok(Snapshot::of(&analysis::analyze_with(loaded, opts)))
-    };
-    read().with_context(|| format!("{side} ({arg})"))
-}
-
-/// `deadweight diff OLD NEW`: text on stdout unless `--json -` or `--markdown -` takes it.
-fn diff_command(args: &cli::DiffArgs) -> anyhow::Result<ExitCode> {
-    let is_stdout = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if is_stdout(&args.json) && is_stdout(&args.markdown) {
-        bail!("--json - and --markdown - cannot both write to stdout; send one to a file");
-    }
-    if args.old == "-" && args.new == "-" {
-        bail!("OLD and NEW cannot both be read from standard input");
-    }
-    let config = read_config(args.config.as_deref())?;
-    let opts = analysis::AnalyzeOptions {
-        rules: config.rules,
-        ..Default::default()
-    };
-    let old = diff_side("OLD", &args.old, args, &opts)?;
-    let new = diff_side("NEW", &args.new, args, &opts)?;
-    let d = diff::compare(&args.old, &old, &args.new, &new);
-    let stdout = std::io::stdout();
-    let outputs = [
-        (&args.json, diff::render::json as fn(&diff::Diff) -> String),
-        (&args.markdown, diff::render::markdown),
-    ];
-    for (path, render) in outputs {
-        match path {
-            Some(p) if p.as_os_str() == "-" => stdout.lock().write_all(render(&d).as_bytes())?,
-            Some(p) => report::write_atomic(p, render(&d).as_bytes())
-                .with_context(|| format!("cannot write the diff to {}", p.display()))?,
-            None => {}
-        }
-    }
-    if !is_stdout(&args.json) && !is_stdout(&args.markdown) {
-        stdout.lock().write_all(diff::render::text(&d).as_bytes())?;
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn terminal_width() -> usize {

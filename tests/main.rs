@@ -4,6 +4,7 @@
 mod support;
 
 mod advice;
+mod architecture;
 mod attribution;
 mod ci;
 mod ci_outputs;
@@ -12,6 +13,7 @@ mod corpus;
 mod daemon;
 mod diff;
 mod dockerignore;
+mod fix;
 mod formats;
 mod hostile;
 mod invocation;

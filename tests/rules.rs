@@ -365,11 +365,13 @@ fn unknown_configuration_keys_and_rules_are_errors_naming_them() {
     assert!(
         Config::parse("[rules]\ndisabel = []\n")
             .unwrap_err()
+            .to_string()
             .contains("disabel")
     );
     assert!(
         Config::parse("[rules]\ndisable = [\"DW999\"]\n")
             .unwrap_err()
+            .to_string()
             .contains("DW999")
     );
     let dir = tempfile::tempdir().unwrap();

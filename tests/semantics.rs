@@ -391,3 +391,25 @@ fn pax_global_header_is_not_an_entry() {
     );
     assert_eq!(a.final_fs.other, 0);
 }
+
+/// The `directories` list holds top-level directories: a file at the root is not listed as a
+/// directory but counted under `/` alone, so the list adds up to the final filesystem; deleted
+/// or hidden files count nowhere.
+#[test]
+fn top_level_directories_are_directories_only() {
+    let a = stack(vec![
+        Layer::new()
+            .file("README", vec![0; 50])
+            .file("app/main.py", vec![0; 300])
+            .file("usr/lib/x.so", vec![0; 1000])
+            .file("usr/lib/gone", vec![0; 7]),
+        Layer::new().whiteout("usr/lib/gone").file("app/data", vec![0; 20]),
+    ]);
+    let dirs: Vec<(&str, u64, u64)> = a
+        .directories
+        .iter()
+        .map(|d| (d.path.as_str(), d.bytes, d.files))
+        .collect();
+    assert_eq!(dirs, [("/", 50, 1), ("/app", 320, 2), ("/usr", 1000, 1)]);
+    assert_eq!(a.final_fs.bytes, dirs.iter().map(|d| d.1).sum::<u64>());
+}

@@ -66,7 +66,7 @@ fn via_file(data: &[u8]) -> Result<String, String> {
 fn via_stream(data: &[u8]) -> Result<String, String> {
     let streamed = stream::read_stream(data, "fuzz", common::limits()).map_err(|e| e.to_string())?;
     let plan = resolve::resolve(&streamed.store, &Selection::default()).map_err(|e| e.to_string())?;
-    let config = ConfigSummary::parse(&plan.config)?;
+    let config = ConfigSummary::parse(&plan.config).map_err(|e| e.to_string())?;
     // The loader's own checks, which the analysis may rely on.
     if !config.diff_ids.is_empty() && config.diff_ids.len() != plan.layers.len() {
         return Err("diff_ids and layers differ in number".into());
@@ -82,7 +82,7 @@ fn via_stream(data: &[u8]) -> Result<String, String> {
             Some(Err(e)) => return Err(e.clone()),
             None => {
                 let bytes = streamed.store.docs.get(&target).ok_or("missing layer")?;
-                let scan = layer::scan_layer(bytes.as_slice(), common::limits())?;
+                let scan = layer::scan_layer(bytes.as_slice(), common::limits()).map_err(|e| e.to_string())?;
                 common::check_scan(&scan, bytes);
                 scan
             }

@@ -87,6 +87,19 @@ type FileCopy = (u64, u64, u32);
 
 /// Computes the accounting for a merged tree of `layers` layers.
 pub fn account(tree: &Tree, layers: usize) -> Accounting {
+    let (per_layer, hashes) = layer_flows(tree, layers);
+    let (duplicates, duplicate_bytes) = duplicates(tree, hashes);
+    Accounting {
+        layers: per_layer,
+        duplicates,
+        duplicate_bytes,
+    }
+}
+
+/// One pass over the file versions: per layer, whose bytes it hid and who hid its bytes, and
+/// its largest files; also the content hashes of the visible non-empty files, for
+/// [`duplicates`].
+fn layer_flows(tree: &Tree, layers: usize) -> (Vec<LayerFlows>, Vec<u64>) {
     let mut hidden_by = vec![BTreeMap::new(); layers];
     let mut hides = vec![BTreeMap::new(); layers];
     let mut largest: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); layers];
@@ -140,6 +153,12 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
             }
         })
         .collect();
+    (per_layer, hashes)
+}
+
+/// Identical contents at several visible paths: the largest groups (and those tied with the
+/// last of them), and the bytes all copies but one take, over every group.
+fn duplicates(tree: &Tree, mut hashes: Vec<u64>) -> (Vec<DuplicateGroup>, u64) {
     hashes.sort_unstable();
     let mut repeated: Vec<u64> = hashes
         .chunk_by(|a, b| a == b)
@@ -193,9 +212,5 @@ pub fn account(tree: &Tree, layers: usize) -> Accounting {
             .then_with(|| a.paths.cmp(&b.paths))
     });
     groups.truncate(DUPLICATE_GROUPS);
-    Accounting {
-        layers: per_layer,
-        duplicates: groups,
-        duplicate_bytes,
-    }
+    (groups, duplicate_bytes)
 }

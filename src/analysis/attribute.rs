@@ -138,6 +138,37 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
             dockerfile_line: None,
         })
         .collect();
+    let mut origins = layer_origins(history, &mut steps, layers);
+    let mut unmatched = Vec::new();
+    let mut first_user_step = None;
+    if let Some(df) = opts.dockerfile {
+        first_user_step = match_dockerfile(&mut steps, &df.layer_chain(), &mut unmatched);
+    }
+    for o in origins.iter_mut() {
+        if let [only] = o.steps[..] {
+            o.dockerfile_line = steps[only].dockerfile_line;
+        }
+    }
+    let (base_layers, base_source) = base_boundary(history, &steps, layers, opts.base_layers, first_user_step);
+    for (i, o) in origins.iter_mut().enumerate() {
+        o.base = i < base_layers;
+    }
+    if opts.dockerfile.is_some() {
+        note_unmatched_layers(&origins, &steps, &mut unmatched);
+    }
+    Attribution {
+        layers: origins,
+        steps,
+        base_layers,
+        base_source,
+        unmatched,
+    }
+}
+
+/// Which history entries made each layer: entries marked `empty_layer` made none, except that
+/// an instruction that normally makes a layer (a squashed build's) joins the next layer's
+/// entries. Sets each step's layer; layers beyond the history get a placeholder origin.
+fn layer_origins(history: &[HistoryEntry], steps: &mut [Step], layers: usize) -> Vec<LayerOrigin> {
     let mut origins: Vec<LayerOrigin> = Vec::with_capacity(layers);
     let mut pending: Vec<usize> = Vec::new();
     for (i, h) in history.iter().enumerate() {
@@ -183,16 +214,19 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
             base: false,
         });
     }
-    let mut unmatched = Vec::new();
-    let mut first_user_step = None;
-    if let Some(df) = opts.dockerfile {
-        first_user_step = match_dockerfile(&mut steps, &df.layer_chain(), &mut unmatched);
-    }
-    for o in origins.iter_mut() {
-        if let [only] = o.steps[..] {
-            o.dockerfile_line = steps[only].dockerfile_line;
-        }
-    }
+    origins
+}
+
+/// How many layers belong to the base image, and how that was decided: the user's
+/// `--base-layers`, else buildah's `FROM image` history comment, else the first instruction the
+/// Dockerfile accounts for, else the bottom layer alone.
+fn base_boundary(
+    history: &[HistoryEntry],
+    steps: &[Step],
+    layers: usize,
+    flag: Option<usize>,
+    first_user_step: Option<usize>,
+) -> (usize, BaseSource) {
     let layer_of_step = |s: usize| steps[s..].iter().find_map(|st| st.layer);
     let buildah = history.iter().rposition(|h| {
         h.comment
@@ -200,7 +234,7 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
             .and_then(|c| c.strip_prefix("FROM "))
             .is_some_and(|img| !(img.len() == 12 && img.bytes().all(|b| b.is_ascii_hexdigit())))
     });
-    let (base_layers, base_source) = if let Some(n) = opts.base_layers {
+    if let Some(n) = flag {
         (n.min(layers), BaseSource::Flag)
     } else if let Some(i) = buildah {
         (layer_of_step(i).unwrap_or(layers), BaseSource::History)
@@ -208,47 +242,35 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
         (layer_of_step(i).unwrap_or(layers), BaseSource::Dockerfile)
     } else {
         (layers.min(1), BaseSource::Assumed)
-    };
-    for (i, o) in origins.iter_mut().enumerate() {
-        o.base = i < base_layers;
     }
-    for l in origins
+}
+
+/// With a Dockerfile: a note for every layer above the base that has no line of its own and
+/// no note yet, saying whether it holds squashed instructions or matches none.
+fn note_unmatched_layers(origins: &[LayerOrigin], steps: &[Step], unmatched: &mut Vec<String>) {
+    for (i, o) in origins
         .iter()
         .enumerate()
         .filter(|(_, o)| !o.base && o.dockerfile_line.is_none())
     {
-        if opts.dockerfile.is_some()
-            && !unmatched
-                .iter()
-                .any(|u: &String| u.starts_with(&format!("layer {} ", l.0)))
-        {
-            let lines: Option<Vec<String>> =
-                l.1.steps
-                    .iter()
-                    .map(|&s| steps[s].dockerfile_line.map(|n| n.to_string()))
-                    .collect();
-            unmatched.push(match lines {
-                // Squashed steps that each found their line: the layer is known, its bytes
-                // just cannot be split among them.
-                Some(lines) if l.1.squashed => format!(
-                    "layer {} holds {} squashed instructions (lines {}): its bytes are not split among them",
-                    l.0,
-                    lines.len(),
-                    lines.join(", ")
-                ),
-                _ => format!(
-                    "layer {} ({}) matches no instruction of the Dockerfile",
-                    l.0, l.1.instruction
-                ),
-            });
+        if unmatched.iter().any(|u| u.starts_with(&format!("layer {i} "))) {
+            continue;
         }
-    }
-    Attribution {
-        layers: origins,
-        steps,
-        base_layers,
-        base_source,
-        unmatched,
+        let lines: Option<Vec<String>> = o
+            .steps
+            .iter()
+            .map(|&s| steps[s].dockerfile_line.map(|n| n.to_string()))
+            .collect();
+        unmatched.push(match lines {
+            // Squashed steps that each found their line: the layer is known, its bytes just
+            // cannot be split among them.
+            Some(lines) if o.squashed => format!(
+                "layer {i} holds {} squashed instructions (lines {}): its bytes are not split among them",
+                lines.len(),
+                lines.join(", ")
+            ),
+            _ => format!("layer {i} ({}) matches no instruction of the Dockerfile", o.instruction),
+        });
     }
 }
 

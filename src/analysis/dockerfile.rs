@@ -460,5 +460,4 @@ fn parse_json_array(s: &str) -> Option<Vec<String>> {
 }
 
 #[cfg(test)]
-#[path = "dockerfile_tests.rs"]
 mod tests;

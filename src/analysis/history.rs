@@ -409,5 +409,4 @@ fn normalise_expose(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "history_tests.rs"]
 mod tests;

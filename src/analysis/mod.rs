@@ -4,6 +4,7 @@
 
 pub mod accounting;
 pub mod attribute;
+pub mod directories;
 pub mod dive;
 pub mod dockerfile;
 pub mod history;
@@ -69,6 +70,8 @@ pub struct Analysis {
     pub merge: Vec<MergeStats>,
     /// The final filesystem.
     pub final_fs: FinalFs,
+    /// The final filesystem's bytes per top-level entry, by path.
+    pub directories: Vec<directories::DirBytes>,
     /// Whole-image totals.
     pub totals: Totals,
     /// dive's figures, by dive's rules.
@@ -204,6 +207,7 @@ fn analyze_merged(image: Loaded, merged: pipeline::Merged, opts: &AnalyzeOptions
         },
     );
     drop(dive_layers);
+    let top_dirs = directories::top_level(&tree);
     let mut totals = totals;
     totals.reclaimable_bytes = findings.iter().map(|f| f.reclaimable_bytes).sum();
     Analysis {
@@ -215,6 +219,7 @@ fn analyze_merged(image: Loaded, merged: pipeline::Merged, opts: &AnalyzeOptions
         image,
         tree,
         merge,
+        directories: top_dirs,
         final_fs: fs,
         totals,
     }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer};
 
 use crate::catalogue::Severity;
+use crate::error::Error;
 
 /// The `[ci]` table (and what flags and `.dive-ci` say, in the same shape). `None` means
 /// "not said here": layers are merged with [`CiConfig::overlay`] and defaults are applied last.
@@ -125,7 +126,7 @@ impl FromScalar for ByteSize {
                 .map_err(|_| format!("{i} is not a size")),
             Scalar::Float(f) if f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64 => Ok(ByteSize(f.round() as u64)),
             Scalar::Float(f) => Err(format!("{f} is not a size")),
-            Scalar::Str(t) => parse_size(t).map(ByteSize),
+            Scalar::Str(t) => size_reason(t).map(ByteSize),
             Scalar::Bool(b) => Err(format!("{b} is not a size (say 20MB, 1.5GiB or a number of bytes)")),
         }
     }
@@ -195,7 +196,7 @@ pub enum DiveRule<T> {
 
 impl<T: FromScalar> DiveRule<T> {
     /// Reads a rule's value; `None` is YAML's empty value, which dive reads as disabled.
-    pub fn from_value(s: Option<&Scalar>) -> Result<Self, String> {
+    fn from_value(s: Option<&Scalar>) -> Result<Self, String> {
         match s {
             None | Some(Scalar::Bool(false)) => Ok(DiveRule::Disabled),
             Some(Scalar::Str(t))
@@ -229,7 +230,13 @@ impl<T: FromScalar> FromStr for DiveRule<T> {
 /// decimal (1000) and `ki`/`kib`, `mi`/`mib`... binary (1024), as dive (go-humanize) reads them,
 /// so a `.dive-ci` means the same here. Fractions are allowed (`1.5GiB`); signs, commas and
 /// overflow are errors rather than guesses.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, Error> {
+    size_reason(text).map_err(|reason| Error::config("size", None, reason))
+}
+
+/// [`parse_size`]'s work, with the bare reason that the TOML and YAML readers embed in their own
+/// messages.
+fn size_reason(text: &str) -> Result<u64, String> {
     let s = text.trim();
     let bad = || format!("{text:?} is not a size (say 20MB, 1.5GiB or a number of bytes)");
     let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
@@ -271,8 +278,13 @@ struct DiveCiFile {
     rules: Option<BTreeMap<String, Option<Scalar>>>,
 }
 
-/// Parses the text of a `.dive-ci` file into the dive fields of a [`CiConfig`].
-pub fn parse_dive_ci(text: &str) -> Result<CiConfig, String> {
+/// Parses the text of a `.dive-ci` file into the dive fields of a [`CiConfig`]. The error
+/// ([`Error::Config`]) names the rule at fault; the caller adds the file.
+pub fn parse_dive_ci(text: &str) -> Result<CiConfig, Error> {
+    dive_ci(text).map_err(|reason| Error::config("CI configuration", None, reason))
+}
+
+fn dive_ci(text: &str) -> Result<CiConfig, String> {
     let mut cfg = CiConfig::default();
     if text.trim().is_empty() {
         return Ok(cfg);
@@ -303,13 +315,13 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("300"), Ok(300));
-        assert_eq!(parse_size("20MB"), Ok(20_000_000));
-        assert_eq!(parse_size("20 mb"), Ok(20_000_000));
-        assert_eq!(parse_size("1.5GiB"), Ok(1_610_612_736));
-        assert_eq!(parse_size("1k"), Ok(1000));
-        assert_eq!(parse_size("2Ki"), Ok(2048));
-        assert_eq!(parse_size("7B"), Ok(7));
+        assert_eq!(parse_size("300").ok(), Some(300));
+        assert_eq!(parse_size("20MB").ok(), Some(20_000_000));
+        assert_eq!(parse_size("20 mb").ok(), Some(20_000_000));
+        assert_eq!(parse_size("1.5GiB").ok(), Some(1_610_612_736));
+        assert_eq!(parse_size("1k").ok(), Some(1000));
+        assert_eq!(parse_size("2Ki").ok(), Some(2048));
+        assert_eq!(parse_size("7B").ok(), Some(7));
         for bad in [
             "",
             "MB",
@@ -353,6 +365,6 @@ mod tests {
         assert!(parse_dive_ci("rules:\n  lowestEfficency: 0.9\n").is_err());
         assert!(parse_dive_ci("rules:\n  lowestEfficiency: 1.5\n").is_err());
         assert!(parse_dive_ci("rules: [1, 2]\n").is_err());
-        assert_eq!(parse_dive_ci(""), Ok(CiConfig::default()));
+        assert_eq!(parse_dive_ci("").unwrap(), CiConfig::default());
     }
 }

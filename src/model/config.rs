@@ -99,9 +99,10 @@ pub struct ConfigSummary {
 }
 
 impl ConfigSummary {
-    /// Parses a config blob. The error is serde's message with line and column.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let raw: RawConfig = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    /// Parses a config blob. The error is serde's, with line and column; the caller names the
+    /// input and the blob ([`crate::Error::Json`]).
+    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let raw: RawConfig = serde_json::from_slice(bytes)?;
         let run = raw.config.unwrap_or_default();
         let mut platform = format!(
             "{}/{}",

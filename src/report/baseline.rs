@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::analysis::Analysis;
+use crate::error::Error;
 
 /// What a baseline report says about sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,21 +80,14 @@ struct Instruction {
     text: String,
 }
 
-/// Refuses reports of a newer shape than this deadweight reads.
-pub fn check_version(schema_version: u32) -> Result<(), String> {
-    if schema_version > super::json::SCHEMA_VERSION {
-        return Err(format!(
-            "written by a newer deadweight (schema_version {schema_version}; this one reads up to {})",
-            super::json::SCHEMA_VERSION
-        ));
-    }
-    Ok(())
-}
-
-/// Reads a deadweight JSON report; the error says what is missing or wrong.
-pub fn parse(text: &str) -> Result<Baseline, String> {
-    let r: Report = serde_json::from_str(text).map_err(|e| format!("not a deadweight JSON report: {e}"))?;
-    check_version(r.schema_version)?;
+/// Reads a deadweight JSON report; the error ([`Error::Report`]) says what is missing or wrong.
+pub fn parse(text: &str) -> Result<Baseline, Error> {
+    let r: Report = serde_json::from_str(text).map_err(|e| Error::Report {
+        what: "baseline",
+        file: None,
+        reason: format!("not a deadweight JSON report: {e}"),
+    })?;
+    super::schema::check_version("baseline", r.schema_version)?;
     Ok(Baseline {
         total_bytes: r.totals.bytes,
         layers: r
@@ -205,7 +199,7 @@ mod tests {
         assert!(parse("{}").is_err());
         assert!(parse("[1]").is_err());
         let newer = r#"{"schema_version": 999, "totals": {"bytes": 1}, "layers": []}"#;
-        assert!(parse(newer).unwrap_err().contains("newer"));
+        assert!(parse(newer).unwrap_err().to_string().contains("newer"));
         let ok = r#"{"schema_version": 1, "totals": {"bytes": 5},
             "layers": [{"bytes": 5, "instruction": {"kind": "RUN", "text": "make"}}]}"#;
         let b = parse(ok).unwrap();

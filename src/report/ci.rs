@@ -16,11 +16,12 @@ mod text;
 pub use text::{SHOWN_FINDINGS, bound_sign, findings_that_matter, render_text, show, summary_line};
 
 use super::baseline::{Baseline, signed};
-use super::text::size;
+use super::units::size;
 use crate::analysis::Analysis;
 use crate::analysis::rules::Finding;
 use crate::catalogue;
 use crate::config::ci::{CiConfig, DiveRule, Ratio};
+use crate::error::Error;
 
 /// dive's default `lowestEfficiency`.
 pub const DEFAULT_LOWEST_EFFICIENCY: f64 = 0.9;
@@ -38,39 +39,52 @@ pub struct Budgets {
 impl Budgets {
     /// Checks the merged configuration: every `fail_on` pattern must be a glob that names at
     /// least one rule, and growth budgets and a baseline go together. `has_baseline` says
-    /// whether `--baseline` was given. The error names the budget at fault.
-    pub fn resolve(config: CiConfig, has_baseline: bool) -> Result<Self, String> {
+    /// whether `--baseline` was given. The error ([`Error::Config`]) names the budget at fault.
+    pub fn resolve(config: CiConfig, has_baseline: bool) -> Result<Self, Error> {
         let fail_on = match &config.fail_on {
             Some(patterns) => Some(rule_patterns(patterns)?),
             None => None,
         };
         let growth = config.max_growth.is_some() || config.max_instruction_growth.is_some();
         if growth && !has_baseline {
-            return Err("max_growth and max_instruction_growth need --baseline OLD.json".into());
+            return Err(budget(
+                "max_growth and max_instruction_growth need --baseline OLD.json".into(),
+            ));
         }
         if has_baseline && !growth {
-            return Err("--baseline needs a growth budget (--max-growth or --max-instruction-growth)".into());
+            return Err(budget(
+                "--baseline needs a growth budget (--max-growth or --max-instruction-growth)".into(),
+            ));
         }
         Ok(Self { config, fail_on })
     }
 }
 
-fn rule_patterns(patterns: &[String]) -> Result<GlobSet, String> {
+fn budget(reason: String) -> Error {
+    Error::Config {
+        what: "CI budget",
+        file: None,
+        key: None,
+        reason,
+    }
+}
+
+fn rule_patterns(patterns: &[String]) -> Result<GlobSet, Error> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
         let glob = GlobBuilder::new(p.trim())
             .case_insensitive(true)
             .build()
-            .map_err(|e| format!("fail_on: bad pattern {p:?}: {e}"))?;
+            .map_err(|e| budget(format!("fail_on: bad pattern {p:?}: {e}")))?;
         let one = glob.compile_matcher();
         if !catalogue::RULES.iter().any(|r| one.is_match(r.id)) {
-            return Err(format!(
+            return Err(budget(format!(
                 "fail_on: {p:?} matches no rule (`deadweight rules` lists them)"
-            ));
+            )));
         }
         set.add(glob);
     }
-    set.build().map_err(|e| format!("fail_on: {e}"))
+    set.build().map_err(|e| budget(format!("fail_on: {e}")))
 }
 
 /// What a check measures in.

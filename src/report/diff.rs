@@ -13,10 +13,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::baseline::{self, InstructionBytes, signed};
+pub use crate::analysis::directories::DirBytes;
 pub use snapshot::{Snapshot, read_report};
 
 /// Version of the diff's JSON shape (`"kind": "deadweight-diff"`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const DIFF_SCHEMA_VERSION: u32 = 1;
 
 /// Where a side's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,17 +71,6 @@ pub struct PackageBytes {
     pub version: String,
     /// Content bytes of its files in the final filesystem.
     pub bytes: u64,
-}
-
-/// Content bytes and regular files below one top-level entry of the final filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct DirBytes {
-    /// `/usr`, `/app`, ... (a file at the root is its own entry).
-    pub path: String,
-    /// Content bytes of the visible regular files below it.
-    pub bytes: u64,
-    /// Visible regular files below it.
-    pub files: u64,
 }
 
 /// How one item differs.

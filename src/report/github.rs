@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::ci::{Verdict, bound_sign, findings_that_matter, show};
-use super::text::size;
+use super::units::size;
 use crate::analysis::Analysis;
 use crate::catalogue::Severity;
 

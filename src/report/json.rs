@@ -9,8 +9,7 @@ use serde::Serialize;
 use crate::analysis::{Analysis, FinalFs, Totals};
 use crate::model::{Compression, EntryCounts, HistoryEntry};
 
-/// Version of the report's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+use super::schema::{SCHEMA_VERSION, Tool};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -37,7 +36,7 @@ pub struct Report<'a> {
     pub packages: &'a crate::analysis::packages::Packages,
     /// Content bytes and files of the final filesystem per top-level entry (`/usr`, `/app`),
     /// sorted by path: what `deadweight diff` compares between two reports.
-    pub directories: Vec<super::diff::DirBytes>,
+    pub directories: &'a [crate::analysis::directories::DirBytes],
     /// CI mode's verdict (`--ci`): every check with limit, actual value and result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<&'a super::ci::Verdict>,
@@ -61,15 +60,6 @@ pub struct DuplicatesOut<'a> {
     pub reclaimable_bytes: u64,
     /// The largest groups.
     pub groups: &'a [crate::analysis::accounting::DuplicateGroup],
-}
-
-/// Name and version of deadweight.
-#[derive(Debug, Serialize)]
-pub struct Tool {
-    /// Always `deadweight`.
-    pub name: &'static str,
-    /// The crate version.
-    pub version: &'static str,
 }
 
 /// The image section.
@@ -137,20 +127,10 @@ pub struct LayerOut<'a> {
     pub bytes: u64,
     /// Entries by type.
     pub entries: EntryCounts,
-    /// Content bytes at new paths.
-    pub added_bytes: u64,
-    /// Content bytes at paths that existed below.
-    pub modified_bytes: u64,
-    /// Of `modified_bytes`, same content with new mode or owner.
-    pub metadata_only_bytes: u64,
-    /// Bytes of lower layers this layer deletes.
-    pub deleted_bytes: u64,
-    /// Bytes of lower layers this layer stores again.
-    pub replaced_bytes: u64,
-    /// Bytes of this layer that later layers delete or replace.
-    pub hidden_later_bytes: u64,
-    /// Whiteouts of paths that did not exist below.
-    pub whiteouts_missing: u64,
+    /// What the merge knows of the layer: bytes added, modified (metadata-only among them),
+    /// deleted and replaced below, hidden later, whiteouts of missing paths.
+    #[serde(flatten)]
+    pub merge: crate::analysis::MergeStats,
     /// The history entry's `created_by`, verbatim.
     pub created_by: Option<&'a str>,
     /// The history entry's `comment`.
@@ -182,10 +162,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
     let hist = layer_history(&cfg.history, img.layers.len());
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "deadweight",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::this(),
         image: ImageInfo {
             reference: &img.reference,
             format: &img.format,
@@ -229,13 +206,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
                 tar_bytes: l.scan.tar_bytes,
                 bytes: l.scan.content_bytes,
                 entries: l.scan.counts,
-                added_bytes: m.added_bytes,
-                modified_bytes: m.modified_bytes,
-                metadata_only_bytes: m.metadata_only_bytes,
-                deleted_bytes: m.deleted_bytes,
-                replaced_bytes: m.replaced_bytes,
-                hidden_later_bytes: m.hidden_later_bytes,
-                whiteouts_missing: m.whiteouts_missing,
+                merge: *m,
                 created_by: h.and_then(|h| h.created_by.as_deref()),
                 comment: h.and_then(|h| h.comment.as_deref()),
             })
@@ -252,7 +223,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
             groups: &a.accounting.duplicates,
         },
         packages: &a.packages,
-        directories: super::diff::snapshot::top_level(&a.tree),
+        directories: &a.directories,
         ci: None,
     }
 }

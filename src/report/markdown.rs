@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::ci::{SHOWN_FINDINGS, Verdict, bound_sign, findings_that_matter, show, summary_line};
-use super::text::size;
+use super::units::size;
 use crate::analysis::Analysis;
 
 /// Makes text safe inside a table cell: pipes escaped, line breaks flattened, and backticks

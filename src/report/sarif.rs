@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::ci::{Verdict, bound_sign, show};
-use super::text::size;
+use super::units::size;
 use crate::analysis::Analysis;
 use crate::catalogue::{self, Severity};
 

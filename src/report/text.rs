@@ -3,13 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::units::size;
 use crate::analysis::Analysis;
 use crate::analysis::attribute::BaseSource;
-
-/// Human size in the chosen [`units`](super::units) (binary unless `--si`).
-pub fn size(bytes: u64) -> String {
-    super::units::size(bytes)
-}
 
 fn one_line(s: &str, max: usize) -> String {
     let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -11,6 +11,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::digest::{CountingReader, HashingReader};
 use super::sniff::{self, Kind, SNIFF_LEN};
 use super::targuard::{Discard, TarGuard};
+use crate::error::Error;
 use crate::model::{CAPTURE_CAP, EntryKind, LayerScan, RawEntry, wants_content};
 
 /// Limits applied while decoding a layer.
@@ -38,9 +39,18 @@ fn read_head<R: Read>(r: &mut R) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Decodes a whole layer blob from `raw`. The error is a sentence naming the tar entry when
-/// one is involved; the caller adds which layer and which input.
-pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
+/// Decodes a whole layer blob from `raw`. The error is an [`Error::Layer`] whose reason names
+/// the tar entry when one is involved; the caller adds which layer and which input
+/// ([`Error::in_layer`]).
+pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Error> {
+    decode(raw, limits).map_err(|reason| Error::Layer {
+        input: String::new(),
+        layer: String::new(),
+        reason,
+    })
+}
+
+fn decode<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
     let mut hashing = HashingReader::new(raw);
     let head = read_head(&mut hashing).map_err(|e| format!("cannot read the blob: {e}"))?;
     let kind = sniff::sniff(&head);

@@ -8,7 +8,6 @@
 #[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod digest;
-pub mod floor;
 pub mod layer;
 pub mod platform;
 pub mod reference;
@@ -213,9 +212,8 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
             Some(Ok(s)) => s.clone(),
             Some(Err(reason)) => return Err(layer_error(input, i, l, reason.clone())),
             None => match streamed.store.docs.get(&target) {
-                Some(bytes) => {
-                    layer::scan_layer(bytes.as_slice(), opts.limits).map_err(|r| layer_error(input, i, l, r))?
-                }
+                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits)
+                    .map_err(|e| layer_error(input, i, l, e.reason()))?,
                 None => return Err(missing(input, i, l)),
             },
         };
@@ -278,7 +276,8 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<V
         .par_bridge()
         .map(|(i, l)| {
             let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
-            let mut scan = layer::scan_layer(reader, opts.limits).map_err(|r| layer_error(store.input(), i, l, r))?;
+            let mut scan =
+                layer::scan_layer(reader, opts.limits).map_err(|e| layer_error(store.input(), i, l, e.reason()))?;
             report(LoadEvent::LayerDone { bytes: scan.blob_bytes });
             if let Some(sink) = &opts.sink {
                 (sink.0)(i, &mut scan);
@@ -292,10 +291,10 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<V
 
 fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
     let input = store.input();
-    let config = ConfigSummary::parse(&plan.config).map_err(|reason| Error::Json {
+    let config = ConfigSummary::parse(&plan.config).map_err(|e| Error::Json {
         input: input.to_string(),
         what: format!("config {}", plan.config_digest),
-        reason,
+        reason: e.to_string(),
     })?;
     if !config.diff_ids.is_empty() && config.diff_ids.len() != plan.layers.len() {
         return Err(Error::Format {

@@ -2,8 +2,6 @@
 //! whether an index entry serves a request, and whether a single image's config may be read
 //! for it. Names only; picking an image among several is `resolve`'s.
 
-use super::resolve::Selection;
-use super::store::Store;
 use crate::{Error, Result};
 
 /// The host's platform as OCI names it.
@@ -18,10 +16,11 @@ pub fn host_platform() -> String {
     format!("linux/{arch}")
 }
 
-/// With `--platform`, refuses an image whose config names another platform. Variants are
-/// compared only when both sides have one: configs often leave it out (`linux/arm64`).
-pub(crate) fn check_platform(store: &dyn Store, sel: &Selection, have: &str) -> Result<()> {
-    let Some(want) = sel.platform.as_deref() else {
+/// With `--platform` (`want`), refuses an image of `input` whose config names another platform.
+/// Variants are compared only when both sides have one: configs often leave it out
+/// (`linux/arm64`).
+pub(crate) fn check_platform(input: &str, want: Option<&str>, have: &str) -> Result<()> {
+    let Some(want) = want else {
         return Ok(());
     };
     let (mut h, mut w) = (have.split('/'), want.split('/'));
@@ -34,7 +33,7 @@ pub(crate) fn check_platform(store: &dyn Store, sel: &Selection, have: &str) -> 
         return Ok(());
     }
     Err(Error::Choice {
-        input: store.input().to_string(),
+        input: input.to_string(),
         reason: format!("no image for platform {want}"),
         available: vec![have.to_string()],
     })

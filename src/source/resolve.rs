@@ -189,14 +189,14 @@ fn docker(store: &dyn Store, sel: &Selection) -> Result<Plan> {
         &config,
         digest_from_name(&entry.config).as_deref(),
     )?;
-    let summary = crate::model::ConfigSummary::parse(&config).map_err(|reason| Error::Json {
+    let summary = crate::model::ConfigSummary::parse(&config).map_err(|e| Error::Json {
         input: store.input().to_string(),
         what: format!("config {}", entry.config),
-        reason,
+        reason: e.to_string(),
     })?;
     // A docker archive holds one platform per image: all `--platform` can do is refuse a
     // different one rather than analyse it silently.
-    check_platform(store, sel, &summary.platform)?;
+    check_platform(store.input(), sel.platform.as_deref(), &summary.platform)?;
     let diff_ids = summary.diff_ids;
     let layers = entry
         .layers
@@ -363,7 +363,7 @@ fn oci(store: &dyn Store, sel: &Selection) -> Result<Plan> {
     if cand.platform.is_none() && sel.platform.is_some() {
         // No platform on the descriptor (a single-image layout): the config says which it is.
         if let Ok(summary) = crate::model::ConfigSummary::parse(&config) {
-            check_platform(store, sel, &summary.platform)?;
+            check_platform(store.input(), sel.platform.as_deref(), &summary.platform)?;
         }
     }
     let config_digest = manifest.config().digest().to_string();

@@ -129,7 +129,7 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
             }
             store.docs.insert(name, all);
         } else if kind.compression().is_some() {
-            let result = scan_layer(io::Cursor::new(first).chain(&mut entry), limits);
+            let result = scan_layer(io::Cursor::new(first).chain(&mut entry), limits).map_err(|e| e.reason());
             // A member cut short by the end of the stream is the archive's fault, not the layer's.
             let result = match result {
                 Ok(s) if s.blob_bytes < size => Err(format!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
-use super::{Ctx, Draft, Finding, Severity};
+use super::{Ctx, Draft, Finding, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
@@ -105,8 +105,6 @@ fn copies_whole_context(args: &str) -> bool {
     words.len() >= 2 && words[..words.len() - 1].iter().any(|w| *w == "." || *w == "./")
 }
 
-pub(super) type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
-
 /// The layer a Dockerfile line made, when the history maps one to it.
 fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
     ctx.attribution
@@ -116,7 +114,7 @@ fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
 }
 
 /// The checks only the Dockerfile's text shows, line by line, then the missing `.dockerignore`.
-fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
+pub fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     let Some(df) = ctx.dockerfile else { return };
     let chain = df.layer_chain();
     for (i, ins) in chain.iter().enumerate() {
@@ -256,12 +254,4 @@ fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
         },
         severity: leaked.is_empty().then_some(Severity::Info),
     }
-}
-
-/// The image-wide findings; `findings` holds what the earlier rules found.
-pub fn drafts(ctx: &Ctx<'_>, findings: &Found) -> Vec<Draft> {
-    let mut out = Vec::new();
-    super::runtime::drafts(ctx, findings, &mut out);
-    dockerfile_drafts(ctx, findings, &mut out);
-    out
 }

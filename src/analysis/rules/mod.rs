@@ -6,6 +6,7 @@
 //! read the analysis; they never change it and never do I/O.
 
 mod fixes;
+mod groups;
 mod image;
 mod layers;
 mod matcher;
@@ -255,6 +256,9 @@ impl Engine<'_, '_> {
     }
 }
 
+/// The findings so far, by rule and layer: what the image-wide rules read.
+type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
+
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
 
@@ -338,7 +342,10 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         }
         e.add(d);
     }
-    for d in image::drafts(ctx, &e.findings) {
+    let mut whole = Vec::new();
+    runtime::drafts(ctx, &e.findings, &mut whole);
+    image::dockerfile_drafts(ctx, &e.findings, &mut whole);
+    for d in whole {
         e.add(d);
     }
     let min = cfg.thresholds.min_bytes;

@@ -3,8 +3,7 @@
 //! and bytecode, Alpine with compilers, gunicorn's heartbeat directory. They say nothing about
 //! layers or bytes and never read the Dockerfile.
 
-use super::image::Found;
-use super::{Ctx, Draft, Severity};
+use super::{Ctx, Draft, Found, Severity};
 
 /// A finding about the image as a whole: no layer, no bytes.
 fn whole(rule: &'static str, title: String, fix: String, severity: Option<Severity>) -> Draft {

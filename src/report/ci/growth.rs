@@ -5,7 +5,7 @@ use super::{Amount, Blame, Bound, Builder, Unit, holds, share};
 use crate::analysis::Analysis;
 use crate::config::ci::{CiConfig, Growth};
 use crate::report::baseline::{self, Baseline, signed};
-use crate::report::text::size;
+use crate::report::units::size;
 
 /// Growth as the unit its limit is in: bytes, or a share of the baseline's figure.
 fn growth_amount(limit: Growth, old: u64, new: u64) -> (Unit, Amount, Amount) {

@@ -8,7 +8,7 @@ use super::{Amount, Bound, Unit, Verdict};
 use crate::analysis::Analysis;
 use crate::analysis::rules::Finding;
 use crate::catalogue::Severity;
-use crate::report::text::size;
+use crate::report::units::size;
 
 /// An amount for people: sizes humanised, ratios as percentages, undefined as `undefined`.
 pub fn show(unit: Unit, v: Amount) -> String {

@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Change, Diff, Input, SCHEMA_VERSION, Section, Side, SizeTotals, Status};
+use super::{Change, DIFF_SCHEMA_VERSION, Diff, Input, Section, Side, SizeTotals, Status};
 use crate::report::baseline::signed;
-use crate::report::json::Tool;
 use crate::report::markdown::{cell, code};
-use crate::report::text::size;
+use crate::report::schema::Tool;
+use crate::report::units::size;
 
 /// Rows shown per section in text and Markdown; the JSON lists every one.
 pub const SHOWN_ROWS: usize = 30;
@@ -316,12 +316,9 @@ struct DiffOut<'a> {
 /// unchanged, changes}`.
 pub fn json(d: &Diff) -> String {
     let out = DiffOut {
-        schema_version: SCHEMA_VERSION,
+        schema_version: DIFF_SCHEMA_VERSION,
         kind: "deadweight-diff",
-        tool: Tool {
-            name: "deadweight",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::this(),
         old: &d.old,
         new: &d.new,
         totals: totals(&d.old_totals, &d.new_totals),

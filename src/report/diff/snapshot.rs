@@ -10,8 +10,7 @@ use serde_json::Value;
 
 use super::{DirBytes, Input, PackageBytes, SizeTotals, package_key};
 use crate::analysis::Analysis;
-use crate::model::EntryKind;
-use crate::model::tree::Tree;
+use crate::error::Error;
 use crate::report::baseline::{self, InstructionBytes};
 
 /// What one side of a diff says about sizes.
@@ -54,35 +53,6 @@ fn merge_packages(list: impl IntoIterator<Item = PackageBytes>) -> Vec<PackageBy
         .collect()
 }
 
-/// Content bytes and regular files of the final filesystem per top-level entry, by path (the
-/// report's `directories`, and a diff's image side).
-pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
-    let mut by_top: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    for v in tree
-        .versions()
-        .iter()
-        .filter(|v| v.in_final() && v.kind == EntryKind::File)
-    {
-        let mut top = v.node;
-        while let Some(parent) = tree.parent(top).filter(|&p| p != Tree::ROOT) {
-            top = parent;
-        }
-        let e = by_top.entry(top).or_default();
-        e.0 += v.size;
-        e.1 += 1;
-    }
-    let mut out: Vec<DirBytes> = by_top
-        .into_iter()
-        .map(|(node, (bytes, files))| DirBytes {
-            path: tree.path(node),
-            bytes,
-            files,
-        })
-        .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
 impl Snapshot {
     /// The figures of an analysed image.
     pub fn of(a: &Analysis) -> Self {
@@ -120,7 +90,7 @@ impl Snapshot {
             },
             layers: baseline::instructions(a),
             packages: Some(merge_packages(packages)),
-            directories: Some(top_level(&a.tree)),
+            directories: Some(a.directories.clone()),
         }
     }
 }
@@ -181,31 +151,41 @@ struct PackageIn {
     bytes: u64,
 }
 
-/// Reads `text` as a deadweight JSON report: `None` when it is no JSON object with a
-/// `schema_version` (so not a report; let the image loader judge it), an error when it is one
-/// that cannot be used (a diff, a newer schema, a missing field).
-pub fn read_report(text: &str) -> Option<Result<Snapshot, String>> {
+/// Reads `text` as a deadweight JSON report: `Ok(None)` when it is no JSON object with a
+/// `schema_version` (so not a report; let the image loader judge it), an [`Error::Report`] when
+/// it is one that cannot be used (a diff, a newer schema, a missing field).
+pub fn read_report(text: &str) -> Result<Option<Snapshot>, Error> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) if text.contains("\"schema_version\"") => {
-            return Some(Err(format!("a deadweight report that is not valid JSON: {e}")));
+            return Err(invalid(format!("a deadweight report that is not valid JSON: {e}")));
         }
-        Err(_) => return None,
+        Err(_) => return Ok(None),
     };
-    let version = value.as_object()?.get("schema_version")?;
-    Some(parse(version, &value))
+    match value.as_object().and_then(|o| o.get("schema_version")) {
+        Some(version) => parse(version, &value).map(Some),
+        None => Ok(None),
+    }
 }
 
-fn parse(version: &Value, value: &Value) -> Result<Snapshot, String> {
+fn invalid(reason: String) -> Error {
+    Error::Report {
+        what: "report",
+        file: None,
+        reason,
+    }
+}
+
+fn parse(version: &Value, value: &Value) -> Result<Snapshot, Error> {
     if value.get("kind").and_then(Value::as_str) == Some("deadweight-diff") {
-        return Err("a deadweight diff, not the report of one image".into());
+        return Err(invalid("a deadweight diff, not the report of one image".into()));
     }
     let version = version
         .as_u64()
         .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| format!("schema_version {version} is not a version number"))?;
-    baseline::check_version(version)?;
-    let r = ReportIn::deserialize(value).map_err(|e| format!("not a deadweight JSON report: {e}"))?;
+        .ok_or_else(|| invalid(format!("schema_version {version} is not a version number")))?;
+    crate::report::schema::check_version("report", version)?;
+    let r = ReportIn::deserialize(value).map_err(|e| invalid(format!("not a deadweight JSON report: {e}")))?;
     let packages = r.packages.map(|p| {
         let list = |eco: &'static str, l: Vec<PackageIn>| {
             l.into_iter().map(move |p| PackageBytes {
@@ -251,17 +231,14 @@ mod tests {
 
     #[test]
     fn reports_are_told_from_other_json() {
-        assert!(read_report(r#"{"schemaVersion": 2}"#).is_none());
-        assert!(read_report("[1, 2]").is_none());
-        assert!(read_report("not json").is_none());
-        let cut = read_report(r#"{"schema_version": 1, "totals": {"#).unwrap();
-        assert!(cut.unwrap_err().contains("not valid JSON"));
-        let diff = read_report(r#"{"schema_version": 1, "kind": "deadweight-diff"}"#).unwrap();
-        assert!(diff.unwrap_err().contains("diff"));
-        let newer = read_report(r#"{"schema_version": 99}"#).unwrap();
-        assert!(newer.unwrap_err().contains("newer"));
-        let missing = read_report(r#"{"schema_version": 1, "layers": []}"#).unwrap();
-        assert!(missing.unwrap_err().contains("totals"));
+        assert!(read_report(r#"{"schemaVersion": 2}"#).unwrap().is_none());
+        assert!(read_report("[1, 2]").unwrap().is_none());
+        assert!(read_report("not json").unwrap().is_none());
+        let err = |text: &str| read_report(text).unwrap_err().to_string();
+        assert!(err(r#"{"schema_version": 1, "totals": {"#).contains("not valid JSON"));
+        assert!(err(r#"{"schema_version": 1, "kind": "deadweight-diff"}"#).contains("diff"));
+        assert!(err(r#"{"schema_version": 99}"#).contains("newer"));
+        assert!(err(r#"{"schema_version": 1, "layers": []}"#).contains("totals"));
     }
 
     #[test]

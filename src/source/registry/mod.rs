@@ -44,7 +44,7 @@ impl Target {
 /// Parses `HOST[:PORT]/REPO[:TAG|@DIGEST]`; a first component without `.` or `:` (and not
 /// `localhost`) is a Docker Hub repository, as in `docker pull`. `tag` is `--tag`, used when
 /// the reference names none.
-pub fn parse_target(name: &str, tag: Option<&str>) -> std::result::Result<Target, String> {
+pub(crate) fn parse_target(name: &str, tag: Option<&str>) -> std::result::Result<Target, String> {
     let (host, path) = match name.split_once('/') {
         Some((h, rest)) if h.contains(['.', ':']) || h == "localhost" => (h.to_string(), rest),
         _ => ("docker.io".to_string(), name),

@@ -1,6 +1,8 @@
 //! The decode floor: every layer blob of an archive or layout only decompressed, in parallel,
 //! with the same decoders the real reader uses, and nothing else (no tar walk, no hashing).
-//! Benchmarks compare deadweight's full run against it; it reads, never analyses.
+//! `benches/compare.sh` compares deadweight's full run against it; it reads, never analyses.
+//! A benchmark binary, not part of the shipped tool: `cargo bench --bench floor -- IMAGE`
+//! prints the bytes decompressed and the seconds it took.
 
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -8,10 +10,10 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
-use super::resolve::{self, Selection};
-use super::sniff::{self, Kind, SNIFF_LEN};
-use super::store::{ArchiveStore, DirStore, Store};
-use crate::error::{Error, Result};
+use deadweight::error::{Error, Result};
+use deadweight::source::resolve::{self, Selection};
+use deadweight::source::sniff::{self, Kind, SNIFF_LEN};
+use deadweight::source::store::{ArchiveStore, DirStore, Store};
 
 fn decompress(mut raw: impl Read) -> io::Result<u64> {
     let mut head = Vec::with_capacity(SNIFF_LEN);
@@ -31,7 +33,7 @@ fn decompress(mut raw: impl Read) -> io::Result<u64> {
 }
 
 /// Decompresses every layer of the archive or layout at `path`; returns the uncompressed bytes.
-pub fn decode_floor(path: &Path, selection: &Selection) -> Result<u64> {
+fn decode_floor(path: &Path, selection: &Selection) -> Result<u64> {
     let input = path.display().to_string();
     let store: Box<dyn Store> = if path.is_dir() {
         Box::new(DirStore::new(path, &input))
@@ -54,4 +56,23 @@ pub fn decode_floor(path: &Path, selection: &Selection) -> Result<u64> {
             })
         })
         .sum()
+}
+
+fn main() -> std::process::ExitCode {
+    // `cargo bench` passes `--bench` to every bench binary; the image is the other argument.
+    let Some(image) = std::env::args().skip(1).find(|a| a != "--bench") else {
+        eprintln!("usage: cargo bench --bench floor -- IMAGE (a docker or OCI archive, or an OCI layout)");
+        return std::process::ExitCode::from(2);
+    };
+    let start = std::time::Instant::now();
+    match decode_floor(Path::new(&image), &Selection::default()) {
+        Ok(bytes) => {
+            println!("{bytes} bytes decompressed in {:.3} s", start.elapsed().as_secs_f64());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("floor: {image}: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
