@@ -546,3 +546,22 @@ fn base_layer_findings_speak_of_the_base() {
     let lists = finding(&f, "DW105");
     assert!(lists.fix.starts_with("the base image ships"), "{}", lists.fix);
 }
+
+/// The text output wraps a long fix instead of cutting it: DW101's rewritten RUN line can be
+/// copied whole.
+#[test]
+fn text_output_wraps_fixes_whole() {
+    let run =
+        "pip install --prefer-binary --index-url https://pypi.example.org/simple flask gunicorn sqlalchemy psycopg";
+    let img = careful().layer(
+        &format!("RUN /bin/sh -c {run} # buildkit"),
+        Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::layout::Format::OciArchive.save(dir.path(), &[img]);
+    let out = crate::support::bin().arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let fixed = run.replacen("pip install", "pip install --no-cache-dir", 1);
+    assert!(flat.contains(&format!("`RUN {fixed}`")), "{text}");
+}

@@ -17,6 +17,28 @@ fn one_line(s: &str, max: usize) -> String {
     }
 }
 
+/// `s` on lines of at most `max` characters, broken between words, whitespace runs made one
+/// space; a word longer than `max` gets a line of its own, whole. Nothing is cut: a fix must
+/// stay copyable.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let fits = line.chars().count() + 1 + word.chars().count() <= max;
+        if !line.is_empty() && !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Renders the summary; `width` bounds the command column.
 pub fn summary(a: &Analysis, width: usize) -> String {
     let img = &a.image;
@@ -132,6 +154,7 @@ pub fn findings(a: &Analysis, width: usize) -> String {
     let text_width = width.saturating_sub(40).max(30);
     for f in &a.findings {
         let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
+        let title = wrap(&f.title, text_width);
         let _ = writeln!(
             out,
             "{:>10}  {:<8}  {:<5}  {:>4}  {}",
@@ -139,8 +162,11 @@ pub fn findings(a: &Analysis, width: usize) -> String {
             f.severity.as_str(),
             f.rule,
             line,
-            one_line(&f.title, text_width)
+            title[0]
         );
+        for more in &title[1..] {
+            let _ = writeln!(out, "{:>38}{more}", "");
+        }
         for p in f.paths.iter().take(2) {
             let _ = writeln!(
                 out,
@@ -150,7 +176,28 @@ pub fn findings(a: &Analysis, width: usize) -> String {
                 one_line(&p.path, text_width.saturating_sub(12))
             );
         }
-        let _ = writeln!(out, "{:>38}fix: {}", "", one_line(&f.fix, text_width.saturating_sub(5)));
+        for (i, part) in wrap(&f.fix, text_width.saturating_sub(5)).iter().enumerate() {
+            let _ = writeln!(out, "{:>38}{}{part}", "", if i == 0 { "fix: " } else { "     " });
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_between_words_and_never_cuts() {
+        let fix = "line 16: add --no-cache-dir: `RUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt`";
+        let lines = wrap(fix, 30);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(lines.join(" "), fix, "every word kept, in order");
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= 30 || !l.contains(' ')),
+            "{lines:?}"
+        );
+        assert_eq!(wrap("a-very-long-word-indeed", 5), ["a-very-long-word-indeed"]);
+        assert_eq!(wrap("", 5), [""]);
+    }
 }
