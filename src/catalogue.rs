@@ -289,6 +289,18 @@ pub const RULES: &[RuleInfo] = &[
         "A USER given by name (`USER app`) cannot be checked by Kubernetes' `runAsNonRoot`, which needs a numeric uid to prove the process is not root. Write the numeric ids the user has in /etc/passwd: `USER 10001:10001`.",
     ),
     rule(
+        "DW606",
+        "development server as the container's command",
+        Warning,
+        "`flask run`, `manage.py runserver`, `uvicorn --reload` and servers started with `--debug` are made for a developer's machine: one process, code reloading, debuggers that can run code. Serve with gunicorn (WSGI) or uvicorn workers (ASGI, `gunicorn -k uvicorn.workers.UvicornWorker` or `uvicorn --workers N`) without `--reload`.",
+    ),
+    rule(
+        "DW607",
+        "CMD or ENTRYPOINT in shell form",
+        Warning,
+        "`CMD gunicorn app:app` runs as `/bin/sh -c \"gunicorn app:app\"`: the shell is PID 1 and does not forward SIGTERM, so `docker stop` waits out its timeout and kills the application. Use the exec form, `CMD [\"gunicorn\", \"app:app\"]`, or `exec` the last command of a start script.",
+    ),
+    rule(
         "DW701",
         "no .dockerignore next to the Dockerfile",
         Warning,

@@ -565,3 +565,42 @@ fn text_output_wraps_fixes_whole() {
     let fixed = run.replacen("pip install", "pip install --no-cache-dir", 1);
     assert!(flat.contains(&format!("`RUN {fixed}`")), "{text}");
 }
+
+/// The container's command: a development server (DW606) and a shell-form CMD (DW607) are
+/// found, with the exec form given back; gunicorn in exec form is neither.
+#[test]
+fn development_servers_and_shell_form_commands() {
+    let with_cmd = |cmd: serde_json::Value| {
+        findings(careful().run_config(serde_json::json!({"User": "10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"], "Cmd": cmd})))
+    };
+    for cmd in [
+        serde_json::json!(["flask", "run", "--host", "0.0.0.0"]),
+        serde_json::json!(["python", "manage.py", "runserver", "0.0.0.0:8000"]),
+        serde_json::json!(["uvicorn", "app.main:app", "--reload"]),
+    ] {
+        let f = with_cmd(cmd.clone());
+        assert!(finding(&f, "DW606").fix.contains("gunicorn"), "{cmd}");
+    }
+    let f = with_cmd(serde_json::json!([
+        "/bin/sh",
+        "-c",
+        "gunicorn --bind 0.0.0.0:8000 app:app"
+    ]));
+    let shell = finding(&f, "DW607");
+    assert!(
+        shell
+            .fix
+            .contains(r#"`CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]`"#),
+        "{}",
+        shell.fix
+    );
+    let f = with_cmd(serde_json::json!([
+        "gunicorn",
+        "--bind",
+        "0.0.0.0:8000",
+        "--worker-tmp-dir",
+        "/dev/shm",
+        "app:app"
+    ]));
+    assert!(!f.iter().any(|x| x.rule == "DW606" || x.rule == "DW607"), "{f:#?}");
+}
