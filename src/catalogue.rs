@@ -163,6 +163,12 @@ pub const RULES: &[RuleInfo] = &[
         "The same distribution is installed in two places (system site-packages and a virtualenv, or two interpreters). Install it once, or copy only the virtualenv into the final stage.",
     ),
     rule(
+        "DW306",
+        "build tools copied into the runtime stage",
+        Warning,
+        "`COPY --from=ghcr.io/astral-sh/uv /uv /uvx /bin/` (36 MiB), Poetry, pipx or pip-tools in the final stage serve the build, not the application. Copy them into the build stage, build the virtualenv there and `COPY --from=build` only the virtualenv. Not reported when the container's command runs the tool (`uv run`).",
+    ),
+    rule(
         "DW401",
         ".git directory copied into the image",
         Warning,
@@ -202,13 +208,19 @@ pub const RULES: &[RuleInfo] = &[
         "DW407",
         "tests copied into the runtime image",
         Warning,
-        "The test suite is not run in production. Add `**/tests` (or the exact path, such as `tests`) to .dockerignore, or copy only the package directory.",
+        "The test suite is not run in production: `tests/` and `test/` directories, `test_*.py`, `*_test.py` and `conftest.py` anywhere in the copied context. Add `**/tests` (or the exact path, such as `tests`) and `**/test_*.py` to .dockerignore, or copy only the package directory.",
     ),
     rule(
         "DW408",
         "build files copied into the image",
         Warning,
         "Dockerfile, .dockerignore, .gitignore and CI files copied with `COPY .` serve no purpose at run time. Add them to .dockerignore.",
+    ),
+    rule(
+        "DW409",
+        "tests run in the final stage",
+        Warning,
+        "A `RUN pytest` (or `python -m unittest`, `nose2`, `tox`) in the final stage needs the test dependencies there and leaves its caches and bytecode in the image. Run the tests in a stage of their own (`FROM build AS test`) and build it in CI with `--target test`. The bytes are what the test run wrote.",
     ),
     rule(
         "DW501",

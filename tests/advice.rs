@@ -604,3 +604,60 @@ fn development_servers_and_shell_form_commands() {
     ]));
     assert!(!f.iter().any(|x| x.rule == "DW606" || x.rule == "DW607"), "{f:#?}");
 }
+
+/// The final stage running its tests (DW409, with what the run left) and test files anywhere in
+/// the copied context (DW407); build tools copied in from another image (DW306) unless the
+/// command runs them.
+#[test]
+fn tests_and_build_tools_in_the_final_stage() {
+    let img = careful()
+        .layer(
+            "COPY . /app # buildkit",
+            Layer::new()
+                .file("app/app/test_models.py", "def test(): pass\n")
+                .file("app/conftest.py", "import pytest\n"),
+        )
+        .layer(
+            "RUN /bin/sh -c pip install --no-cache-dir pytest && pytest -q # buildkit",
+            Layer::new()
+                .file("app/.pytest_cache/v/cache/nodeids", vec![b'n'; 700])
+                .file(
+                    "app/app/__pycache__/test_models.cpython-311-pytest-8.3.5.pyc",
+                    vec![b'p'; 900],
+                )
+                .file(
+                    "usr/local/lib/python3.11/site-packages/pytest/__init__.py",
+                    vec![b'x'; 5000],
+                ),
+        )
+        .layer(
+            "COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/ # buildkit",
+            Layer::new()
+                .file("bin/uv", vec![b'u'; 9000])
+                .file("bin/uvx", vec![b'v'; 300]),
+        );
+    let f = findings(img.clone());
+    let run = finding(&f, "DW409");
+    assert_eq!(
+        run.reclaimable_bytes, 1600,
+        "what the run wrote, not the install: {run:#?}"
+    );
+    let files: Vec<&str> = f
+        .iter()
+        .filter(|x| x.rule == "DW407")
+        .flat_map(|x| x.paths.iter().map(|p| p.path.as_str()))
+        .collect();
+    assert!(
+        files.contains(&"/app/app/test_models.py") && files.contains(&"/app/conftest.py"),
+        "{files:?}"
+    );
+    let tools = finding(&f, "DW306");
+    assert_eq!(tools.reclaimable_bytes, 9300);
+    assert_eq!(tools.title, "build tools copied into the runtime stage: uv, uvx");
+    let runs_uv = img.run_config(serde_json::json!({"User": "10001", "Cmd": ["uv", "run", "app"]}));
+    assert!(
+        !findings(runs_uv)
+            .iter()
+            .any(|x| x.rule == "DW306" && x.title.contains("uv,"))
+    );
+}

@@ -183,7 +183,7 @@ pub fn apt_fix(args: &str) -> Option<String> {
 
 /// The simple commands of a shell line as words with their byte offsets, split at `&&`, `||`,
 /// `;`, `|` and line ends: enough to find a command and its options, not a shell parser.
-fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
+pub fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
     let mut out = vec![Vec::new()];
     let mut start = None;
     let bytes = line.as_bytes();
