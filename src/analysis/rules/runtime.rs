@@ -138,7 +138,7 @@ fn python_env(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
 /// DW606: a development server as the container's command.
 fn dev_server(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let words: Vec<&str> = argv(ctx).iter().flat_map(|a| a.split_whitespace()).collect();
-    let has = |w: &str| words.iter().any(|x| *x == w);
+    let has = |w: &str| words.contains(&w);
     let after = |a: &str, b: &str| words.windows(2).any(|p| p[0].ends_with(a) && p[1] == b);
     let what = if after("flask", "run") {
         Some("`flask run`, Flask's development server")
