@@ -661,3 +661,40 @@ fn tests_and_build_tools_in_the_final_stage() {
             .any(|x| x.rule == "DW306" && x.title.contains("uv,"))
     );
 }
+
+/// Without `--dockerfile`, the Dockerfile-text checks read the history's commands and say so;
+/// the base image's history is not the user's.
+#[test]
+fn dockerfile_checks_read_the_history_without_a_dockerfile() {
+    let img = careful()
+        .layer(
+            "RUN /bin/sh -c apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* # buildkit",
+            Layer::new().file("usr/bin/curl", vec![b'c'; 900]),
+        )
+        .layer(
+            "COPY . /srv # buildkit",
+            Layer::new().file("srv/requirements.txt", "flask==3.0.3\n"),
+        )
+        .layer(
+            "RUN /bin/sh -c pip install -r /srv/requirements.txt # buildkit",
+            Layer::new().file(
+                "usr/local/lib/python3.11/site-packages/flask/__init__.py",
+                vec![b'f'; 500],
+            ),
+        );
+    let f = findings(img);
+    for rule in ["DW505", "DW702", "DW703"] {
+        let x = finding(&f, rule);
+        assert!(x.fix.contains("image history"), "{rule}: {}", x.fix);
+        assert!(x.layer.is_some(), "{rule}: {x:#?}");
+    }
+    assert!(
+        finding(&f, "DW702")
+            .fix
+            .contains("apt-get install --no-install-recommends -y curl")
+    );
+    assert!(
+        !f.iter().any(|x| x.rule == "DW701"),
+        "no Dockerfile, no .dockerignore to miss"
+    );
+}
