@@ -323,12 +323,32 @@ fn dive_ci_files_of_each_form() {
         "rules:\n  lowestEfficiency: 1.5\n",
         "rules:\n  highestUserWastedPercent: -1\n",
         "rules:\n  highestWastedBytes: lots\n",
-        "rules:\n  lowestEfficency: 0.9\n",
         "rules: [\n",
     ] {
         std::fs::write(&dive_ci, bad).unwrap();
         let stderr = fails(bin().current_dir(dir.path()).arg(sample()).arg("--ci"));
         assert!(stderr.contains(".dive-ci"), "{bad}: {stderr}");
+    }
+    // What dive tolerates loads, with a warning naming each thing ignored.
+    std::fs::write(
+        &dive_ci,
+        "plugins:\n  - name: layers\nrules:\n  lowestEfficency: 0.9\n  layers/max-count: 30\n  lowestEfficiency: 0.6\n  highestUserWastedPercent: off\n",
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .arg(sample())
+        .arg("--ci")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for name in ["plugins", "\"lowestEfficency\"", "\"layers/max-count\""] {
+        let line = stderr.lines().find(|l| l.contains(name));
+        assert!(
+            line.is_some_and(|l| l.contains("warning") && l.contains(".dive-ci")),
+            "{name}: {stderr}"
+        );
     }
     // With a .deadweight.toml of ours, .dive-ci is not read unless named.
     std::fs::write(
@@ -464,4 +484,13 @@ fn images_where_dive_divides_by_zero() {
             assert_eq!(user["actual"], 0.0, "{name}: nothing wasted over nothing is 0");
         }
     }
+}
+
+/// Where `.dive-ci` is lenient, `.deadweight.toml` is ours and strict: a misspelt key fails.
+#[test]
+fn a_misspelt_key_of_ours_stays_an_error() {
+    let dir = tmp();
+    std::fs::write(dir.path().join(".deadweight.toml"), "[ci]\nlowest_efficency = 0.9\n").unwrap();
+    let stderr = fails(bin().current_dir(dir.path()).arg(sample()).arg("--ci"));
+    assert!(stderr.contains("lowest_efficency"), "{stderr}");
 }

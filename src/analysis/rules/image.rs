@@ -11,6 +11,7 @@ use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
 use crate::analysis::packages::SystemPackage;
+use crate::model::NodeId;
 
 const TOOLCHAIN: &[&str] = &[
     "gcc",
@@ -35,15 +36,21 @@ fn is_toolchain(name: &str) -> bool {
         || (name.starts_with("binutils-") && !name.ends_with("-dev"))
 }
 
-/// A package in a finding's path list (paths are absolute): its largest file, named.
-fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> String {
+/// A package in a finding's path list (paths are absolute): its largest file, named with the
+/// package, and that file's size: a row's size is the size of what it names.
+fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> PathBytes {
     let tree = ctx.tree;
-    let largest = p
-        .nodes
-        .iter()
-        .max_by_key(|&&n| tree.current(n).map_or(0, |v| tree.version(v).size));
-    let path = largest.map_or_else(|| "/".to_string(), |&n| tree.path(n));
-    format!("{path} (package {} {})", p.name, p.version)
+    let size = |n: NodeId| tree.current(n).map_or(0, |v| tree.version(v).size);
+    let largest = p.nodes.iter().copied().max_by_key(|&n| size(n));
+    PathBytes {
+        path: format!(
+            "{} (package {} {})",
+            largest.map_or_else(|| "/".to_string(), |n| tree.path(n)),
+            p.name,
+            p.version
+        ),
+        bytes: largest.map_or(0, size),
+    }
 }
 
 fn is_dev(name: &str) -> bool {
@@ -71,7 +78,7 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             rule,
             layer: Some(layer),
             versions: pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: pkgs.iter().map(|p| PathBytes { path: package_path(ctx, p), bytes: p.bytes }).collect(),
+            paths: pkgs.iter().map(|p| package_path(ctx, p)).collect(),
             title: format!("{}: {}", if rule == "DW201" { "build toolchain in the runtime image" } else { "development packages in the runtime image" }, names.join(", ")),
             fix: format!(
                 "{}: install {} in a build stage (`FROM ... AS build`) and `COPY --from=build` only the built packages (a virtualenv or wheels) into the final stage",

@@ -365,9 +365,19 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
                 || matches!(f.rule, "DW505" | "DW409")
         })
         .map(|mut f| {
-            f.paths
-                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-            f.paths.dedup_by(|a, b| a.path == b.path);
+            // A file listed bare by a path rule and tagged by a package rule is one row: the
+            // tagged one, which says more.
+            let bare = |p: &PathBytes| match p.path.rsplit_once(" (") {
+                Some((path, tag)) if tag.ends_with(')') => path.len(),
+                _ => p.path.len(),
+            };
+            f.paths.sort_by(|a, b| {
+                b.bytes
+                    .cmp(&a.bytes)
+                    .then_with(|| a.path[..bare(a)].cmp(&b.path[..bare(b)]))
+                    .then_with(|| b.path.len().cmp(&a.path.len()))
+            });
+            f.paths.dedup_by(|a, b| a.path[..bare(a)] == b.path[..bare(b)]);
             f.paths.truncate(MAX_PATHS);
             f
         })

@@ -46,7 +46,10 @@ fn user(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         };
         out.push(whole(
             "DW601",
-            "the container runs as root (no USER)".into(),
+            match name.is_empty() {
+                true => "the container runs as root (no USER)".into(),
+                false => format!("the container runs as root (USER {user})"),
+            },
             format!(
                 "add {create} and `USER 10001:10001` (numeric, so Kubernetes' runAsNonRoot can verify it) before CMD"
             ),
