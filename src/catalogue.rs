@@ -169,6 +169,12 @@ pub const RULES: &[RuleInfo] = &[
         "`COPY --from=ghcr.io/astral-sh/uv /uv /uvx /bin/` (36 MiB), Poetry, pipx or pip-tools in the final stage serve the build, not the application. Copy them into the build stage, build the virtualenv there and `COPY --from=build` only the virtualenv. Not reported when the container's command runs the tool (`uv run`).",
     ),
     rule(
+        "DW307",
+        "bytecode not precompiled",
+        Warning,
+        "With `PYTHONDONTWRITEBYTECODE=1` the interpreter never saves the bytecode it compiles, so installed packages without `__pycache__` are compiled again at every start. pip compiles at install time; uv does not unless `UV_COMPILE_BYTECODE=1` (or `--compile-bytecode`) is set; anything else: `python -m compileall`.",
+    ),
+    rule(
         "DW401",
         ".git directory copied into the image",
         Warning,

@@ -698,3 +698,21 @@ fn dockerfile_checks_read_the_history_without_a_dockerfile() {
         "no Dockerfile, no .dockerignore to miss"
     );
 }
+
+/// `PYTHONDONTWRITEBYTECODE=1` over packages installed without bytecode (uv's default): each
+/// start compiles them again (DW307); the careful image's compiled venv is not reported.
+#[test]
+fn packages_without_bytecode_under_dontwritebytecode() {
+    let site = "app/.venv/lib/python3.11/site-packages";
+    let layer = Layer::new()
+        .file(format!("{site}/flask/__init__.py"), vec![b'f'; 3000])
+        .file(
+            format!("{site}/flask-3.0.3.dist-info/RECORD"),
+            "flask/__init__.py,,3000\n",
+        );
+    let f = findings(careful().layer("RUN /bin/sh -c uv sync --no-cache # buildkit", layer));
+    let missing = finding(&f, "DW307");
+    assert!(missing.fix.contains("UV_COMPILE_BYTECODE=1"), "{}", missing.fix);
+    assert!(missing.title.contains(&format!("/{site}")), "{}", missing.title);
+    assert!(!findings(careful()).iter().any(|x| x.rule == "DW307"));
+}

@@ -362,7 +362,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             f.reclaimable_bytes >= min
                 || f.rule.starts_with("DW6")
                 || f.rule.starts_with("DW7")
-                || matches!(f.rule, "DW505" | "DW409")
+                || matches!(f.rule, "DW505" | "DW409" | "DW307")
         })
         .map(|mut f| {
             // A file listed bare by a path rule and tagged by a package rule is one row: the

@@ -200,11 +200,69 @@ fn shell_form(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     }
 }
 
+/// DW307: `PYTHONDONTWRITEBYTECODE=1` with installed packages that have no bytecode: the
+/// interpreter compiles them at every start and throws the result away.
+fn bytecode_missing(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
+    let set = ctx.config.env.iter().any(|e| {
+        e.split_once('=')
+            .is_some_and(|(k, v)| k == "PYTHONDONTWRITEBYTECODE" && !v.is_empty())
+    });
+    if !set {
+        return;
+    }
+    let mut bare: Vec<&str> = Vec::new();
+    let mut locations: Vec<&str> = ctx.packages.python.iter().map(|p| p.location.as_str()).collect();
+    locations.sort_unstable();
+    locations.dedup();
+    for location in locations {
+        let dirs: std::collections::BTreeSet<String> = ctx
+            .packages
+            .python
+            .iter()
+            .filter(|p| p.location == location)
+            .flat_map(|p| p.nodes.iter())
+            .map(|&n| tree.path(n))
+            .filter(|path| path.ends_with(".py"))
+            .filter_map(|path| path.rsplit_once('/').map(|(d, _)| d.to_string()))
+            .collect();
+        let compiled = dirs.iter().any(|d| {
+            let cache = format!("{}/__pycache__", d.trim_start_matches('/'));
+            tree.lookup(cache.as_bytes()).and_then(|n| tree.current(n)).is_some()
+        });
+        if !dirs.is_empty() && !compiled {
+            bare.push(location);
+        }
+    }
+    if bare.is_empty() {
+        return;
+    }
+    let uv = (0..ctx.layers.len()).any(|l| {
+        ctx.commands(l)
+            .any(|c| c.contains("uv sync") || c.contains("uv pip install"))
+    });
+    let how = if uv {
+        "uv installs without bytecode unless told: set `ENV UV_COMPILE_BYTECODE=1` before `uv sync`/`uv pip install`"
+    } else {
+        "compile them in the image: `RUN python -m compileall -q <site-packages>` after the install"
+    };
+    out.push(whole(
+        "DW307",
+        format!(
+            "bytecode not precompiled in {} while PYTHONDONTWRITEBYTECODE=1",
+            bare.join(", ")
+        ),
+        format!("every start compiles the packages again: {how}"),
+        None,
+    ));
+}
+
 /// The container-level findings; `findings` holds what the earlier rules found.
 pub fn drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     user(ctx, out);
     python_env(ctx, out);
     dev_server(ctx, out);
+    bytecode_missing(ctx, out);
     shell_form(ctx, out);
     let cfg = ctx.config;
     if exists(ctx, "etc/alpine-release") && findings.keys().any(|(r, _)| *r == "DW201") {
