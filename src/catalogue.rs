@@ -336,6 +336,12 @@ pub const RULES: &[RuleInfo] = &[
         Info,
         "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer.",
     ),
+    rule(
+        "DW704",
+        "dependencies without an exact version",
+        Info,
+        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the command line only: the contents of a requirements file are not checked.",
+    ),
 ];
 
 /// The rule with this id (case-insensitive).

@@ -716,3 +716,29 @@ fn packages_without_bytecode_under_dontwritebytecode() {
     assert!(missing.title.contains(&format!("/{site}")), "{}", missing.title);
     assert!(!findings(careful()).iter().any(|x| x.rule == "DW307"));
 }
+
+/// A `pip install` naming packages without `==` (DW704), from the Dockerfile; a pinned one, a
+/// requirements file or a constraints file is not reported.
+#[test]
+fn unpinned_dependencies_on_the_command_line() {
+    let f = findings_with(
+        careful(),
+        &careful_dockerfile("RUN pip install --no-cache-dir flask 'gunicorn>=22'\n"),
+        true,
+    );
+    let loose = finding(&f, "DW704");
+    assert!(loose.title.ends_with("flask, gunicorn>=22"), "{}", loose.title);
+    assert!(
+        loose.fix.contains("flask==<version> gunicorn==<version>"),
+        "{}",
+        loose.fix
+    );
+    for pinned in [
+        "RUN pip install --no-cache-dir flask==3.0.3\n",
+        "RUN pip install --no-cache-dir -r requirements.txt\n",
+        "RUN pip install --no-cache-dir -c constraints.txt flask\n",
+    ] {
+        let f = findings_with(careful(), &careful_dockerfile(pinned), true);
+        assert!(!f.iter().any(|x| x.rule == "DW704"), "{pinned}: {f:#?}");
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
+use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
 use super::{Ctx, Draft, Finding, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
@@ -195,6 +195,7 @@ pub fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) 
             InstructionKind::Run => {
                 out.extend(apt_recommends(c));
                 out.extend(pip_cache_flag(ctx, findings, &chain[..i], c));
+                out.extend(unpinned_install(c));
             }
             _ => {}
         }
@@ -292,6 +293,37 @@ fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, earlier: &[Checked], c: &Chec
         paths: Vec::new(),
         title: format!("{}: pip install without --no-cache-dir", c.at),
         fix: format!("{}: {}", c.at, c.rewritten(&fixed)),
+        severity: None,
+    })
+}
+
+/// DW704: a `pip install` naming requirements without an exact version: each build may get
+/// other versions than the one tested.
+fn unpinned_install(c: &Checked) -> Option<Draft> {
+    let loose = unpinned(&c.ins.args);
+    if loose.is_empty() {
+        return None;
+    }
+    let history = if c.from_history {
+        " (read from the image history)"
+    } else {
+        ""
+    };
+    Some(Draft {
+        rule: "DW704",
+        layer: c.layer,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("{}: dependencies without an exact version: {}", c.at, loose.join(", ")),
+        fix: format!(
+            "{}: pin them (`{}`), or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or `-c constraints.txt`){history}",
+            c.at,
+            loose
+                .iter()
+                .map(|p| format!("{}==<version>", p.split(['>', '<', '~', '!', '=']).next().unwrap_or(p)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         severity: None,
     })
 }
