@@ -5,6 +5,7 @@
 //! xz or bzip2.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -294,4 +295,47 @@ fn estargz_and_zstd_chunked_layers_decode_to_their_diff_ids() {
         let files = 2 + if c == Compression::Estargz { 2 } else { 0 };
         assert_eq!(r["totals"]["files"], files, "{c:?}: {}", r["totals"]);
     }
+}
+
+/// "Compressed" and "PULL" said the tar size for a `docker save` layer. The pull size is shown
+/// only where the image says it (a manifest's descriptor sizes); elsewhere the figure is
+/// labelled as what it is, the blob as stored.
+#[test]
+fn the_pull_size_is_shown_only_where_the_image_says_it() {
+    let dir = tmp();
+    let image = crate::support::rich_image();
+    let docker = Format::DockerSkopeo.save(dir.path(), std::slice::from_ref(&image));
+    let oci = Format::OciArchive.save(dir.path(), std::slice::from_ref(&image));
+    let built = image.build();
+    let r = report(&[docker.to_str().unwrap()]);
+    assert_eq!(r["totals"]["pull_bytes"], Value::Null);
+    assert!(
+        r["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["pull_bytes"].is_null())
+    );
+    let r = report(&[oci.to_str().unwrap()]);
+    let blobs: Vec<u64> = built.layers.iter().map(|l| l.blob.len() as u64).collect();
+    assert_eq!(r["totals"]["pull_bytes"], blobs.iter().sum::<u64>());
+    for (l, size) in r["layers"].as_array().unwrap().iter().zip(&blobs) {
+        assert_eq!(l["pull_bytes"], *size);
+    }
+    let text = |p: &Path| {
+        let out = bin().arg(p).arg("--text").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let docker_text = text(&docker);
+    assert!(
+        docker_text.contains("as stored; the pull size is not in the image") && docker_text.contains("STORED"),
+        "{docker_text}"
+    );
+    assert!(
+        !docker_text.contains("compressed") && !docker_text.contains("PULL"),
+        "{docker_text}"
+    );
+    let oci_text = text(&oci);
+    assert!(oci_text.contains("to pull") && oci_text.contains("PULL"), "{oci_text}");
 }

@@ -385,6 +385,7 @@ fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str,
             digest: Some(scan.blob_digest.clone()),
             diff_id: config.diff_ids.get(i).cloned(),
             media_type: l.media_type.clone(),
+            pull_bytes: l.size,
             scan,
         });
     }
