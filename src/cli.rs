@@ -71,6 +71,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write the self-contained HTML report (treemap, layers, findings, packages; opens offline)
+    /// to FILE, beside any other output; in CI mode it carries the verdict.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// The Dockerfile the image was built from: layers are matched to its lines.
     #[arg(long, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
@@ -84,7 +89,7 @@ pub struct Cli {
     pub text: bool,
 
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
-    /// report, Markdown, SARIF 2.1.0 or JUnit XML.
+    /// report, Markdown, SARIF 2.1.0, JUnit XML, or the self-contained HTML report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -152,6 +157,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one test case per check.
     Junit,
+    /// One self-contained HTML page: treemap, layers, findings, packages.
+    Html,
 }
 
 /// CI budget flags. Sizes are `20MB` (decimal), `1.5GiB` (binary) or bytes; ratios `0.1` or
@@ -265,6 +272,10 @@ pub enum Command {
     /// directories that grew, shrank, appeared or disappeared.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Rewrite the Dockerfile and .dockerignore from the image's findings: a unified diff on
+    /// stdout, each change with its findings and predicted saving on stderr.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -273,6 +284,58 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout: `deadweight man > deadweight.1`.
     Man,
+}
+
+const FIX_EXAMPLES: &str = "Examples:
+  deadweight fix app.tar --dockerfile Dockerfile            # the safe changes, as a diff
+  deadweight fix app.tar --dockerfile Dockerfile --all      # also those to review
+  deadweight fix app.tar --dockerfile Dockerfile --write    # apply the safe changes
+  deadweight fix app.tar --dockerfile Dockerfile --only 'DW1*' --json fix.json";
+
+/// Arguments of `deadweight fix`.
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// The image built from the Dockerfile, in any form `deadweight IMAGE` takes.
+    pub image: String,
+
+    /// The Dockerfile the image was built from; the file rewritten.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: PathBuf,
+
+    /// The build context, whose `.dockerignore` is read and rewritten (default: the
+    /// Dockerfile's folder).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Apply the changes to the files (atomically) instead of only printing the diff.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Include the changes to review (they may change behaviour); without it only safe ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only fix findings of these rules: ids or globs, comma-separated (`DW1*,DW503`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Never fix findings of these rules: ids or globs, comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Write the plan as JSON (`"kind": "deadweight-fix"`) to FILE (`-` for stdout, which
+    /// then carries no diff).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// How the image is read.
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Configuration file for the rules (default: `.deadweight.toml` in the current
+    /// directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `deadweight diff`.
@@ -301,6 +364,23 @@ pub struct DiffArgs {
     /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write the diff as a self-contained HTML page (a treemap coloured by growth) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// What to print on stdout: the text summary, or the HTML page (`--format html`).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+/// Output formats of `deadweight diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text for people.
+    Text,
+    /// The self-contained HTML page.
+    Html,
 }
 
 /// `--max-layer-size`: a size as the configuration reads it; clap's message already says

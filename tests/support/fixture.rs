@@ -346,6 +346,15 @@ impl Image {
         self
     }
 
+    /// Sets the `comment` of the last history entry (buildah's `FROM <image>`, BuildKit's
+    /// `buildkit.dockerfile.v0`).
+    pub fn comment(mut self, comment: &str) -> Self {
+        if let Some(last) = self.history.last_mut() {
+            last["comment"] = json!(comment);
+        }
+        self
+    }
+
     /// Leaves `history` out of the config.
     pub fn without_history(mut self) -> Self {
         self.with_history = false;
