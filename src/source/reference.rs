@@ -184,8 +184,10 @@ fn bare(rest: &str, spec: impl Fn(Location, Option<String>) -> ImageSpec) -> Ima
     let plainly_path = rest.starts_with(['.', '/']) || !is_docker_reference(rest);
     if path.exists() && (plainly_path || is_image(&path)) {
         let mut s = spec(Location::Path(path.clone()), tag.clone());
-        // `app:latest` with an image file `app`: the other reading is the daemon's image.
-        if !plainly_path && !rest.contains('/') && (tag.is_some() || !rest.contains('.')) {
+        // `app:latest` with an image file `app`: the other reading is the daemon's image. A
+        // file name with a dot or a slash (`app.tar:2`, `out/app`) is plainly a file.
+        let named_like_an_image = !path.to_string_lossy().contains(['.', '/']);
+        if !plainly_path && named_like_an_image {
             s.notes.push(format!(
                 "{rest}: read the image at {}{}; for the Docker daemon's image say docker://{rest}",
                 path.display(),
