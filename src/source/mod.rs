@@ -163,7 +163,7 @@ fn source_note(spec: &ImageSpec, format: &str) -> Option<String> {
     let base = format.split('+').next().unwrap_or(format);
     (base != want).then(|| {
         format!(
-            "{} is a {base}, not a {want}; read it as what it is ({named} was asked for)",
+            "{}: the content is {base}, not {want}; read as {base} ({named} was asked for)",
             spec.reference
         )
     })
