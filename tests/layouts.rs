@@ -343,3 +343,21 @@ fn the_pull_size_is_shown_only_where_the_image_says_it() {
     let oci_text = text(&oci);
     assert!(oci_text.contains("to pull") && oci_text.contains("PULL"), "{oci_text}");
 }
+
+/// Shared nested indexes are expanded once, but the images they name together stay bounded:
+/// 120 references to an index of 120 entries is 14,400 candidates, over the limit of 10,000,
+/// and ends in a clear error rather than in an explosion of work.
+#[test]
+fn shared_nested_indexes_cannot_multiply_without_bound() {
+    let dir = tmp();
+    let mut m = oci_index(&[], false);
+    let man = add_oci_blobs(&mut m, &sized(1, "x").build());
+    let entry = descriptor("application/vnd.oci.image.manifest.v1+json", &man);
+    let inner = index_json(&vec![entry; 120]);
+    m.set_blob(inner.clone());
+    let nested = descriptor("application/vnd.oci.image.index.v1+json", &inner);
+    m.set("index.json", index_json(&vec![nested; 120]));
+    let path = m.write_tar(&dir.path().join("wide.tar"));
+    let stderr = fails(bin().arg(&path));
+    assert!(stderr.contains("exceeds the limit of 10000 entries"), "{stderr}");
+}

@@ -144,29 +144,10 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         None => e,
     })?;
     let mut notes = spec.notes.clone();
-    notes.extend(source_note(spec, &loaded.format));
+    notes.extend(spec.contradicted_by(&loaded.format));
     notes.append(&mut loaded.notes);
     loaded.notes = notes;
     Ok(loaded)
-}
-
-/// The note for `--source oci-archive` given a `docker save` archive, or the reverse: the
-/// content decides, as in dive, and the user hears of it.
-fn source_note(spec: &ImageSpec, format: &str) -> Option<String> {
-    let asked = spec.asked?;
-    let (named, want) = match asked {
-        SourceKind::DockerArchive => ("docker-archive", "docker-archive"),
-        SourceKind::OciArchive => ("oci-archive", "oci-archive"),
-        SourceKind::Oci => ("oci", "oci-layout"),
-        _ => return None,
-    };
-    let base = format.split('+').next().unwrap_or(format);
-    (base != want).then(|| {
-        format!(
-            "{}: the content is {base}, not {want}; read as {base} ({named} was asked for)",
-            spec.reference
-        )
-    })
 }
 
 #[cfg(feature = "daemon")]

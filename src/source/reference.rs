@@ -42,6 +42,27 @@ pub struct ImageSpec {
     pub notes: Vec<String>,
 }
 
+impl ImageSpec {
+    /// The note for `--source oci-archive` given a `docker save` archive, or the reverse: the
+    /// content decides, as in dive, and the user hears of it.
+    pub fn contradicted_by(&self, format: &str) -> Option<String> {
+        let asked = self.asked?;
+        let (named, want) = match asked {
+            SourceKind::DockerArchive => ("docker-archive", "docker-archive"),
+            SourceKind::OciArchive => ("oci-archive", "oci-archive"),
+            SourceKind::Oci => ("oci", "oci-layout"),
+            _ => return None,
+        };
+        let base = format.split('+').next().unwrap_or(format);
+        (base != want).then(|| {
+            format!(
+                "{}: the content is {base}, not {want}; read as {base} ({named} was asked for)",
+                self.reference
+            )
+        })
+    }
+}
+
 /// The values of `--source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SourceKind {
