@@ -342,6 +342,17 @@ fn the_pull_size_is_shown_only_where_the_image_says_it() {
     );
     let oci_text = text(&oci);
     assert!(oci_text.contains("to pull") && oci_text.contains("PULL"), "{oci_text}");
+    let html = |p: &Path| {
+        let page = dir.path().join("page.html");
+        assert!(bin().arg(p).arg("--html").arg(&page).output().unwrap().status.success());
+        std::fs::read_to_string(&page).unwrap()
+    };
+    let docker_html = html(&docker);
+    assert!(
+        docker_html.contains("<dt>Stored</dt>") && !docker_html.contains("what a pull downloads"),
+        "the HTML page does not call the stored tars a pull"
+    );
+    assert!(html(&oci).contains("<dt>Pull</dt>"));
 }
 
 /// Shared nested indexes are expanded once, but the images they name together stay bounded:
