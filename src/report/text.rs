@@ -4,40 +4,10 @@
 use std::fmt::Write as _;
 
 use super::units::size;
+use super::wrap::{one_line, wrap};
 use crate::analysis::Analysis;
 use crate::analysis::attribute::BaseSource;
-
-fn one_line(s: &str, max: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
-}
-
-/// `s` on lines of at most `max` characters, broken between words, whitespace runs made one
-/// space; a word longer than `max` gets a line of its own, whole. Nothing is cut: a fix must
-/// stay copyable.
-pub fn wrap(s: &str, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in s.split_whitespace() {
-        let fits = line.chars().count() + 1 + word.chars().count() <= max;
-        if !line.is_empty() && !fits {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
+use crate::analysis::rules::Finding;
 
 /// Renders the summary; `width` bounds the command column.
 pub fn summary(a: &Analysis, width: usize) -> String {
@@ -55,10 +25,10 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(out, "Config     {}", img.config_digest);
     let _ = writeln!(
         out,
-        "Size       {} in {} layers ({} compressed); final filesystem {} in {} files; {} hidden by later layers",
+        "Size       {} in {} layers ({}); final filesystem {} in {} files; {} hidden by later layers",
         size(t.bytes),
         img.layers.len(),
-        size(t.compressed_bytes),
+        stored_phrase(t),
         size(t.final_bytes),
         t.files,
         size(t.hidden_bytes)
@@ -93,7 +63,13 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(
         out,
         "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  INSTRUCTION",
-        "#", "LINE", "SIZE", "ADDED", "HIDDEN", "PULL"
+        "#",
+        "LINE",
+        "SIZE",
+        "ADDED",
+        "HIDDEN",
+        // What the image says a pull downloads; where it does not say, the blob as stored.
+        if t.pull_bytes.is_some() { "PULL" } else { "STORED" }
     );
     let cmd_width = width.saturating_sub(62).max(20);
     let rows = img
@@ -117,7 +93,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
             size(l.scan.content_bytes),
             size(m.added_bytes),
             size(m.hidden_later_bytes),
-            size(l.scan.blob_bytes),
+            size(l.pull_bytes.unwrap_or(l.scan.blob_bytes)),
             one_line(&text, cmd_width)
         );
         if !o.base {
@@ -148,56 +124,59 @@ pub fn findings(a: &Analysis, width: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>10}  {:<7}  {:<5}  {:>4}  WHAT",
+        "{:>10}  {:<8} {:<5}  {:<9} WHAT",
         "SAVES", "SEVERITY", "RULE", "LINE"
     );
-    let text_width = width.saturating_sub(40).max(30);
     for f in &a.findings {
-        let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
-        let title = wrap(&f.title, text_width);
-        let _ = writeln!(
-            out,
-            "{:>10}  {:<8}  {:<5}  {:>4}  {}",
-            size(f.reclaimable_bytes),
-            f.severity.as_str(),
-            f.rule,
-            line,
-            title[0]
-        );
-        for more in &title[1..] {
-            let _ = writeln!(out, "{:>38}{more}", "");
-        }
-        for p in f.paths.iter().take(2) {
-            let _ = writeln!(
-                out,
-                "{:>38}{}  {}",
-                "",
-                size(p.bytes),
-                one_line(&p.path, text_width.saturating_sub(12))
-            );
-        }
-        for (i, part) in wrap(&f.fix, text_width.saturating_sub(5)).iter().enumerate() {
-            let _ = writeln!(out, "{:>38}{}{part}", "", if i == 0 { "fix: " } else { "     " });
-        }
+        out.push_str(&finding(f, width, 2));
     }
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::wrap;
+/// Where a finding's paths and fix start, under its row.
+const INDENT: usize = 12;
 
-    #[test]
-    fn wrap_breaks_between_words_and_never_cuts() {
-        let fix = "line 16: add --no-cache-dir: `RUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt`";
-        let lines = wrap(fix, 30);
-        assert!(lines.len() > 1, "{lines:?}");
-        assert_eq!(lines.join(" "), fix, "every word kept, in order");
-        assert!(
-            lines.iter().all(|l| l.chars().count() <= 30 || !l.contains(' ')),
-            "{lines:?}"
+/// One finding as every text output prints it (the summary's table and CI mode's list): a row
+/// with the saving, severity, rule, Dockerfile line and title, up to `paths` of its largest
+/// paths, and the whole fix, wrapped to `width` and never cut, so it can be pasted.
+pub fn finding(f: &Finding, width: usize, paths: usize) -> String {
+    let mut out = String::new();
+    let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
+    let _ = writeln!(
+        out,
+        "{:>10}  {:<8} {:<5}  line {:<4} {}",
+        size(f.reclaimable_bytes),
+        f.severity.as_str(),
+        f.rule,
+        line,
+        f.title
+    );
+    let room = width.saturating_sub(INDENT).max(40);
+    for p in f.paths.iter().take(paths) {
+        let _ = writeln!(
+            out,
+            "{:INDENT$}{:>10}  {}",
+            "",
+            size(p.bytes),
+            one_line(&p.path, room.saturating_sub(12))
         );
-        assert_eq!(wrap("a-very-long-word-indeed", 5), ["a-very-long-word-indeed"]);
-        assert_eq!(wrap("", 5), [""]);
+    }
+    for (i, l) in wrap(&f.fix, room.saturating_sub(5)).iter().enumerate() {
+        let lead = if i == 0 { "fix: " } else { "     " };
+        let _ = writeln!(out, "{:INDENT$}{lead}{l}", "");
+    }
+    out
+}
+
+/// The layer bytes beside the total, named for what they are: what a pull downloads where the
+/// image says, else the blobs as stored (a `docker save` archive stores plain tars and says
+/// nothing of the pushed size, so "compressed" would be a lie).
+pub fn stored_phrase(t: &crate::analysis::Totals) -> String {
+    match t.pull_bytes {
+        Some(p) => format!("{} to pull", size(p)),
+        None => format!(
+            "{} as stored; the pull size is not in the image",
+            size(t.compressed_bytes)
+        ),
     }
 }

@@ -54,6 +54,10 @@ pub struct Finding {
     pub fix: String,
 }
 
+/// The findings made so far, by rule and layer: what the image- and config-level rules read
+/// to avoid repeating a path rule's finding.
+type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
+
 /// What the rules read.
 pub struct Ctx<'a> {
     /// The merged tree.
@@ -256,9 +260,6 @@ impl Engine<'_, '_> {
         entry.paths.extend(paths);
     }
 }
-
-/// The findings so far, by rule and layer: what the image-wide rules read.
-type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
 
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
