@@ -4,6 +4,8 @@
 mod support;
 
 mod advice;
+mod advice_dockerfile;
+mod advice_runtime;
 mod architecture;
 mod attribution;
 mod bare_names;
