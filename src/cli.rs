@@ -320,6 +320,22 @@ pub struct FixArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Build the rewritten Dockerfile (tagged `<image>-deadweight-fix`), analyse both images
+    /// and compare: predicted vs measured saving, totals, final filesystems; exit 1 on an
+    /// unexpected change.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The builder for `--verify` (default: a Docker engine that answers, else buildah, else
+    /// Podman).
+    #[arg(long, value_enum, requires = "verify")]
+    pub builder: Option<crate::build_mode::BuilderKind>,
+
+    /// With `--verify`: run this shell command in both images (no network); their exit
+    /// statuses must agree.
+    #[arg(long, value_name = "CMD", requires = "verify")]
+    pub run: Option<String>,
+
     /// How the image is read.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -328,6 +344,10 @@ pub struct FixArgs {
     /// directory, when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Arguments after `--` go to the builder (`-- -v DIR:/etc/xdg/pip:ro`, `--secret ...`).
+    #[arg(last = true, value_name = "BUILDER ARGS")]
+    pub builder_args: Vec<String>,
 }
 
 /// Arguments of `deadweight diff`.

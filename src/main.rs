@@ -4,11 +4,13 @@
 //! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
 //! from `fix_mode`.
 
+mod build_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
 mod fix_mode;
 mod ui;
+mod verify_mode;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
