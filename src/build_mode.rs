@@ -1,12 +1,14 @@
 //! The builder the binary shares between `fix --verify` and `build`: finds Docker, Podman or
 //! buildah (or the one `--builder` names), builds a Dockerfile with a tag, exports an image to an
 //! OCI or Docker archive for the analysis, and runs a command in an image with no network. It
-//! runs the tools as child processes and owns nothing of the analysis.
+//! runs the tools as child processes and owns nothing of the analysis. `deadweight build` is
+//! here too: it builds, exports, and hands the archive and the Dockerfile to the ordinary run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
+use clap::Parser;
 
 /// The build tools deadweight drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -232,4 +234,64 @@ pub fn fix_tag(image: &str) -> String {
         image.split('@').next().unwrap_or(image).to_string()
     };
     format!("{name}-deadweight-fix")
+}
+
+/// The Dockerfile and tag among `docker build`-style arguments: `-f`/`--file`, `-t`/`--tag`.
+fn build_flags(args: &[String]) -> (Option<String>, Option<String>) {
+    let (mut file, mut tag) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let slot = match name {
+            "-f" | "--file" => &mut file,
+            "-t" | "--tag" => &mut tag,
+            _ => continue,
+        };
+        *slot = inline.or_else(|| it.next().cloned());
+    }
+    (file, tag)
+}
+
+/// `deadweight build [ARGS...] CONTEXT`: builds, exports the image to a temporary archive and
+/// runs the explorer (or the CI check) on it with the Dockerfile known.
+pub fn build_command(b: &crate::cli::BuildArgs) -> anyhow::Result<std::process::ExitCode> {
+    let builder = detect(b.builder)?;
+    let Some((context, rest)) = b.args.split_last() else {
+        bail!("deadweight build needs a build context");
+    };
+    let (file, tag) = build_flags(rest);
+    let dockerfile = file.map_or_else(|| Path::new(context).join("Dockerfile"), PathBuf::from);
+    let tag = tag.unwrap_or_else(|| "localhost/deadweight-build:latest".to_string());
+    let mut extra: Vec<String> = rest.to_vec();
+    if !rest
+        .iter()
+        .any(|a| a == "-t" || a == "--tag" || a.starts_with("--tag="))
+    {
+        extra.extend(["-t".to_string(), tag.clone()]);
+    }
+    // `build` below adds `-f` and `-t`: pass the user's own arguments through unchanged.
+    let mut cmd = Command::new(&builder.program);
+    match builder.kind {
+        BuilderKind::Buildah => cmd.args(["bud", "--layers", "--isolation", "chroot"]),
+        BuilderKind::Podman => cmd.args(["build", "--layers"]),
+        BuilderKind::Docker => cmd.arg("build"),
+    };
+    cmd.args(&extra).arg(context).stdout(Stdio::from(std::io::stderr()));
+    run_checked(&mut cmd, &format!("{} build", builder.name()))?;
+    let dir = std::env::temp_dir().join(format!("deadweight-build-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let archive = dir.join("image.tar");
+    let result = builder.export(&tag, &archive).and_then(|()| {
+        let mut argv = vec!["deadweight".to_string(), archive.to_string_lossy().into_owned()];
+        argv.extend(["--dockerfile".to_string(), dockerfile.to_string_lossy().into_owned()]);
+        if b.ci {
+            argv.push("--ci".into());
+        }
+        crate::run(&crate::cli::Cli::try_parse_from(argv)?)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -276,6 +276,9 @@ pub enum Command {
     /// stdout, each change with its findings and predicted saving on stderr.
     #[command(after_help = FIX_EXAMPLES)]
     Fix(FixArgs),
+    /// Build an image (as `dive build` does) with Docker, Podman or buildah, then open the
+    /// explorer on it with the Dockerfile known (`--ci`: check the budgets instead).
+    Build(BuildArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -356,6 +359,28 @@ pub struct FixArgs {
     /// Arguments after `--` go to the builder (`-- -v DIR:/etc/xdg/pip:ro`, `--secret ...`).
     #[arg(last = true, value_name = "BUILDER ARGS")]
     pub builder_args: Vec<String>,
+}
+
+/// Arguments of `deadweight build`.
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The builder (default: a Docker engine that answers, else buildah, else Podman).
+    #[arg(long, value_enum)]
+    pub builder: Option<crate::build_mode::BuilderKind>,
+
+    /// Check the CI budgets (`.deadweight.toml`, `.dive-ci`) instead of opening the explorer;
+    /// also on when `CI=true`.
+    #[arg(long)]
+    pub ci: bool,
+
+    /// The builder's arguments, the build context last (`-t app:dev -f Dockerfile.prod .`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }
 
 /// Arguments of `deadweight diff`.

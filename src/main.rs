@@ -68,6 +68,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
         cli::Command::Fix(args) => return fix_mode::run(args),
+        cli::Command::Build(args) => return build_mode::build_command(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);
