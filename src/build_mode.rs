@@ -10,18 +10,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use clap::Parser;
 
-/// The build tools deadweight drives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuilderKind {
-    /// `docker build` / `docker run` (a running engine; `$DOCKER_HOST` is honoured).
-    Docker,
-    /// `podman build` / `podman run`.
-    Podman,
-    /// `buildah bud --isolation chroot`; commands run with `buildah run` in an empty network
-    /// namespace.
-    Buildah,
-}
+use crate::cli::BuilderKind;
 
 /// A found builder.
 #[derive(Debug, Clone)]

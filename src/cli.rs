@@ -340,7 +340,7 @@ pub struct FixArgs {
     /// The builder for `--verify` (default: a Docker engine that answers, else buildah, else
     /// Podman).
     #[arg(long, value_enum, requires = "verify")]
-    pub builder: Option<crate::build_mode::BuilderKind>,
+    pub builder: Option<BuilderKind>,
 
     /// With `--verify`: run this shell command in both images (no network); their exit
     /// statuses must agree.
@@ -361,12 +361,25 @@ pub struct FixArgs {
     pub builder_args: Vec<String>,
 }
 
+/// The build tools deadweight drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuilderKind {
+    /// `docker build` / `docker run` (a running engine; `$DOCKER_HOST` is honoured).
+    Docker,
+    /// `podman build` / `podman run`.
+    Podman,
+    /// `buildah bud --isolation chroot`; commands run with `buildah run` in an empty network
+    /// namespace.
+    Buildah,
+}
+
 /// Arguments of `deadweight build`.
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     /// The builder (default: a Docker engine that answers, else buildah, else Podman).
     #[arg(long, value_enum)]
-    pub builder: Option<crate::build_mode::BuilderKind>,
+    pub builder: Option<BuilderKind>,
 
     /// Check the CI budgets (`.deadweight.toml`, `.dive-ci`) instead of opening the explorer;
     /// also on when `CI=true`.

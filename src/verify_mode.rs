@@ -16,7 +16,8 @@ use deadweight::fix::{Applied, Plan};
 use deadweight::model::EntryKind;
 use deadweight::source;
 
-use crate::build_mode::{self, BuilderKind};
+use crate::build_mode;
+use crate::cli::BuilderKind;
 use crate::cli::FixArgs;
 
 /// What the verification measured.
@@ -194,7 +195,7 @@ pub fn verify(
         .iter()
         .flat_map(|&i| plan.edits[i].rules.iter().copied())
         .collect();
-    let expected: Vec<String> = before
+    let mut expected: Vec<String> = before
         .findings
         .iter()
         .filter(|f| fixed_rules.contains(f.rule))
@@ -205,15 +206,19 @@ pub fn verify(
         })
         .filter(|p| p.starts_with('/'))
         .collect();
-    let covered = |path: &str| {
-        expected
+    expected.extend(
+        applied
+            .applied
             .iter()
-            .any(|e| path == e || path.starts_with(&format!("{}/", e.trim_end_matches('/'))))
-    };
+            .flat_map(|&i| plan.edits[i].expected_paths.iter().cloned()),
+    );
+    let under = |path: &str, e: &str| path == e || path.starts_with(&format!("{}/", e.trim_end_matches('/')));
+    // A directory that held only removed paths goes with them (~/.cache once pip's is gone).
+    let covered = |path: &str, dir: bool| expected.iter().any(|e| under(path, e) || (dir && under(e, path)));
     let (old, new) = (final_fs(before), final_fs(&after));
     let mut unexpected = Vec::new();
     for (path, entry) in &old {
-        if noise(path) || covered(path) {
+        if noise(path) || covered(path, entry.0 == EntryKind::Dir) {
             continue;
         }
         match new.get(path) {
