@@ -86,18 +86,19 @@ fn figures(a: &Analysis) -> Figures {
     }
 }
 
-/// Path -> (kind, size, content hash) of the final filesystem; directories count by kind only.
-fn final_fs(a: &Analysis) -> BTreeMap<String, (EntryKind, u64, u64)> {
+/// What is compared per path: kind, size, content hash (0 for directories), mode, owner.
+type Entry = (EntryKind, u64, u64, u32, u32, u32);
+
+/// Path -> [`Entry`] of the final filesystem.
+fn final_fs(a: &Analysis) -> BTreeMap<String, Entry> {
     let tree = &a.tree;
     tree.versions()
         .iter()
         .filter(|v| v.in_final())
         .map(|v| {
             let dir = v.kind == EntryKind::Dir;
-            (
-                tree.path(v.node),
-                (v.kind, if dir { 0 } else { v.size }, if dir { 0 } else { v.hash }),
-            )
+            let (size, hash) = if dir { (0, 0) } else { (v.size, v.hash) };
+            (tree.path(v.node), (v.kind, size, hash, v.mode, v.uid, v.gid))
         })
         .collect()
 }
