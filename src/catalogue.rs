@@ -163,6 +163,18 @@ pub const RULES: &[RuleInfo] = &[
         "The same distribution is installed in two places (system site-packages and a virtualenv, or two interpreters). Install it once, or copy only the virtualenv into the final stage.",
     ),
     rule(
+        "DW306",
+        "build tools copied into the runtime stage",
+        Warning,
+        "`COPY --from=ghcr.io/astral-sh/uv /uv /uvx /bin/` (36 MiB), Poetry, pipx or pip-tools in the final stage serve the build, not the application. Copy them into the build stage, build the virtualenv there and `COPY --from=build` only the virtualenv. Not reported when the container's command runs the tool (`uv run`).",
+    ),
+    rule(
+        "DW307",
+        "bytecode not precompiled",
+        Warning,
+        "With `PYTHONDONTWRITEBYTECODE=1` the interpreter never saves the bytecode it compiles, so installed packages without `__pycache__` are compiled again at every start. pip compiles at install time; uv does not unless `UV_COMPILE_BYTECODE=1` (or `--compile-bytecode`) is set; anything else: `python -m compileall`.",
+    ),
+    rule(
         "DW401",
         ".git directory copied into the image",
         Warning,
@@ -202,13 +214,19 @@ pub const RULES: &[RuleInfo] = &[
         "DW407",
         "tests copied into the runtime image",
         Warning,
-        "The test suite is not run in production. Add `**/tests` (or the exact path, such as `tests`) to .dockerignore, or copy only the package directory.",
+        "The test suite is not run in production: `tests/` and `test/` directories, `test_*.py`, `*_test.py` and `conftest.py` anywhere in the copied context. Add `**/tests` (or the exact path, such as `tests`) and `**/test_*.py` to .dockerignore, or copy only the package directory.",
     ),
     rule(
         "DW408",
         "build files copied into the image",
         Warning,
         "Dockerfile, .dockerignore, .gitignore and CI files copied with `COPY .` serve no purpose at run time. Add them to .dockerignore.",
+    ),
+    rule(
+        "DW409",
+        "tests run in the final stage",
+        Warning,
+        "A `RUN pytest` (or `python -m unittest`, `nose2`, `tox`) in the final stage needs the test dependencies there and leaves its caches and bytecode in the image. Run the tests in a stage of their own (`FROM build AS test`) and build it in CI with `--target test`. The bytes are what the test run wrote.",
     ),
     rule(
         "DW501",
@@ -289,6 +307,18 @@ pub const RULES: &[RuleInfo] = &[
         "A USER given by name (`USER app`) cannot be checked by Kubernetes' `runAsNonRoot`, which needs a numeric uid to prove the process is not root. Write the numeric ids the user has in /etc/passwd: `USER 10001:10001`.",
     ),
     rule(
+        "DW606",
+        "development server as the container's command",
+        Warning,
+        "`flask run`, `manage.py runserver`, `uvicorn --reload` and servers started with `--debug` are made for a developer's machine: one process, code reloading, debuggers that can run code. Serve with gunicorn (WSGI) or uvicorn workers (ASGI, `gunicorn -k uvicorn.workers.UvicornWorker` or `uvicorn --workers N`) without `--reload`.",
+    ),
+    rule(
+        "DW607",
+        "CMD or ENTRYPOINT in shell form",
+        Warning,
+        "`CMD gunicorn app:app` runs as `/bin/sh -c \"gunicorn app:app\"`: the shell is PID 1 and does not forward SIGTERM, so `docker stop` waits out its timeout and kills the application. Use the exec form, `CMD [\"gunicorn\", \"app:app\"]`, or `exec` the last command of a start script.",
+    ),
+    rule(
         "DW701",
         "no .dockerignore next to the Dockerfile",
         Warning,
@@ -305,6 +335,12 @@ pub const RULES: &[RuleInfo] = &[
         "pip install without --no-cache-dir",
         Info,
         "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer.",
+    ),
+    rule(
+        "DW704",
+        "dependencies without an exact version",
+        Info,
+        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the command line only: the contents of a requirements file are not checked.",
     ),
 ];
 

@@ -27,7 +27,7 @@ pub(crate) fn findings_with(img: Image, dockerfile: &str, ignore: bool) -> Vec<F
 }
 
 /// The finding of `rule`; the test fails with every finding when there is none.
-fn finding<'a>(f: &'a [Finding], rule: &str) -> &'a Finding {
+pub(crate) fn finding<'a>(f: &'a [Finding], rule: &str) -> &'a Finding {
     f.iter()
         .find(|x| x.rule == rule)
         .unwrap_or_else(|| panic!("no {rule}: {f:#?}"))
@@ -291,137 +291,6 @@ fn pipenv_cache_advice_names_variables_that_exist() {
     assert!(explain.contains("virtualenvs.in-project"), "{explain}");
 }
 
-/// DW703 leaves alone what keeps pip's cache out already (uv's pip with `--no-cache`, an inline
-/// or ENV `PIP_NO_CACHE_DIR`), and where DW101 reports the line's cache with its bytes it does
-/// not repeat it with none.
-#[test]
-fn pip_without_no_cache_dir_only_where_pip_caches() {
-    let dw703 = |more: &str| {
-        let f = findings_with(careful(), &careful_dockerfile(more), true);
-        f.iter().filter(|x| x.rule == "DW703").count()
-    };
-    assert_eq!(dw703("RUN pip install flask\n"), 1, "the plain case");
-    assert_eq!(dw703("RUN uv pip install --no-cache flask\n"), 0);
-    assert_eq!(dw703("RUN PIP_NO_CACHE_DIR=1 pip install flask\n"), 0);
-    assert_eq!(dw703("ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n"), 0);
-    let env = careful().run_config(serde_json::json!({"User": "app", "Env": ["PIP_NO_CACHE_DIR=1", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}));
-    assert_eq!(
-        findings_with(env, &careful_dockerfile("RUN pip install flask\n"), true)
-            .iter()
-            .filter(|x| x.rule == "DW703")
-            .count(),
-        0
-    );
-    let cached = careful().layer(
-        "RUN /bin/sh -c pip install flask # buildkit",
-        Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
-    );
-    let f = findings_with(cached, &careful_dockerfile("RUN pip install flask\n"), true);
-    assert_eq!(bytes(&f, "DW101"), 3000, "{f:#?}");
-    assert!(!f.iter().any(|x| x.rule == "DW703"), "DW101 says it: {f:#?}");
-}
-
-/// DW702 finds `apt-get install` whatever its options' order and `apt install`, and gives the
-/// whole command back with the flag added; a fix from the Dockerfile keeps the line's flags.
-#[test]
-fn apt_and_pip_fixes_are_the_whole_line_with_its_flags() {
-    let fix = |more: &str, rule: &str| {
-        let f = findings_with(careful(), &careful_dockerfile(more), true);
-        finding(&f, rule).fix.clone()
-    };
-    assert_eq!(
-        fix("RUN apt-get update && apt-get -y install gcc libpq-dev\n", "DW702"),
-        "line 9: `RUN apt-get update && apt-get -y install --no-install-recommends gcc libpq-dev`"
-    );
-    assert!(fix("RUN apt-get install -qy curl\n", "DW702").contains("install --no-install-recommends -qy curl"));
-    assert!(fix("RUN apt install curl\n", "DW702").contains("apt install --no-install-recommends curl"));
-    assert_eq!(
-        fix(
-            "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n",
-            "DW703"
-        ),
-        "line 9: `RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"
-    );
-}
-
-/// DW602: `python -u` already means unbuffered; `PYTHONDONTWRITEBYTECODE=1` is advised only
-/// with the way to precompile in the installer's words (uv does not compile by default).
-#[test]
-fn python_env_advice_counts_python_u_and_says_how_to_precompile() {
-    let cfg = |cmd: &[&str]| serde_json::json!({"User": "10001", "Env": ["PATH=/usr/bin"], "Cmd": cmd});
-    let f = findings(careful().run_config(cfg(&["python", "-u", "-m", "app.main"])));
-    let env = finding(&f, "DW602");
-    assert_eq!(env.title, "PYTHONDONTWRITEBYTECODE not set in a Python image");
-    assert!(env.fix.contains("python -m compileall"), "{}", env.fix);
-    let uv = careful()
-        .layer(
-            "RUN /bin/sh -c uv sync --no-cache # buildkit",
-            Layer::new().file("app/.venv/pyvenv.cfg", "x\n"),
-        )
-        .run_config(cfg(&["python", "-m", "app.main"]));
-    let f = findings(uv);
-    let env = finding(&f, "DW602");
-    assert!(env.title.starts_with("PYTHONUNBUFFERED and "), "{}", env.title);
-    assert!(env.fix.contains("UV_COMPILE_BYTECODE=1"), "{}", env.fix);
-}
-
-/// DW601 speaks Alpine's adduser there and asks for a numeric USER; a USER given by name is an
-/// information of its own (DW605), a numeric one is not.
-#[test]
-fn user_advice_is_numeric_and_fits_the_distribution() {
-    let root = serde_json::json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]});
-    let alpine = careful()
-        .layer(
-            "RUN /bin/sh -c true # buildkit",
-            Layer::new().file("etc/alpine-release", "3.20.0\n"),
-        )
-        .run_config(root.clone());
-    let f = findings(alpine);
-    let fix = &finding(&f, "DW601").fix;
-    assert!(fix.contains("adduser -D -u 10001") && !fix.contains("useradd"), "{fix}");
-    assert!(fix.contains("USER 10001:10001"), "{fix}");
-    let debian = findings(careful().run_config(root));
-    let fix = &finding(&debian, "DW601").fix;
-    assert!(fix.contains("useradd") && fix.contains("USER 10001:10001"), "{fix}");
-    let named = findings(careful());
-    assert_eq!(finding(&named, "DW605").severity, deadweight::catalogue::Severity::Info);
-    let numeric = careful().run_config(
-        serde_json::json!({"User": "10001:10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}),
-    );
-    assert!(!findings(numeric).iter().any(|x| x.rule == "DW605" || x.rule == "DW601"));
-}
-
-/// Given the Dockerfile, DW503 quotes its line (`COPY . /app`), not the history's record of it
-/// (`COPY dir:<hash> in /app`); a symbolic chmod becomes the octal mode the files got; the
-/// title names what changed.
-#[test]
-fn dw503_quotes_the_dockerfile_and_gives_an_octal_mode() {
-    let img = careful()
-        .layer(
-            "/bin/sh -c #(nop) COPY dir:9794b0aa in /app ",
-            Layer::new().file_with("app/run.sh", "echo hi\n", 0o644, 0, 0),
-        )
-        .layer(
-            "/bin/sh -c chmod +x /app/run.sh",
-            Layer::new().file_with("app/run.sh", "echo hi\n", 0o755, 0, 0),
-        );
-    let f = findings_with(
-        img,
-        &careful_dockerfile("COPY . /app\nRUN chmod +x /app/run.sh\n"),
-        true,
-    );
-    let again = finding(&f, "DW503");
-    assert!(
-        again
-            .fix
-            .starts_with("use `COPY --chmod=755` at line 9 (`COPY . /app`)"),
-        "{}",
-        again.fix
-    );
-    assert!(!again.fix.contains("dir:"), "{}", again.fix);
-    assert!(again.title.ends_with("again with new mode only"), "{}", again.title);
-}
-
 /// Files stored again with the same bytes, owner and mode are not "new owner or mode": they
 /// are their own, plainer finding (DW508), and a COPY that repeats one is told to copy once.
 #[test]
@@ -441,31 +310,6 @@ fn files_stored_again_unchanged_are_their_own_finding() {
     assert_eq!(same.reclaimable_bytes, 4000);
     assert!(same.title.contains("unchanged"), "{}", same.title);
     assert!(same.fix.starts_with("copy them once"), "{}", same.fix);
-}
-
-/// A fix rebuilt from the history says so (BuildKit drops `--mount` from it); from the
-/// Dockerfile it keeps the line's flags.
-#[test]
-fn fixes_keep_the_dockerfiles_flags_or_say_they_come_from_history() {
-    let img = || {
-        careful().layer(
-            "RUN /bin/sh -c pip install flask # buildkit",
-            Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
-        )
-    };
-    let f = findings(img());
-    assert!(
-        finding(&f, "DW101").fix.contains("rebuilt from the image history"),
-        "{f:#?}"
-    );
-    let line = "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n";
-    let f = findings_with(img(), &careful_dockerfile(line), true);
-    let fix = &finding(&f, "DW101").fix;
-    assert!(
-        fix.contains("`RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"),
-        "{fix}"
-    );
-    assert!(!fix.contains("history"), "{fix}");
 }
 
 /// A context finding's title names the path a user acts on: the application's `/app/tests`,
@@ -509,40 +353,4 @@ fn a_toolchain_purged_later_is_deleted_weight_not_runtime_weight() {
         assert!(!f.iter().any(|x| x.rule == rule), "{rule}: {f:#?}");
     }
     assert_eq!(bytes(&f, "DW501"), 16_000, "{f:#?}");
-}
-
-/// A base image's compilers and headers are not a line the user wrote: one DW204 (info) per
-/// base layer with their bytes and a fix about the base; other findings in base layers are
-/// information with a fix that speaks of the base.
-#[test]
-fn base_layer_findings_speak_of_the_base() {
-    let status = "Package: gcc-12\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n\
-                  Package: libpq-dev\nStatus: install ok installed\nArchitecture: amd64\nVersion: 15\n\n";
-    let base = Layer::new()
-        .file("etc/os-release", "ID=debian\n")
-        .file("usr/bin/python3.11", vec![1u8; 4000])
-        .file("var/lib/dpkg/status", status)
-        .file("var/lib/dpkg/info/gcc-12:amd64.list", "/usr/bin/gcc-12\n")
-        .file(
-            "var/lib/dpkg/info/libpq-dev:amd64.list",
-            "/usr/include/postgresql/libpq-fe.h\n",
-        )
-        .file("usr/bin/gcc-12", vec![b'g'; 7000])
-        .file("usr/include/postgresql/libpq-fe.h", vec![b'h'; 3000])
-        .file("var/lib/apt/lists/deb_Packages", vec![b'l'; 5000]);
-    let img = Image::new()
-        .layer("/bin/sh -c #(nop) ADD file:abc in / ", base)
-        .layer("COPY app/ /app # buildkit", Layer::new().file("app/main.py", "print()\n"))
-        .run_config(serde_json::json!({"User": "10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"], "Cmd": ["python3", "/app/main.py"]}));
-    let f = findings(img);
-    let loud: Vec<&Finding> = f
-        .iter()
-        .filter(|x| x.severity > deadweight::catalogue::Severity::Info)
-        .collect();
-    assert!(loud.is_empty(), "{loud:#?}");
-    let full = finding(&f, "DW204");
-    assert_eq!(full.reclaimable_bytes, 10_000, "{full:#?}");
-    assert!(full.fix.contains("-slim"), "{}", full.fix);
-    let lists = finding(&f, "DW105");
-    assert!(lists.fix.starts_with("the base image ships"), "{}", lists.fix);
 }

@@ -4,10 +4,13 @@
 mod support;
 
 mod advice;
+mod advice_dockerfile;
+mod advice_runtime;
 mod architecture;
 mod attribution;
 mod bare_names;
 mod browser;
+mod build;
 mod buildkit;
 mod ci;
 mod ci_outputs;

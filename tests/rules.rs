@@ -461,3 +461,16 @@ fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
         "a secret's content leaked into the report"
     );
 }
+
+/// The README's rule table lists every rule of the catalogue, with its severity and title, and
+/// no other.
+#[test]
+fn the_readme_rule_table_matches_the_catalogue() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| DW")).collect();
+    for r in deadweight::catalogue::RULES {
+        let row = format!("| {} | {} | {} |", r.id, r.severity.as_str(), r.title);
+        assert!(rows.contains(&row.as_str()), "README lacks `{row}`");
+    }
+    assert_eq!(rows.len(), deadweight::catalogue::RULES.len(), "{rows:#?}");
+}

@@ -25,10 +25,10 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(out, "Config     {}", img.config_digest);
     let _ = writeln!(
         out,
-        "Size       {} in {} layers ({} compressed); final filesystem {} in {} files; {} hidden by later layers",
+        "Size       {} in {} layers ({}); final filesystem {} in {} files; {} hidden by later layers",
         size(t.bytes),
         img.layers.len(),
-        size(t.compressed_bytes),
+        stored_phrase(t),
         size(t.final_bytes),
         t.files,
         size(t.hidden_bytes)
@@ -63,7 +63,13 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(
         out,
         "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  INSTRUCTION",
-        "#", "LINE", "SIZE", "ADDED", "HIDDEN", "PULL"
+        "#",
+        "LINE",
+        "SIZE",
+        "ADDED",
+        "HIDDEN",
+        // What the image says a pull downloads; where it does not say, the blob as stored.
+        if t.pull_bytes.is_some() { "PULL" } else { "STORED" }
     );
     let cmd_width = width.saturating_sub(62).max(20);
     let rows = img
@@ -87,7 +93,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
             size(l.scan.content_bytes),
             size(m.added_bytes),
             size(m.hidden_later_bytes),
-            size(l.scan.blob_bytes),
+            size(l.pull_bytes.unwrap_or(l.scan.blob_bytes)),
             one_line(&text, cmd_width)
         );
         if !o.base {
@@ -160,4 +166,17 @@ pub fn finding(f: &Finding, width: usize, paths: usize) -> String {
         let _ = writeln!(out, "{:INDENT$}{lead}{l}", "");
     }
     out
+}
+
+/// The layer bytes beside the total, named for what they are: what a pull downloads where the
+/// image says, else the blobs as stored (a `docker save` archive stores plain tars and says
+/// nothing of the pushed size, so "compressed" would be a lie).
+pub fn stored_phrase(t: &crate::analysis::Totals) -> String {
+    match t.pull_bytes {
+        Some(p) => format!("{} to pull", size(p)),
+        None => format!(
+            "{} as stored; the pull size is not in the image",
+            size(t.compressed_bytes)
+        ),
+    }
 }

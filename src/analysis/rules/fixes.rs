@@ -183,7 +183,7 @@ pub fn apt_fix(args: &str) -> Option<String> {
 
 /// The simple commands of a shell line as words with their byte offsets, split at `&&`, `||`,
 /// `;`, `|` and line ends: enough to find a command and its options, not a shell parser.
-fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
+pub fn commands(line: &str) -> Vec<Vec<(usize, &str)>> {
     let mut out = vec![Vec::new()];
     let mut start = None;
     let bytes = line.as_bytes();
@@ -236,6 +236,61 @@ pub fn for_base(ctx: &Ctx<'_>, layer: usize, d: &mut Draft) {
     );
 }
 
+/// The requirements a `pip install` / `uv pip install` names on its command line without an
+/// exact version (`flask`, `flask>=3`), unless the command pins through a constraints file or
+/// hashes (`-c`, `--require-hashes`). Files, URLs and options are not requirements.
+pub fn unpinned(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in commands(line) {
+        let words: Vec<&str> = cmd.iter().map(|(_, w)| w.trim_matches(['"', '\''])).collect();
+        let Some(at) = words
+            .windows(2)
+            .position(|p| p[0].ends_with("pip") || p[0].ends_with("pip3"))
+            .filter(|&i| words.get(i + 1) == Some(&"install"))
+        else {
+            continue;
+        };
+        if words
+            .iter()
+            .any(|w| matches!(*w, "-c" | "--constraint" | "--require-hashes") || w.starts_with("--constraint="))
+        {
+            continue;
+        }
+        let mut rest = words[at + 2..].iter();
+        while let Some(w) = rest.next() {
+            let takes_value = matches!(
+                *w,
+                "-r" | "--requirement"
+                    | "-e"
+                    | "--editable"
+                    | "-t"
+                    | "--target"
+                    | "-i"
+                    | "--index-url"
+                    | "--extra-index-url"
+                    | "-f"
+                    | "--find-links"
+                    | "--prefix"
+                    | "--root"
+                    | "--python"
+            );
+            if takes_value {
+                rest.next();
+                continue;
+            }
+            let file_like = w.starts_with(['-', '.', '/', '$'])
+                || w.contains("://")
+                || w.ends_with(".whl")
+                || w.ends_with(".tar.gz")
+                || w.ends_with(".zip");
+            if !file_like && !w.contains("==") && !w.contains(" @ ") && !w.contains('@') {
+                out.push((*w).to_string());
+            }
+        }
+    }
+    out
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub fn listed(items: &[&str]) -> String {
     match items {
@@ -284,6 +339,23 @@ mod tests {
         assert_eq!(apt_fix("apt-get install -y --no-install-recommends curl"), None);
         assert_eq!(apt_fix("apt-get update && apt-get upgrade -y"), None);
         assert_eq!(apt_fix("echo apt-get is not run here"), None);
+    }
+
+    #[test]
+    fn unpinned_requirements_on_the_command_line() {
+        assert_eq!(
+            unpinned("pip install flask 'gunicorn>=22' requests==2.32.3"),
+            ["flask", "gunicorn>=22"]
+        );
+        assert_eq!(
+            unpinned("uv pip install --system -r requirements.txt ."),
+            Vec::<String>::new()
+        );
+        assert_eq!(unpinned("pip install -c constraints.txt flask"), Vec::<String>::new());
+        assert_eq!(
+            unpinned("pip install --no-cache-dir -i https://x/simple app==1.0"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

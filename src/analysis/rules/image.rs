@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
+use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
 use super::{Ctx, Draft, Finding, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
@@ -120,53 +120,124 @@ fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
         .position(|o| o.dockerfile_line == Some(line))
 }
 
-/// The checks only the Dockerfile's text shows, line by line, then the missing `.dockerignore`.
-fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
-    let Some(df) = ctx.dockerfile else { return };
-    let chain = df.layer_chain();
-    for (i, ins) in chain.iter().enumerate() {
-        match ins.kind {
-            InstructionKind::Copy => out.extend(context_before_install(ctx, ins, &chain[i + 1..])),
+/// One instruction the text checks read: a line of the Dockerfile, or, without one, a history
+/// entry above the base image (`created_by` holds the command).
+struct Checked {
+    ins: Instruction,
+    /// `line 9`, or `layer 3` for a history entry.
+    at: String,
+    layer: Option<usize>,
+    from_history: bool,
+}
+
+impl Checked {
+    /// The instruction with `args` in place of its own, quoted for a fix.
+    fn rewritten(&self, args: &str) -> String {
+        let text = format!("`{}`", dockerfile_line(&self.ins, args));
+        if self.from_history {
+            format!("{text} (read from the image history, no --dockerfile given: check it against your line)")
+        } else {
+            text
+        }
+    }
+
+    fn copies_from_elsewhere(&self) -> bool {
+        self.ins.flag("from").is_some() || self.ins.args.contains("--from")
+    }
+}
+
+/// What the text checks read: the Dockerfile's final chain, or the history above the base.
+fn checked(ctx: &Ctx<'_>) -> Vec<Checked> {
+    if let Some(df) = ctx.dockerfile {
+        return df
+            .layer_chain()
+            .into_iter()
+            .map(|i| Checked {
+                ins: i.clone(),
+                at: format!("line {}", i.line),
+                layer: layer_of_line(ctx, i.line),
+                from_history: false,
+            })
+            .collect();
+    }
+    let steps = &ctx.attribution.steps;
+    let Some(first) = steps.iter().position(|s| s.layer.is_some_and(|l| !ctx.is_base(l))) else {
+        return Vec::new();
+    };
+    steps[first..]
+        .iter()
+        .map(|s| Checked {
+            ins: Instruction {
+                kind: s.instruction.kind,
+                line: 0,
+                end_line: 0,
+                flags: Vec::new(),
+                args: s.instruction.text.clone(),
+                json_form: None,
+                heredocs: Vec::new(),
+            },
+            at: s
+                .layer
+                .map_or_else(|| format!("history entry {}", s.history_index), |l| ctx.where_(l)),
+            layer: s.layer,
+            from_history: true,
+        })
+        .collect()
+}
+
+/// The checks the Dockerfile's text shows (or the history's, without it), instruction by
+/// instruction, then the missing `.dockerignore`.
+pub fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
+    let chain = checked(ctx);
+    for (i, c) in chain.iter().enumerate() {
+        match c.ins.kind {
+            InstructionKind::Copy => out.extend(context_before_install(ctx, c, &chain[i + 1..])),
             InstructionKind::Run => {
-                out.extend(apt_recommends(ctx, ins));
-                out.extend(pip_cache_flag(ctx, findings, &chain, ins));
+                out.extend(apt_recommends(c));
+                out.extend(pip_cache_flag(ctx, findings, &chain[..i], c));
+                out.extend(unpinned_install(c));
             }
             _ => {}
         }
     }
-    if ctx.dockerignore == Some(false) {
+    if ctx.dockerfile.is_some() && ctx.dockerignore == Some(false) {
         out.push(missing_dockerignore(ctx, findings));
     }
 }
 
 /// DW505: a COPY of the whole context before a later RUN installs the dependencies, so every
 /// source change reinstalls them.
-fn context_before_install(ctx: &Ctx<'_>, ins: &Instruction, later: &[&Instruction]) -> Option<Draft> {
-    if ins.flag("from").is_some() || !copies_whole_context(&ins.args) {
+fn context_before_install(ctx: &Ctx<'_>, c: &Checked, later: &[Checked]) -> Option<Draft> {
+    if c.copies_from_elsewhere() || !copies_whole_context(&c.ins.args) {
         return None;
     }
     let dep = later
         .iter()
-        .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))?;
-    let layer = layer_of_line(ctx, ins.line);
-    let bytes = layer
+        .find(|d| d.ins.kind == InstructionKind::Run && installs_dependencies(&d.ins.args))?;
+    let bytes = c
+        .layer
         .and_then(|l| ctx.layers.get(l))
         .map_or(0, |l| l.scan.content_bytes);
+    let history = if c.from_history {
+        " (read from the image history)"
+    } else {
+        ""
+    };
     Some(Draft {
         rule: "DW505",
-        layer,
+        layer: c.layer,
         versions: Vec::new(),
         paths: vec![PathBytes {
-            path: ins.args.split_whitespace().last().unwrap_or("/").to_string(),
+            path: c.ins.args.split_whitespace().last().unwrap_or("/").to_string(),
             bytes,
         }],
         title: format!(
-            "line {} copies the whole build context before line {} installs dependencies",
-            ins.line, dep.line
+            "{} copies the whole build context before {} installs dependencies",
+            c.at, dep.at
         ),
         fix: format!(
-            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run line {} (`RUN {}`), then `COPY {}`",
-            dep.line, dep.args, ins.args
+            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run {} (`RUN {}`), then `COPY {}`{history}",
+            dep.at, dep.ins.args, c.ins.args
         ),
         severity: None,
     })
@@ -174,32 +245,32 @@ fn context_before_install(ctx: &Ctx<'_>, ins: &Instruction, later: &[&Instructio
 
 /// DW702: `apt-get install` or `apt install` without `--no-install-recommends`, in any
 /// option order; the fix is the whole command with the flag added.
-fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
-    let fixed = apt_fix(&ins.args)?;
+fn apt_recommends(c: &Checked) -> Option<Draft> {
+    let fixed = apt_fix(&c.ins.args)?;
     Some(Draft {
         rule: "DW702",
-        layer: layer_of_line(ctx, ins.line),
+        layer: c.layer,
         versions: Vec::new(),
         paths: Vec::new(),
-        title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
-        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
+        title: format!("{}: apt-get install without --no-install-recommends", c.at),
+        fix: format!("{}: {}", c.at, c.rewritten(&fixed)),
         severity: None,
     })
 }
 
 /// DW703: `pip install` without `--no-cache-dir`, a cache mount or `PIP_NO_CACHE_DIR` (inline,
-/// in an earlier ENV of the chain, or in the image's config). Where DW101 already reports the
-/// line's cache with its bytes, that finding says it.
-fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: &Instruction) -> Option<Draft> {
+/// in an earlier ENV, or in the image's config). Where DW101 already reports the line's cache
+/// with its bytes, that finding says it.
+fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, earlier: &[Checked], c: &Checked) -> Option<Draft> {
+    let ins = &c.ins;
     let fixed = pip_fix(&ins.args)?;
     let cache_mount = ins
         .flags
         .iter()
         .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
-    let env_earlier = chain
+    let env_earlier = earlier
         .iter()
-        .take_while(|i| i.line < ins.line)
-        .any(|i| i.kind == InstructionKind::Env && i.args.contains("PIP_NO_CACHE_DIR"));
+        .any(|i| i.ins.kind == InstructionKind::Env && i.ins.args.contains("PIP_NO_CACHE_DIR"));
     let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
     if ins.args.contains("--no-cache-dir")
         || ins.args.contains("PIP_NO_CACHE_DIR=")
@@ -209,20 +280,50 @@ fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: 
     {
         return None;
     }
-    let layer = layer_of_line(ctx, ins.line);
     if findings
-        .get(&("DW101", layer))
-        .is_some_and(|f| layer.is_some() && f.reclaimable_bytes > 0)
+        .get(&("DW101", c.layer))
+        .is_some_and(|f| c.layer.is_some() && f.reclaimable_bytes > 0)
     {
         return None;
     }
     Some(Draft {
         rule: "DW703",
-        layer,
+        layer: c.layer,
         versions: Vec::new(),
         paths: Vec::new(),
-        title: format!("line {}: pip install without --no-cache-dir", ins.line),
-        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
+        title: format!("{}: pip install without --no-cache-dir", c.at),
+        fix: format!("{}: {}", c.at, c.rewritten(&fixed)),
+        severity: None,
+    })
+}
+
+/// DW704: a `pip install` naming requirements without an exact version: each build may get
+/// other versions than the one tested.
+fn unpinned_install(c: &Checked) -> Option<Draft> {
+    let loose = unpinned(&c.ins.args);
+    if loose.is_empty() {
+        return None;
+    }
+    let history = if c.from_history {
+        " (read from the image history)"
+    } else {
+        ""
+    };
+    Some(Draft {
+        rule: "DW704",
+        layer: c.layer,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("{}: dependencies without an exact version: {}", c.at, loose.join(", ")),
+        fix: format!(
+            "{}: pin them (`{}`), or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or `-c constraints.txt`){history}",
+            c.at,
+            loose
+                .iter()
+                .map(|p| format!("{}==<version>", p.split(['>', '<', '~', '!', '=']).next().unwrap_or(p)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         severity: None,
     })
 }
@@ -261,12 +362,4 @@ fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
         },
         severity: leaked.is_empty().then_some(Severity::Info),
     }
-}
-
-/// The image-wide findings; `findings` holds what the earlier rules found.
-pub fn drafts(ctx: &Ctx<'_>, findings: &Found) -> Vec<Draft> {
-    let mut out = Vec::new();
-    super::runtime::drafts(ctx, findings, &mut out);
-    dockerfile_drafts(ctx, findings, &mut out);
-    out
 }

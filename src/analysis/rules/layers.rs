@@ -6,18 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::fixes::cited;
-use super::groups::{Group, joined, per_layer};
-use super::restored::{self, Changed};
+use super::groups::{Changed, Group, joined, per_layer, push};
+use super::restored;
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
 use crate::model::{Change, EntryKind, HiddenHow, VersionId};
-
-fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: VersionId, path: String, bytes: u64) {
-    let g = groups.entry(key).or_default();
-    g.0.push(id);
-    g.1.push(PathBytes { path, bytes });
-}
 
 /// Every file version sorted by what happened to it: the classification all four rules read.
 #[derive(Default)]

@@ -15,6 +15,7 @@ mod patterns;
 mod python;
 mod restored;
 mod runtime;
+mod stages;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -324,6 +325,11 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     if any(&["DW301", "DW302", "DW303", "DW304", "DW305"]) {
         ordered.extend(python::drafts(ctx, &walk.pyc));
     }
+    // What the final stage runs or copies in for a build: before the path rules, so a test
+    // run's caches are named for the run.
+    if any(&["DW306", "DW409"]) {
+        ordered.extend(stages::drafts(ctx));
+    }
     // A toolchain or -dev package is claimed whole, before the path patterns of its own rule
     // (so the finding names the packages) and before the documentation rule (moving the package
     // to a build stage takes its documentation and locales with it).
@@ -343,7 +349,10 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         }
         e.add(d);
     }
-    for d in image::drafts(ctx, &e.findings) {
+    let mut whole = Vec::new();
+    runtime::drafts(ctx, &e.findings, &mut whole);
+    image::dockerfile_drafts(ctx, &e.findings, &mut whole);
+    for d in whole {
         e.add(d);
     }
     let min = cfg.thresholds.min_bytes;
@@ -351,7 +360,10 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         .findings
         .into_values()
         .filter(|f| {
-            f.reclaimable_bytes >= min || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505"
+            f.reclaimable_bytes >= min
+                || f.rule.starts_with("DW6")
+                || f.rule.starts_with("DW7")
+                || matches!(f.rule, "DW505" | "DW409" | "DW307")
         })
         .map(|mut f| {
             // A file listed bare by a path rule and tagged by a package rule is one row: the

@@ -65,6 +65,7 @@ pub const PATTERNS: &[Pattern] = &[
     ),
     p("DW407", "**/tests/**", Some("tests"), true),
     p("DW407", "**/test/**", Some("test"), true),
+    p("DW407", "**/{test_*.py,*_test.py,conftest.py}", None, true),
     p(
         "DW408",
         "**/{Dockerfile,Dockerfile.*,*.Dockerfile,.dockerignore,.gitignore,.gitattributes,.gitlab-ci.yml,.pre-commit-config.yaml}",

@@ -134,7 +134,7 @@ fn norm(name: &str) -> String {
 
 /// Whether the container's command runs `tool` (`uv run ...`, `["poetry", "run", ...]`,
 /// `/usr/local/bin/uv`).
-fn runs(ctx: &Ctx<'_>, tool: &str) -> bool {
+pub fn runs(ctx: &Ctx<'_>, tool: &str) -> bool {
     let cfg = ctx.config;
     cfg.entrypoint.iter().chain(&cfg.cmd).any(|arg| {
         arg.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')

@@ -6,41 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::fixes::cited;
-use super::groups::{Group, joined, per_layer};
+use super::groups::{Changed, Group, joined, per_layer};
 use super::{Ctx, Draft, Severity};
-use crate::model::{Version, VersionId};
-
-/// What a version stored again changed against the one before it (the bytes never did).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Changed {
-    /// Owner or group.
-    pub owner: bool,
-    /// Permission bits.
-    pub mode: bool,
-}
-
-impl Changed {
-    /// What `new` changed against `old`.
-    pub fn between(old: &Version, new: &Version) -> Self {
-        Changed {
-            owner: (old.uid, old.gid) != (new.uid, new.gid),
-            mode: old.mode & 0o7777 != new.mode & 0o7777,
-        }
-    }
-
-    /// Nothing a listing shows: bytes, owner and mode are the same.
-    pub fn nothing(self) -> bool {
-        !self.owner && !self.mode
-    }
-
-    fn words(self) -> &'static str {
-        match (self.owner, self.mode) {
-            (true, true) => "new owner and mode",
-            (true, false) => "new owner",
-            _ => "new mode",
-        }
-    }
-}
+use crate::model::VersionId;
 
 /// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
 /// `--chown=1000:1000`); `None` when the instruction changes no owner or mode. A symbolic

@@ -3,8 +3,7 @@
 //! and bytecode, Alpine with compilers, gunicorn's heartbeat directory. They say nothing about
 //! layers or bytes and never read the Dockerfile.
 
-use super::Found;
-use super::{Ctx, Draft, Severity};
+use super::{Ctx, Draft, Found, Severity};
 
 /// A finding about the image as a whole: no layer, no bytes.
 fn whole(rule: &'static str, title: String, fix: String, severity: Option<Severity>) -> Draft {
@@ -139,10 +138,132 @@ fn python_env(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     }
 }
 
+/// DW606: a development server as the container's command.
+fn dev_server(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+    let words: Vec<&str> = argv(ctx).iter().flat_map(|a| a.split_whitespace()).collect();
+    let has = |w: &str| words.contains(&w);
+    let after = |a: &str, b: &str| words.windows(2).any(|p| p[0].ends_with(a) && p[1] == b);
+    let what = if after("flask", "run") {
+        Some("`flask run`, Flask's development server")
+    } else if after("manage.py", "runserver") {
+        Some("`manage.py runserver`, Django's development server")
+    } else if words.iter().any(|w| w.ends_with("uvicorn")) && has("--reload") {
+        Some("`uvicorn --reload`, which watches files for changes")
+    } else if after("fastapi", "dev") {
+        Some("`fastapi dev`, FastAPI's development server")
+    } else if (has("--debug") || has("--reload"))
+        && words.iter().any(|w| {
+            ["flask", "uvicorn", "gunicorn", "hypercorn", "daphne", "manage.py"]
+                .iter()
+                .any(|s| w.ends_with(s))
+        })
+    {
+        Some("a server started with `--debug`/`--reload`")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        out.push(whole(
+            "DW606",
+            format!("the container's command runs a development server: {what}"),
+            "serve with a production server: `CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8000\", \"--workers\", \"2\", \"app:app\"]` (WSGI), or gunicorn with `--worker-class uvicorn.workers.UvicornWorker` / `uvicorn --workers 2` without `--reload` (ASGI); Django: `gunicorn project.wsgi`".into(),
+            None,
+        ));
+    }
+}
+
+/// DW607: CMD or ENTRYPOINT in shell form (`/bin/sh -c ...`): the shell is PID 1 and does not
+/// pass SIGTERM on, so the application is killed after the stop timeout instead of stopping.
+fn shell_form(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+    let cfg = ctx.config;
+    for (name, argv) in [("ENTRYPOINT", &cfg.entrypoint), ("CMD", &cfg.cmd)] {
+        let [sh, c, script] = &argv[..] else { continue };
+        if !matches!(sh.as_str(), "/bin/sh" | "sh" | "/bin/bash" | "bash") || c != "-c" {
+            continue;
+        }
+        // A script with shell syntax has no exec form word for word; `exec` keeps it a shell.
+        let plain = !script.contains(['&', '|', ';', '$', '>', '<', '`', '"', '\'', '*']);
+        let exec = if plain {
+            let words: Vec<String> = script.split_whitespace().map(|w| format!("\"{w}\"")).collect();
+            format!("`{name} [{}]`", words.join(", "))
+        } else {
+            format!(
+                "start the last command with `exec` (`{name} {script}` with `exec` before the server) or move the script into a file run as `{name} [\"/app/start.sh\"]` that ends in `exec`"
+            )
+        };
+        out.push(whole(
+            "DW607",
+            format!("{name} in shell form: the shell is PID 1 and SIGTERM never reaches the application"),
+            format!("use the exec form: {exec}"),
+            None,
+        ));
+    }
+}
+
+/// DW307: `PYTHONDONTWRITEBYTECODE=1` with installed packages that have no bytecode: the
+/// interpreter compiles them at every start and throws the result away.
+fn bytecode_missing(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
+    let set = ctx.config.env.iter().any(|e| {
+        e.split_once('=')
+            .is_some_and(|(k, v)| k == "PYTHONDONTWRITEBYTECODE" && !v.is_empty())
+    });
+    if !set {
+        return;
+    }
+    let mut bare: Vec<&str> = Vec::new();
+    let mut locations: Vec<&str> = ctx.packages.python.iter().map(|p| p.location.as_str()).collect();
+    locations.sort_unstable();
+    locations.dedup();
+    for location in locations {
+        let dirs: std::collections::BTreeSet<String> = ctx
+            .packages
+            .python
+            .iter()
+            .filter(|p| p.location == location)
+            .flat_map(|p| p.nodes.iter())
+            .map(|&n| tree.path(n))
+            .filter(|path| path.ends_with(".py"))
+            .filter_map(|path| path.rsplit_once('/').map(|(d, _)| d.to_string()))
+            .collect();
+        let compiled = dirs.iter().any(|d| {
+            let cache = format!("{}/__pycache__", d.trim_start_matches('/'));
+            tree.lookup(cache.as_bytes()).and_then(|n| tree.current(n)).is_some()
+        });
+        if !dirs.is_empty() && !compiled {
+            bare.push(location);
+        }
+    }
+    if bare.is_empty() {
+        return;
+    }
+    let uv = (0..ctx.layers.len()).any(|l| {
+        ctx.commands(l)
+            .any(|c| c.contains("uv sync") || c.contains("uv pip install"))
+    });
+    let how = if uv {
+        "uv installs without bytecode unless told: set `ENV UV_COMPILE_BYTECODE=1` before `uv sync`/`uv pip install`"
+    } else {
+        "compile them in the image: `RUN python -m compileall -q <site-packages>` after the install"
+    };
+    out.push(whole(
+        "DW307",
+        format!(
+            "bytecode not precompiled in {} while PYTHONDONTWRITEBYTECODE=1",
+            bare.join(", ")
+        ),
+        format!("every start compiles the packages again: {how}"),
+        None,
+    ));
+}
+
 /// The container-level findings; `findings` holds what the earlier rules found.
 pub fn drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     user(ctx, out);
     python_env(ctx, out);
+    dev_server(ctx, out);
+    bytecode_missing(ctx, out);
+    shell_form(ctx, out);
     let cfg = ctx.config;
     if exists(ctx, "etc/alpine-release") && findings.keys().any(|(r, _)| *r == "DW201") {
         out.push(whole(
