@@ -4,11 +4,13 @@
 //! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
 //! from `fix_mode`.
 
+mod build_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
 mod fix_mode;
 mod ui;
+mod verify_mode;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -66,6 +68,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
         cli::Command::Fix(args) => return fix_mode::run(args),
+        cli::Command::Build(args) => return build_mode::build_command(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);

@@ -8,6 +8,7 @@ mod architecture;
 mod attribution;
 mod bare_names;
 mod browser;
+mod build;
 mod buildkit;
 mod ci;
 mod ci_outputs;
