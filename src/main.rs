@@ -1,8 +1,10 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
-//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`.
+//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`,
+//! `cache` from `cache_mode`.
 
+mod cache_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
@@ -62,6 +64,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
+        cli::Command::Cache { action, cache } => return cache_mode::run(*action, cache),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);
@@ -236,6 +239,11 @@ pub(crate) fn load_options(l: &cli::LoadArgs) -> LoadOptions {
         insecure: l.insecure,
         progress: None,
         sink: None,
+        cache: (!l.no_cache)
+            .then(|| cache_mode::open(&l.cache))
+            .flatten()
+            .map(std::sync::Arc::new),
+        trust_digests: l.trust_digests,
     }
 }
 

@@ -6,6 +6,7 @@ mod support;
 mod advice;
 mod architecture;
 mod attribution;
+mod cache;
 mod ci;
 mod ci_outputs;
 mod corpus;
