@@ -10,7 +10,7 @@ use crate::model::tree::Tree;
 /// Content bytes and regular files below one top-level directory of the final filesystem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirBytes {
-    /// `/usr`, `/app`, ...
+    /// `/usr`, `/app`, ..., or `/` for the files directly at the root.
     pub path: String,
     /// Content bytes of the visible regular files below it.
     pub bytes: u64,
@@ -19,8 +19,9 @@ pub struct DirBytes {
 }
 
 /// Content bytes and regular files of the final filesystem per top-level directory, by path
-/// (the report's `directories`, and a diff's image side). A file at the root is in no
-/// directory and is not listed: it still counts in the final filesystem's totals.
+/// (the report's `directories`, and a diff's image side). Files directly at the root count under
+/// `/` alone (not its subdirectories' bytes), so the list adds up to the final filesystem and no
+/// file is listed as if it were a directory.
 pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
     let mut by_top: std::collections::BTreeMap<u32, (u64, u64)> = std::collections::BTreeMap::new();
     for v in tree
@@ -33,7 +34,7 @@ pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
             top = parent;
         }
         if top == v.node {
-            continue;
+            top = Tree::ROOT; // a file at the root: counted under `/` itself
         }
         let e = by_top.entry(top).or_default();
         e.0 += v.size;
@@ -42,7 +43,11 @@ pub fn top_level(tree: &Tree) -> Vec<DirBytes> {
     let mut out: Vec<DirBytes> = by_top
         .into_iter()
         .map(|(node, (bytes, files))| DirBytes {
-            path: tree.path(node),
+            path: if node == Tree::ROOT {
+                "/".to_string()
+            } else {
+                tree.path(node)
+            },
             bytes,
             files,
         })
