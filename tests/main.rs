@@ -7,6 +7,7 @@ mod advice;
 mod architecture;
 mod attribution;
 mod cache;
+mod cache_sources;
 mod ci;
 mod ci_outputs;
 mod corpus;

@@ -9,6 +9,8 @@ pub mod cache;
 mod cached;
 #[cfg(feature = "daemon")]
 pub mod daemon;
+#[cfg(feature = "daemon")]
+mod daemon_record;
 pub mod digest;
 pub mod layer;
 pub mod platform;
@@ -136,16 +138,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
 }
 
 #[cfg(feature = "daemon")]
-fn load_daemon(podman: bool, name: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
-    let engine = if podman {
-        daemon::Engine::Podman
-    } else {
-        daemon::Engine::Docker
-    };
-    let platform = opts.selection.platform.as_deref();
-    let export = daemon::export(engine, name, reference, opts.pull, platform)?;
-    load_stream(export, reference, reference, opts)
-}
+use daemon_record::load_daemon;
 
 #[cfg(not(feature = "daemon"))]
 fn load_daemon(_podman: bool, name: &str, reference: &str, _opts: &LoadOptions) -> Result<Loaded> {
@@ -210,6 +203,16 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
 }
 
 fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+    load_stream_keeping_config(reader, input, reference, opts).map(|(loaded, _)| loaded)
+}
+
+/// [`load_stream`], also returning the config blob's bytes (what a daemon record keeps).
+fn load_stream_keeping_config<R: Read>(
+    reader: R,
+    input: &str,
+    reference: &str,
+    opts: &LoadOptions,
+) -> Result<(Loaded, Vec<u8>)> {
     let cache = opts.cache.as_deref().map(|c| (c, opts.trust_digests));
     let streamed = stream::read_stream_cached(reader, input, opts.limits, cache)?;
     let plan = resolve::resolve(&streamed.store, &opts.selection)?;
@@ -228,7 +231,8 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
         scans.push(scan);
     }
     let format = archive_format(plan.layout, streamed.outer);
-    finish(&streamed.store, plan, scans, reference, format)
+    let config = plan.config.clone();
+    Ok((finish(&streamed.store, plan, scans, reference, format)?, config))
 }
 
 /// The report's `format` of an image read from a tar archive: `oci-archive` or

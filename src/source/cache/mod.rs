@@ -44,7 +44,7 @@ pub struct CacheInfo {
     pub dir: PathBuf,
     /// Layer scans stored.
     pub entries: u64,
-    /// Their bytes on disk.
+    /// Bytes on disk, with the records of daemon images.
     pub bytes: u64,
     /// The cap beyond which the least recently used are evicted.
     pub max_bytes: u64,
@@ -78,6 +78,30 @@ impl Cache {
         self.layers().join(format!("{:032x}", xxh3_128(blob_digest.as_bytes())))
     }
 
+    fn record_path(&self, key: &str) -> PathBuf {
+        self.dir
+            .join("images")
+            .join(format!("{:032x}", xxh3_128(key.as_bytes())))
+    }
+
+    /// The record stored under `key` (a daemon image's documents), if intact.
+    pub fn get_record(&self, key: &str) -> Option<Vec<u8>> {
+        let path = self.record_path(key);
+        let bytes = fs::read(&path).ok()?;
+        let (stored, _, payload) = unframe(&bytes)?;
+        if stored != key.as_bytes() {
+            return None;
+        }
+        touch(&path);
+        Some(payload.to_vec())
+    }
+
+    /// Stores a record under `key`; best effort, like [`Cache::put`].
+    pub fn put_record(&self, key: &str, record: &[u8]) {
+        let _ = fs::create_dir_all(self.dir.join("images"));
+        let _ = self.write_atomic(&self.record_path(key), &frame(key.as_bytes(), b"", record));
+    }
+
     /// The scan of the blob whose bytes hash to `blob_digest`, if one is stored intact. An
     /// entry stored with a different diff id than `diff_id` (when both are known) is a miss.
     pub fn get(&self, blob_digest: &str, diff_id: Option<&str>) -> Option<LayerScan> {
@@ -94,11 +118,7 @@ impl Cache {
             return None;
         }
         let scan = codec::decode(payload).filter(|s| s.blob_digest == blob_digest)?;
-        // Last use is the file's mtime: what eviction sorts by. Failing to touch it only makes
-        // the entry look older.
-        if let Ok(f) = fs::File::options().append(true).open(&path) {
-            let _ = f.set_modified(SystemTime::now());
-        }
+        touch(&path);
         Some(scan)
     }
 
@@ -154,12 +174,12 @@ impl Cache {
         result
     }
 
-    /// The stored entries with their size and last use.
+    /// The stored entries (layer scans, then image records) with their size and last use.
     fn entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
-        let Ok(dir) = fs::read_dir(self.layers()) else {
-            return Vec::new();
-        };
-        dir.flatten()
+        ["layers", "images"]
+            .iter()
+            .filter_map(|sub| fs::read_dir(self.dir.join(sub)).ok())
+            .flat_map(|dir| dir.flatten())
             .filter_map(|e| {
                 let meta = e.metadata().ok().filter(|m| m.is_file())?;
                 Some((e.path(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
@@ -200,9 +220,10 @@ impl Cache {
     /// How many entries the cache holds and how big they are.
     pub fn info(&self) -> CacheInfo {
         let entries = self.entries();
+        let layers = self.layers();
         CacheInfo {
             dir: self.dir.clone(),
-            entries: entries.len() as u64,
+            entries: entries.iter().filter(|e| e.0.starts_with(&layers)).count() as u64,
             bytes: entries.iter().map(|e| e.1).sum(),
             max_bytes: self.max_bytes,
         }
@@ -211,7 +232,7 @@ impl Cache {
     /// Removes every entry; returns what was there.
     pub fn clear(&self) -> Result<CacheInfo> {
         let before = self.info();
-        for sub in ["layers", "tmp"] {
+        for sub in ["layers", "images", "tmp"] {
             match fs::remove_dir_all(self.dir.join(sub)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -224,6 +245,14 @@ impl Cache {
             }
         }
         Ok(before)
+    }
+}
+
+/// Last use is the file's mtime: what eviction sorts by. Failing to touch it only makes the
+/// entry look older.
+fn touch(path: &Path) {
+    if let Ok(f) = fs::File::options().append(true).open(path) {
+        let _ = f.set_modified(SystemTime::now());
     }
 }
 
