@@ -150,6 +150,7 @@ static LOADED: LazyLock<deadweight::source::Loaded> = LazyLock::new(|| {
         config: Default::default(),
         tags: Vec::new(),
         layers,
+        notes: Vec::new(),
     }
 });
 

@@ -128,6 +128,7 @@ fn generate() -> Loaded {
         config: ConfigSummary::default(),
         tags: Vec::new(),
         layers,
+        notes: Vec::new(),
     }
 }
 
@@ -163,12 +164,12 @@ static ANALYSIS: LazyLock<Arc<Analysis>> = LazyLock::new(|| {
     let t = std::time::Instant::now();
     let app = App::new(Arc::clone(&a), Theme::default(), Rect::new(0, 0, 160, 48));
     eprintln!("UI state built in {:.1?}", t.elapsed());
-    let caches = app.index.parents.capacity() * 4
-        + app.index.versions.capacity() * std::mem::size_of::<ui::nodes::Compact>()
-        + app.index.marks.capacity() * 2
-        + app.states.size.capacity() * 8
-        + app.states.mark.capacity()
-        + app.tree.rows.capacity() * std::mem::size_of::<ui::rows::Row>();
+    let caches = app.files.index.parents.capacity() * 4
+        + app.files.index.versions.capacity() * std::mem::size_of::<ui::nodes::Compact>()
+        + app.files.index.marks.capacity() * 2
+        + app.files.states.size.capacity() * 8
+        + app.files.states.mark.capacity()
+        + app.files.rows.rows.capacity() * std::mem::size_of::<ui::rows::Row>();
     eprintln!(
         "UI caches: {} MB (index, node states, rows; up to 3 more node states cached)",
         caches / 1_000_000

@@ -70,7 +70,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW103",
         "poetry, pipenv, pdm or virtualenv cache left in the image",
         Warning,
-        "Python package managers cache downloads under ~/.cache, and virtualenv (which Poetry and Pipenv use to make environments) keeps its seed wheels in ~/.cache/virtualenv. Run `poetry install --no-cache` (or `PIPENV_NO_CACHE=1`...), remove the caches in the same RUN, or use a cache mount. Not all of ~/.cache/pypoetry: Poetry keeps the application's virtualenvs in its virtualenvs/ unless `virtualenvs.in-project` or `virtualenvs.create false` is set.",
+        "Python package managers cache downloads under ~/.cache, and virtualenv (which Poetry and Pipenv use to make environments) keeps its seed wheels in ~/.cache/virtualenv. Remove the caches in the same RUN, or use a cache mount. Poetry: `poetry install --no-cache` still writes ~/.cache/pypoetry/artifacts; point `POETRY_CACHE_DIR` at a temporary directory removed in the same RUN, or mount a cache there. Poetry keeps the application's virtualenvs under its cache directory (virtualenvs/) unless `virtualenvs.in-project` is true or `virtualenvs.create` is false: set one of them first, or the removal (or the cache mount) takes the virtualenv with it. Pipenv: its pip obeys `PIP_NO_CACHE_DIR=1`, or point `PIPENV_CACHE_DIR` at a directory removed in the same RUN.",
     ),
     rule(
         "DW104",
@@ -127,10 +127,16 @@ pub const RULES: &[RuleInfo] = &[
         "A Rust or Go toolchain is hundreds of MB that the running program never uses. Compile in a build stage and copy the binary.",
     ),
     rule(
+        "DW204",
+        "full base image with compilers",
+        Info,
+        "The base image itself ships a C toolchain and development headers (a full `python:3.x` rather than `python:3.x-slim`). Nothing in your Dockerfile installs them, so no line of it is to blame; unless the application compiles at run time, use the `-slim` variant for the final stage and the full image only in a build stage. The finding's bytes are the toolchain's and headers' in the base layers.",
+    ),
+    rule(
         "DW301",
         "bytecode for another Python version",
         Warning,
-        "`.pyc` files compiled for another interpreter (cpython-39 in a Python 3.11 image) are never loaded. They usually come from the build context: add `__pycache__/` and `*.pyc` to .dockerignore.",
+        "`.pyc` files compiled for another interpreter (cpython-39 in a Python 3.11 image) are never loaded. They usually come from the build context: add `**/__pycache__` and `**/*.pyc` to .dockerignore (its patterns are anchored at the context root: a bare `__pycache__/` only matches at the top).",
     ),
     rule(
         "DW302",
@@ -142,7 +148,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW303",
         "__pycache__ copied from the build context",
         Warning,
-        "Bytecode from a developer's machine does not belong in the image; the interpreter writes (or `python -m compileall` precompiles) its own. Add `__pycache__/` and `*.pyc` to .dockerignore.",
+        "Bytecode from a developer's machine does not belong in the image; the interpreter writes (or `python -m compileall` precompiles) its own. Add `**/__pycache__` and `**/*.pyc` to .dockerignore (a bare `__pycache__/` only matches at the context root).",
     ),
     rule(
         "DW304",
@@ -160,19 +166,19 @@ pub const RULES: &[RuleInfo] = &[
         "DW401",
         ".git directory copied into the image",
         Warning,
-        "The repository's history is in the image (and with it every file ever committed). Add `.git` to .dockerignore.",
+        "The repository's history is in the image (and with it every file ever committed). Add `.git` (at the context root; `**/.git` for nested ones) to .dockerignore.",
     ),
     rule(
         "DW402",
         "local virtualenv copied into the image",
         Warning,
-        "A virtualenv from the build context was built for another machine and may not even work here. Add `.venv/` and `venv/` to .dockerignore and install dependencies in the image.",
+        "A virtualenv from the build context was built for another machine and may not even work here. Add `**/.venv` and `**/venv` to .dockerignore (its patterns are anchored at the context root) and install dependencies in the image.",
     ),
     rule(
         "DW403",
         "node_modules copied into the image",
         Warning,
-        "node_modules from the build context belongs to another machine. Add `node_modules` to .dockerignore and install inside the image.",
+        "node_modules from the build context belongs to another machine. Add `**/node_modules` to .dockerignore and install inside the image.",
     ),
     rule(
         "DW404",
@@ -196,7 +202,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW407",
         "tests copied into the runtime image",
         Warning,
-        "The test suite is not run in production. Add `tests/` to .dockerignore or copy only the package directory.",
+        "The test suite is not run in production. Add `**/tests` (or the exact path, such as `tests`) to .dockerignore, or copy only the package directory.",
     ),
     rule(
         "DW408",
@@ -220,7 +226,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW503",
         "files copied again only to change owner or mode",
         Warning,
-        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` and drop the RUN.",
+        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` with an octal mode (`--chmod=755`: symbolic modes such as `+x` need a recent Dockerfile frontend) and drop the RUN. The title says what changed: owner, mode or both; files stored again with nothing changed are DW508.",
     ),
     rule(
         "DW504",
@@ -247,28 +253,40 @@ pub const RULES: &[RuleInfo] = &[
         "Docs, man pages and locales are rarely read inside a container. Slim bases exclude them (dpkg path-exclude); this is informational.",
     ),
     rule(
+        "DW508",
+        "files stored again unchanged",
+        Info,
+        "A later layer stored files again with the same bytes, owner and mode. A COPY that copies what an earlier COPY already holds (a lock file in two COPYs) should copy it once; a RUN that opens files for writing without changing them (a package manager updating its databases) makes overlayfs copy them up whole, which is usually not the user's to avoid.",
+    ),
+    rule(
         "DW601",
         "container runs as root",
         Warning,
-        "Without a USER instruction the process runs as root inside the container. Create an unprivileged user and switch to it: `RUN useradd --create-home app` then `USER app`.",
+        "Without a USER instruction the process runs as root inside the container. Create an unprivileged user with a fixed uid and switch to it by number: `RUN groupadd --gid 10001 app && useradd --create-home --uid 10001 --gid 10001 app` (on Alpine, which has no useradd: `addgroup -g 10001 app && adduser -D -u 10001 -G app app`), then `USER 10001:10001`. Kubernetes' `runAsNonRoot` can only verify a numeric user.",
     ),
     rule(
         "DW602",
         "Python environment variables not set",
         Info,
-        "`PYTHONUNBUFFERED=1` makes logs appear at once; `PYTHONDONTWRITEBYTECODE=1` keeps the interpreter from writing .pyc files at run time into the container's writable layer.",
+        "`PYTHONUNBUFFERED=1` (or `python -u` in the command, which counts) makes logs appear at once. `PYTHONDONTWRITEBYTECODE=1` keeps the interpreter from writing .pyc files at run time into the container's writable layer, so set it only with the bytecode precompiled in the image, or every start compiles everything again: pip install compiles packages already, uv needs `UV_COMPILE_BYTECODE=1`, and the application needs `python -m compileall`.",
     ),
     rule(
         "DW603",
         "Alpine (musl) base with compilers",
         Warning,
-        "Most Python wheels are built for glibc; on Alpine pip compiles them from source, which needs compilers and takes longer. A slim Debian base (python:3.x-slim) usually gives a smaller, faster build.",
+        "Most popular packages publish musllinux wheels today, so compilers on Alpine are there for the packages that have none, which pip then builds from source. Build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where more packages install prebuilt.",
     ),
     rule(
         "DW604",
         "gunicorn without --worker-tmp-dir",
         Info,
         "gunicorn's worker heartbeat files live in /tmp on the container's disk by default, which can stall workers on some storage drivers. Start it with `--worker-tmp-dir /dev/shm`.",
+    ),
+    rule(
+        "DW605",
+        "USER given by name",
+        Info,
+        "A USER given by name (`USER app`) cannot be checked by Kubernetes' `runAsNonRoot`, which needs a numeric uid to prove the process is not root. Write the numeric ids the user has in /etc/passwd: `USER 10001:10001`.",
     ),
     rule(
         "DW701",

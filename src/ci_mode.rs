@@ -9,10 +9,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use deadweight::analysis::Analysis;
-use deadweight::config::{Config, ci::parse_dive_ci};
+use deadweight::config::{Config, dive_ci::parse_dive_ci};
 use deadweight::report::{self, baseline::Baseline, ci};
 
 use crate::cli::{Cli, Format};
@@ -31,6 +31,9 @@ fn env_flag(name: &str) -> bool {
 /// Reads everything CI mode needs before the image is decoded, so that a bad budget or a
 /// missing baseline costs no decode. `None` when neither CI mode nor a `--format` is asked for.
 pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
+    if cli.html.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        bail!("--html takes a file; `--format html` prints the page on stdout");
+    }
     let on =
         cli.ci || cli.ci_config.is_some() || cli.budgets.any() || (env_flag("CI") && !std::io::stdout().is_terminal());
     if !on {
@@ -47,7 +50,11 @@ pub fn prepare(cli: &Cli, config: &Config) -> anyhow::Result<Option<Plan>> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the CI configuration {}", path.display()))?;
         let dive = parse_dive_ci(&text).map_err(|e| e.in_file(&path))?;
-        cfg = cfg.overlay(dive);
+        // dive ignores what it does not know; so do we, aloud.
+        for w in &dive.warnings {
+            eprintln!("deadweight: warning: {}: {w}", path.display());
+        }
+        cfg = cfg.overlay(dive.config);
     }
     cfg = cfg.overlay(cli.budgets.to_config());
     let baseline = match &cli.budgets.baseline {
@@ -97,6 +104,7 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
         }
     }
+    write_html(cli, a, v)?;
     let dockerfile = dockerfile_path(cli);
     let rendered = match cli.format {
         Format::Text => v.map(|v| ci::render_text(a, v)).unwrap_or_default(),
@@ -105,6 +113,7 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
         Format::Markdown => report::markdown::render(a, v),
         Format::Sarif => report::sarif::render(a, v, dockerfile.as_deref()),
         Format::Junit => report::junit::render(a, v),
+        Format::Html => report::html::render(a, v),
     };
     // `--json -` owns stdout; the other rendering then goes to stderr so both stay readable.
     if json_to_stdout {
@@ -135,6 +144,15 @@ pub fn finish(plan: Plan, cli: &Cli, a: &Analysis) -> anyhow::Result<ExitCode> {
         Some(v) if !v.passed => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Writes `--html FILE` (atomically), with the verdict when CI mode is on.
+pub fn write_html(cli: &Cli, a: &Analysis, v: Option<&ci::Verdict>) -> anyhow::Result<()> {
+    if let Some(path) = &cli.html {
+        report::write_atomic(path, report::html::render(a, v).as_bytes())
+            .with_context(|| format!("cannot write the HTML report to {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Appends to the step summary, which other steps write too (so no atomic replace here).

@@ -71,12 +71,17 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write the self-contained HTML report (treemap, layers, findings, packages; opens offline)
+    /// to FILE, beside any other output; in CI mode it carries the verdict.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// The Dockerfile the image was built from: layers are matched to its lines.
     #[arg(long, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
 
     /// The first N layers belong to the base image (default: what the image says, else 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub base_layers: Option<usize>,
 
     /// Print the text summary instead of opening the explorer on a terminal.
@@ -84,7 +89,7 @@ pub struct Cli {
     pub text: bool,
 
     /// What to print on stdout: the text summary (CI mode: checks, findings, verdict), the JSON
-    /// report, Markdown, SARIF 2.1.0 or JUnit XML.
+    /// report, Markdown, SARIF 2.1.0, JUnit XML, or the self-contained HTML report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -127,7 +132,7 @@ pub struct LoadArgs {
 
     /// Stop decoding a layer that expands beyond this size (a decompression bomb guard): bytes,
     /// or with a unit (`20GB`, `1.5TiB`).
-    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = size)]
+    #[arg(long, value_name = "SIZE", default_value_t = 1u64 << 40, value_parser = size, allow_negative_numbers = true)]
     pub max_layer_size: u64,
 
     /// Pull the image through the Docker or Podman daemon before reading it.
@@ -179,33 +184,36 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one test case per check.
     Junit,
+    /// One self-contained HTML page: treemap, layers, findings, packages.
+    Html,
 }
 
 /// CI budget flags. Sizes are `20MB` (decimal), `1.5GiB` (binary) or bytes; ratios `0.1` or
-/// `10%`; dive's rules also take `off`.
+/// `10%`; dive's rules also take `off`. Negative numbers are taken as values (and refused by
+/// the value's own parser with its range), not as unknown flags.
 #[derive(Debug, Default, clap::Args)]
 #[command(next_help_heading = "CI budgets")]
 pub struct CiBudgets {
     /// Bytes shipped in all layers.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_total_bytes: Option<ByteSize>,
     /// Bytes of the final filesystem.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_final_bytes: Option<ByteSize>,
     /// Bytes above the base image.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_user_bytes: Option<ByteSize>,
     /// Compressed bytes (what a pull downloads).
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_compressed_bytes: Option<ByteSize>,
     /// Bytes the findings would save.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_reclaimable_bytes: Option<ByteSize>,
     /// Reclaimable bytes as a share of the bytes above the base image.
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub max_reclaimable_share: Option<Ratio>,
     /// No single layer above this many bytes (a budget; `--max-layer-size` is the decode guard).
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub max_layer_bytes: Option<ByteSize>,
     /// Fail on any finding of these rules: ids or globs, comma-separated (`DW1*,DW205`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
@@ -220,19 +228,19 @@ pub struct CiBudgets {
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
     /// Growth of the shipped bytes over the baseline: a size or a percentage (`5%`).
-    #[arg(long, value_name = "SIZE|N%")]
+    #[arg(long, value_name = "SIZE|N%", allow_negative_numbers = true)]
     pub max_growth: Option<Growth>,
     /// Growth of any one instruction's layers over the baseline (matched by instruction text).
-    #[arg(long, value_name = "SIZE|N%")]
+    #[arg(long, value_name = "SIZE|N%", allow_negative_numbers = true)]
     pub max_instruction_growth: Option<Growth>,
     /// dive's lowestEfficiency (default 0.9).
-    #[arg(long, value_name = "RATIO|off")]
+    #[arg(long, value_name = "RATIO|off", allow_negative_numbers = true)]
     pub lowest_efficiency: Option<DiveRule<Ratio>>,
     /// dive's highestWastedBytes (default off).
-    #[arg(long, value_name = "SIZE|off")]
+    #[arg(long, value_name = "SIZE|off", allow_negative_numbers = true)]
     pub highest_wasted_bytes: Option<DiveRule<ByteSize>>,
     /// dive's highestUserWastedPercent, a ratio (default 0.1).
-    #[arg(long, value_name = "RATIO|off")]
+    #[arg(long, value_name = "RATIO|off", allow_negative_numbers = true)]
     pub highest_user_wasted_percent: Option<DiveRule<Ratio>>,
 }
 
@@ -291,6 +299,10 @@ pub enum Command {
     /// directories that grew, shrank, appeared or disappeared.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Rewrite the Dockerfile and .dockerignore from the image's findings: a unified diff on
+    /// stdout, each change with its findings and predicted saving on stderr.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -319,6 +331,58 @@ pub enum CacheAction {
     Clear,
 }
 
+const FIX_EXAMPLES: &str = "Examples:
+  deadweight fix app.tar --dockerfile Dockerfile            # the safe changes, as a diff
+  deadweight fix app.tar --dockerfile Dockerfile --all      # also those to review
+  deadweight fix app.tar --dockerfile Dockerfile --write    # apply the safe changes
+  deadweight fix app.tar --dockerfile Dockerfile --only 'DW1*' --json fix.json";
+
+/// Arguments of `deadweight fix`.
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// The image built from the Dockerfile, in any form `deadweight IMAGE` takes.
+    pub image: String,
+
+    /// The Dockerfile the image was built from; the file rewritten.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: PathBuf,
+
+    /// The build context, whose `.dockerignore` is read and rewritten (default: the
+    /// Dockerfile's folder).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Apply the changes to the files (atomically) instead of only printing the diff.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Include the changes to review (they may change behaviour); without it only safe ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only fix findings of these rules: ids or globs, comma-separated (`DW1*,DW503`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Never fix findings of these rules: ids or globs, comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Write the plan as JSON (`"kind": "deadweight-fix"`) to FILE (`-` for stdout, which
+    /// then carries no diff).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// How the image is read.
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Configuration file for the rules (default: `.deadweight.toml` in the current
+    /// directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 /// Arguments of `deadweight diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -345,6 +409,23 @@ pub struct DiffArgs {
     /// Write the diff as Markdown tables (for a pull-request comment) to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write the diff as a self-contained HTML page (a treemap coloured by growth) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// What to print on stdout: the text summary, or the HTML page (`--format html`).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+/// Output formats of `deadweight diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text for people.
+    Text,
+    /// The self-contained HTML page.
+    Html,
 }
 
 /// `--max-layer-size`: a size as the configuration reads it; clap's message already says

@@ -3,6 +3,7 @@
 //! file is the caller's job; this module only parses text.
 
 pub mod ci;
+pub mod dive_ci;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! `deadweight diff OLD NEW`: reads each side (a JSON report read back, or an image loaded and
-//! analysed), compares them with the library's `report::diff`, and writes text, JSON or
-//! Markdown. Owns the sides' errors (which name OLD or NEW); owns no comparison logic.
+//! analysed), compares them with the library's `report::diff`, and writes text, JSON,
+//! Markdown or the HTML page. Owns the sides' errors (which name OLD or NEW); owns no comparison logic.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -44,6 +44,7 @@ fn diff_side(side: &str, arg: &str, args: &cli::DiffArgs, opts: &analysis::Analy
         }
         let spec = source::reference::parse(arg, args.load.source)?;
         let loaded = source::load(&spec, &crate::load_options(&args.load))?;
+        crate::print_notes(&loaded);
         Ok(Snapshot::of(&analysis::analyze_with(loaded, opts)))
     };
     read().with_context(|| format!("{side} ({arg})"))
@@ -79,8 +80,16 @@ pub fn run(args: &cli::DiffArgs) -> anyhow::Result<ExitCode> {
             None => {}
         }
     }
+    if let Some(p) = &args.html {
+        report::write_atomic(p, report::html::diff::render(&d, &old, &new).as_bytes())
+            .with_context(|| format!("cannot write the diff to {}", p.display()))?;
+    }
     if !is_stdout(&args.json) && !is_stdout(&args.markdown) {
-        stdout.lock().write_all(diff::render::text(&d).as_bytes())?;
+        let page = match args.format {
+            cli::DiffFormat::Text => diff::render::text(&d),
+            cli::DiffFormat::Html => report::html::diff::render(&d, &old, &new),
+        };
+        stdout.lock().write_all(page.as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -120,6 +120,15 @@ pub enum Error {
         /// What failed: unauthorized (realm and scope), manifest unknown, unsupported schema.
         reason: String,
     },
+    /// The user's credentials for a registry could not be read: a credential helper refused by
+    /// name, missing, or answering outside its protocol. Never holds a secret.
+    #[error("credentials for {registry}: {reason}")]
+    Credentials {
+        /// The registry host.
+        registry: String,
+        /// What failed, naming the helper and the file that names it.
+        reason: String,
+    },
     /// A configuration is malformed: `.deadweight.toml`, dive's `.dive-ci`, a CI budget or a
     /// size given to a flag. The parser knows the key; the caller adds the file with
     /// [`Error::in_file`].
@@ -153,6 +162,13 @@ pub enum Error {
         what: String,
         /// The limit, in words.
         limit: String,
+    },
+    /// `deadweight fix` cannot plan or rewrite: an unknown Dockerfile frontend, a Dockerfile that
+    /// does not match the image, a bad rule pattern.
+    #[error("cannot fix: {reason}")]
+    Fix {
+        /// What stops it, in words.
+        reason: String,
     },
 }
 

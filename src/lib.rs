@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod catalogue;
 pub mod config;
 pub mod error;
+pub mod fix;
 pub mod model;
 pub mod report;
 pub mod source;

@@ -1,13 +1,14 @@
 //! The `deadweight` binary: parses arguments, runs the library, prints the result, and maps
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
-//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`,
-//! `cache` from `cache_mode`.
+//! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
+//! from `fix_mode`, `cache` from `cache_mode`.
 
 mod cache_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
+mod fix_mode;
 mod ui;
 
 use std::io::{IsTerminal, Write};
@@ -43,7 +44,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("deadweight: error: {e:#}");
+            // A terminal that went away must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr(), "deadweight: error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -64,6 +66,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
+        cli::Command::Fix(args) => return fix_mode::run(args),
         cli::Command::Cache { action, cache } => return cache_mode::run(*action, cache),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -156,39 +159,12 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
-    if ci_plan.is_none() && cli.json.is_none() && !cli.text && stdout.is_terminal() {
+    if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
         ui::run_loading(image, move |progress| {
-            progress(ui::Progress::Stage(
-                "decoding and merging the layers, then the rules".into(),
-            ));
-            let (tx, rx) = std::sync::mpsc::channel::<source::LoadEvent>();
             let mut opts = opts;
-            let tx = std::sync::Mutex::new(tx);
-            opts.progress = Some(source::ProgressHook(std::sync::Arc::new(move |e| {
-                if let Ok(tx) = tx.lock() {
-                    let _ = tx.send(e);
-                }
-            })));
-            // The hook may fire from rayon threads; forward its events from here.
-            let analysis = std::thread::scope(|scope| {
-                let forward = scope.spawn(|| {
-                    for e in rx {
-                        progress(match e {
-                            source::LoadEvent::Layers { count, bytes } => ui::Progress::Layers { count, bytes },
-                            source::LoadEvent::LayerDone { bytes } => {
-                                progress(ui::Progress::Bytes(bytes));
-                                ui::Progress::LayerDone
-                            }
-                        });
-                    }
-                });
-                // Layers are merged as they are decoded; the rules follow the last one.
-                let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts);
-                drop(opts);
-                let _ = forward.join();
-                analysis
-            })?;
-            Ok(analysis)
+            opts.progress = Some(progress);
+            // Layers are merged as they are decoded; the rules follow the last one.
+            Ok(analysis::load_and_analyze(&spec, &opts, &analyze_opts)?)
         })?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -196,6 +172,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("DEADWEIGHT_TIMINGS").is_some();
     let start = std::time::Instant::now();
     let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
+    print_notes(&analysis.image);
     if timings {
         let mb = peak_rss_mb().map_or("?".to_string(), |m| format!("{m:.1}"));
         eprintln!(
@@ -216,6 +193,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
+    ci_mode::write_html(cli, &analysis, None)?;
     if cli.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
         let width = if stdout.is_terminal() { terminal_width() } else { 120 };
         stdout
@@ -223,6 +201,17 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             .write_all(report::text::summary(&analysis, width).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the input was read, when the user should know (one line each on stderr): a warning
+/// stays a warning, anything else is a note.
+pub(crate) fn print_notes(image: &source::Loaded) {
+    for n in &image.notes {
+        match n.strip_prefix("warning: ") {
+            Some(w) => eprintln!("deadweight: warning: {w}"),
+            None => eprintln!("deadweight: note: {n}"),
+        }
+    }
 }
 
 /// The library's load options from the flags.

@@ -4,9 +4,27 @@
 //! in. Images are the careful multi-stage image of `rules` with one careless layer on top.
 
 use deadweight::analysis::rules::Finding;
+use deadweight::analysis::{AnalyzeOptions, dockerfile};
 
-use crate::rules::{bytes, careful, findings};
-use crate::support::fixture::Layer;
+use crate::rules::{analyse_with, bytes, careful, findings};
+use crate::support::fixture::{Image, Layer};
+
+/// The Dockerfile `careful()` was built from, with `more` appended to its final stage.
+pub(crate) fn careful_dockerfile(more: &str) -> String {
+    format!(
+        "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1\nRUN useradd --create-home app\nCOPY --from=build /opt/venv /opt/venv\nCOPY --chown=app:app app/ /app/app\nRUN python -m compileall -q /app\nUSER app\nCMD [\"python\", \"-m\", \"app.main\"]\n{more}"
+    )
+}
+
+/// The findings of `img` analysed with `dockerfile` (a `.dockerignore` beside it when `ignore`).
+pub(crate) fn findings_with(img: Image, dockerfile: &str, ignore: bool) -> Vec<Finding> {
+    let opts = AnalyzeOptions {
+        dockerfile: Some(dockerfile::parse(dockerfile).unwrap()),
+        dockerignore: Some(ignore),
+        ..Default::default()
+    };
+    analyse_with(img, opts)
+}
 
 /// The finding of `rule`; the test fails with every finding when there is none.
 fn finding<'a>(f: &'a [Finding], rule: &str) -> &'a Finding {
@@ -82,7 +100,15 @@ fn poetry_caches_and_dev_group_get_poetrys_advice() {
     for p in &shown {
         assert!(cache.fix.contains(p), "{}", cache.fix);
     }
-    assert!(cache.fix.contains("poetry install --no-cache"), "{}", cache.fix);
+    // `--no-cache` does not keep ~/.cache/pypoetry/artifacts out; a removed cache directory
+    // does, once the virtualenv lives elsewhere.
+    assert!(!cache.fix.contains("--no-cache"), "{}", cache.fix);
+    assert!(
+        cache.fix.contains("POETRY_CACHE_DIR=/tmp/poetry-cache")
+            && cache.fix.contains("POETRY_VIRTUALENVS_IN_PROJECT=true"),
+        "{}",
+        cache.fix
+    );
     let dev = finding(&f, "DW304");
     assert_eq!(dev.reclaimable_bytes, 3000, "the files its RECORD lists: {dev:#?}");
     assert!(dev.fix.contains("poetry install --only main"), "{}", dev.fix);
@@ -250,4 +276,273 @@ fn uv_is_a_build_tool_unless_the_command_runs_it() {
     let runs_uv =
         img().run_config(serde_json::json!({"User": "app", "Cmd": ["uv", "run", "python", "-m", "app.main"]}));
     assert!(!findings(runs_uv).iter().any(|x| x.rule == "DW304"));
+}
+
+/// Pipenv has no `PIPENV_NO_CACHE`: the pip it runs obeys `PIP_NO_CACHE_DIR`.
+#[test]
+fn pipenv_cache_advice_names_variables_that_exist() {
+    let layer = Layer::new().file("root/.cache/pipenv/http/ab/cd", vec![1u8; 3000]);
+    let f = findings(careful().layer("RUN /bin/sh -c pipenv install --system --deploy # buildkit", layer));
+    let cache = finding(&f, "DW103");
+    assert!(!cache.fix.contains("PIPENV_NO_CACHE"), "{}", cache.fix);
+    assert!(cache.fix.contains("PIP_NO_CACHE_DIR=1"), "{}", cache.fix);
+    let explain = deadweight::catalogue::find("DW103").unwrap().rationale;
+    assert!(!explain.contains("PIPENV_NO_CACHE"), "{explain}");
+    assert!(explain.contains("virtualenvs.in-project"), "{explain}");
+}
+
+/// DW703 leaves alone what keeps pip's cache out already (uv's pip with `--no-cache`, an inline
+/// or ENV `PIP_NO_CACHE_DIR`), and where DW101 reports the line's cache with its bytes it does
+/// not repeat it with none.
+#[test]
+fn pip_without_no_cache_dir_only_where_pip_caches() {
+    let dw703 = |more: &str| {
+        let f = findings_with(careful(), &careful_dockerfile(more), true);
+        f.iter().filter(|x| x.rule == "DW703").count()
+    };
+    assert_eq!(dw703("RUN pip install flask\n"), 1, "the plain case");
+    assert_eq!(dw703("RUN uv pip install --no-cache flask\n"), 0);
+    assert_eq!(dw703("RUN PIP_NO_CACHE_DIR=1 pip install flask\n"), 0);
+    assert_eq!(dw703("ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n"), 0);
+    let env = careful().run_config(serde_json::json!({"User": "app", "Env": ["PIP_NO_CACHE_DIR=1", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}));
+    assert_eq!(
+        findings_with(env, &careful_dockerfile("RUN pip install flask\n"), true)
+            .iter()
+            .filter(|x| x.rule == "DW703")
+            .count(),
+        0
+    );
+    let cached = careful().layer(
+        "RUN /bin/sh -c pip install flask # buildkit",
+        Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+    );
+    let f = findings_with(cached, &careful_dockerfile("RUN pip install flask\n"), true);
+    assert_eq!(bytes(&f, "DW101"), 3000, "{f:#?}");
+    assert!(!f.iter().any(|x| x.rule == "DW703"), "DW101 says it: {f:#?}");
+}
+
+/// DW702 finds `apt-get install` whatever its options' order and `apt install`, and gives the
+/// whole command back with the flag added; a fix from the Dockerfile keeps the line's flags.
+#[test]
+fn apt_and_pip_fixes_are_the_whole_line_with_its_flags() {
+    let fix = |more: &str, rule: &str| {
+        let f = findings_with(careful(), &careful_dockerfile(more), true);
+        finding(&f, rule).fix.clone()
+    };
+    assert_eq!(
+        fix("RUN apt-get update && apt-get -y install gcc libpq-dev\n", "DW702"),
+        "line 9: `RUN apt-get update && apt-get -y install --no-install-recommends gcc libpq-dev`"
+    );
+    assert!(fix("RUN apt-get install -qy curl\n", "DW702").contains("install --no-install-recommends -qy curl"));
+    assert!(fix("RUN apt install curl\n", "DW702").contains("apt install --no-install-recommends curl"));
+    assert_eq!(
+        fix(
+            "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n",
+            "DW703"
+        ),
+        "line 9: `RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"
+    );
+}
+
+/// DW602: `python -u` already means unbuffered; `PYTHONDONTWRITEBYTECODE=1` is advised only
+/// with the way to precompile in the installer's words (uv does not compile by default).
+#[test]
+fn python_env_advice_counts_python_u_and_says_how_to_precompile() {
+    let cfg = |cmd: &[&str]| serde_json::json!({"User": "10001", "Env": ["PATH=/usr/bin"], "Cmd": cmd});
+    let f = findings(careful().run_config(cfg(&["python", "-u", "-m", "app.main"])));
+    let env = finding(&f, "DW602");
+    assert_eq!(env.title, "PYTHONDONTWRITEBYTECODE not set in a Python image");
+    assert!(env.fix.contains("python -m compileall"), "{}", env.fix);
+    let uv = careful()
+        .layer(
+            "RUN /bin/sh -c uv sync --no-cache # buildkit",
+            Layer::new().file("app/.venv/pyvenv.cfg", "x\n"),
+        )
+        .run_config(cfg(&["python", "-m", "app.main"]));
+    let f = findings(uv);
+    let env = finding(&f, "DW602");
+    assert!(env.title.starts_with("PYTHONUNBUFFERED and "), "{}", env.title);
+    assert!(env.fix.contains("UV_COMPILE_BYTECODE=1"), "{}", env.fix);
+}
+
+/// DW601 speaks Alpine's adduser there and asks for a numeric USER; a USER given by name is an
+/// information of its own (DW605), a numeric one is not.
+#[test]
+fn user_advice_is_numeric_and_fits_the_distribution() {
+    let root = serde_json::json!({"Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]});
+    let alpine = careful()
+        .layer(
+            "RUN /bin/sh -c true # buildkit",
+            Layer::new().file("etc/alpine-release", "3.20.0\n"),
+        )
+        .run_config(root.clone());
+    let f = findings(alpine);
+    let fix = &finding(&f, "DW601").fix;
+    assert!(fix.contains("adduser -D -u 10001") && !fix.contains("useradd"), "{fix}");
+    assert!(fix.contains("USER 10001:10001"), "{fix}");
+    let debian = findings(careful().run_config(root));
+    let fix = &finding(&debian, "DW601").fix;
+    assert!(fix.contains("useradd") && fix.contains("USER 10001:10001"), "{fix}");
+    let named = findings(careful());
+    assert_eq!(finding(&named, "DW605").severity, deadweight::catalogue::Severity::Info);
+    let numeric = careful().run_config(
+        serde_json::json!({"User": "10001:10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]}),
+    );
+    assert!(!findings(numeric).iter().any(|x| x.rule == "DW605" || x.rule == "DW601"));
+}
+
+/// Given the Dockerfile, DW503 quotes its line (`COPY . /app`), not the history's record of it
+/// (`COPY dir:<hash> in /app`); a symbolic chmod becomes the octal mode the files got; the
+/// title names what changed.
+#[test]
+fn dw503_quotes_the_dockerfile_and_gives_an_octal_mode() {
+    let img = careful()
+        .layer(
+            "/bin/sh -c #(nop) COPY dir:9794b0aa in /app ",
+            Layer::new().file_with("app/run.sh", "echo hi\n", 0o644, 0, 0),
+        )
+        .layer(
+            "/bin/sh -c chmod +x /app/run.sh",
+            Layer::new().file_with("app/run.sh", "echo hi\n", 0o755, 0, 0),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("COPY . /app\nRUN chmod +x /app/run.sh\n"),
+        true,
+    );
+    let again = finding(&f, "DW503");
+    assert!(
+        again
+            .fix
+            .starts_with("use `COPY --chmod=755` at line 9 (`COPY . /app`)"),
+        "{}",
+        again.fix
+    );
+    assert!(!again.fix.contains("dir:"), "{}", again.fix);
+    assert!(again.title.ends_with("again with new mode only"), "{}", again.title);
+}
+
+/// Files stored again with the same bytes, owner and mode are not "new owner or mode": they
+/// are their own, plainer finding (DW508), and a COPY that repeats one is told to copy once.
+#[test]
+fn files_stored_again_unchanged_are_their_own_finding() {
+    let img = careful()
+        .layer(
+            "COPY uv.lock /srv/ # buildkit",
+            Layer::new().file("srv/uv.lock", vec![b'l'; 4000]),
+        )
+        .layer(
+            "COPY . /srv/ # buildkit",
+            Layer::new().file("srv/uv.lock", vec![b'l'; 4000]),
+        );
+    let f = findings(img);
+    assert!(!f.iter().any(|x| x.rule == "DW503"), "{f:#?}");
+    let same = finding(&f, "DW508");
+    assert_eq!(same.reclaimable_bytes, 4000);
+    assert!(same.title.contains("unchanged"), "{}", same.title);
+    assert!(same.fix.starts_with("copy them once"), "{}", same.fix);
+}
+
+/// A fix rebuilt from the history says so (BuildKit drops `--mount` from it); from the
+/// Dockerfile it keeps the line's flags.
+#[test]
+fn fixes_keep_the_dockerfiles_flags_or_say_they_come_from_history() {
+    let img = || {
+        careful().layer(
+            "RUN /bin/sh -c pip install flask # buildkit",
+            Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+        )
+    };
+    let f = findings(img());
+    assert!(
+        finding(&f, "DW101").fix.contains("rebuilt from the image history"),
+        "{f:#?}"
+    );
+    let line = "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install flask\n";
+    let f = findings_with(img(), &careful_dockerfile(line), true);
+    let fix = &finding(&f, "DW101").fix;
+    assert!(
+        fix.contains("`RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install --no-cache-dir flask`"),
+        "{fix}"
+    );
+    assert!(!fix.contains("history"), "{fix}");
+}
+
+/// A context finding's title names the path a user acts on: the application's `/app/tests`,
+/// not a larger `tests` directory vendored deep inside a copied tree.
+#[test]
+fn context_titles_name_the_shallowest_path() {
+    let layer = Layer::new().file("app/tests/test_main.py", "def test(): pass\n").file(
+        "app/vendor/lib/python3.11/site-packages/numpy/tests/test_big.py",
+        vec![b't'; 9000],
+    );
+    let f = findings(careful().layer("COPY . /app # buildkit", layer));
+    assert_eq!(
+        finding(&f, "DW407").title,
+        "tests copied into the runtime image: /app/tests"
+    );
+}
+
+/// A toolchain installed in one layer and purged in a later one is not "in the runtime image":
+/// everything the install wrote and the purge deleted is one DW501 on the installing line.
+#[test]
+fn a_toolchain_purged_later_is_deleted_weight_not_runtime_weight() {
+    let install = Layer::new()
+        .file("usr/bin/gcc-12", vec![b'g'; 6000])
+        .file("usr/lib/gcc/x86_64-linux-gnu/12/cc1", vec![b'c'; 9000])
+        .file("usr/include/stdio.h", vec![b'h'; 1000]);
+    let purge = Layer::new()
+        .whiteout("usr/bin/gcc-12")
+        .whiteout("usr/lib/gcc")
+        .whiteout("usr/include");
+    let img = careful()
+        .layer(
+            "RUN /bin/sh -c apt-get install -y build-essential && pip wheel x # buildkit",
+            install,
+        )
+        .layer(
+            "RUN /bin/sh -c apt-get purge -y --auto-remove build-essential # buildkit",
+            purge,
+        );
+    let f = findings(img);
+    for rule in ["DW201", "DW202"] {
+        assert!(!f.iter().any(|x| x.rule == rule), "{rule}: {f:#?}");
+    }
+    assert_eq!(bytes(&f, "DW501"), 16_000, "{f:#?}");
+}
+
+/// A base image's compilers and headers are not a line the user wrote: one DW204 (info) per
+/// base layer with their bytes and a fix about the base; other findings in base layers are
+/// information with a fix that speaks of the base.
+#[test]
+fn base_layer_findings_speak_of_the_base() {
+    let status = "Package: gcc-12\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.2.0\n\n\
+                  Package: libpq-dev\nStatus: install ok installed\nArchitecture: amd64\nVersion: 15\n\n";
+    let base = Layer::new()
+        .file("etc/os-release", "ID=debian\n")
+        .file("usr/bin/python3.11", vec![1u8; 4000])
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/gcc-12:amd64.list", "/usr/bin/gcc-12\n")
+        .file(
+            "var/lib/dpkg/info/libpq-dev:amd64.list",
+            "/usr/include/postgresql/libpq-fe.h\n",
+        )
+        .file("usr/bin/gcc-12", vec![b'g'; 7000])
+        .file("usr/include/postgresql/libpq-fe.h", vec![b'h'; 3000])
+        .file("var/lib/apt/lists/deb_Packages", vec![b'l'; 5000]);
+    let img = Image::new()
+        .layer("/bin/sh -c #(nop) ADD file:abc in / ", base)
+        .layer("COPY app/ /app # buildkit", Layer::new().file("app/main.py", "print()\n"))
+        .run_config(serde_json::json!({"User": "10001", "Env": ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"], "Cmd": ["python3", "/app/main.py"]}));
+    let f = findings(img);
+    let loud: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.severity > deadweight::catalogue::Severity::Info)
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    let full = finding(&f, "DW204");
+    assert_eq!(full.reclaimable_bytes, 10_000, "{full:#?}");
+    assert!(full.fix.contains("-slim"), "{}", full.fix);
+    let lists = finding(&f, "DW105");
+    assert!(lists.fix.starts_with("the base image ships"), "{}", lists.fix);
 }

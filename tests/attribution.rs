@@ -282,3 +282,36 @@ fn a_bad_dockerfile_is_an_error_naming_file_and_line() {
     let err = crate::support::fails(crate::support::bin().arg(&path).arg("--dockerfile").arg(&df));
     assert!(err.contains("Dockerfile") && err.contains("line 2"), "{err}");
 }
+
+/// A virtualenv copied from the build context and then re-stored by `chmod -R` (same content,
+/// other mode) was installed by the COPY: its packages are credited to that layer, not to the
+/// chmod's, and keep their location.
+#[test]
+fn a_venv_restored_by_chmod_is_credited_to_the_copy_that_brought_it() {
+    let site = "app/.venv/lib/python3.11/site-packages";
+    let venv = |mode: u32| {
+        Layer::new()
+            .file_with(format!("{site}/six.py"), vec![b's'; 3000], mode, 0, 0)
+            .file_with(
+                format!("{site}/six-1.16.0.dist-info/RECORD"),
+                "six.py,,3000\n",
+                mode,
+                0,
+                0,
+            )
+    };
+    let img = Image::new()
+        .layer(
+            "/bin/sh -c #(nop) ADD file:abc in / ",
+            Layer::new().file("etc/os-release", "ID=debian\n"),
+        )
+        .layer("COPY . /app # buildkit", venv(0o644))
+        .layer("RUN /bin/sh -c chmod -R g+w /app # buildkit", venv(0o664));
+    let dir = tempfile::tempdir().unwrap();
+    let path = Format::OciArchive.save(dir.path(), &[img]);
+    let a = analyse(&path, None);
+    let six = a.packages.python.iter().find(|p| p.name == "six").expect("six found");
+    assert_eq!(six.layer, 1, "credited to the COPY: {six:?}");
+    assert_eq!(six.location, format!("/{site}"));
+    assert_eq!(six.bytes, 3000, "the files its RECORD lists");
+}

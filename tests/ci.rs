@@ -323,12 +323,32 @@ fn dive_ci_files_of_each_form() {
         "rules:\n  lowestEfficiency: 1.5\n",
         "rules:\n  highestUserWastedPercent: -1\n",
         "rules:\n  highestWastedBytes: lots\n",
-        "rules:\n  lowestEfficency: 0.9\n",
         "rules: [\n",
     ] {
         std::fs::write(&dive_ci, bad).unwrap();
         let stderr = fails(bin().current_dir(dir.path()).arg(sample()).arg("--ci"));
         assert!(stderr.contains(".dive-ci"), "{bad}: {stderr}");
+    }
+    // What dive tolerates loads, with a warning naming each thing ignored.
+    std::fs::write(
+        &dive_ci,
+        "plugins:\n  - name: layers\nrules:\n  lowestEfficency: 0.9\n  layers/max-count: 30\n  lowestEfficiency: 0.6\n  highestUserWastedPercent: off\n",
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .arg(sample())
+        .arg("--ci")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for name in ["plugins", "\"lowestEfficency\"", "\"layers/max-count\""] {
+        let line = stderr.lines().find(|l| l.contains(name));
+        assert!(
+            line.is_some_and(|l| l.contains("warning") && l.contains(".dive-ci")),
+            "{name}: {stderr}"
+        );
     }
     // With a .deadweight.toml of ours, .dive-ci is not read unless named.
     std::fs::write(
@@ -396,6 +416,7 @@ fn growth_against_a_baseline() {
 /// Findings in the base image's layers (here the pip cache of a careless base) are listed but
 /// do not fail `--fail-on*`, since the Dockerfile being checked cannot fix them; the check says
 /// how many it left out, and `--fail-on-base` (or `fail_on_base` in the file) counts them.
+/// A base layer's finding is information (issue 19), so a severity budget meets it at `info`.
 #[test]
 fn findings_in_base_layers_fail_only_when_asked() {
     let dir = tmp();
@@ -407,10 +428,10 @@ fn findings_in_base_layers_fail_only_when_asked() {
                 .file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
         )
         .layer("COPY app /app", Layer::new().file("app/main.py", "print(1)\n"))
-        .run_config(serde_json::json!({"User": "app"}));
+        .run_config(serde_json::json!({"User": "10001"}));
     let img = Format::OciArchive.save(dir.path(), &[base_waste]);
     let ci = |args: &[&str]| run(bin().arg(&img).args(["--lowest-efficiency", "off"]).args(args));
-    for budget in [["--fail-on", "DW101"], ["--fail-on-severity", "warning"]] {
+    for budget in [["--fail-on", "DW101"], ["--fail-on-severity", "info"]] {
         let (code, out, _) = ci(&budget);
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("1 more in base-image layers not counted"), "{out}");
@@ -463,4 +484,13 @@ fn images_where_dive_divides_by_zero() {
             assert_eq!(user["actual"], 0.0, "{name}: nothing wasted over nothing is 0");
         }
     }
+}
+
+/// Where `.dive-ci` is lenient, `.deadweight.toml` is ours and strict: a misspelt key fails.
+#[test]
+fn a_misspelt_key_of_ours_stays_an_error() {
+    let dir = tmp();
+    std::fs::write(dir.path().join(".deadweight.toml"), "[ci]\nlowest_efficency = 0.9\n").unwrap();
+    let stderr = fails(bin().current_dir(dir.path()).arg(sample()).arg("--ci"));
+    assert!(stderr.contains("lowest_efficency"), "{stderr}");
 }

@@ -43,6 +43,7 @@ fn every_format_gives_the_same_report() {
             Format::DockerClassic | Format::DockerSkopeo | Format::Docker25 => "docker-archive",
             Format::OciArchive | Format::OciArchiveDotSlash => "oci-archive",
             Format::OciDir => "oci-layout",
+            Format::ContainersDir | Format::ContainersDirDocker => "dir",
         };
         assert_eq!(r["image"]["format"], expected_format, "{format:?}");
         assert_same(&format!("{format:?}"), &reference, &comparable(r));
@@ -84,8 +85,8 @@ fn every_layer_compression_gives_the_same_report() {
         let r = report_of(&path);
         let want = match c {
             Compression::Plain => "none",
-            Compression::Gzip | Compression::GzipMulti => "gzip",
-            Compression::Zstd => "zstd",
+            Compression::Gzip | Compression::GzipMulti | Compression::Estargz => "gzip",
+            Compression::Zstd | Compression::ZstdChunked => "zstd",
         };
         for layer in r["layers"].as_array().unwrap() {
             assert_eq!(layer["compression"], want, "{c:?}");

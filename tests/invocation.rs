@@ -71,3 +71,29 @@ fn io_error_reason_is_printed_once() {
     let stderr = fails_on(&dir.path().join("nope.tar"));
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
+
+/// A negative number is a value, in both spellings, and the value's parser says why it is out
+/// of range (not clap's "unexpected argument '-0'").
+#[test]
+fn negative_numbers_are_values_refused_with_their_range() {
+    let dir = tmp();
+    let image = Format::OciArchive.save(dir.path(), &[small()]);
+    for (flag, value, says) in [
+        ("--lowest-efficiency", "-0.1", "out of range"),
+        ("--highest-user-wasted-percent", "-1", "out of range"),
+        ("--max-reclaimable-share", "-0.5", "out of range"),
+        ("--max-total-bytes", "-5", "-5"),
+        ("--base-layers", "-1", "-1"),
+    ] {
+        for args in [
+            vec![flag.to_string(), value.to_string()],
+            vec![format!("{flag}={value}")],
+        ] {
+            let stderr = fails(bin().arg(&image).arg("--ci").args(&args));
+            assert!(
+                stderr.contains(says) && !stderr.contains("unexpected argument"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}

@@ -202,7 +202,8 @@ fn malformed_documents() {
     cases.push(("manifest.json", m, "malformed manifest.json"));
     let mut m = Format::DockerSkopeo.members(&[small()]);
     m.set("manifest.json", br#"{"not": "a list"}"#.to_vec());
-    cases.push(("manifest.json object", m, "malformed manifest.json"));
+    // An object is one image manifest (containers/image's `dir:`): the error says it was read so.
+    cases.push(("manifest.json object", m, "read as a containers/image directory"));
     let mut m = oci_index(&[small()], false);
     m.set("index.json", b"{\"schemaVersion\": 2, \"manifests\": [".to_vec());
     cases.push(("index.json", m, "malformed index.json"));

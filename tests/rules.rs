@@ -16,7 +16,7 @@ use crate::support::fixture::{Image, Layer};
 use crate::support::layout::Format;
 use crate::support::{bin, corpus_dir, fails};
 
-fn analyse_with(img: Image, opts: AnalyzeOptions) -> Vec<Finding> {
+pub(crate) fn analyse_with(img: Image, opts: AnalyzeOptions) -> Vec<Finding> {
     let dir = tempfile::tempdir().unwrap();
     let path = Format::OciArchive.save(dir.path(), &[img]);
     let spec = source::reference::parse(path.to_str().unwrap(), None).unwrap();

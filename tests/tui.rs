@@ -177,3 +177,95 @@ fn tui_killed_by_a_signal_gives_the_terminal_back() {
         assert_eq!(t.display("#{cursor_flag}"), "1", "{sig}: cursor hidden");
     }
 }
+
+/// Kills the child on drop, so a failing test leaves no explorer behind.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The explorer runs in a pseudo-terminal of its own (not its controlling terminal, so no
+/// SIGHUP comes: only the hangup on its input and output); the test closes the terminal's
+/// other end under it, as closing a window or killing a tmux pane does. The process must be
+/// gone soon after, with 129 (hangup) or 2 (error), and not spin on the dead terminal.
+#[test]
+fn tui_ends_when_its_terminal_goes_away() {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    use std::io::Read;
+    use std::process::Stdio;
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    rustix::termios::tcsetwinsize(
+        &master,
+        rustix::termios::Winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        },
+    )
+    .expect("window size");
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().expect("pty name"))
+        .expect("open the pty");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let child = Command::new(assert_cmd::cargo::cargo_bin("deadweight"))
+        .arg("assets/sample.tar")
+        .current_dir(root)
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::from(slave.try_clone().expect("dup")))
+        .stdout(Stdio::from(slave.try_clone().expect("dup")))
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .expect("start deadweight");
+    let mut child = Reaped(child);
+
+    // Read what it draws until the layer list is up.
+    let mut master = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let tick = Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
+    while !String::from_utf8_lossy(&seen).contains("Layers 8") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the explorer never drew its layers:\n{}",
+            String::from_utf8_lossy(&seen)
+        );
+        let mut fds = [PollFd::new(&master, PollFlags::IN)];
+        if poll(&mut fds, Some(&tick)).expect("poll") > 0 {
+            let mut buf = [0u8; 65536];
+            let n = master.read(&mut buf).expect("read the pty");
+            seen.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    drop(master);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "deadweight still runs 10 s after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        matches!(status.code(), Some(129 | 2)),
+        "ended with {status:?}, not 129 or 2"
+    );
+}

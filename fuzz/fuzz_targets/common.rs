@@ -88,6 +88,7 @@ pub fn loaded(scans: Vec<LayerScan>, config: ConfigSummary, format: &str) -> Loa
         config,
         tags: Vec::new(),
         layers,
+        notes: Vec::new(),
     }
 }
 

@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 
 use deadweight::analysis::{self, AnalyzeOptions};
 use deadweight::config::Config;
-use deadweight::config::ci::{CiConfig, parse_dive_ci, parse_size};
+use deadweight::config::ci::{CiConfig, parse_size};
+use deadweight::config::dive_ci::parse_dive_ci;
 use deadweight::model::{ConfigSummary, LayerScan};
 use deadweight::report::{baseline, ci};
 use deadweight::source::layer::scan_layer;
@@ -60,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = parse_size(text);
     let toml = Config::parse(text).ok();
-    let dive = parse_dive_ci(text).ok();
+    let dive = parse_dive_ci(text).ok().map(|d| d.config);
     let base = baseline::parse(text).ok();
     if let Some(b) = &base {
         let a = analysis::analyze(image());

@@ -1,10 +1,15 @@
 //! The Dockerfile parser. Properties on success: parsing is deterministic, there is at least
 //! one stage, line numbers are 1-based, ordered and inside the text, stage indexes are their
-//! positions, and the layer chain holds instructions of the stages only.
+//! positions, and the layer chain holds instructions of the stages only. And the rewriter of
+//! `deadweight fix`: with a finding of every fixable rule on every line, every planned edit
+//! applied gives a text that parses again (parse(rewrite(x)) succeeds for every x that parses).
 
 #![no_main]
 
-use deadweight::analysis::dockerfile::parse;
+use deadweight::analysis::accounting::PathBytes;
+use deadweight::analysis::dockerfile::{Dockerfile, parse};
+use deadweight::analysis::rules::Finding;
+use deadweight::fix::{self, Facts, Input, UserTool};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -60,4 +65,43 @@ fuzz_target!(|data: &[u8]| {
     let total: usize = df.stages.iter().map(|s| s.instructions.len()).sum();
     assert!(chain.len() <= total, "layer chain longer than all instructions");
     let _ = df.final_stage();
+    rewrite_parses(text, &df);
 });
+
+/// Plans with a finding of every fixable rule on every instruction line and applies it all.
+fn rewrite_parses(text: &str, df: &Dockerfile) {
+    const RULES: &[&str] = &[
+        "DW101", "DW102", "DW103", "DW105", "DW201", "DW202", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405", "DW407",
+        "DW501", "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
+    ];
+    let lines: Vec<usize> = df.stages.iter().flat_map(|s| &s.instructions).map(|i| i.line).collect();
+    let paths = vec![
+        PathBytes { path: "/app/.git".into(), bytes: 1 },
+        PathBytes { path: "/app/x/__pycache__".into(), bytes: 1 },
+    ];
+    let mut findings = Vec::new();
+    for (layer, &line) in lines.iter().enumerate().take(64) {
+        for rule in RULES {
+            findings.push(Finding {
+                rule,
+                title: String::new(),
+                severity: deadweight::catalogue::Severity::Warning,
+                reclaimable_bytes: 1,
+                layer: Some(layer),
+                dockerfile_line: Some(line),
+                paths: paths.clone(),
+                fix: String::new(),
+            });
+        }
+    }
+    let facts = Facts {
+        layer_lines: lines.iter().map(|&l| Some(l)).collect(),
+        restored_from: (1..lines.len()).map(|l| (l, [l - 1].into())).collect(),
+        user_tool: Some(UserTool::Useradd),
+        ..Default::default()
+    };
+    let input = Input { text, dockerfile: df, findings: &findings, facts: &facts, dockerignore: Some("x") };
+    let Ok(plan) = fix::plan(&input) else { return }; // an unknown frontend is refused
+    let applied = fix::apply(&input, &plan, |_| true).expect("every rewrite parses");
+    assert!(parse(&applied.dockerfile).is_ok());
+}

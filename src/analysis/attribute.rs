@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::dockerfile::{DockerInstruction, Dockerfile};
-use super::history::{Instruction, InstructionKind, parse_created_by};
+use super::history::{BUILDKIT_COMMENT, Instruction, InstructionKind, is_buildkit, parse_created_by};
 use crate::model::HistoryEntry;
 
 /// How the base-image boundary was decided.
@@ -112,18 +112,42 @@ fn compatible(step: &Instruction, line: &DockerInstruction) -> bool {
     match step.kind {
         InstructionKind::Run => {
             let (a, b) = (words(&step.text), words(&line.args));
-            let b_json = line.json_form.as_ref().map(|v| words(&v.join(" ")));
-            a == b || a.contains(&b) || b_json.is_some_and(|j| a.contains(&j))
+            // An exec-form line reads as its history entry does: argv joined, a shell's `-c`
+            // wrapper dropped (`["/bin/sh", "-c", "make"]` is recorded as `/bin/sh -c make`).
+            let b_json = line
+                .json_form
+                .as_ref()
+                .map(|v| words(&parse_created_by(&format!("RUN {}", v.join(" "))).text));
+            a == b || a.contains(&b) || b_json.is_some_and(|j| a.contains(&j)) || heredoc_run(&a, line)
         }
         InstructionKind::Copy | InstructionKind::Add => {
+            // Heredoc bodies follow the instruction's own line in `args`.
+            let first = line.args.lines().next().unwrap_or_default();
             let dst = match &line.json_form {
                 Some(v) => v.last().cloned().unwrap_or_default().trim_end_matches('/').to_string(),
-                None => destination(&line.args),
+                None => destination(first),
             };
             destination(&step.text) == dst
         }
         _ => true,
     }
+}
+
+/// A `RUN <<EOF` whose command is its heredoc alone: BuildKit records the body as the shell's
+/// command (`/bin/sh -c <body>`), or `/dev/pipes/EOF` when the body starts with a shebang.
+fn heredoc_run(history: &str, line: &DockerInstruction) -> bool {
+    let [doc] = &line.heredocs[..] else {
+        return false;
+    };
+    let first = line.args.lines().next().unwrap_or_default().trim();
+    let opener = first
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start_matches("<<");
+    let opener = opener.trim_start_matches('-').trim_matches(['"', '\'']);
+    if opener != doc.delimiter {
+        return false;
+    }
+    history == words(&doc.body) || history == format!("/dev/pipes/{}", doc.delimiter)
 }
 
 /// Attributes the layers of an image with `layers` layers and the given history.
@@ -228,12 +252,20 @@ fn base_boundary(
     first_user_step: Option<usize>,
 ) -> (usize, BaseSource) {
     let layer_of_step = |s: usize| steps[s..].iter().find_map(|st| st.layer);
-    let buildah = history.iter().rposition(|h| {
-        h.comment
-            .as_deref()
-            .and_then(|c| c.strip_prefix("FROM "))
-            .is_some_and(|img| !(img.len() == 12 && img.bytes().all(|b| b.is_ascii_hexdigit())))
-    });
+    // buildah's `FROM <image>` marks where its build began, unless a BuildKit build came after:
+    // then the comment was inherited from the base and says nothing about this image's build.
+    let buildkit = |h: &HistoryEntry| {
+        h.comment.as_deref() == Some(BUILDKIT_COMMENT) || h.created_by.as_deref().is_some_and(is_buildkit)
+    };
+    let buildah = history
+        .iter()
+        .rposition(|h| {
+            h.comment
+                .as_deref()
+                .and_then(|c| c.strip_prefix("FROM "))
+                .is_some_and(|img| !(img.len() == 12 && img.bytes().all(|b| b.is_ascii_hexdigit())))
+        })
+        .filter(|&i| !history[i + 1..].iter().any(buildkit));
     if let Some(n) = flag {
         (n.min(layers), BaseSource::Flag)
     } else if let Some(i) = buildah {

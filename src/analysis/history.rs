@@ -131,8 +131,11 @@ impl std::fmt::Display for Instruction {
     }
 }
 
-/// The suffix BuildKit appends to every history entry it writes.
+/// The suffix BuildKit appends to the entries of the layers it made (RUN, COPY, ADD).
 const BUILDKIT_MARKER: &str = "# buildkit";
+
+/// The `comment` BuildKit's Dockerfile frontend gives every history entry it writes.
+pub const BUILDKIT_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// True when the entry was written by BuildKit (it ends in `# buildkit`).
 pub fn is_buildkit(created_by: &str) -> bool {

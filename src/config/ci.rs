@@ -1,10 +1,9 @@
-//! The `[ci]` table of `.deadweight.toml` and dive's `.dive-ci` file: the budgets `--ci` checks,
+//! The `[ci]` table of `.deadweight.toml` (and the shape `.dive-ci` is read into): the budgets `--ci` checks,
 //! as typed values (sizes, ratios, growth limits, dive's switchable rules) that are validated
 //! while they are parsed, so a misconfigured budget is an error and never a silent pass.
 //! Parses text only; reading files, merging with flags' values and evaluating budgets belong to
 //! the binary and to `report::ci`.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
@@ -196,7 +195,7 @@ pub enum DiveRule<T> {
 
 impl<T: FromScalar> DiveRule<T> {
     /// Reads a rule's value; `None` is YAML's empty value, which dive reads as disabled.
-    fn from_value(s: Option<&Scalar>) -> Result<Self, String> {
+    pub(crate) fn from_value(s: Option<&Scalar>) -> Result<Self, String> {
         match s {
             None | Some(Scalar::Bool(false)) => Ok(DiveRule::Disabled),
             Some(Scalar::Str(t))
@@ -269,46 +268,6 @@ fn unit_power(u: &str) -> Option<u32> {
         .map(|p| p as u32)
 }
 
-/// dive's `.dive-ci`: a `rules` mapping. Keys are matched case-insensitively (dive's config
-/// reader does the same); an unknown key is an error, because a misspelt rule would otherwise
-/// leave its default in force unnoticed.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DiveCiFile {
-    rules: Option<BTreeMap<String, Option<Scalar>>>,
-}
-
-/// Parses the text of a `.dive-ci` file into the dive fields of a [`CiConfig`]. The error
-/// ([`Error::Config`]) names the rule at fault; the caller adds the file.
-pub fn parse_dive_ci(text: &str) -> Result<CiConfig, Error> {
-    dive_ci(text).map_err(|reason| Error::config("CI configuration", None, reason))
-}
-
-fn dive_ci(text: &str) -> Result<CiConfig, String> {
-    let mut cfg = CiConfig::default();
-    if text.trim().is_empty() {
-        return Ok(cfg);
-    }
-    let file: DiveCiFile = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
-    for (key, value) in file.rules.unwrap_or_default() {
-        let at = |e: String| format!("rules.{key}: {e}");
-        match key.to_ascii_lowercase().as_str() {
-            "lowestefficiency" => cfg.lowest_efficiency = Some(DiveRule::from_value(value.as_ref()).map_err(at)?),
-            "highestwastedbytes" => cfg.highest_wasted_bytes = Some(DiveRule::from_value(value.as_ref()).map_err(at)?),
-            "highestuserwastedpercent" => {
-                cfg.highest_user_wasted_percent = Some(DiveRule::from_value(value.as_ref()).map_err(at)?)
-            }
-            _ => {
-                return Err(format!(
-                    "unknown rule {key:?} (dive's rules are lowestEfficiency, highestWastedBytes and \
-                     highestUserWastedPercent)"
-                ));
-            }
-        }
-    }
-    Ok(cfg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,23 +307,5 @@ mod tests {
         assert_eq!("0.95".parse::<DiveRule<Ratio>>(), Ok(DiveRule::Limit(Ratio(0.95))));
         assert_eq!("5%".parse::<Growth>(), Ok(Growth::Share(0.05)));
         assert_eq!("5MB".parse::<Growth>(), Ok(Growth::Bytes(5_000_000)));
-    }
-
-    #[test]
-    fn dive_ci_files() {
-        let cfg = parse_dive_ci(
-            "rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: disabled\n",
-        )
-        .unwrap();
-        assert_eq!(cfg.lowest_efficiency, Some(DiveRule::Limit(Ratio(0.95))));
-        assert_eq!(cfg.highest_wasted_bytes, Some(DiveRule::Limit(ByteSize(20_000_000))));
-        assert_eq!(cfg.highest_user_wasted_percent, Some(DiveRule::Disabled));
-        let cfg = parse_dive_ci("rules:\n  highestwastedbytes:\n  LOWESTEFFICIENCY: false\n").unwrap();
-        assert_eq!(cfg.highest_wasted_bytes, Some(DiveRule::Disabled));
-        assert_eq!(cfg.lowest_efficiency, Some(DiveRule::Disabled));
-        assert!(parse_dive_ci("rules:\n  lowestEfficency: 0.9\n").is_err());
-        assert!(parse_dive_ci("rules:\n  lowestEfficiency: 1.5\n").is_err());
-        assert!(parse_dive_ci("rules: [1, 2]\n").is_err());
-        assert_eq!(parse_dive_ci("").unwrap(), CiConfig::default());
     }
 }

@@ -2,7 +2,8 @@
 //! report ([`json`]), the plain-text summary ([`text`]), and CI mode's verdict ([`ci`], growth
 //! against a [`baseline`]) as text, Markdown, SARIF, JUnit XML and GitHub annotations, and the
 //! size difference of two images or reports ([`diff`], sharing the baseline's layer matching);
-//! sizes for people in binary or decimal [`units`].
+//! one self-contained HTML page of either, with a treemap ([`html`]); sizes for people in binary
+//! or decimal [`units`].
 //! Reads the analysis, never changes it, and writes only where the caller says (files are
 //! replaced atomically).
 
@@ -10,6 +11,7 @@ pub mod baseline;
 pub mod ci;
 pub mod diff;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

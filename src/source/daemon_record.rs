@@ -14,7 +14,7 @@ use super::{LoadEvent, LoadOptions, Loaded};
 use crate::model::ConfigSummary;
 
 /// Bumped whenever the record's fields change.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Record {
@@ -25,6 +25,7 @@ struct Record {
     config: String,
     config_digest: String,
     tags: Vec<String>,
+    notes: Vec<String>,
     layers: Vec<RecordLayer>,
 }
 
@@ -59,6 +60,7 @@ pub fn store(cache: &Cache, key: &str, id: &str, loaded: &Loaded, config: &[u8])
         config: config.to_string(),
         config_digest: loaded.config_digest.clone(),
         tags: loaded.tags.clone(),
+        notes: loaded.notes.clone(),
         layers: loaded
             .layers
             .iter()
@@ -117,7 +119,7 @@ pub fn load(
         }
     }
     let plan = Plan {
-        layout: "docker-archive",
+        layout: super::resolve::Layout::DockerArchive,
         manifest_digest: record.manifest_digest,
         config: record.config.into_bytes(),
         config_digest: record.config_digest,
@@ -133,6 +135,7 @@ pub fn load(
             })
             .collect(),
         tags: record.tags,
+        notes: record.notes,
     };
     let store = MemStore {
         input: reference.to_string(),

@@ -106,8 +106,8 @@ impl std::fmt::Debug for LayerSink {
 pub struct Loaded {
     /// The argument as the user typed it.
     pub reference: String,
-    /// `docker-archive`, `oci-archive`, `oci-layout`, with `+gzip`/`+zstd` for a compressed
-    /// archive.
+    /// `docker-archive`, `oci-archive`, `oci-layout`, `dir` (containers/image), with
+    /// `+gzip`/`+zstd`/`+xz`/`+bzip2` for a compressed archive.
     pub format: String,
     /// Digest of the image manifest, when the source has one.
     pub manifest_digest: Option<String>,
@@ -119,6 +119,9 @@ pub struct Loaded {
     pub tags: Vec<String>,
     /// Layers, bottom first.
     pub layers: Vec<Layer>,
+    /// What the user should know about how the input was read: one line each, for stderr
+    /// (a config not named after its content, a `--source` the content contradicts).
+    pub notes: Vec<String>,
 }
 
 /// Loads the image named by `spec`.
@@ -127,7 +130,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
     if opts.selection.tag.is_none() {
         opts.selection.tag = spec.tag.clone();
     }
-    match &spec.location {
+    let mut loaded = match &spec.location {
         Location::Stdin => {
             let stdin = std::io::stdin();
             load_stream(stdin.lock(), "-", &spec.reference, &opts)
@@ -137,6 +140,44 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         Location::Podman(name) => load_daemon(true, name, &spec.reference, &opts),
         Location::Registry(name) => registry::load(name, &spec.reference, &opts),
     }
+    .map_err(|e| match &spec.fallback {
+        // A bare name that was no image on disk: say so beside the daemon's answer.
+        Some(why) => Error::Daemon {
+            reference: spec.reference.clone(),
+            reason: format!(
+                "{why}, so asked the Docker daemon: {}",
+                match e {
+                    Error::Daemon { reason, .. } => reason,
+                    other => other.to_string(),
+                }
+            ),
+        },
+        None => e,
+    })?;
+    let mut notes = spec.notes.clone();
+    notes.extend(source_note(spec, &loaded.format));
+    notes.append(&mut loaded.notes);
+    loaded.notes = notes;
+    Ok(loaded)
+}
+
+/// The note for `--source oci-archive` given a `docker save` archive, or the reverse: the
+/// content decides, as in dive, and the user hears of it.
+fn source_note(spec: &ImageSpec, format: &str) -> Option<String> {
+    let asked = spec.asked?;
+    let (named, want) = match asked {
+        SourceKind::DockerArchive => ("docker-archive", "docker-archive"),
+        SourceKind::OciArchive => ("oci-archive", "oci-archive"),
+        SourceKind::Oci => ("oci", "oci-layout"),
+        _ => return None,
+    };
+    let base = format.split('+').next().unwrap_or(format);
+    (base != want).then(|| {
+        format!(
+            "{} is a {base}, not a {want}; read it as what it is ({named} was asked for)",
+            spec.reference
+        )
+    })
 }
 
 #[cfg(feature = "daemon")]
@@ -163,10 +204,10 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         let store = DirStore::new(path, &input);
         let plan = resolve::resolve(&store, &opts.selection)?;
         let scans = scan_parallel(&store, &plan, opts, Reach::Local)?;
-        let format = if plan.layout == "oci" {
-            "oci-layout"
-        } else {
-            "docker-archive"
+        let format = match plan.layout {
+            resolve::Layout::Oci => "oci-layout",
+            resolve::Layout::Dir => "dir",
+            resolve::Layout::DockerArchive => "docker-archive",
         };
         return finish(&store, plan, scans, reference, format.to_string());
     }
@@ -185,7 +226,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
             let format = archive_format(plan.layout, None);
             finish(&store, plan, scans, reference, format)
         }
-        sniff::Kind::Gzip | sniff::Kind::Zstd => {
+        sniff::Kind::Gzip | sniff::Kind::Zstd | sniff::Kind::Xz | sniff::Kind::Bzip2 => {
             let file = std::fs::File::open(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
                 source,
@@ -198,7 +239,8 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         }),
         _ => Err(Error::Format {
             input,
-            reason: "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory"
+            reason: "not an image: neither a tar archive, a gzip, zstd, xz or bzip2 compressed tar, an OCI layout \
+                     directory nor a containers/image directory"
                 .into(),
         }),
     }
@@ -237,14 +279,14 @@ fn load_stream_keeping_config<R: Read>(
     Ok((finish(&streamed.store, plan, scans, reference, format)?, config))
 }
 
-/// The report's `format` of an image read from a tar archive: `oci-archive` or
-/// `docker-archive` by the plan's layout, with `+gzip` or `+zstd` when the whole archive was
-/// compressed (`outer`).
-pub fn archive_format(layout: &str, outer: Option<&str>) -> String {
-    let base = if layout == "oci" {
-        "oci-archive"
-    } else {
-        "docker-archive"
+/// The report's `format` of an image read from a tar archive: `oci-archive`, `docker-archive`
+/// or `dir` by the plan's layout, with `+gzip`, `+zstd`, `+xz` or `+bzip2` when the whole
+/// archive was compressed (`outer`).
+pub fn archive_format(layout: resolve::Layout, outer: Option<&str>) -> String {
+    let base = match layout {
+        resolve::Layout::Oci => "oci-archive",
+        resolve::Layout::Dir => "dir",
+        resolve::Layout::DockerArchive => "docker-archive",
     };
     match outer {
         Some(c) => format!("{base}+{c}"),
@@ -374,5 +416,6 @@ fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str,
         config,
         tags: plan.tags,
         layers,
+        notes: plan.notes,
     })
 }

@@ -1,5 +1,5 @@
 //! Recognises what a byte stream is from its first bytes, never from its name or media type:
-//! gzip, zstd, a tar, or a JSON document.
+//! gzip, zstd, xz, bzip2, a tar, or a JSON document.
 
 use crate::model::Compression;
 
@@ -10,6 +10,10 @@ pub enum Kind {
     Gzip,
     /// zstd frame magic `28 b5 2f fd`.
     Zstd,
+    /// xz magic `fd 37 7a 58 5a 00` (outer archives only: `docker load` takes them).
+    Xz,
+    /// bzip2 magic `BZh` and a block size digit (outer archives only).
+    Bzip2,
     /// A ustar or GNU tar header (magic at offset 257), or an all-zero block (an empty tar).
     Tar,
     /// Starts with `{` or `[` after optional whitespace.
@@ -27,6 +31,10 @@ pub fn sniff(head: &[u8]) -> Kind {
         Kind::Gzip
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Kind::Zstd
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Kind::Xz
+    } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        Kind::Bzip2
     } else if (head.len() >= 262 && &head[257..262] == b"ustar")
         || (head.len() >= 512 && head[..512].iter().all(|&b| b == 0))
     {
@@ -39,13 +47,14 @@ pub fn sniff(head: &[u8]) -> Kind {
 }
 
 impl Kind {
-    /// The layer compression this kind stands for, if it is a layer at all.
+    /// The layer compression this kind stands for, if it is a layer at all (no image spec
+    /// allows xz or bzip2 layers).
     pub fn compression(self) -> Option<Compression> {
         match self {
             Kind::Gzip => Some(Compression::Gzip),
             Kind::Zstd => Some(Compression::Zstd),
             Kind::Tar => Some(Compression::None),
-            Kind::Json | Kind::Unknown => None,
+            Kind::Xz | Kind::Bzip2 | Kind::Json | Kind::Unknown => None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Reads an image container that cannot seek (stdin, a gzip- or zstd-compressed `docker save`)
+//! Reads an image container that cannot seek (stdin, a gzip, zstd, xz or bzip2 compressed archive)
 //! in one pass: small members (JSON documents) are kept in memory, every member that looks like
 //! a layer is decoded as it arrives, and the order is fixed once the manifest (often the last
 //! member) has been read. No temporary file is written.
@@ -28,7 +28,7 @@ pub struct Streamed {
     pub store: MemStore,
     /// Layers decoded while streaming (or why decoding failed, reported only if needed).
     pub scans: HashMap<String, std::result::Result<LayerScan, String>>,
-    /// `gzip`, `zstd` or `None` for the outer archive.
+    /// `gzip`, `zstd`, `xz`, `bzip2` or `None` for the outer archive.
     pub outer: Option<&'static str>,
 }
 
@@ -68,11 +68,20 @@ pub fn read_stream_cached<R: Read>(
                 .map_err(|e| format_err(input, format!("zstd: {e}")))?;
             (Some("zstd"), Box::new(d))
         }
+        // Multi-stream, as `xz -T0` and `pbzip2` write: all streams make the one archive.
+        Kind::Xz => (
+            Some("xz"),
+            Box::new(BufReader::new(liblzma::read::XzDecoder::new_multi_decoder(joined))),
+        ),
+        Kind::Bzip2 => (
+            Some("bzip2"),
+            Box::new(BufReader::new(bzip2::read::MultiBzDecoder::new(joined))),
+        ),
         Kind::Tar => (None, Box::new(BufReader::with_capacity(256 * 1024, joined))),
         Kind::Json | Kind::Unknown => {
             return Err(format_err(
                 input,
-                "not an image archive: neither a tar nor a gzip or zstd compressed tar".into(),
+                "not an image archive: neither a tar nor a gzip, zstd, xz or bzip2 compressed tar".into(),
             ));
         }
     };

@@ -2,6 +2,7 @@
 //! or a notice when the terminal is too small. Reads the app; changes nothing.
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -12,7 +13,7 @@ use super::{file_history, findings, help, image_summary, layer_details, layers, 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let full = frame.area();
-    let a = layout::areas(full, app);
+    let a = layout::areas(full, app.layer_count());
     if a.too_small {
         let msg = format!(
             "deadweight needs at least {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{}). Enlarge the terminal, or q to quit.",
@@ -27,15 +28,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
     layers::render(app, frame, a.layers);
     layer_details::render(app, frame, a.details);
     image_summary::render(app, frame, a.summary);
-    let inner = tree::frame_block(app, frame, a.main);
-    match app.tab {
-        Tab::Files => tree::render(app, frame, inner),
-        Tab::Findings => findings::render(app, frame, inner),
-        Tab::Packages => packages::render(app, frame, inner),
-    }
+    main_pane(app, frame, a.main);
     file_history::render(app, frame, a.history);
     status_bar::render(app, frame, a.status);
     if app.help.is_some() {
         help::render(app, frame, full);
+    }
+}
+
+/// Draws the main pane in `area`: its frame with the tabs, and the tab's content inside.
+pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
+    let inner = tree::frame_block(app, frame, area);
+    match app.tab {
+        Tab::Files => tree::render(app, frame, inner),
+        Tab::Findings => findings::render(app, frame, inner),
+        Tab::Packages => packages::render(app, frame, inner),
     }
 }

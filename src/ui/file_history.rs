@@ -3,6 +3,7 @@
 //! version. Reads the merged tree only.
 
 use deadweight::model::{Change, EntryKind, HiddenHow, Version};
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -39,7 +40,7 @@ fn change_word(v: &Version) -> &'static str {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let tree = &app.analysis.tree;
-    let node = app.selected_node();
+    let node = app.files.selected();
     let path = node.map_or_else(String::new, |n| tree.path(n));
     let title_w = (area.width as usize).saturating_sub(14);
     let block = Block::default()
@@ -68,7 +69,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ];
             if v.is_entry() {
                 let size = if v.kind == EntryKind::File {
-                    format::short(v.size)
+                    units::short(v.size)
                 } else {
                     String::new()
                 };

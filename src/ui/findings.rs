@@ -3,6 +3,7 @@
 //! finding's Dockerfile line, fix and largest paths. Enter (in `update`) jumps to its layer and
 //! reveals its largest path. Reads `analysis.findings` only, whatever it holds.
 
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -41,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(i, f)| {
             let layer = f.layer.map_or("-".to_string(), |l| l.to_string());
             let line = Line::from(vec![
-                Span::styled(format!("{:>8}  ", format::short(f.reclaimable_bytes)), t.bold()),
+                Span::styled(format!("{:>8}  ", units::short(f.reclaimable_bytes)), t.bold()),
                 Span::styled(
                     format!("{:<5} ", severity_word(f.severity)),
                     severity_style(t, f.severity),
@@ -79,7 +80,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ]));
     for p in f.paths.iter().take(8) {
         detail.push(Line::from(vec![
-            Span::styled(format!("{:>8}  ", format::short(p.bytes)), t.waste()),
+            Span::styled(format!("{:>8}  ", units::short(p.bytes)), t.waste()),
             Span::raw(format::truncate_left(&p.path, (area.width as usize).saturating_sub(10))),
         ]));
     }
@@ -96,11 +97,6 @@ mod tests {
 
     use crate::ui::testing::*;
 
-    fn draw(app: &crate::ui::app::App, f: &mut ratatui::Frame, area: ratatui::layout::Rect) {
-        let inner = crate::ui::tree::frame_block(app, f, area);
-        super::render(app, f, inner);
-    }
-
     #[test]
     fn findings_snapshots() {
         snapshot_pane!(
@@ -110,7 +106,7 @@ mod tests {
                 press(&mut a, "2 j");
                 a
             },
-            draw
+            main_pane
         );
         snapshot_pane!(
             "findings_none",
@@ -119,7 +115,7 @@ mod tests {
                 press(&mut a, "2");
                 a
             },
-            draw
+            main_pane
         );
     }
 
@@ -127,7 +123,7 @@ mod tests {
     fn severities_have_colours() {
         let mut a = app(160, 48);
         press(&mut a, "2");
-        let buf = pane(&a, 160, 48, draw);
+        let buf = pane(&a, 160, 48, main_pane);
         assert_eq!(style_at(&buf, "error").fg, Some(Color::Red));
         assert_eq!(style_at(&buf, "warn ").fg, Some(Color::Yellow));
     }

@@ -1,19 +1,7 @@
-//! Text helpers shared by the panes: compact and exact byte sizes (in the units of
-//! `deadweight::report::units`), one-line truncation with an
-//! ellipsis, and the size parser of the size-filter prompt. Pure functions; no state, no drawing.
-
-use deadweight::report::units;
-
-/// A size in at most 7 characters in the chosen units (`999 B`, `1.5 MiB`, `590 KiB`; with
-/// `--si` `1.05 MB`, `12.3 kB`): for table columns.
-pub fn short(bytes: u64) -> String {
-    units::short(bytes)
-}
-
-/// A size as the text report prints it (`589.73 KiB`): for detail panes.
-pub fn long(bytes: u64) -> String {
-    units::size(bytes)
-}
+//! Text helpers shared by the panes: one-line truncation with an ellipsis, counted nouns and
+//! permission strings. Sizes are `deadweight::report::units`' and the size prompt parses with the
+//! library's `config::ci::parse_size`, so the UI and the reports can never disagree. Pure
+//! functions; no state, no drawing.
 
 /// `s` on one line (runs of whitespace collapsed), cut to `max` characters with `…`.
 pub fn one_line(s: &str, max: usize) -> String {
@@ -45,27 +33,9 @@ pub fn truncate_left(s: &str, max: usize) -> String {
     out
 }
 
-/// Parses a size typed by the user: `0`, `512`, `10k`, `1.5M`, `2G`, `300kB`, `1MiB`
-/// (decimal units, `i` forms binary). Case-insensitive; `None` when it is not a size.
-pub fn parse_size(text: &str) -> Option<u64> {
-    let t = text.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').unwrap_or(&t).trim_end();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim() {
-        "" => 1.0,
-        "k" => 1e3,
-        "m" => 1e6,
-        "g" => 1e9,
-        "t" => 1e12,
-        "ki" => 1024.0,
-        "mi" => 1024.0 * 1024.0,
-        "gi" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let bytes = value * mult;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+/// `n` and its noun, singular for one (`1 file`, `3 files`).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `rwxr-xr-x`-style permission string with the type letter in front.
@@ -86,24 +56,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_parse_in_every_spelling() {
-        assert_eq!(parse_size("0"), Some(0));
-        assert_eq!(parse_size("10k"), Some(10_000));
-        assert_eq!(parse_size("1.5M"), Some(1_500_000));
-        assert_eq!(parse_size(" 300 kB "), Some(300_000));
-        assert_eq!(parse_size("1MiB"), Some(1_048_576));
-        assert_eq!(parse_size("2g"), Some(2_000_000_000));
-        assert_eq!(parse_size("ten"), None);
-        assert_eq!(parse_size(""), None);
-        assert_eq!(parse_size("1e400"), None);
-    }
-
-    #[test]
     fn truncation_marks_the_cut() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(truncate_left("/usr/lib/x", 6), "…lib/x");
         assert_eq!(one_line("RUN  a \n b", 20), "RUN a b");
         assert_eq!(mode('d', 0o755), "drwxr-xr-x");
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(3, "entry", "entries"), "3 entries");
     }
 }

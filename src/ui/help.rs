@@ -49,7 +49,8 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("ctrl+space", "collapse all / expand all"),
             ("ctrl+a  A", "hide / show added entries"),
             ("ctrl+r  R", "hide / show removed entries"),
-            ("ctrl+m  M", "hide / show modified entries"),
+            // ctrl+m is not offered: terminals send it as Enter.
+            ("M", "hide / show modified entries"),
             ("ctrl+u  U", "hide / show unmodified entries"),
         ],
     ),
@@ -65,33 +66,72 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
 /// What the markers of the file tree mean.
 pub const MARKERS: &str = "+ added  ~ modified  * metadata only  = stored again  - deleted  ✗ gone in a later layer";
 
-/// The help text as lines.
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// Width of the key column.
+const KEY_W: usize = 18;
+
+/// The help text as lines, wrapped at word boundaries to `width` columns (continuation lines
+/// are indented under their text), so no line is ever cut.
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut out = Vec::new();
+    let text_w = width.saturating_sub(KEY_W).max(12);
     for (section, keys) in KEYS {
         out.push(Line::from(Span::styled(section.to_string(), t.bold())));
         for (k, action) in keys.iter() {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {k:<16}"), t.key()),
-                Span::raw(action.to_string()),
-            ]));
+            for (i, part) in wrap(action, text_w).into_iter().enumerate() {
+                let key = if i == 0 {
+                    format!("  {k:<16}")
+                } else {
+                    " ".repeat(KEY_W)
+                };
+                out.push(Line::from(vec![Span::styled(key, t.key()), Span::raw(part)]));
+            }
         }
         out.push(Line::default());
     }
     out.push(Line::from(Span::styled("Markers", t.bold())));
-    out.push(Line::from(format!("  {MARKERS}")));
-    out.push(Line::from(Span::styled(
-        "  Sizes: a directory shows the bytes below it in the view; filters hide rows, not bytes.",
-        t.dim(),
-    )));
+    for part in wrap(MARKERS, width.saturating_sub(2).max(12)) {
+        out.push(Line::from(format!("  {part}")));
+    }
+    let sizes = "Sizes: a directory shows the bytes below it in the view; filters hide rows, not bytes.";
+    for part in wrap(sizes, width.saturating_sub(2).max(12)) {
+        out.push(Line::from(Span::styled(format!("  {part}"), t.dim())));
+    }
     out
 }
 
-/// Draws the help over the centre of `area`.
+/// `s` split into lines of at most `width` characters at spaces (a longer word gets its own
+/// line and is cut only by the screen).
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        let fits = cur.chars().count() + 1 + word.chars().count() <= width;
+        if cur.is_empty() || fits {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        } else {
+            out.push(std::mem::take(&mut cur));
+            cur.push_str(word);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// The widest the help needs to be, borders included.
+fn natural_width(app: &App) -> u16 {
+    let widest = lines(app, usize::MAX / 2).iter().map(Line::width).max().unwrap_or(0);
+    u16::try_from(widest + 2).unwrap_or(u16::MAX)
+}
+
+/// Draws the help over the centre of `area`: as wide as its longest line where the screen
+/// allows, wrapped where it does not.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let w = area.width.saturating_sub(4).min(84);
+    let w = area.width.saturating_sub(4).min(natural_width(app));
     let h = area.height.saturating_sub(2);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
@@ -99,7 +139,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         width: w,
         height: h,
     };
-    let text = lines(app);
+    let text = lines(app, w.saturating_sub(2) as usize);
     let max_scroll = (text.len() as u16).saturating_sub(h.saturating_sub(2));
     let scroll = app.help.unwrap_or(0).min(max_scroll);
     let more = if max_scroll > 0 { " j/k scroll ·" } else { "" };
@@ -122,6 +162,62 @@ mod tests {
             let mut a = app(w, h);
             press(&mut a, "?");
             insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&a));
+        }
+    }
+
+    /// The text inside the help box of a screen, line by line.
+    fn inside_box(screen: &str) -> Vec<String> {
+        let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+        let Some((top, left)) = rows.iter().enumerate().find_map(|(y, r)| {
+            let s: String = r.iter().collect();
+            s.find("┌ Keys").map(|b| (y, s[..b].chars().count()))
+        }) else {
+            return Vec::new();
+        };
+        let right = (left + 1..rows[top].len())
+            .find(|&x| rows[top][x] == '┐')
+            .unwrap_or(rows[top].len());
+        rows[top + 1..]
+            .iter()
+            .take_while(|r| r.get(left) == Some(&'│'))
+            .map(|r| r[left + 1..right.min(r.len())].iter().collect())
+            .collect()
+    }
+
+    /// Every line of the help reaches the screen whole, at both sizes, scrolled to its end: no
+    /// line is cut at the border (it once ended `✗ gone in a lat`).
+    #[test]
+    fn no_help_line_is_cut() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            let mut a = app(w, h);
+            press(&mut a, "?");
+            let mut seen: Vec<String> = Vec::new();
+            for _ in 0..10 {
+                for line in inside_box(&screen_text(&a)) {
+                    if seen.last() != Some(&line) && !seen.contains(&line) {
+                        seen.push(line);
+                    }
+                }
+                press(&mut a, "d");
+            }
+            let words = seen.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+            let markers = super::MARKERS.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(words.contains(&markers), "{w}x{h}:\n{}", seen.join("\n"));
+            for (_, keys) in super::KEYS {
+                for (_, what) in keys.iter() {
+                    assert!(words.contains(what), "{w}x{h}: {what:?} cut:\n{}", seen.join("\n"));
+                }
+            }
+        }
+    }
+
+    /// Keys a terminal cannot send are not offered: ctrl+m arrives as Enter.
+    #[test]
+    fn only_keys_that_can_arrive_are_listed() {
+        for (_, keys) in super::KEYS {
+            for (k, _) in keys.iter() {
+                assert!(!k.contains("ctrl+m") && !k.contains("ctrl+i"), "{k}");
+            }
         }
     }
 

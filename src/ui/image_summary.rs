@@ -2,7 +2,10 @@
 //! duplicate content, reclaimable bytes and the largest findings, dive's efficiency for
 //! comparison, platform and user. Reads the analysis only.
 
+use deadweight::analysis::Analysis;
 use deadweight::catalogue::Severity;
+use deadweight::model::{Compression, Layer};
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -31,6 +34,18 @@ pub fn severity_word(s: Severity) -> &'static str {
     }
 }
 
+/// What the stored total is: "compressed" only when every layer blob is (a `docker save`
+/// archive stores plain tars, whose blob bytes are no compressed size).
+fn stored_as(a: &Analysis) -> &'static str {
+    let compressed = |l: &Layer| matches!(l.scan.compression, Some(Compression::Gzip | Compression::Zstd));
+    let n = a.layers().iter().filter(|l| compressed(l)).count();
+    match n {
+        0 => "stored as plain tar",
+        n if n == a.layers().len() => "compressed",
+        _ => "as stored, partly compressed",
+    }
+}
+
 /// Draws the image summary in `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -51,31 +66,36 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
         Line::from(vec![
             label("Total"),
-            Span::styled(format::long(tot.bytes), t.bold()),
+            Span::styled(units::size(tot.bytes), t.bold()),
             Span::raw(format!(
-                " in {} layers ({} compressed)",
-                app.layer_count(),
-                format::long(tot.compressed_bytes)
+                " in {} ({} {})",
+                format::count(app.layer_count(), "layer", "layers"),
+                units::size(tot.compressed_bytes),
+                stored_as(a)
             )),
         ]),
         Line::from(vec![
             label("Final"),
-            Span::raw(format!("{} in {} files", format::long(tot.final_bytes), tot.files)),
+            Span::raw(format!(
+                "{} in {}",
+                units::size(tot.final_bytes),
+                format::count(tot.files as usize, "file", "files")
+            )),
         ]),
         Line::from(vec![
             label("User"),
             Span::raw(format!(
                 "{} above {} base layer{} ({})",
-                format::long(tot.user_bytes),
+                units::size(tot.user_bytes),
                 base_n,
                 if base_n == 1 { "" } else { "s" },
-                format::long(tot.base_bytes)
+                units::size(tot.base_bytes)
             )),
         ]),
         Line::from(vec![
             label("Hidden"),
             Span::styled(
-                format::long(tot.hidden_bytes),
+                units::size(tot.hidden_bytes),
                 if tot.hidden_bytes > 0 { t.waste() } else { t.good() },
             ),
             Span::raw(" shipped, deleted or replaced later"),
@@ -83,9 +103,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             label("Dupes"),
             Span::raw(format!(
-                "{} in {} groups of identical files",
-                format::long(a.accounting.duplicate_bytes),
-                a.accounting.duplicates.len()
+                "{} in {} of identical files",
+                units::size(a.accounting.duplicate_bytes),
+                format::count(a.accounting.duplicates.len(), "group", "groups")
             )),
         ]),
         Line::from(vec![
@@ -94,7 +114,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled("no findings", t.good())
             } else {
                 Span::styled(
-                    format!("{} in {} findings", format::long(reclaim), a.findings.len()),
+                    format!(
+                        "{} in {}",
+                        units::size(reclaim),
+                        format::count(a.findings.len(), "finding", "findings")
+                    ),
                     t.waste(),
                 )
             },
@@ -104,7 +128,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!(
                 "efficiency {:.1} %, wasted {} (dive's figures)",
                 a.dive.efficiency * 100.0,
-                format::long(a.dive.wasted_bytes)
+                units::size(a.dive.wasted_bytes)
             )),
         ]),
         Line::from(vec![
@@ -115,7 +139,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     for f in a.findings.iter().take(5) {
         lines.push(Line::from(vec![
             Span::styled(
-                format!(" {:>7} ", format::short(f.reclaimable_bytes)),
+                format!(" {:>7} ", units::short(f.reclaimable_bytes)),
                 severity_style(t, f.severity),
             ),
             Span::styled(format!("{} ", f.rule), t.dim()),

@@ -3,19 +3,23 @@
 //! layer and largest path. Called by `update`; changes the state only through [`App`] methods.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use deadweight::config::ci;
 use deadweight::model::NodeId;
+use deadweight::report::units::{self, Units};
 
 use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
 use super::format;
 use super::nodes;
-use super::nodes::{Filters, ViewMode};
+use super::nodes::ViewMode;
 
 /// Opens a prompt, prefilled with the current value.
 pub fn open(app: &mut App, kind: PromptKind) {
     let text = match kind {
-        PromptKind::Filter => app.filters.path.clone(),
+        PromptKind::Filter => app.files.filters.path.clone(),
         PromptKind::Search => String::new(),
-        PromptKind::MinSize if app.filters.min_size > 0 => format::short(app.filters.min_size).replace(' ', ""),
+        PromptKind::MinSize if app.files.filters.min_size > 0 => {
+            units::short(app.files.filters.min_size).replace(' ', "")
+        }
         PromptKind::MinSize => String::new(),
     };
     if kind == PromptKind::Filter {
@@ -32,7 +36,7 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
     match k.code {
         KeyCode::Esc => {
             if prompt.kind == PromptKind::Filter {
-                app.set_path_filter("");
+                app.files.set_path_filter("");
             }
             return;
         }
@@ -48,7 +52,7 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
         _ => {}
     }
     if prompt.kind == PromptKind::Filter {
-        app.set_path_filter(&prompt.text);
+        app.files.set_path_filter(&prompt.text);
     }
     app.prompt = Some(prompt);
 }
@@ -56,24 +60,44 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) {
 fn accept(app: &mut App, prompt: &Prompt) {
     match prompt.kind {
         PromptKind::Filter => {
-            app.set_path_filter(&prompt.text);
-            let n = app.tree.rows.len();
-            app.message = (!prompt.text.is_empty()).then(|| format!("filter {:?}: {n} rows", prompt.text));
+            app.files.set_path_filter(&prompt.text);
+            let n = app.files.matching_entries();
+            app.message = (!prompt.text.is_empty()).then(|| {
+                let what = format::count(n, "entry matches", "entries match");
+                format!("filter {:?}: {what}", prompt.text)
+            });
         }
-        PromptKind::MinSize => match format::parse_size(&prompt.text) {
+        PromptKind::MinSize => match prompt_size(&prompt.text, units::current()) {
             Some(b) => {
-                app.set_min_size(b);
+                app.files.set_min_size(b);
                 app.message = Some(if b == 0 {
                     "size filter off".into()
                 } else {
-                    format!("hiding entries below {}", format::long(b))
+                    format!("hiding entries below {}", units::size(b))
                 });
             }
-            None if prompt.text.trim().is_empty() => app.set_min_size(0),
+            None if prompt.text.trim().is_empty() => app.files.set_min_size(0),
             None => app.message = Some(format!("not a size: {:?} (try 100k, 1M, 1.5G)", prompt.text)),
         },
         PromptKind::Search => search(app, &prompt.text),
     }
+}
+
+/// A size typed into the size prompt, in the units every size on screen is in: with binary
+/// units (the default) `100k` and `1M` mean KiB and MiB; with `--si` they are decimal. The
+/// `KiB` and `MiB` spellings are binary either way. `None` when it is not a size.
+pub fn prompt_size(text: &str, units: Units) -> Option<u64> {
+    let t = text.trim();
+    let start = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(start);
+    let bare = unit.trim().trim_end_matches(['b', 'B']);
+    let prefix = matches!(bare.to_ascii_lowercase().as_str(), "k" | "m" | "g" | "t" | "p" | "e");
+    let text = if units == Units::Binary && prefix {
+        format!("{num}{bare}i")
+    } else {
+        t.to_string()
+    };
+    ci::parse_size(&text).ok()
 }
 
 /// Searches every path ever seen in any layer for `query` and shows the first match.
@@ -83,9 +107,9 @@ pub fn search(app: &mut App, query: &str) {
         return;
     }
     let tree = &app.analysis.tree;
-    let hits = nodes::path_matches(tree, &app.index, query);
+    let hits = nodes::path_matches(tree, &app.files.index, query);
     let mut found: Vec<(Vec<u8>, NodeId)> = (1..tree.len())
-        .filter(|&id| hits.get(id) && !hits.get(app.index.parents.get(id).map_or(0, |&p| p as usize)))
+        .filter(|&id| hits.get(id) && !hits.get(app.files.index.parents.get(id).map_or(0, |&p| p as usize)))
         .map(|id| (tree.path_bytes(id as NodeId), id as NodeId))
         .collect();
     found.sort();
@@ -161,24 +185,6 @@ pub fn jump_to_finding(app: &mut App, i: usize) {
 }
 
 impl App {
-    /// Shows `node` in the tree: expands its ancestors and puts the cursor on it. Returns
-    /// false when the node is not part of the current view and filters.
-    pub fn reveal(&mut self, node: NodeId) -> bool {
-        if !self.shown.get(node as usize) {
-            return false;
-        }
-        let mut cur = node;
-        while let Some(p) = self.analysis.tree.parent(cur) {
-            self.tree.expanded.set(p as usize, true);
-            cur = p;
-        }
-        let mut rows = std::mem::take(&mut self.tree);
-        rows.rebuild(&self.ctx(), Some(node));
-        self.tree = rows;
-        self.fit();
-        self.selected_node() == Some(node)
-    }
-
     /// Shows `node`: in layer `prefer` when given, else in the current layer, else in the
     /// layer that last changed it; switching to the cumulative view and then clearing the
     /// filters when needed. Returns false when it cannot be shown at all.
@@ -189,22 +195,20 @@ impl App {
         for attempt in 0..2 {
             for &l in &layers {
                 self.set_layer(l);
-                if self.reveal(node) {
+                if self.files.reveal(node) {
                     return true;
                 }
-                if self.view == ViewMode::Changes {
-                    self.set_view(ViewMode::Cumulative);
-                    if self.reveal(node) {
+                if self.files.view == ViewMode::Changes {
+                    self.files.set_view(ViewMode::Cumulative);
+                    if self.files.reveal(node) {
                         return true;
                     }
                 }
             }
-            if attempt > 0 || !self.filters.active() {
+            if attempt > 0 || !self.files.filters.active() {
                 break;
             }
-            self.filters = Filters::default();
-            self.path_match = None;
-            self.refilter();
+            self.files.clear_filters();
             self.message = Some("filters cleared to show the entry".into());
         }
         false

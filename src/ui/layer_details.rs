@@ -2,6 +2,7 @@
 //! compressed blob), bytes added, modified, metadata-only and deleted, bytes later layers hide,
 //! digests and media type, and the full command wrapped. Reads the analysis only.
 
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -50,13 +51,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let counts = &l.scan.counts;
     let inner_w = area.width.saturating_sub(2) as usize;
-    let sz = if inner_w >= 56 { format::long } else { format::short };
+    let sz = if inner_w >= 56 { units::size } else { units::short };
     let mut lines = vec![
         kv(app, "Made by", made),
         kv(
             app,
             "Size",
-            format!("{} in {} files", sz(l.scan.content_bytes), counts.files,),
+            format!(
+                "{} in {}",
+                sz(l.scan.content_bytes),
+                format::count(counts.files as usize, "file", "files")
+            ),
         ),
         Line::from(vec![
             Span::styled(format!("{:<9}", "Changes"), t.dim()),

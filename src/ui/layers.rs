@@ -3,6 +3,7 @@
 //! in the cumulative view the layers above it are dimmed, as they are not part of what the tree
 //! shows. Reads the analysis; selection changes go through `update`.
 
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -66,17 +67,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let hidden = a.merge.get(i).map_or(0, |m| m.hidden_later_bytes);
             let mut spans = vec![
                 Span::raw(format!("{i:>3} ")),
-                Span::raw(format!("{:>7}", format::short(l.scan.content_bytes))),
+                Span::raw(format!("{:>7}", units::short(l.scan.content_bytes))),
             ];
             if wide {
                 let s = if hidden > 0 { t.waste() } else { t.dim() };
-                let text = if hidden > 0 { format::short(hidden) } else { "-".into() };
+                let text = if hidden > 0 { units::short(hidden) } else { "-".into() };
                 spans.push(Span::styled(format!(" {text:>7}"), s));
             }
             spans.push(Span::styled(format!(" {line:<4} "), t.dim()));
             spans.push(Span::raw(format::one_line(&instruction(app, i), 400)));
             let mut out = Line::from(spans);
-            let outside = app.view == ViewMode::Cumulative && i > app.layer;
+            let outside = app.files.view == ViewMode::Cumulative && i > app.layer;
             if outside || (base && i != app.layer) {
                 out = out.style(t.dim());
             }

@@ -5,8 +5,6 @@
 
 use ratatui::layout::Rect;
 
-use super::app::App;
-
 /// Smallest terminal the panes are drawn in; below it a notice is shown instead.
 pub const MIN_WIDTH: u16 = 60;
 /// See [`MIN_WIDTH`].
@@ -66,8 +64,8 @@ fn split_v(r: Rect, n: u16) -> (Rect, Rect) {
     (Rect { height: n, ..r }, below(r, n))
 }
 
-/// Lays out a terminal of size `full` for `app`.
-pub fn areas(full: Rect, app: &App) -> Areas {
+/// Lays out a terminal of size `full` for an image of `layer_count` layers.
+pub fn areas(full: Rect, layer_count: usize) -> Areas {
     if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         return Areas {
             too_small: true,
@@ -82,7 +80,11 @@ pub fn areas(full: Rect, app: &App) -> Areas {
         width: body.width - left_w,
         ..body
     };
-    let layers_h = (app.layer_count() as u16 + 3).min(body.height / 2).max(4);
+    let layers_h = u16::try_from(layer_count)
+        .unwrap_or(u16::MAX)
+        .saturating_add(3)
+        .min(body.height / 2)
+        .max(4);
     let (layers, rest) = split_v(left, layers_h);
     let details_h = (rest.height / 2).min(12);
     let (details, summary) = split_v(rest, details_h);

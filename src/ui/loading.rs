@@ -11,7 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph};
 
-use super::Progress;
+use deadweight::report::units;
+use deadweight::source::LoadEvent;
+
 use super::format;
 use super::theme::Theme;
 
@@ -37,24 +39,24 @@ impl LoadState {
         }
     }
 
-    /// Applies one progress report.
-    pub fn report(&self, p: Progress) {
-        match p {
-            Progress::Layers { count, bytes } => {
+    /// Applies one event of the loader (called from its decoding threads).
+    pub fn report(&self, e: LoadEvent) {
+        match e {
+            LoadEvent::Layers { count, bytes } => {
                 self.layers_total.store(count as u64, Ordering::Relaxed);
                 self.bytes_total.store(bytes, Ordering::Relaxed);
             }
-            Progress::Bytes(n) => {
-                self.bytes_done.fetch_add(n, Ordering::Relaxed);
-            }
-            Progress::LayerDone => {
+            LoadEvent::LayerDone { bytes } => {
+                self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
                 self.layers_done.fetch_add(1, Ordering::Relaxed);
             }
-            Progress::Stage(s) => {
-                if let Ok(mut g) = self.stage.lock() {
-                    *g = s;
-                }
-            }
+        }
+    }
+
+    /// Names the stage the work is in ("decoding layers").
+    pub fn set_stage(&self, stage: &str) {
+        if let Ok(mut g) = self.stage.lock() {
+            *g = stage.to_string();
         }
     }
 
@@ -103,11 +105,13 @@ pub fn render(state: &LoadState, theme: &Theme, frame: &mut Frame, area: Rect, t
         Line::from(Span::styled(state.stage(), theme.dim())),
     ];
     if ltotal > 0 {
-        lines.push(Line::from(format!(
-            "{} of {} · layers {ldone}/{ltotal}",
-            format::long(done.min(total.max(done))),
-            format::long(total)
-        )));
+        // Some sources (docker save streams) learn the layers before their sizes: no total then.
+        let bytes = if total > 0 {
+            format!("{} of {}", units::size(done), units::size(total))
+        } else {
+            format!("{} read", units::size(done))
+        };
+        lines.push(Line::from(format!("{bytes} · layers {ldone}/{ltotal}")));
     }
     lines.push(Line::from(Span::styled("q quits", theme.dim())));
     let text_h = (lines.len() as u16).min(inner.height);
@@ -142,15 +146,13 @@ mod tests {
     #[test]
     fn loading_snapshots() {
         let state = LoadState::new("assets/sample.tar");
-        state.report(Progress::Layers {
+        state.report(LoadEvent::Layers {
             count: 8,
             bytes: 4_000_000,
         });
-        state.report(Progress::Bytes(1_500_000));
-        state.report(Progress::Bytes(500_000));
-        state.report(Progress::LayerDone);
-        state.report(Progress::LayerDone);
-        state.report(Progress::Stage("decoding layers".into()));
+        state.report(LoadEvent::LayerDone { bytes: 1_500_000 });
+        state.report(LoadEvent::LayerDone { bytes: 500_000 });
+        state.set_stage("decoding layers");
         assert_eq!(state.figures(), (2_000_000, 4_000_000, 2, 8));
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
@@ -158,5 +160,22 @@ mod tests {
                 .expect("draw");
             insta::assert_snapshot!(format!("loading_{w}x{h}"), text(t.backend().buffer()));
         }
+    }
+
+    /// Layers known, sizes not (docker save): bytes read, and no `of 0 B`.
+    #[test]
+    fn no_total_of_zero_bytes() {
+        let state = LoadState::new("image.tar");
+        state.report(LoadEvent::Layers { count: 8, bytes: 0 });
+        state.report(LoadEvent::LayerDone { bytes: 1_500_000 });
+        let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| render(&state, &Theme::default(), f, f.area(), 0))
+            .expect("draw");
+        let s = text(t.backend().buffer());
+        assert!(
+            s.contains(&format!("{} read · layers 1/8", units::size(1_500_000))),
+            "{s}"
+        );
+        assert!(!s.contains(" of "), "{s}");
     }
 }

@@ -25,6 +25,7 @@ pub mod status_bar;
 pub mod terminal;
 pub mod theme;
 pub mod tree;
+pub mod tree_view;
 pub mod update;
 
 #[cfg(test)]
@@ -38,6 +39,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use crossterm::event::{self, KeyCode, KeyModifiers};
 use deadweight::analysis::Analysis;
+use deadweight::source::ProgressHook;
 use ratatui::layout::Rect;
 
 use app::App;
@@ -46,46 +48,28 @@ use terminal::Session;
 use theme::Theme;
 use update::Event;
 
-/// What a loader reports while it works. Send it from any thread, in any order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
-    /// The layers are known: how many, and their blob bytes in total.
-    Layers {
-        /// Number of layers.
-        count: usize,
-        /// Blob bytes of all layers together.
-        bytes: u64,
-    },
-    /// This many more blob bytes were read, from any layer.
-    Bytes(u64),
-    /// One more layer is decoded.
-    LayerDone,
-    /// A new stage began ("merging layers", "running the rules").
-    Stage(String),
-}
-
 /// How often the loop wakes without input: signals and the loader are checked this often.
 const TICK: Duration = Duration::from_millis(100);
 
 /// Starts the UI at once with a progress screen, runs `load` on a worker thread, then shows
-/// its result. `load` gets a progress callback it may call from any thread. Fails without
+/// its result. `load` gets the hook to hand the loader (`LoadOptions::progress`), which
+/// the loader calls from any thread. Fails without
 /// drawing (and without loading) when stdout is not a terminal; a load error is returned after
 /// the terminal is restored. Quitting while loading returns at once, leaving the worker to
 /// end with the process.
 pub fn run_loading<F>(title: &str, load: F) -> anyhow::Result<()>
 where
-    F: FnOnce(&(dyn Fn(Progress) + Sync)) -> anyhow::Result<Analysis> + Send + 'static,
+    F: FnOnce(ProgressHook) -> anyhow::Result<Analysis> + Send + 'static,
 {
     let mut session = Session::enter()?;
     let theme = Theme::from_env();
     let state = Arc::new(LoadState::new(title));
+    state.set_stage("decoding and merging the layers, then the rules");
     let worker_state = Arc::clone(&state);
+    let hook = ProgressHook(Arc::new(move |e| worker_state.report(e)));
     let worker = std::thread::Builder::new()
         .name("deadweight-load".into())
-        .spawn(move || {
-            let report = move |p: Progress| worker_state.report(p);
-            load(&report)
-        })
+        .spawn(move || load(hook))
         .context("cannot start the analysis thread")?;
     let mut tick = 0usize;
     while !worker.is_finished() {

@@ -1,6 +1,6 @@
 //! The packages tab: Python, Debian and Alpine packages together, largest first, with version,
-//! bytes and files in the final filesystem, the layer that installed them, and development
-//! tools marked. Enter (in `update`) selects the installing layer. Reads the app's package
+//! bytes and files in the final filesystem, the layer that installed them, where they are
+//! installed (the Python environment, or the system), and development tools marked. Enter (in `update`) selects the installing layer. Reads the app's package
 //! rows only.
 
 use ratatui::Frame;
@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use deadweight::analysis::Analysis;
+use deadweight::report::units;
 
 use super::app::{App, Focus, scroll};
 use super::format;
@@ -29,6 +30,9 @@ pub struct PackageRow {
     pub files: u64,
     /// Layer that installed it.
     pub layer: usize,
+    /// Where it is installed: a Python environment's root (`/app/.venv`, `/usr/local`), or
+    /// `system` for the distribution's package manager.
+    pub location: String,
     /// A development tool.
     pub dev: bool,
 }
@@ -46,6 +50,7 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             bytes: x.bytes,
             files: x.files,
             layer: x.layer,
+            location: env_root(&x.location),
             dev: x.dev_tool,
         })
         .collect();
@@ -57,11 +62,29 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             bytes: x.bytes,
             files: x.files,
             layer: x.layer,
+            location: "system".into(),
             dev: false,
         }));
     }
     rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     rows
+}
+
+/// The environment a site-packages directory belongs to: `/app/.venv` for
+/// `/app/.venv/lib/python3.11/site-packages`; the directory itself when it has no such shape.
+pub fn env_root(site: &str) -> String {
+    let mut parts: Vec<&str> = site.trim_end_matches('/').split('/').collect();
+    let n = parts.len();
+    let shaped = n >= 3
+        && matches!(parts[n - 1], "site-packages" | "dist-packages")
+        && parts[n - 2].starts_with("python")
+        && matches!(parts[n - 3], "lib" | "lib64");
+    if shaped {
+        parts.truncate(n - 3);
+        let root = parts.join("/");
+        return if root.is_empty() { "/".into() } else { root };
+    }
+    site.to_string()
 }
 
 /// Draws the packages tab in `area` (inside the main pane's border).
@@ -74,9 +97,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
         return;
     }
+    // The name first, then where it lives; the file count goes where the pane is narrow.
+    let (files, name_w, loc_w) = match area.width {
+        110.. => (true, 28, 28),
+        70.. => (true, 24, 16),
+        _ => (false, 18, 10),
+    };
+    let files_col = |v: String| if files { format!("{v:>6} ") } else { String::new() };
     let header = format!(
-        "{:<4}{:>8} {:>6} {:>5}  {:<28} Version",
-        "", "Size", "Files", "Layer", "Package"
+        "{:<4}{:>8} {}{:>5}  {:<name_w$} {:<loc_w$} Version",
+        "",
+        "Size",
+        files_col("Files".into()),
+        "Layer",
+        "Package",
+        "Location"
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.rows.height as usize;
@@ -89,10 +124,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(i, p)| {
             let mut spans = vec![
                 Span::styled(format!("{:<4}", p.ecosystem), t.dim()),
-                Span::raw(format!("{:>8} ", format::short(p.bytes))),
-                Span::raw(format!("{:>6} ", p.files)),
+                Span::raw(format!("{:>8} ", units::short(p.bytes))),
+                Span::raw(files_col(p.files.to_string())),
                 Span::raw(format!("{:>5}  ", p.layer)),
-                Span::raw(format!("{:<28} ", format::truncate(&p.name, 28))),
+                Span::raw(format!("{:<name_w$} ", format::truncate(&p.name, name_w))),
+                Span::styled(
+                    format!("{:<loc_w$} ", format::truncate_left(&p.location, loc_w)),
+                    t.dim(),
+                ),
                 Span::styled(p.version.clone(), t.dim()),
             ];
             if p.dev {
@@ -113,11 +152,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 mod tests {
     use crate::ui::testing::*;
 
-    fn draw(app: &crate::ui::app::App, f: &mut ratatui::Frame, area: ratatui::layout::Rect) {
-        let inner = crate::ui::tree::frame_block(app, f, area);
-        super::render(app, f, inner);
-    }
-
     #[test]
     fn packages_snapshots() {
         snapshot_pane!(
@@ -127,8 +161,16 @@ mod tests {
                 press(&mut a, "3 j j");
                 a
             },
-            draw
+            main_pane
         );
+    }
+
+    #[test]
+    fn environments_are_named_by_their_root() {
+        assert_eq!(super::env_root("/app/.venv/lib/python3.11/site-packages"), "/app/.venv");
+        assert_eq!(super::env_root("/usr/local/lib/python3.11/dist-packages"), "/usr/local");
+        assert_eq!(super::env_root("/usr/lib/python3/dist-packages"), "/usr");
+        assert_eq!(super::env_root("/opt/odd/place"), "/opt/odd/place");
     }
 
     #[test]
@@ -137,7 +179,7 @@ mod tests {
         assert!(a.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes));
         let mut a = a;
         press(&mut a, "3");
-        let s = text(&pane(&a, 160, 48, draw));
+        let s = text(&pane(&a, 160, 48, main_pane));
         let line = s.lines().find(|l| l.contains(" pytest ")).expect("pytest listed");
         assert!(line.contains("dev tool"), "{line}");
     }

@@ -233,19 +233,19 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let n = a.tree.rows.len().max(1);
+            let n = a.files.rows.rows.len().max(1);
             let i = (seed as usize) % n;
-            if a.tree.is_expanded(i) {
-                a.collapse_row(i);
+            if a.files.rows.is_expanded(i) {
+                a.files.collapse_row(i);
             } else {
-                a.expand_row(i);
+                a.files.expand_row(i);
             }
             if step % 50 == 0 {
                 press(&mut a, "o");
             }
-            let incremental = a.tree.rows.clone();
-            a.rebuild_rows();
-            assert_eq!(incremental, a.tree.rows, "step {step}");
+            let incremental = a.files.rows.rows.clone();
+            a.files.rebuild_rows();
+            assert_eq!(incremental, a.files.rows.rows, "step {step}");
         }
     }
 }

@@ -1,13 +1,13 @@
 //! The status bar, the last line of the screen: the prompt being typed, else the last message,
 //! else key hints for the focused pane; on the right, the filters in force. Reads the app only.
 
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Focus, PromptKind, Tab};
-use super::format;
 
 fn hints(app: &App) -> &'static [(&'static str, &'static str)] {
     match (app.focus, app.tab) {
@@ -43,13 +43,13 @@ fn hints(app: &App) -> &'static [(&'static str, &'static str)] {
 
 /// The filters in force, as short badges.
 pub fn badges(app: &App) -> Vec<String> {
-    let f = &app.filters;
+    let f = &app.files.filters;
     let mut out = Vec::new();
     if !f.path.is_empty() {
         out.push(format!("path~{:?}", f.path));
     }
     if f.min_size > 0 {
-        out.push(format!("≥{}", format::short(f.min_size)));
+        out.push(format!("≥{}", units::short(f.min_size)));
     }
     let h = &f.hidden;
     for (on, what) in [

@@ -1,12 +1,16 @@
 //! The terminal: refuses to start when stdout is not a terminal, enters raw mode, the
 //! alternate screen and mouse capture, and always gives the terminal back: on drop (quit or
 //! error), from the panic hook, and after SIGTERM, SIGINT or SIGHUP (caught with signal-hook
-//! and turned into a clean exit of the event loop). Knows nothing of the app's state.
+//! and turned into a clean exit of the event loop). A terminal that goes away (its window
+//! closed, its pty's other end gone) ends the process at once with status 129, from a watch
+//! thread: crossterm's reader spins on the dead terminal and never hands control back. Knows
+//! nothing of the app's state.
 
 use std::io::{self, IsTerminal, Stdout};
 use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -53,6 +57,47 @@ pub struct Session {
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
     signal: Arc<AtomicUsize>,
     handlers: Vec<SigId>,
+    /// Cleared on drop, which ends the hangup watch.
+    watching: Arc<AtomicBool>,
+}
+
+/// The exit status when the terminal hangs up (128 + SIGHUP, as a shell reports it).
+pub const HANGUP_STATUS: i32 = 129;
+
+/// How often the hangup watch looks whether the session is still open.
+const WATCH_TICK: Duration = Duration::from_millis(250);
+
+/// Starts the thread that ends the process with [`HANGUP_STATUS`] when stdout, or stdin where
+/// it is a terminal, reports a hangup or an error; it stops when `watching` is cleared. The
+/// terminal is not restored: there is none left to restore.
+fn watch_hangup(watching: Arc<AtomicBool>) -> io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let tick = Timespec::try_from(WATCH_TICK).unwrap_or(Timespec {
+        tv_sec: 0,
+        tv_nsec: 250_000_000,
+    });
+    std::thread::Builder::new()
+        .name("deadweight-hangup".into())
+        .spawn(move || {
+            let (stdin, stdout) = (io::stdin(), io::stdout());
+            let stdin_tty = stdin.is_terminal();
+            while watching.load(Ordering::Relaxed) {
+                // No events asked for: poll reports only hangups and errors.
+                let mut fds = vec![PollFd::new(&stdout, PollFlags::empty())];
+                if stdin_tty {
+                    fds.push(PollFd::new(&stdin, PollFlags::empty()));
+                }
+                let gone = match poll(&mut fds, Some(&tick)) {
+                    Ok(0) => false,
+                    Ok(_) => fds.iter().any(|f| !f.revents().is_empty()),
+                    Err(e) => e != rustix::io::Errno::INTR,
+                };
+                if gone && watching.load(Ordering::Relaxed) {
+                    std::process::exit(HANGUP_STATUS);
+                }
+            }
+        })
+        .map(drop)
 }
 
 impl Session {
@@ -83,11 +128,17 @@ impl Session {
                 .context("cannot set up the terminal")?;
             Terminal::new(CrosstermBackend::new(stdout)).context("cannot set up the terminal")
         };
-        match setup() {
+        let watching = Arc::new(AtomicBool::new(true));
+        let started = setup().and_then(|t| {
+            watch_hangup(Arc::clone(&watching)).context("cannot start the terminal watch")?;
+            Ok(t)
+        });
+        match started {
             Ok(terminal) => Ok(Self {
                 terminal,
                 signal,
                 handlers,
+                watching,
             }),
             Err(e) => {
                 restore();
@@ -113,6 +164,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.watching.store(false, Ordering::Relaxed);
         restore();
         for id in self.handlers.drain(..) {
             signal_hook::low_level::unregister(id);

@@ -17,6 +17,7 @@ use ratatui::layout::Rect;
 
 use super::app::App;
 use super::draw;
+pub use super::draw::main_pane;
 use super::theme::Theme;
 use super::update::{Event, update};
 

@@ -5,6 +5,7 @@
 
 use deadweight::model::tree::escape_bytes;
 use deadweight::model::{EntryKind, HiddenHow, NodeId, Version};
+use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -61,11 +62,11 @@ pub fn frame_block(app: &App, frame: &mut Frame, area: Rect) -> Rect {
         };
         title.push(Span::styled(label, style));
     }
-    let view = match app.view {
+    let view = match app.files.view {
         ViewMode::Changes => "changes only",
         ViewMode::Cumulative => "all layers up to it",
     };
-    let sort = match app.sort {
+    let sort = match app.files.sort {
         Sort::Size => "size",
         Sort::Name => "name",
     };
@@ -74,7 +75,7 @@ pub fn frame_block(app: &App, frame: &mut Frame, area: Rect) -> Rect {
     let right = if tabs_w + wide.chars().count() + 3 <= area.width as usize {
         wide
     } else {
-        let v = if app.view == ViewMode::Changes {
+        let v = if app.files.view == ViewMode::Changes {
             "changes"
         } else {
             "all"
@@ -95,8 +96,8 @@ pub fn frame_block(app: &App, frame: &mut Frame, area: Rect) -> Rect {
 pub fn row_version(app: &App, node: NodeId) -> Option<&Version> {
     let tree = &app.analysis.tree;
     let layer = app.layer as u16;
-    let mark = app.states.mark.get(node as usize).copied().unwrap_or_default();
-    match (mark, app.view) {
+    let mark = app.files.states.mark.get(node as usize).copied().unwrap_or_default();
+    match (mark, app.files.view) {
         (Mark::Deleted, _) => tree
             .history(node)
             .map(|(_, v)| v)
@@ -128,7 +129,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let attrs = if app.attrs { "Permission UID:GID  " } else { "" };
+    let attrs = if app.files.attrs { "Permission UID:GID  " } else { "" };
     let header = Line::from(Span::styled(format!("  {:>7}  {attrs}Name", "Size"), t.dim()));
     frame.render_widget(Paragraph::new(header), Rect { height: 1, ..area });
     let rows_area = Rect {
@@ -136,11 +137,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         height: area.height - 1,
         ..area
     };
-    let rows = &app.tree.rows;
+    let rows = &app.files.rows.rows;
     if rows.is_empty() {
-        let why = if app.filters.active() {
+        let why = if app.files.filters.active() {
             "No entry passes the filters (ctrl+f path, > size, A/R/M/U kinds)."
-        } else if app.view == ViewMode::Changes {
+        } else if app.files.view == ViewMode::Changes {
             "This layer changes no file."
         } else {
             "The filesystem is empty at this layer."
@@ -149,7 +150,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let height = rows_area.height as usize;
-    let offset = scroll(app.tree.offset, app.tree.cursor, height, rows.len());
+    let offset = scroll(app.files.rows.offset, app.files.rows.cursor, height, rows.len());
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
@@ -157,7 +158,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .take(height)
         .map(|(i, r)| {
             let line = row_line(app, r);
-            if i == app.tree.cursor {
+            if i == app.files.rows.cursor {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
                 line
@@ -171,16 +172,16 @@ fn row_line<'a>(app: &'a App, r: &super::rows::Row) -> Line<'a> {
     let t = &app.theme;
     let tree = &app.analysis.tree;
     let node = r.node;
-    let mark = app.states.mark.get(node as usize).copied().unwrap_or_default();
-    let size = app.states.size.get(node as usize).copied().unwrap_or(0);
+    let mark = app.files.states.mark.get(node as usize).copied().unwrap_or_default();
+    let size = app.files.states.size.get(node as usize).copied().unwrap_or(0);
     let v = row_version(app, node);
     let is_dir = v.is_some_and(|v| v.kind == EntryKind::Dir) || mark == Mark::Context;
     let style = t.mark(mark);
     let mut spans = vec![
         Span::styled(format!("{} ", mark.symbol()), style),
-        Span::styled(format!("{:>7}  ", format::short(size)), style),
+        Span::styled(format!("{:>7}  ", units::short(size)), style),
     ];
-    if app.attrs {
+    if app.files.attrs {
         let a = match v {
             Some(v) => format!(
                 "{} {:<8} ",
@@ -198,7 +199,7 @@ fn row_line<'a>(app: &'a App, r: &super::rows::Row) -> Line<'a> {
     guide.push_str(if r.last { "└─" } else { "├─" });
     spans.push(Span::styled(guide, t.dim()));
     let icon = if is_dir {
-        if app.tree.expanded.get(node as usize) {
+        if app.files.rows.expanded.get(node as usize) {
             "▾ "
         } else {
             "▸ "
@@ -239,14 +240,9 @@ mod tests {
 
     use crate::ui::testing::*;
 
-    fn draw(app: &super::App, f: &mut super::Frame, area: super::Rect) {
-        let inner = super::frame_block(app, f, area);
-        super::render(app, f, inner);
-    }
-
     #[test]
     fn file_tree_snapshots() {
-        snapshot_pane!("tree_final", app, draw);
+        snapshot_pane!("tree_final", app, main_pane);
         snapshot_pane!(
             "tree_layer6_changes_all_open",
             |w, h| {
@@ -254,7 +250,7 @@ mod tests {
                 press(&mut a, "[ v ctrl+space");
                 a
             },
-            draw
+            main_pane
         );
         snapshot_pane!(
             "tree_layer1_all_open_attrs_by_name",
@@ -263,7 +259,7 @@ mod tests {
                 press(&mut a, "tab g j tab ctrl+space b o");
                 a
             },
-            draw
+            main_pane
         );
     }
 
@@ -271,23 +267,26 @@ mod tests {
     fn change_kinds_carry_colour_and_marker() {
         let mut a = app(160, 48);
         press(&mut a, "[ [ v ctrl+space");
-        let buf = pane(&a, 160, 48, draw);
+        let buf = pane(&a, 160, 48, main_pane);
         assert_eq!(style_at(&buf, "+ 1.0 MiB").fg, Some(Color::Green), "added in layer 5");
         press(&mut a, "]");
-        let buf = pane(&a, 160, 48, draw);
+        let buf = pane(&a, 160, 48, main_pane);
         assert_eq!(style_at(&buf, "- 1.0 MiB").fg, Some(Color::Red), "deleted by layer 6");
         press(&mut a, "v");
-        let buf = pane(&a, 160, 48, draw);
+        let buf = pane(&a, 160, 48, main_pane);
         assert_eq!(
             style_at(&buf, "- 1.0 MiB").fg,
             Some(Color::Red),
             "still shown as deleted"
         );
-        let y = 2 + (a.tree.cursor - super::scroll(a.tree.offset, a.tree.cursor, 45, a.tree.rows.len())) as u16;
+        let y = 2
+            + (a.files.rows.cursor
+                - super::scroll(a.files.rows.offset, a.files.rows.cursor, 45, a.files.rows.rows.len()))
+                as u16;
         let cursor = buf[(1, y)].style();
         assert!(cursor.add_modifier.contains(Modifier::REVERSED), "cursor row reversed");
         press(&mut a, "] ] ctrl+space");
-        let buf = pane(&a, 160, 48, draw);
+        let buf = pane(&a, 160, 48, main_pane);
         assert_eq!(
             style_at(&buf, "* ").fg,
             Some(Color::Magenta),
@@ -300,7 +299,7 @@ mod tests {
         let mut a = app(160, 48);
         let node = a.analysis.tree.lookup(b"/tmp/model.bin").expect("model");
         assert!(a.reveal_anywhere(node, Some(5)));
-        let s = text(&pane(&a, 160, 48, draw));
+        let s = text(&pane(&a, 160, 48, main_pane));
         assert!(s.contains("model.bin  ✗ deleted by layer 6"), "{s}");
     }
 }

@@ -55,7 +55,19 @@ fn on_key(app: &mut App, k: KeyEvent) {
         app.quit = true;
         return;
     }
+    if app.areas().too_small {
+        // Only the notice is on screen: a key must not change panes the user cannot see.
+        app.quit |= k.code == KeyCode::Char('q');
+        return;
+    }
     if app.prompt.is_some() {
+        if let (KeyCode::Char(_), true) = (k.code, k.modifiers.contains(KeyModifiers::ALT)) {
+            // Esc and a key typed within milliseconds arrive as Alt+key: that is Esc, then the
+            // key, not a character for the prompt.
+            input::prompt_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            on_key(app, KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT));
+            return;
+        }
         input::prompt_key(app, k);
         return;
     }
@@ -109,18 +121,18 @@ fn global_key(app: &mut App, k: &KeyEvent) -> bool {
         KeyCode::Char('n') if !c => input::next_match(app, true),
         KeyCode::Char('N') => input::next_match(app, false),
         KeyCode::Char('v') if !c => {
-            let v = match app.view {
+            let v = match app.files.view {
                 ViewMode::Changes => ViewMode::Cumulative,
                 ViewMode::Cumulative => ViewMode::Changes,
             };
-            app.set_view(v);
+            app.files.set_view(v);
         }
-        KeyCode::Char('l') if c => app.set_view(ViewMode::Changes),
-        KeyCode::Char('a') if c && app.focus == Focus::Layers => app.set_view(ViewMode::Cumulative),
+        KeyCode::Char('l') if c => app.files.set_view(ViewMode::Changes),
+        KeyCode::Char('a') if c && app.focus == Focus::Layers => app.files.set_view(ViewMode::Cumulative),
         KeyCode::Char('[') => app.set_layer(app.layer.saturating_sub(1)),
         KeyCode::Char(']') => app.set_layer(app.layer + 1),
-        KeyCode::Char('b') => app.attrs = !app.attrs,
-        KeyCode::Char('o') => app.toggle_sort(),
+        KeyCode::Char('b') => app.files.attrs = !app.files.attrs,
+        KeyCode::Char('o') => app.files.toggle_sort(),
         KeyCode::Esc => {
             if app.tab != Tab::Files {
                 show_tab(app, Tab::Files);
@@ -166,37 +178,37 @@ fn layers_key(app: &mut App, k: &KeyEvent) {
 
 fn tree_key(app: &mut App, k: &KeyEvent) {
     let page = app.areas().tree_rows.height as usize;
-    let cur = app.tree.cursor;
-    if let Some(c) = motion(k, cur, app.tree.rows.len(), page) {
-        app.tree.cursor = c;
+    let cur = app.files.rows.cursor;
+    if let Some(c) = motion(k, cur, app.files.rows.rows.len(), page) {
+        app.files.rows.cursor = c;
         app.fit();
         return;
     }
     let c = ctrl(k);
     match k.code {
-        KeyCode::Char(' ') if c => app.toggle_all(),
+        KeyCode::Char(' ') if c => app.files.toggle_all(),
         KeyCode::Char(' ') | KeyCode::Enter => {
-            if app.tree.is_expanded(cur) {
-                app.collapse_row(cur);
+            if app.files.rows.is_expanded(cur) {
+                app.files.collapse_row(cur);
             } else {
-                app.expand_row(cur);
+                app.files.expand_row(cur);
             }
         }
         KeyCode::Right | KeyCode::Char('l') if !c => {
-            if app.tree.is_expanded(cur) {
-                if app.row_has_children(cur) {
-                    app.tree.cursor = (cur + 1).min(app.tree.rows.len().saturating_sub(1));
+            if app.files.rows.is_expanded(cur) {
+                if app.files.row_has_children(cur) {
+                    app.files.rows.cursor = (cur + 1).min(app.files.rows.rows.len().saturating_sub(1));
                 }
             } else {
-                app.expand_row(cur);
+                app.files.expand_row(cur);
             }
             app.fit();
         }
         KeyCode::Left | KeyCode::Char('h') if !c => {
-            if app.tree.is_expanded(cur) {
-                app.collapse_row(cur);
-            } else if let Some(p) = app.tree.parent_row(cur) {
-                app.tree.cursor = p;
+            if app.files.rows.is_expanded(cur) {
+                app.files.collapse_row(cur);
+            } else if let Some(p) = app.files.rows.parent_row(cur) {
+                app.files.rows.cursor = p;
                 app.fit();
             }
         }
@@ -214,8 +226,8 @@ fn tree_key(app: &mut App, k: &KeyEvent) {
 }
 
 fn toggle(app: &mut App, f: impl FnOnce(&mut super::nodes::Hidden)) {
-    f(&mut app.filters.hidden);
-    app.refilter();
+    f(&mut app.files.filters.hidden);
+    app.files.refilter();
 }
 
 fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
@@ -279,17 +291,19 @@ fn on_mouse(app: &mut App, m: MouseEvent) {
         match app.tab {
             Tab::Files => {
                 if delta != 0 {
-                    app.tree.cursor = moved(app.tree.cursor, app.tree.rows.len());
-                } else if let Some(i) = hit(a.tree_rows, app.tree.offset, x, y).filter(|&i| i < app.tree.rows.len()) {
+                    app.files.rows.cursor = moved(app.files.rows.cursor, app.files.rows.rows.len());
+                } else if let Some(i) =
+                    hit(a.tree_rows, app.files.rows.offset, x, y).filter(|&i| i < app.files.rows.rows.len())
+                {
                     app.focus = Focus::Main;
-                    if i == app.tree.cursor {
-                        if app.tree.is_expanded(i) {
-                            app.collapse_row(i);
+                    if i == app.files.rows.cursor {
+                        if app.files.rows.is_expanded(i) {
+                            app.files.collapse_row(i);
                         } else {
-                            app.expand_row(i);
+                            app.files.expand_row(i);
                         }
                     }
-                    app.tree.cursor = i;
+                    app.files.rows.cursor = i;
                 }
             }
             Tab::Findings => {

@@ -45,11 +45,25 @@ pub enum Compression {
     GzipMulti,
     /// zstd.
     Zstd,
+    /// eStargz: gzip members, the last one followed by the 51-byte footer, an empty gzip
+    /// member whose extra field holds the TOC offset (the TOC itself, `stargz.index.json`, is
+    /// a tar entry the layer brings, see [`Layer::estargz_toc`]).
+    Estargz,
+    /// zstd:chunked: zstd frames, then skippable frames (the compressed manifest, a footer)
+    /// after the tar.
+    ZstdChunked,
 }
 
 impl Compression {
     /// Every compression.
-    pub const ALL: [Compression; 4] = [Self::Plain, Self::Gzip, Self::GzipMulti, Self::Zstd];
+    pub const ALL: [Compression; 6] = [
+        Self::Plain,
+        Self::Gzip,
+        Self::GzipMulti,
+        Self::Zstd,
+        Self::Estargz,
+        Self::ZstdChunked,
+    ];
 
     fn apply(self, tar: &[u8]) -> Vec<u8> {
         match self {
@@ -60,6 +74,27 @@ impl Compression {
                 [gzip(a), gzip(b)].concat()
             }
             Self::Zstd => zstd(tar),
+            Self::Estargz => {
+                // The TOC's member starts at the last entry (the TOC's own tar header).
+                let (body, toc) = tar.split_at(last_entry_offset(tar));
+                let (a, b) = (gzip(body), gzip(toc));
+                let offset = a.len();
+                let footer = flate2::GzBuilder::new()
+                    .extra(estargz_extra(offset))
+                    .write(Vec::new(), flate2::Compression::default())
+                    .finish()
+                    .unwrap();
+                [a, b, footer].concat()
+            }
+            Self::ZstdChunked => {
+                let (a, b) = tar.split_at(tar.len() / 2 / 512 * 512);
+                let manifest = zstd(br#"{"version":1,"entries":[]}"#);
+                let mut footer = Vec::new();
+                footer.extend_from_slice(&0u64.to_le_bytes());
+                footer.extend_from_slice(&(manifest.len() as u64).to_le_bytes());
+                footer.extend_from_slice(b"GNUlInUxcHuNkEd!");
+                [zstd(a), zstd(b), skippable(&manifest), skippable(&footer)].concat()
+            }
         }
     }
 
@@ -68,9 +103,42 @@ impl Compression {
         match self {
             Self::Plain => "application/vnd.oci.image.layer.v1.tar",
             Self::Gzip | Self::GzipMulti => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Self::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+            Self::Zstd | Self::ZstdChunked => "application/vnd.oci.image.layer.v1.tar+zstd",
+            Self::Estargz => "application/vnd.oci.image.layer.v1.tar+gzip",
         }
     }
+}
+
+/// A zstd skippable frame holding `payload` (decoders pass over it).
+fn skippable(payload: &[u8]) -> Vec<u8> {
+    let mut out = 0x184D_2A50u32.to_le_bytes().to_vec();
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The eStargz footer's gzip extra field: subfield `SG`, `%016x` of the TOC offset, `STARGZ`.
+fn estargz_extra(toc_offset: usize) -> Vec<u8> {
+    let payload = format!("{toc_offset:016x}STARGZ");
+    let mut extra = b"SG".to_vec();
+    extra.extend_from_slice(&(payload.len() as u16).to_le_bytes());
+    extra.extend_from_slice(payload.as_bytes());
+    extra
+}
+
+/// Offset of the last entry's header in a tar written by [`Layer::tar`] (0 when empty).
+fn last_entry_offset(tar: &[u8]) -> usize {
+    let mut at = 0;
+    let mut last = 0;
+    while at + 512 <= tar.len() && tar[at..at + 512].iter().any(|&b| b != 0) {
+        last = at;
+        let size = std::str::from_utf8(&tar[at + 124..at + 136])
+            .ok()
+            .and_then(|s| u64::from_str_radix(s.trim_matches(|c: char| c == '\0' || c == ' '), 8).ok())
+            .unwrap_or(0) as usize;
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    last
 }
 
 /// Tar entry types the builder writes.
@@ -196,6 +264,24 @@ impl Layer {
         self
     }
 
+    /// Adds what an eStargz layer has besides its files: the prefetch landmark first and the
+    /// TOC (`stargz.index.json`) last, both tar entries a plain extraction writes as files.
+    pub fn estargz_toc(mut self) -> Self {
+        self.entries.insert(
+            0,
+            Entry {
+                name: b".no.prefetch.landmark".to_vec(),
+                kind: Kind::File,
+                data: vec![0xf],
+                link: Vec::new(),
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+            },
+        );
+        self.file("stargz.index.json", br#"{"version":1,"entries":[]}"#)
+    }
+
     /// Compress this layer so, whatever the image's default.
     pub fn compression(mut self, c: Compression) -> Self {
         self.compression = Some(c);
@@ -257,6 +343,15 @@ impl Image {
     pub fn empty_layer(mut self, created_by: &str) -> Self {
         self.history
             .push(json!({"created_by": created_by, "empty_layer": true}));
+        self
+    }
+
+    /// Sets the `comment` of the last history entry (buildah's `FROM <image>`, BuildKit's
+    /// `buildkit.dockerfile.v0`).
+    pub fn comment(mut self, comment: &str) -> Self {
+        if let Some(last) = self.history.last_mut() {
+            last["comment"] = json!(comment);
+        }
         self
     }
 

@@ -1,6 +1,7 @@
 //! Container layouts: lays built images out as the members of a `docker save` archive (classic,
-//! skopeo-style, Docker 25+) or an OCI layout (single image, multi-image/multi-platform index,
-//! nested index), as a list of [`Members`] that tests can tamper with before writing it as a tar
+//! skopeo-style, Docker 25+), an OCI layout (single image, multi-image/multi-platform index,
+//! nested index) or containers/image's directory (OCI or Docker v2s2 manifest), as a list of
+//! [`Members`] that tests can tamper with before writing it as a tar
 //! (with or without `./` member prefixes) or a directory.
 
 use std::path::{Path, PathBuf};
@@ -24,22 +25,36 @@ pub enum Format {
     OciArchiveDotSlash,
     /// An OCI layout directory.
     OciDir,
+    /// containers/image's directory (`skopeo copy … dir:`) with an OCI manifest.
+    ContainersDir,
+    /// containers/image's directory with a Docker v2s2 manifest (`podman save --format docker-dir`).
+    ContainersDirDocker,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 8] = [
         Self::DockerClassic,
         Self::DockerSkopeo,
         Self::Docker25,
         Self::OciArchive,
         Self::OciArchiveDotSlash,
         Self::OciDir,
+        Self::ContainersDir,
+        Self::ContainersDirDocker,
     ];
+
+    /// True for the formats written as a directory.
+    pub fn is_dir(self) -> bool {
+        matches!(self, Self::OciDir | Self::ContainersDir | Self::ContainersDirDocker)
+    }
 
     /// The members of `images` laid out in this format (Docker formats store plain tars).
     pub fn members(self, images: &[Image]) -> Members {
         match self {
             Self::OciArchive | Self::OciArchiveDotSlash | Self::OciDir => oci_index(images, false),
+            Self::ContainersDir | Self::ContainersDirDocker => {
+                containers_dir(&images[0].build(), self == Self::ContainersDirDocker)
+            }
             _ => docker(self, images),
         }
     }
@@ -47,9 +62,9 @@ impl Format {
     /// Writes `images` under `dir` (a tar file, or a directory for [`Format::OciDir`]).
     pub fn save(self, dir: &Path, images: &[Image]) -> PathBuf {
         let m = self.members(images);
-        let path = dir.join(format!("{self:?}{}", if self == Self::OciDir { "" } else { ".tar" }));
+        let path = dir.join(format!("{self:?}{}", if self.is_dir() { "" } else { ".tar" }));
         match self {
-            Self::OciDir => m.write_dir(&path),
+            _ if self.is_dir() => m.write_dir(&path),
             _ => std::fs::write(&path, m.tar(self == Self::OciArchiveDotSlash)).unwrap(),
         }
         path
@@ -103,6 +118,43 @@ fn docker(format: Format, images: &[Image]) -> Members {
         manifest.push(json!({"Config": config_name, "RepoTags": tags, "Layers": names}));
     }
     m.set("manifest.json", serde_json::to_vec(&manifest).unwrap());
+    m
+}
+
+/// containers/image's directory: `version`, `manifest.json` holding the one image manifest
+/// (OCI, or Docker v2s2 with `docker`), each blob in a file named by its hex digest.
+pub fn containers_dir(img: &Built, docker: bool) -> Members {
+    let mut m = Members::default();
+    m.set("version", b"Directory Transport Version: 1.1\n".to_vec());
+    let hex = |d: &str| d["sha256:".len()..].to_string();
+    m.set(&hex(&img.config_digest), img.config.clone());
+    for l in &img.layers {
+        m.set(&hex(&l.digest), l.blob.clone());
+    }
+    let manifest = match docker {
+        false => img.manifest(false),
+        true => {
+            let layers: Vec<Value> = img
+                .layers
+                .iter()
+                .map(|l| {
+                    let mt = match l.blob == l.tar {
+                        true => "application/vnd.docker.image.rootfs.diff.tar",
+                        false => "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    };
+                    descriptor(mt, &l.blob)
+                })
+                .collect();
+            serde_json::to_vec_pretty(&json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": descriptor("application/vnd.docker.container.image.v1+json", &img.config),
+                "layers": layers,
+            }))
+            .unwrap()
+        }
+    };
+    m.set("manifest.json", manifest);
     m
 }
 

@@ -38,7 +38,8 @@ pub struct Process {
 }
 
 impl Process {
-    fn spawn(cmd: &mut Command, log: PathBuf) -> Option<Self> {
+    /// Starts `cmd` with stdout and stderr going to the file `log`.
+    pub fn spawn(cmd: &mut Command, log: PathBuf) -> Option<Self> {
         let out = std::fs::File::create(&log).ok()?;
         let err = out.try_clone().ok()?;
         let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().ok()?;
@@ -46,7 +47,7 @@ impl Process {
     }
 
     /// Waits until `ready` holds, or the process exits, or 30 s pass.
-    fn wait_for(&mut self, ready: impl Fn() -> bool) -> Result<(), String> {
+    pub fn wait_for(&mut self, ready: impl Fn() -> bool) -> Result<(), String> {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(30) {
             if ready() {
@@ -60,17 +61,29 @@ impl Process {
         Err(format!("not ready after 30 s: {}", self.log_text()))
     }
 
-    fn log_text(&self) -> String {
+    /// What the process wrote so far.
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Process {
+    /// Stops the process: SIGTERM, then SIGKILL after 15 s (dockerd takes a few seconds to
+    /// shut its containerd down). Stopping a stopped process does nothing.
+    pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
+        while start.elapsed() < Duration::from_secs(15) {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
             }
@@ -278,7 +291,7 @@ impl Registry {
 /// The deadweight command with `envs` set and the user's Docker settings kept out.
 pub fn deadweight(args: &[&str], envs: &[(&str, &str)]) -> assert_cmd::Command {
     let mut cmd = bin();
-    for var in ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR"] {
+    for var in ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "REGISTRY_AUTH_FILE"] {
         cmd.env_remove(var);
     }
     // No credentials from the machine's ~/.docker unless a test names a config of its own.

@@ -2,8 +2,9 @@
 //! with token authentication as Docker Hub does: a key and certificate made with `openssl`, one
 //! JWT signed at start (RS256, the certificate in `x5c`) granting pull and push on the test
 //! repositories, and a small HTTP responder on 127.0.0.1 that hands it out, anonymously except
-//! for scopes naming `private`, which need the basic credentials it was given. It records the
-//! requests it served so tests can check what the client sent.
+//! for scopes naming `private`, which need the basic credentials it was given or, POSTed as
+//! an OAuth2 refresh token, [`IDENTITY_TOKEN`]. It records the requests it served so tests can
+//! check what the client sent.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -18,11 +19,16 @@ use serde_json::json;
 /// The `service` (audience) and `issuer` the registry is configured with.
 pub const SERVICE: &str = "deadweight-registry";
 const ISSUER: &str = "deadweight-test-issuer";
+/// The identity token (`identitytoken` in a Docker config) the service accepts.
+pub const IDENTITY_TOKEN: &str = "dw-identity-token-0815";
 
 /// One request the token service answered: its path and query, and its `Authorization`.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub method: String,
     pub target: String,
+    /// The request body (a POSTed form), empty for a GET.
+    pub body: String,
     pub authorization: Option<String>,
 }
 
@@ -114,8 +120,10 @@ impl TokenService {
                 let mut reader = BufReader::new(&stream);
                 let mut line = String::new();
                 let _ = reader.read_line(&mut line);
+                let method = line.split_whitespace().next().unwrap_or("").to_string();
                 let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
                 let mut authorization = None;
+                let mut length = 0;
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
@@ -126,9 +134,26 @@ impl TokenService {
                     {
                         authorization = Some(v.trim().to_string());
                     }
+                    if let Some((k, v)) = header.split_once(':')
+                        && k.eq_ignore_ascii_case("content-length")
+                    {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
                 }
-                let allowed = !target.contains("private") || authorization.as_deref() == Some(&wanted);
-                record.lock().unwrap().push(Seen { target, authorization });
+                let mut body = vec![0; length.min(1 << 16)];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let refresh = body
+                    .split('&')
+                    .any(|kv| kv == format!("refresh_token={IDENTITY_TOKEN}"));
+                let asks_private = target.contains("private") || body.contains("private");
+                let allowed = !asks_private || authorization.as_deref() == Some(&wanted) || refresh;
+                record.lock().unwrap().push(Seen {
+                    method,
+                    target,
+                    body,
+                    authorization,
+                });
                 let (status, body) = if allowed {
                     ("200 OK", json!({"token": token, "access_token": token}).to_string())
                 } else {

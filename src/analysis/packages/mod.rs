@@ -12,7 +12,7 @@ use serde::Serialize;
 mod python;
 
 use crate::model::tree::VersionId;
-use crate::model::{EntryKind, NodeId, Tree};
+use crate::model::{Change, EntryKind, NodeId, Tree};
 
 /// Tools for development and testing that a runtime image does not need.
 pub const DEV_TOOLS: &[&str] = &[
@@ -119,6 +119,27 @@ fn visible_captures<'a>(captures: &'a [Capture], tree: &Tree) -> HashMap<NodeId,
         }
     }
     out
+}
+
+/// The layer that brought the content now visible at `node`, seen from `layer` (the layer of
+/// its visible version): later copies that stored the same content again with another mode or
+/// owner (`chmod -R`, `chown -R`) or unchanged do not install anything, the layer below them
+/// did (a venv copied from the build context, then made executable, was installed by the COPY).
+fn content_origin(tree: &Tree, node: NodeId, layer: usize) -> usize {
+    let mut origin = layer;
+    for (_, v) in tree.history(node) {
+        if (v.layer as usize) > layer {
+            continue;
+        }
+        if !v.is_entry() {
+            break;
+        }
+        origin = v.layer as usize;
+        if !matches!(v.change, Change::Metadata | Change::Unchanged) {
+            break;
+        }
+    }
+    origin
 }
 
 /// Node and size of the regular file visible at `path` in the final image.

@@ -174,7 +174,7 @@ pub(super) fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec
             version: version.to_string(),
             bytes,
             files,
-            layer,
+            layer: super::content_origin(tree, node, layer),
             location: crate::model::tree::escape_bytes(site),
             requires,
             nodes,

@@ -1,16 +1,17 @@
 //! The rules about the image as a whole: toolchains and headers known from the package
-//! databases, the config (root user, Python environment variables, gunicorn flags, Alpine with
-//! compilers), and, given the Dockerfile, what only its text shows (missing .dockerignore,
+//! databases, and, given the Dockerfile, what only its text shows (missing .dockerignore,
 //! apt-get without --no-install-recommends, pip without --no-cache-dir, the whole context copied
 //! before the dependency install).
 
 use std::collections::BTreeMap;
 
-use super::paths::dockerignore_line;
-use super::{Ctx, Draft, Finding};
+use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
+use super::{Ctx, Draft, Finding, Severity};
 use crate::analysis::accounting::PathBytes;
+use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
 use crate::analysis::packages::SystemPackage;
+use crate::model::NodeId;
 
 const TOOLCHAIN: &[&str] = &[
     "gcc",
@@ -35,22 +36,28 @@ fn is_toolchain(name: &str) -> bool {
         || (name.starts_with("binutils-") && !name.ends_with("-dev"))
 }
 
-/// A package in a finding's path list (paths are absolute): its largest file, named.
-fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> String {
+/// A package in a finding's path list (paths are absolute): its largest file, named with the
+/// package, and that file's size: a row's size is the size of what it names.
+fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> PathBytes {
     let tree = ctx.tree;
-    let largest = p
-        .nodes
-        .iter()
-        .max_by_key(|&&n| tree.current(n).map_or(0, |v| tree.version(v).size));
-    let path = largest.map_or_else(|| "/".to_string(), |&n| tree.path(n));
-    format!("{path} (package {} {})", p.name, p.version)
+    let size = |n: NodeId| tree.current(n).map_or(0, |v| tree.version(v).size);
+    let largest = p.nodes.iter().copied().max_by_key(|&n| size(n));
+    PathBytes {
+        path: format!(
+            "{} (package {} {})",
+            largest.map_or_else(|| "/".to_string(), |n| tree.path(n)),
+            p.name,
+            p.version
+        ),
+        bytes: largest.map_or(0, size),
+    }
 }
 
 fn is_dev(name: &str) -> bool {
     name.ends_with("-dev") || name == "musl-dev"
 }
 
-/// Toolchain and development packages (DW201, DW202) installed above the base image.
+/// Toolchain and development packages (DW201, DW202).
 pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let mut groups: BTreeMap<(&'static str, usize), Vec<&SystemPackage>> = BTreeMap::new();
@@ -62,9 +69,8 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         } else {
             continue;
         };
-        if !ctx.is_base(p.layer) {
-            groups.entry((rule, p.layer)).or_default().push(p);
-        }
+        // A base layer's become one DW204 (`fixes::for_base`).
+        groups.entry((rule, p.layer)).or_default().push(p);
     }
     for ((rule, layer), pkgs) in groups {
         let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
@@ -72,7 +78,7 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             rule,
             layer: Some(layer),
             versions: pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: pkgs.iter().map(|p| PathBytes { path: package_path(ctx, p), bytes: p.bytes }).collect(),
+            paths: pkgs.iter().map(|p| package_path(ctx, p)).collect(),
             title: format!("{}: {}", if rule == "DW201" { "build toolchain in the runtime image" } else { "development packages in the runtime image" }, names.join(", ")),
             fix: format!(
                 "{}: install {} in a build stage (`FROM ... AS build`) and `COPY --from=build` only the built packages (a virtualenv or wheels) into the final stage",
@@ -81,77 +87,6 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             ),
             severity: None,
         });
-    }
-}
-
-fn config_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
-    let cfg = ctx.config;
-    let none = |rule, title: String, fix: String| Draft {
-        rule,
-        layer: None,
-        versions: Vec::new(),
-        paths: Vec::new(),
-        title,
-        fix,
-        severity: None,
-    };
-    let user = cfg.user.split(':').next().unwrap_or_default();
-    if user.is_empty() || user == "root" || user == "0" {
-        out.push(none(
-            "DW601",
-            "the container runs as root (no USER)".into(),
-            "add `RUN useradd --create-home --uid 10001 app` and `USER app` before CMD".into(),
-        ));
-    }
-    let python = !ctx.packages.python.is_empty() || !super::python::interpreter_tags(ctx.tree).is_empty();
-    let has_env = |k: &str| {
-        cfg.env
-            .iter()
-            .any(|e| e.split_once('=').is_some_and(|(n, v)| n == k && !v.is_empty()))
-    };
-    let missing: Vec<&str> = ["PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"]
-        .into_iter()
-        .filter(|k| !has_env(k))
-        .collect();
-    if python && !missing.is_empty() {
-        out.push(none(
-            "DW602",
-            format!("{} not set in a Python image", missing.join(" and ")),
-            format!(
-                "add `ENV {}`",
-                missing.iter().map(|k| format!("{k}=1")).collect::<Vec<_>>().join(" ")
-            ),
-        ));
-    }
-    let alpine = ctx
-        .tree
-        .lookup(b"etc/alpine-release")
-        .and_then(|n| ctx.tree.current(n))
-        .is_some();
-    if alpine && findings.keys().any(|(r, _)| *r == "DW201") {
-        out.push(none(
-            "DW603",
-            "Alpine (musl) base with compilers: Python wheels are built from source".into(),
-            "use a slim glibc base such as python:3.x-slim, where most wheels install prebuilt".into(),
-        ));
-    }
-    let cmd = cfg
-        .entrypoint
-        .iter()
-        .chain(&cfg.cmd)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let gunicorn_args = cfg
-        .env
-        .iter()
-        .any(|e| e.starts_with("GUNICORN_CMD_ARGS=") && e.contains("--worker-tmp-dir"));
-    if cmd.contains("gunicorn") && !cmd.contains("--worker-tmp-dir") && !gunicorn_args {
-        out.push(none(
-            "DW604",
-            "gunicorn runs without --worker-tmp-dir".into(),
-            "add `--worker-tmp-dir /dev/shm` to the gunicorn command".into(),
-        ));
     }
 }
 
@@ -177,120 +112,163 @@ fn copies_whole_context(args: &str) -> bool {
     words.len() >= 2 && words[..words.len() - 1].iter().any(|w| *w == "." || *w == "./")
 }
 
-fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>, out: &mut Vec<Draft>) {
+pub(super) type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
+
+/// The layer a Dockerfile line made, when the history maps one to it.
+fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {
+    ctx.attribution
+        .layers
+        .iter()
+        .position(|o| o.dockerfile_line == Some(line))
+}
+
+/// The checks only the Dockerfile's text shows, line by line, then the missing `.dockerignore`.
+fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     let Some(df) = ctx.dockerfile else { return };
     let chain = df.layer_chain();
-    let layer_of_line = |line: usize| {
-        ctx.attribution
-            .layers
-            .iter()
-            .position(|o| o.dockerfile_line == Some(line))
-    };
     for (i, ins) in chain.iter().enumerate() {
-        if ins.kind == InstructionKind::Copy
-            && ins.flag("from").is_none()
-            && copies_whole_context(&ins.args)
-            && let Some(dep) = chain[i + 1..]
-                .iter()
-                .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))
-        {
-            let layer = layer_of_line(ins.line);
-            let bytes = layer
-                .and_then(|l| ctx.layers.get(l))
-                .map_or(0, |l| l.scan.content_bytes);
-            out.push(Draft {
-                rule: "DW505",
-                layer,
-                versions: Vec::new(),
-                paths: vec![PathBytes { path: ins.args.split_whitespace().last().unwrap_or("/").to_string(), bytes }],
-                title: format!("line {} copies the whole build context before line {} installs dependencies", ins.line, dep.line),
-                fix: format!("copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run line {} (`RUN {}`), then `COPY {}`", dep.line, dep.args, ins.args),
-                severity: None,
-            });
-        }
-        if ins.kind == InstructionKind::Run {
-            if ins.args.contains("apt-get install") && !ins.args.contains("--no-install-recommends") {
-                out.push(Draft {
-                    rule: "DW702",
-                    layer: layer_of_line(ins.line),
-                    versions: Vec::new(),
-                    paths: Vec::new(),
-                    title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
-                    fix: format!("line {}: `apt-get install -y --no-install-recommends ...`", ins.line),
-                    severity: None,
-                });
+        match ins.kind {
+            InstructionKind::Copy => out.extend(context_before_install(ctx, ins, &chain[i + 1..])),
+            InstructionKind::Run => {
+                out.extend(apt_recommends(ctx, ins));
+                out.extend(pip_cache_flag(ctx, findings, &chain, ins));
             }
-            let cache_mount = ins
-                .flags
-                .iter()
-                .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
-            let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
-            if super::paths::pip_fix(&ins.args).is_some()
-                && !ins.args.contains("--no-cache-dir")
-                && !cache_mount
-                && !pip_env
-            {
-                out.push(Draft {
-                    rule: "DW703",
-                    layer: layer_of_line(ins.line),
-                    versions: Vec::new(),
-                    paths: Vec::new(),
-                    title: format!("line {}: pip install without --no-cache-dir", ins.line),
-                    fix: format!(
-                        "line {}: `RUN {}`",
-                        ins.line,
-                        super::paths::pip_fix(&ins.args).unwrap_or_default()
-                    ),
-                    severity: None,
-                });
-            }
+            _ => {}
         }
     }
     if ctx.dockerignore == Some(false) {
-        let leaked: Vec<&Finding> = findings
-            .values()
-            .filter(|f| {
-                matches!(
-                    f.rule,
-                    "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408"
-                )
-            })
-            .collect();
-        let mut lines: Vec<String> = leaked
-            .iter()
-            .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(&p.path)))
-            .collect();
-        if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
-            lines.retain(|l| !l.contains("__pycache__"));
-            lines.extend(["**/__pycache__".to_string(), "**/*.pyc".to_string()]);
-        }
-        lines.sort();
-        lines.dedup();
-        let severity = if leaked.is_empty() {
-            Some(super::Severity::Info)
+        out.push(missing_dockerignore(ctx, findings));
+    }
+}
+
+/// DW505: a COPY of the whole context before a later RUN installs the dependencies, so every
+/// source change reinstalls them.
+fn context_before_install(ctx: &Ctx<'_>, ins: &Instruction, later: &[&Instruction]) -> Option<Draft> {
+    if ins.flag("from").is_some() || !copies_whole_context(&ins.args) {
+        return None;
+    }
+    let dep = later
+        .iter()
+        .find(|d| d.kind == InstructionKind::Run && installs_dependencies(&d.args))?;
+    let layer = layer_of_line(ctx, ins.line);
+    let bytes = layer
+        .and_then(|l| ctx.layers.get(l))
+        .map_or(0, |l| l.scan.content_bytes);
+    Some(Draft {
+        rule: "DW505",
+        layer,
+        versions: Vec::new(),
+        paths: vec![PathBytes {
+            path: ins.args.split_whitespace().last().unwrap_or("/").to_string(),
+            bytes,
+        }],
+        title: format!(
+            "line {} copies the whole build context before line {} installs dependencies",
+            ins.line, dep.line
+        ),
+        fix: format!(
+            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run line {} (`RUN {}`), then `COPY {}`",
+            dep.line, dep.args, ins.args
+        ),
+        severity: None,
+    })
+}
+
+/// DW702: `apt-get install` or `apt install` without `--no-install-recommends`, in any
+/// option order; the fix is the whole command with the flag added.
+fn apt_recommends(ctx: &Ctx<'_>, ins: &Instruction) -> Option<Draft> {
+    let fixed = apt_fix(&ins.args)?;
+    Some(Draft {
+        rule: "DW702",
+        layer: layer_of_line(ctx, ins.line),
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("line {}: apt-get install without --no-install-recommends", ins.line),
+        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
+        severity: None,
+    })
+}
+
+/// DW703: `pip install` without `--no-cache-dir`, a cache mount or `PIP_NO_CACHE_DIR` (inline,
+/// in an earlier ENV of the chain, or in the image's config). Where DW101 already reports the
+/// line's cache with its bytes, that finding says it.
+fn pip_cache_flag(ctx: &Ctx<'_>, findings: &Found, chain: &[&Instruction], ins: &Instruction) -> Option<Draft> {
+    let fixed = pip_fix(&ins.args)?;
+    let cache_mount = ins
+        .flags
+        .iter()
+        .any(|(k, v)| k == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
+    let env_earlier = chain
+        .iter()
+        .take_while(|i| i.line < ins.line)
+        .any(|i| i.kind == InstructionKind::Env && i.args.contains("PIP_NO_CACHE_DIR"));
+    let pip_env = ctx.config.env.iter().any(|e| e.starts_with("PIP_NO_CACHE_DIR="));
+    if ins.args.contains("--no-cache-dir")
+        || ins.args.contains("PIP_NO_CACHE_DIR=")
+        || cache_mount
+        || pip_env
+        || env_earlier
+    {
+        return None;
+    }
+    let layer = layer_of_line(ctx, ins.line);
+    if findings
+        .get(&("DW101", layer))
+        .is_some_and(|f| layer.is_some() && f.reclaimable_bytes > 0)
+    {
+        return None;
+    }
+    Some(Draft {
+        rule: "DW703",
+        layer,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: format!("line {}: pip install without --no-cache-dir", ins.line),
+        fix: format!("line {}: `{}`", ins.line, dockerfile_line(ins, &fixed)),
+        severity: None,
+    })
+}
+
+/// DW701: no `.dockerignore` beside the Dockerfile, with the lines the context findings call for.
+fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
+    let leaked: Vec<&Finding> = findings
+        .values()
+        .filter(|f| {
+            matches!(
+                f.rule,
+                "DW301" | "DW303" | "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408"
+            )
+        })
+        .collect();
+    let mut lines: Vec<String> = leaked
+        .iter()
+        .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(ctx, f.layer, &p.path)))
+        .collect();
+    if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {
+        lines.retain(|l| !l.contains("__pycache__"));
+        lines.extend(["**/__pycache__".to_string(), "**/*.pyc".to_string()]);
+    }
+    lines.sort();
+    lines.dedup();
+    Draft {
+        rule: "DW701",
+        layer: None,
+        versions: Vec::new(),
+        paths: Vec::new(),
+        title: "no .dockerignore beside the Dockerfile".into(),
+        fix: if lines.is_empty() {
+            "add a .dockerignore (at least `.git`)".into()
         } else {
-            None
-        };
-        out.push(Draft {
-            rule: "DW701",
-            layer: None,
-            versions: Vec::new(),
-            paths: Vec::new(),
-            title: "no .dockerignore beside the Dockerfile".into(),
-            fix: if lines.is_empty() {
-                "add a .dockerignore (at least `.git`)".into()
-            } else {
-                format!("add a .dockerignore with: {}", lines.join(", "))
-            },
-            severity,
-        });
+            format!("add a .dockerignore with: {}", lines.join(", "))
+        },
+        severity: leaked.is_empty().then_some(Severity::Info),
     }
 }
 
 /// The image-wide findings; `findings` holds what the earlier rules found.
-pub fn drafts(ctx: &Ctx<'_>, findings: &BTreeMap<(&'static str, Option<usize>), Finding>) -> Vec<Draft> {
+pub fn drafts(ctx: &Ctx<'_>, findings: &Found) -> Vec<Draft> {
     let mut out = Vec::new();
-    config_drafts(ctx, findings, &mut out);
+    super::runtime::drafts(ctx, findings, &mut out);
     dockerfile_drafts(ctx, findings, &mut out);
     out
 }

@@ -1,15 +1,18 @@
 //! The layer-structure rules: bytes one layer writes and a later one deletes, content written
-//! again by a later layer, chmod/chown copies, identical files at different paths. They read the
+//! again by a later layer, identical files at different paths; the copies a later layer stores
+//! again are sorted here and worded in `restored`. They read the
 //! merged tree's version records: who wrote each version, who hid it and how.
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::fixes::cited;
+use super::restored::{self, Changed};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
 use crate::model::{Change, EntryKind, HiddenHow, VersionId};
 
-type Group = (Vec<VersionId>, Vec<PathBytes>);
+pub(super) type Group = (Vec<VersionId>, Vec<PathBytes>);
 
 fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: VersionId, path: String, bytes: u64) {
     let g = groups.entry(key).or_default();
@@ -19,7 +22,7 @@ fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: V
 
 /// Groups keyed `(layer, other layer)` gathered per layer: a finding is per rule and layer, and
 /// names every other layer involved.
-fn per_layer(groups: BTreeMap<(usize, usize), Group>) -> BTreeMap<usize, Vec<(usize, Group)>> {
+pub(super) fn per_layer(groups: BTreeMap<(usize, usize), Group>) -> BTreeMap<usize, Vec<(usize, Group)>> {
     let mut out: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
     for ((layer, other), group) in groups {
         out.entry(layer).or_default().push((other, group));
@@ -28,7 +31,7 @@ fn per_layer(groups: BTreeMap<(usize, usize), Group>) -> BTreeMap<usize, Vec<(us
 }
 
 /// The versions and paths of several groups as one.
-fn joined(groups: Vec<(usize, Group)>) -> Group {
+pub(super) fn joined(groups: Vec<(usize, Group)>) -> Group {
     let (mut versions, mut paths) = (Vec::new(), Vec::new());
     for (_, (v, p)) in groups {
         versions.extend(v);
@@ -37,35 +40,41 @@ fn joined(groups: Vec<(usize, Group)>) -> Group {
     (versions, paths)
 }
 
-/// A layer named with its instruction, as the fixes cite it: ``layer 3 (`COPY . /app`)``.
-fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
-    format!("{} (`{}`)", ctx.where_(layer), ctx.instruction(layer))
+/// Every file version sorted by what happened to it: the classification all four rules read.
+#[derive(Default)]
+struct Classified {
+    /// Written by one layer, deleted (whiteout or opaque directory) by another: `(writer, hider)`.
+    deleted: BTreeMap<(usize, usize), Group>,
+    /// Written by one layer, replaced with other content by another: `(writer, hider)`.
+    overwritten: BTreeMap<(usize, usize), Group>,
+    /// The same bytes stored again with another owner or mode: `(copying layer, source)`.
+    copies: BTreeMap<(usize, usize), Group>,
+    /// Per copying layer: whether the owner changed, and whether the mode did.
+    changed: BTreeMap<usize, Changed>,
+    /// The same bytes, mode and owner stored again: `(copying layer, source)`.
+    unchanged: BTreeMap<(usize, usize), Group>,
+    /// Surviving files above the duplicate threshold by `(hash, size)`.
+    same: HashMap<(u64, u64), Vec<VersionId>>,
 }
 
-/// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
-/// `--chown=1000:1000`); `None` when the instruction changes no owner or mode.
-fn owner_change(run: &str) -> Option<String> {
-    let words: Vec<&str> = run.split_whitespace().collect();
-    words.iter().enumerate().find_map(|(i, w)| {
-        let w = w.rsplit('/').next().unwrap_or(w);
-        (w == "chown" || w == "chmod").then(|| {
-            let arg = words[i + 1..]
-                .iter()
-                .find(|a| !a.starts_with('-'))
-                .copied()
-                .unwrap_or("");
-            format!("--{w}={arg}")
-        })
-    })
+impl Classified {
+    /// Records a version `copy` stored again from `from`'s, by what changed.
+    fn restored(&mut self, copy: usize, from: usize, what: Changed, id: VersionId, path: String, bytes: u64) {
+        if what.nothing() {
+            push(&mut self.unchanged, (copy, from), id, path, bytes);
+        } else {
+            let seen = self.changed.entry(copy).or_default();
+            seen.owner |= what.owner;
+            seen.mode |= what.mode;
+            push(&mut self.copies, (copy, from), id, path, bytes);
+        }
+    }
 }
 
-/// The layer-structure findings.
-pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
+/// One pass over the tree's file versions, sorting each into the groups the rules need.
+fn classify(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Classified {
     let tree = ctx.tree;
-    let mut deleted: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut overwritten: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut copies: BTreeMap<(usize, usize), Group> = BTreeMap::new();
-    let mut same: HashMap<(u64, u64), Vec<VersionId>> = HashMap::new();
+    let mut c = Classified::default();
     for (id, v) in tree.versions().iter().enumerate() {
         let id = id as VersionId;
         if v.kind != EntryKind::File {
@@ -73,22 +82,21 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
         }
         if v.survives() {
             if v.size >= cfg.thresholds.duplicate_file_bytes {
-                same.entry((v.hash, v.size)).or_default().push(id);
+                c.same.entry((v.hash, v.size)).or_default().push(id);
             }
             if matches!(v.change, Change::Metadata | Change::Unchanged) {
                 // The copy is the waste: the layer that stored the same bytes again.
-                let from = tree
-                    .history(v.node)
-                    .find(|(oid, o)| *oid < id && o.is_entry())
-                    .map_or(v.layer as usize, |(_, o)| o.layer as usize);
-                push(&mut copies, (v.layer as usize, from), id, tree.path(v.node), v.size);
+                let before = tree.history(v.node).find(|(oid, o)| *oid < id && o.is_entry());
+                let from = before.map_or(v.layer as usize, |(_, o)| o.layer as usize);
+                let what = before.map_or(Changed::default(), |(_, o)| Changed::between(o, v));
+                c.restored(v.layer as usize, from, what, id, tree.path(v.node), v.size);
             }
             continue;
         }
         let (writer, hider) = (v.layer as usize, v.hidden_by as usize);
         match v.hidden_how {
             HiddenHow::Whiteout | HiddenHow::Opaque => {
-                push(&mut deleted, (writer, hider), id, tree.path(v.node), v.size)
+                push(&mut c.deleted, (writer, hider), id, tree.path(v.node), v.size)
             }
             HiddenHow::Overwrite => {
                 let newer = tree
@@ -102,17 +110,20 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
                         && !n.survives()
                     {
                         // Both copies were hidden later; the later copy is still a pure repeat.
-                        push(&mut copies, (hider, writer), nid, tree.path(n.node), n.size);
+                        c.restored(hider, writer, Changed::between(v, n), nid, tree.path(n.node), n.size);
                     }
                 } else {
-                    push(&mut overwritten, (writer, hider), id, tree.path(v.node), v.size);
+                    push(&mut c.overwritten, (writer, hider), id, tree.path(v.node), v.size);
                 }
             }
             HiddenHow::Visible => {}
         }
     }
-    let mut out = Vec::new();
-    // One finding per writing layer, naming every layer that deleted some of its files.
+    c
+}
+
+/// DW501: one finding per writing layer, naming every layer that deleted some of its files.
+fn deleted_later(ctx: &Ctx<'_>, deleted: BTreeMap<(usize, usize), Group>, out: &mut Vec<Draft>) {
     for (writer, hiders) in per_layer(deleted) {
         let w = ctx.where_(writer);
         let title = match &hiders[..] {
@@ -154,52 +165,11 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: ctx.is_base(writer).then_some(Severity::Info),
         });
     }
-    // One finding per re-storing layer, naming every layer whose files it stored again (a
-    // `chown -R /app` after two COPYs into /app re-stores both).
-    for (copy, froms) in per_layer(copies) {
-        let c = ctx.where_(copy);
-        let copy_instr = ctx.instruction(copy);
-        // Only a chown/chmod is the user's to move; other re-stores (a package manager
-        // rewriting its state files unchanged) are reported for the bytes, as information.
-        let change = owner_change(&copy_instr);
-        let is_copy = |f: usize| {
-            let i = ctx.instruction(f);
-            i.starts_with("COPY ") || i.starts_with("ADD ")
-        };
-        let (copied, made): (Vec<usize>, Vec<usize>) = froms.iter().map(|(f, _)| *f).partition(|&f| is_copy(f));
-        let fix = match &change {
-            Some(flag) => {
-                let mut parts = Vec::new();
-                if !copied.is_empty() {
-                    let at: Vec<String> = copied.iter().map(|&f| cited(ctx, f)).collect();
-                    parts.push(format!("use `COPY {flag}` at {}", at.join(" and ")));
-                }
-                if !made.is_empty() {
-                    let at: Vec<String> = made.iter().map(|&f| cited(ctx, f)).collect();
-                    parts.push(format!(
-                        "set owner and mode where the files are made, in {}",
-                        at.join(" and ")
-                    ));
-                }
-                format!("{}, and remove {c} (`{copy_instr}`)", parts.join("; "))
-            }
-            None => format!("{c} (`{copy_instr}`) stored them again unchanged but for owner or mode; informational"),
-        };
-        let named: Vec<String> = froms.iter().map(|(f, _)| ctx.where_(*f)).collect();
-        let (versions, paths) = joined(froms);
-        out.push(Draft {
-            rule: "DW503",
-            layer: Some(copy),
-            versions,
-            paths,
-            title: format!(
-                "{c} stores files of {} again with new owner or mode only",
-                named.join(" and ")
-            ),
-            fix,
-            severity: (ctx.is_base(copy) || change.is_none()).then_some(Severity::Info),
-        });
-    }
+}
+
+/// DW502: files one layer wrote and a later one replaced, per pair of layers; the base image's
+/// copies are the user's layer's to report, as information.
+fn written_again(ctx: &Ctx<'_>, overwritten: BTreeMap<(usize, usize), Group>, out: &mut Vec<Draft>) {
     for ((writer, hider), (versions, paths)) in overwritten {
         let base = ctx.is_base(writer);
         out.push(Draft {
@@ -223,6 +193,12 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: base.then_some(Severity::Info),
         });
     }
+}
+
+/// DW504: surviving files identical to another at a different path; the first path (in path
+/// order) of each set is kept, the others are the waste.
+fn identical(ctx: &Ctx<'_>, same: HashMap<(u64, u64), Vec<VersionId>>, out: &mut Vec<Draft>) {
+    let tree = ctx.tree;
     let mut dup_versions = Vec::new();
     let mut dup_paths = Vec::new();
     for (_, mut ids) in same.into_iter().filter(|(_, ids)| ids.len() > 1) {
@@ -247,5 +223,17 @@ pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
             severity: None,
         });
     }
+}
+
+/// The layer-structure findings, in the order they claim bytes: deleted, stored again (with a
+/// new owner or mode, then unchanged), written again, identical.
+pub fn drafts(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Draft> {
+    let c = classify(ctx, cfg);
+    let mut out = Vec::new();
+    deleted_later(ctx, c.deleted, &mut out);
+    restored::new_owner_or_mode(ctx, c.copies, &c.changed, &mut out);
+    restored::unchanged(ctx, c.unchanged, &mut out);
+    written_again(ctx, c.overwritten, &mut out);
+    identical(ctx, c.same, &mut out);
     out
 }

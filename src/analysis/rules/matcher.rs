@@ -279,6 +279,38 @@ impl Matcher {
     }
 }
 
+/// Test helpers the matcher's tests and the catalogue's share.
+#[cfg(test)]
+impl Matcher {
+    /// The walk's way: the bits of every ancestor directory, then the file.
+    pub fn walk_matches(&self, path: &str) -> Vec<usize> {
+        let (mut inherited, mut here) = (0, self.dir("").here);
+        let mut dir = String::new();
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        for part in &parts[..parts.len() - 1] {
+            dir = format!("{dir}/{part}");
+            let d = self.dir(&dir);
+            inherited |= d.below;
+            here = d.here;
+        }
+        let mut out = Vec::new();
+        self.file_matches(path, inherited, here, &mut out);
+        out
+    }
+}
+
+/// globset's own reading of each glob, one set per glob: what the matcher must agree with.
+#[cfg(test)]
+pub fn reference(globs: &[&str]) -> Vec<GlobSet> {
+    globs
+        .iter()
+        .map(|g| {
+            let glob = GlobBuilder::new(g).literal_separator(true).build().unwrap();
+            GlobSetBuilder::new().add(glob).build().unwrap()
+        })
+        .collect()
+}
+
 fn add(set: &mut GlobSetBuilder, owner: &mut Vec<usize>, pattern: usize, glob: &str) {
     if let Ok(g) = GlobBuilder::new(glob).literal_separator(true).build() {
         set.add(g);
@@ -289,23 +321,6 @@ fn add(set: &mut GlobSetBuilder, owner: &mut Vec<usize>, pattern: usize, glob: &
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The walk's way: bits of every ancestor directory, then the file.
-    fn matches(m: &Matcher, path: &str) -> Vec<usize> {
-        let mut here = m.dir("").here;
-        let mut inherited = 0;
-        let mut dir = String::new();
-        let parts: Vec<&str> = path.split('/').skip(1).collect();
-        for part in &parts[..parts.len() - 1] {
-            dir = format!("{dir}/{part}");
-            let d = m.dir(&dir);
-            inherited |= d.below;
-            here = d.here;
-        }
-        let mut out = Vec::new();
-        m.file_matches(path, inherited, here, &mut out);
-        out
-    }
 
     #[test]
     fn directory_patterns_match_as_globset_would() {
@@ -320,13 +335,7 @@ mod tests {
             "/usr/bin/{gcc,gcc-*}",
         ];
         let m = Matcher::new(globs);
-        let reference: Vec<GlobSet> = globs
-            .iter()
-            .map(|g| {
-                let glob = GlobBuilder::new(g).literal_separator(true).build().unwrap();
-                GlobSetBuilder::new().add(glob).build().unwrap()
-            })
-            .collect();
+        let reference = reference(&globs);
         for path in [
             "/app/.git/config",
             "/.git/HEAD",
@@ -353,7 +362,7 @@ mod tests {
             "/usr/bin/g++",
         ] {
             let expected: Vec<usize> = (0..globs.len()).filter(|&i| reference[i].is_match(path)).collect();
-            assert_eq!(matches(&m, path), expected, "{path}");
+            assert_eq!(m.walk_matches(path), expected, "{path}");
         }
     }
 

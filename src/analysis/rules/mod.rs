@@ -5,12 +5,15 @@
 //! only; a file whose content a hard link outside every finding shares saves nothing. Rules
 //! read the analysis; they never change it and never do I/O.
 
+mod fixes;
 mod image;
 mod layers;
 mod matcher;
 mod paths;
 mod patterns;
 mod python;
+mod restored;
+mod runtime;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -20,7 +23,7 @@ use serde::Serialize;
 
 use super::accounting::PathBytes;
 use super::attribute::Attribution;
-use super::dockerfile::Dockerfile;
+use super::dockerfile::{DockerInstruction, Dockerfile};
 use super::history::InstructionKind;
 use super::packages::Packages;
 use crate::catalogue;
@@ -117,6 +120,16 @@ impl Ctx<'_> {
                 .unwrap_or(false)
         });
         kind_ok && !from_stage && !from_line && !o.base
+    }
+
+    /// The Dockerfile instruction that made a layer, when the Dockerfile was given and matched.
+    pub fn docker_instruction(&self, layer: usize) -> Option<&DockerInstruction> {
+        let line = self.line(layer)?;
+        self.dockerfile?
+            .stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .find(|i| i.line == line)
     }
 
     /// True when the layer belongs to the base image.
@@ -291,7 +304,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let (walk, layer_drafts) = rayon::join(
         || paths::walk(ctx, cfg, &linked),
         || {
-            if any(&["DW501", "DW502", "DW503", "DW504"]) {
+            if any(&["DW501", "DW502", "DW503", "DW504", "DW508"]) {
                 layers::drafts(ctx, cfg)
             } else {
                 Vec::new()
@@ -319,7 +332,10 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let covered = e.covered(&ordered);
     let kept = kept_targets(&links, |l| !covered[l as usize]);
     e.linked = &kept;
-    for d in ordered {
+    for mut d in ordered {
+        if let Some(layer) = d.layer.filter(|&l| ctx.is_base(l)) {
+            fixes::for_base(ctx, layer, &mut d);
+        }
         e.add(d);
     }
     for d in image::drafts(ctx, &e.findings) {
@@ -333,9 +349,19 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             f.reclaimable_bytes >= min || f.rule.starts_with("DW6") || f.rule.starts_with("DW7") || f.rule == "DW505"
         })
         .map(|mut f| {
-            f.paths
-                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-            f.paths.dedup_by(|a, b| a.path == b.path);
+            // A file listed bare by a path rule and tagged by a package rule is one row: the
+            // tagged one, which says more.
+            let bare = |p: &PathBytes| match p.path.rsplit_once(" (") {
+                Some((path, tag)) if tag.ends_with(')') => path.len(),
+                _ => p.path.len(),
+            };
+            f.paths.sort_by(|a, b| {
+                b.bytes
+                    .cmp(&a.bytes)
+                    .then_with(|| a.path[..bare(a)].cmp(&b.path[..bare(b)]))
+                    .then_with(|| b.path.len().cmp(&a.path.len()))
+            });
+            f.paths.dedup_by(|a, b| a.path[..bare(a)] == b.path[..bare(b)]);
             f.paths.truncate(MAX_PATHS);
             f
         })

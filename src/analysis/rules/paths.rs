@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::fixes::{dockerignore_line, listed, pip_fix, source, title_of, uv_fix};
 use super::matcher::{MAX_PATTERNS, Matcher};
 use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
@@ -46,6 +47,13 @@ fn shown_len(path: &str, pat: &Pattern, needle: Option<&str>) -> usize {
     }
 }
 
+/// Rules about what the image runs with (toolchains, headers, documentation): they see the
+/// final filesystem only. A compiler installed and purged later is the deleting rule's (DW501),
+/// not "in the runtime image".
+fn in_final_only(rule: &str) -> bool {
+    matches!(rule, "DW201" | "DW202" | "DW203" | "DW507")
+}
+
 /// `*.pem` files that are certificates, not keys, are not secrets.
 fn is_public_pem(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
@@ -70,7 +78,7 @@ struct Found {
     groups: BTreeMap<(usize, usize), Shown>,
     pyc: Vec<Pyc>,
     // Scratch, reused from node to node.
-    files: Vec<(VersionId, usize, u64)>,
+    files: Vec<(VersionId, usize, u64, bool)>,
     matches: Vec<usize>,
 }
 
@@ -123,7 +131,7 @@ impl Visit for PathRules<'_, '_> {
             } else {
                 v.size
             };
-            (id, v.layer as usize, size)
+            (id, v.layer as usize, size, v.survives())
         }));
         if out.files.is_empty() {
             return below;
@@ -147,8 +155,9 @@ impl Visit for PathRules<'_, '_> {
             }
             seen_rules |= 1 << self.rule_of[i];
             let shown = &path[..shown_len(path, pat, self.needles[i].as_deref())];
-            for &(id, layer, size) in &out.files {
-                if pat.context_only && !self.ctx.is_context_copy(layer) {
+            let runtime = in_final_only(pat.rule);
+            for &(id, layer, size, survives) in &out.files {
+                if (pat.context_only && !self.ctx.is_context_copy(layer)) || (runtime && !survives) {
                     continue;
                 }
                 if pat.rule == "DW506" && size < self.cfg.thresholds.temp_file_bytes {
@@ -226,7 +235,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
                 _ => paths.push(PathBytes { path, bytes }),
             }
         }
-        let (title, fix) = texts(ctx, pat.rule, layer, &paths);
+        let Texts { title, fix } = texts(ctx, pat.rule, layer, &paths);
         let severity = (pat.rule == "DW506" && pat.glob.starts_with("/var/log")).then_some(Severity::Info);
         drafts.push(Draft {
             rule: pat.rule,
@@ -243,162 +252,171 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
     Walk { drafts, pyc }
 }
 
-/// The `.dockerignore` line that stops a context path from being copied.
-pub fn dockerignore_line(path: &str) -> String {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    match base {
-        "" => path.to_string(),
-        b if b.starts_with('.') || b == "node_modules" || b == "tests" || b == "test" || b == "venv" => {
-            format!("**/{b}")
+/// What a path finding says: its one-line title and the change to make.
+struct Texts {
+    title: String,
+    fix: String,
+}
+
+impl Texts {
+    fn new(title: impl Into<String>, fix: impl Into<String>) -> Self {
+        Texts {
+            title: title.into(),
+            fix: fix.into(),
         }
-        b => b.to_string(),
     }
 }
 
-fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> (String, String) {
-    let at = ctx.where_(layer);
-    let instr = ctx.instruction(layer);
-    let first = paths
+/// The texts of a path finding of `rule` in `layer` about `paths`.
+fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let largest = paths
         .iter()
         .max_by_key(|p| p.bytes)
         .map(|p| p.path.as_str())
         .unwrap_or("");
-    let ignore = || {
-        let mut lines: Vec<String> = paths.iter().map(|p| dockerignore_line(&p.path)).collect();
-        lines.sort();
-        lines.dedup();
-        lines.truncate(6);
-        lines.join(", ")
-    };
     match rule {
-        "DW101" => (
-            "pip cache left in the image".into(),
-            match pip_fix(&instr) {
-                Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`"),
+        "DW101" | "DW102" | "DW103" => cache_texts(ctx, rule, layer, paths),
+        "DW105" | "DW106" | "DW107" => system_cache_texts(ctx, rule, layer),
+        "DW401" | "DW402" | "DW403" | "DW404" | "DW405" | "DW406" | "DW407" | "DW408" => {
+            context_texts(ctx, rule, layer, paths)
+        }
+        "DW201" | "DW202" | "DW203" => Texts::new(
+            title_of(rule),
+            format!(
+                "{}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs",
+                ctx.where_(layer)
+            ),
+        ),
+        "DW506" => Texts::new(
+            format!("temporary or log files left in {largest}"),
+            format!(
+                "{}: remove them in the same RUN that writes them (`{} && rm -rf ...`)",
+                ctx.where_(layer),
+                source(ctx, layer).text
+            ),
+        ),
+        "DW507" => Texts::new(
+            "documentation, man pages and locales",
+            "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude",
+        ),
+        other => Texts::new(
+            title_of(other),
+            format!(
+                "{}: remove {largest} in the same RUN, or use a cache mount",
+                ctx.where_(layer)
+            ),
+        ),
+    }
+}
+
+/// The Python package managers' caches: the install command with its no-cache flag, in the
+/// tool's words.
+fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let at = ctx.where_(layer);
+    let src = source(ctx, layer);
+    let (instr, caveat) = (&src.text, src.caveat());
+    match rule {
+        "DW101" => Texts::new(
+            "pip cache left in the image",
+            match pip_fix(instr) {
+                Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`{caveat}"),
                 None => format!(
                     "{at}: install with `pip install --no-cache-dir` or `RUN --mount=type=cache,target=/root/.cache/pip`"
                 ),
             },
         ),
-        "DW102" => (
-            "uv cache left in the image".into(),
-            match uv_fix(&instr) {
+        "DW102" => Texts::new(
+            "uv cache left in the image",
+            match uv_fix(instr) {
                 Some(fixed) => format!(
-                    "{at}: add --no-cache: `{fixed}`; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
+                    "{at}: add --no-cache: `{fixed}`{caveat}; or keep the cache out of the image with `RUN --mount=type=cache,target=/root/.cache/uv` and `ENV UV_LINK_MODE=copy`"
                 ),
                 None => format!(
                     "{at}: set `ENV UV_NO_CACHE=1`, or use `RUN --mount=type=cache,target=/root/.cache/uv` with `ENV UV_LINK_MODE=copy`"
                 ),
             },
         ),
-        "DW105" => (
-            "apt lists left in /var/lib/apt/lists".into(),
-            format!("{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{instr}`)"),
-        ),
-        "DW106" => (
-            "apt package archives left in /var/cache/apt".into(),
-            format!("{at}: end the same RUN with `&& apt-get clean`"),
-        ),
-        "DW107" => (
-            "apk cache left in /var/cache/apk".into(),
-            format!("{at}: use `apk add --no-cache`"),
-        ),
-        "DW401" | "DW402" | "DW403" | "DW404" | "DW406" | "DW407" | "DW408" => {
-            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
-            (
-                format!("{what}: {first}"),
-                format!("add to .dockerignore: {}", ignore()),
-            )
-        }
-        "DW405" => (
-            format!("secret-looking file copied into the image: {first}"),
-            format!(
-                "add to .dockerignore: {}; rotate the secret; pass secrets with `RUN --mount=type=secret`",
-                ignore()
-            ),
-        ),
-        "DW201" | "DW202" | "DW203" => {
-            let what = crate::catalogue::find(rule).map_or("", |r| r.title);
-            (
-                what.to_string(),
-                format!(
-                    "{at}: install build tools in a build stage (`FROM ... AS build`) and `COPY --from=build` only what runs"
-                ),
-            )
-        }
-        "DW103" => {
+        _ => {
             let mut dirs: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
             dirs.dedup();
-            let poetry = dirs.iter().any(|d| d.contains("/pypoetry/"));
-            (
-                crate::catalogue::find(rule).map_or("", |r| r.title).to_string(),
-                format!(
-                    "{at}: remove {} in the same RUN{}",
-                    listed(&dirs),
-                    if poetry {
-                        " or run `poetry install --no-cache`; not all of ~/.cache/pypoetry: its virtualenvs/ is the application's environment"
-                    } else {
-                        ", or use a cache mount"
-                    }
-                ),
-            )
-        }
-        "DW506" => (
-            format!("temporary or log files left in {first}"),
-            format!("{at}: remove them in the same RUN that writes them (`{instr} && rm -rf ...`)"),
-        ),
-        "DW507" => (
-            "documentation, man pages and locales".into(),
-            "use a slim base, or exclude /usr/share/doc, man and locale with dpkg path-exclude".into(),
-        ),
-        other => {
-            let what = crate::catalogue::find(other).map_or("", |r| r.title);
-            (
-                what.to_string(),
-                format!("{at}: remove {first} in the same RUN, or use a cache mount"),
-            )
+            Texts::new(title_of(rule), format!("{at}: {}", manager_cache_fix(&dirs)))
         }
     }
 }
 
-/// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
-pub fn uv_fix(instr: &str) -> Option<String> {
-    if instr.contains("--no-cache") {
-        return None;
+/// DW103 in the words of the manager whose cache it is. Poetry's `--no-cache` still writes
+/// ~/.cache/pypoetry/artifacts, and its virtualenvs live under its cache directory; Pipenv has
+/// no `PIPENV_NO_CACHE`: its pip obeys `PIP_NO_CACHE_DIR`.
+fn manager_cache_fix(dirs: &[&str]) -> String {
+    let mut parts = vec![format!("remove {} in the same RUN", listed(dirs))];
+    if dirs.iter().any(|d| d.contains("/pypoetry/")) {
+        parts.push(
+            "or install with `POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/tmp/poetry-cache poetry install ... && rm -rf /tmp/poetry-cache` \
+             (Poetry keeps its virtualenvs under the cache directory unless they are in-project or `POETRY_VIRTUALENVS_CREATE=false`), \
+             or use `RUN --mount=type=cache,target=/root/.cache/pypoetry` with the same in-project setting; \
+             not all of ~/.cache/pypoetry by hand: its virtualenvs/ is the application's environment"
+                .to_string(),
+        );
     }
-    with_flag(
-        instr,
-        &["uv pip install", "uv pip sync", "uv sync", "uv add", "uv tool install"],
-        "--no-cache",
-    )
+    if dirs.iter().any(|d| d.contains("/pipenv")) {
+        parts.push(
+            "or run pipenv with `PIP_NO_CACHE_DIR=1` (its pip then keeps no cache), or with `PIPENV_CACHE_DIR` pointed at a directory removed in the same RUN"
+                .to_string(),
+        );
+    }
+    if parts.len() == 1 {
+        parts.push("or use a cache mount".to_string());
+    }
+    parts.join(", ")
 }
 
-/// `instr` with `flag` after the first of `commands` (in their order) that it contains.
-fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
-    let at = commands.iter().find_map(|c| instr.find(c).map(|i| i + c.len()))?;
-    Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn listed(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => (*only).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+/// The system package managers' caches and lists: cleaned in the RUN that fills them.
+fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
+    let at = ctx.where_(layer);
+    match rule {
+        "DW105" => Texts::new(
+            "apt lists left in /var/lib/apt/lists",
+            format!(
+                "{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{}`)",
+                source(ctx, layer).text
+            ),
+        ),
+        "DW106" => Texts::new(
+            "apt package archives left in /var/cache/apt",
+            format!("{at}: end the same RUN with `&& apt-get clean`"),
+        ),
+        _ => Texts::new(
+            "apk cache left in /var/cache/apk",
+            format!("{at}: use `apk add --no-cache`"),
+        ),
     }
 }
 
-/// The RUN line with `--no-cache-dir` added after `pip install`, when it has a pip install.
-pub fn pip_fix(instr: &str) -> Option<String> {
-    with_flag(
-        instr,
-        &[
-            "pip3 install",
-            "pip install",
-            "python3 -m pip install",
-            "python -m pip install",
-        ],
-        "--no-cache-dir",
+/// Files copied from the build context: the `.dockerignore` lines that keep them out. The title
+/// names the shallowest path (the application's `/app/tests`, not a `tests` vendored deep in a
+/// copied venv), the largest among equals: the one a user acts on.
+fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts {
+    let shown = paths
+        .iter()
+        .min_by_key(|p| (p.path.matches('/').count(), std::cmp::Reverse(p.bytes), p.path.as_str()))
+        .map_or("", |p| p.path.as_str());
+    let mut lines: Vec<String> = paths
+        .iter()
+        .map(|p| dockerignore_line(ctx, Some(layer), &p.path))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines.truncate(6);
+    let ignore = lines.join(", ");
+    if rule == "DW405" {
+        return Texts::new(
+            format!("secret-looking file copied into the image: {shown}"),
+            format!("add to .dockerignore: {ignore}; rotate the secret; pass secrets with `RUN --mount=type=secret`"),
+        );
+    }
+    Texts::new(
+        format!("{}: {shown}", title_of(rule)),
+        format!("add to .dockerignore: {ignore}"),
     )
 }
 

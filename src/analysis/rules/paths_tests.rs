@@ -1,8 +1,6 @@
 //! The path rules' matcher against globset, over the whole catalogue.
 
-use globset::{GlobBuilder, GlobSetBuilder};
-
-use super::super::matcher::{Matcher, expand_braces};
+use super::super::matcher::{Matcher, expand_braces, reference};
 use super::PATTERNS;
 
 /// Paths built from every catalogue pattern itself (wildcards filled in several ways, under
@@ -11,13 +9,7 @@ use super::PATTERNS;
 fn catalogue_patterns_match_as_globset_would() {
     let globs: Vec<&str> = PATTERNS.iter().map(|p| p.glob).collect();
     let matcher = Matcher::new(globs.iter().copied());
-    let reference: Vec<_> = globs
-        .iter()
-        .map(|g| {
-            let glob = GlobBuilder::new(g).literal_separator(true).build().unwrap();
-            GlobSetBuilder::new().add(glob).build().unwrap()
-        })
-        .collect();
+    let reference = reference(&globs);
     let mut paths = Vec::new();
     for alt in globs.iter().flat_map(|g| expand_braces(g)) {
         for star in ["", "x", "a-b.c"] {
@@ -43,41 +35,10 @@ fn catalogue_patterns_match_as_globset_would() {
     for path in &paths {
         let expected: Vec<usize> = (0..globs.len()).filter(|&i| reference[i].is_match(path)).collect();
         checked_hits += expected.len();
-        assert_eq!(walk_matches(&matcher, path), expected, "{path}");
+        assert_eq!(matcher.walk_matches(path), expected, "{path}");
     }
     assert!(
         checked_hits > 1000,
         "only {checked_hits} matches among the generated paths"
     );
-}
-
-/// The walk's way: each ancestor directory's bits, then the file.
-fn walk_matches(m: &Matcher, path: &str) -> Vec<usize> {
-    let (mut inherited, mut here) = (0, m.dir("").here);
-    let mut dir = String::new();
-    let parts: Vec<&str> = path.split('/').skip(1).collect();
-    for part in &parts[..parts.len() - 1] {
-        dir = format!("{dir}/{part}");
-        let d = m.dir(&dir);
-        inherited |= d.below;
-        here = d.here;
-    }
-    let mut out = Vec::new();
-    m.file_matches(path, inherited, here, &mut out);
-    out
-}
-
-#[test]
-fn uv_fix_adds_no_cache_after_the_uv_command() {
-    use super::uv_fix;
-    assert_eq!(
-        uv_fix("uv sync --frozen").as_deref(),
-        Some("uv sync --no-cache --frozen")
-    );
-    assert_eq!(
-        uv_fix("pip install uv && uv pip install -r r.txt").as_deref(),
-        Some("pip install uv && uv pip install --no-cache -r r.txt")
-    );
-    assert_eq!(uv_fix("uv sync --no-cache"), None, "already there");
-    assert_eq!(uv_fix("pip install flask"), None);
 }

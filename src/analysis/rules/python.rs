@@ -50,6 +50,10 @@ fn source_of(path: &str) -> Option<String> {
     Some(format!("{parent}/{stem}.py"))
 }
 
+/// The `.dockerignore` lines for bytecode at any depth of the context (Docker anchors patterns
+/// at the context root: `__pycache__/` alone misses `app/__pycache__`).
+const PYCACHE_IGNORE: &str = "add `**/__pycache__` and `**/*.pyc` to .dockerignore";
+
 fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
     let tree = ctx.tree;
     let tags = interpreter_tags(tree);
@@ -98,7 +102,7 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                "add `__pycache__/` and `*.pyc` to .dockerignore".to_string(),
+                PYCACHE_IGNORE.to_string(),
             ),
             "DW302" => (
                 "bytecode without its source".to_string(),
@@ -106,7 +110,7 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
             ),
             _ => (
                 "__pycache__ copied from the build context".to_string(),
-                "add `__pycache__/` and `*.pyc` to .dockerignore".to_string(),
+                PYCACHE_IGNORE.to_string(),
             ),
         };
         out.push(Draft {

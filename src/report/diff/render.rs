@@ -54,7 +54,7 @@ fn label(name: &str) -> &'static str {
 }
 
 /// The totals as rows: label, OLD, NEW, change, percent.
-fn total_rows(d: &Diff) -> Vec<[String; 5]> {
+pub(crate) fn total_rows(d: &Diff) -> Vec<[String; 5]> {
     d.old_totals
         .named()
         .into_iter()
@@ -72,7 +72,7 @@ fn total_rows(d: &Diff) -> Vec<[String; 5]> {
         .collect()
 }
 
-fn describe(s: &Side) -> String {
+pub(crate) fn describe(s: &Side) -> String {
     match s.input {
         Input::Image => format!("{} (image)", s.argument),
         Input::Report => format!("{} (report of {})", s.argument, s.reference),
@@ -80,7 +80,7 @@ fn describe(s: &Side) -> String {
 }
 
 /// `2 grew, 1 appeared, 4 unchanged`: the statuses present, in a fixed order.
-fn counts(s: &Section) -> String {
+pub(crate) fn counts(s: &Section) -> String {
     let mut parts: Vec<String> = [
         Status::Grew,
         Status::Shrank,
@@ -116,12 +116,12 @@ fn clip(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-fn layers(c: &Change, arrow: &str) -> String {
+pub(crate) fn layers(c: &Change, arrow: &str) -> String {
     let show = |l: Option<usize>| l.map_or_else(|| "-".to_string(), |l| l.to_string());
     format!("{}{arrow}{}", show(c.old_layer), show(c.new_layer))
 }
 
-fn version(c: &Change, arrow: &str) -> String {
+pub(crate) fn version(c: &Change, arrow: &str) -> String {
     match (&c.old_version, &c.new_version) {
         (Some(o), Some(n)) if o != n => format!("{o}{arrow}{n}"),
         (_, Some(v)) | (Some(v), None) => v.clone(),

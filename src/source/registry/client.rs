@@ -4,13 +4,14 @@
 //! what the documents mean is `resolve`'s business.
 
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use ureq::http::{Response, StatusCode};
 use ureq::{Agent, Body};
 
-use super::auth::{self, Challenge, Credentials};
+use super::auth::{self, Challenge};
+use super::credentials::{self, Credentials};
 use crate::error::{Error, Result};
 
 /// Media types asked for when fetching a manifest: every image manifest and index format but
@@ -30,7 +31,9 @@ pub struct Client {
     /// The repository path.
     pub repo: String,
     reference: String,
-    creds: Option<Credentials>,
+    /// The user's credentials for this repository, looked up at the first challenge: an
+    /// anonymous pull never runs a credential helper.
+    creds: OnceLock<std::result::Result<Option<Credentials>, String>>,
     /// The `Authorization` value that last worked, shared by the parallel blob downloads.
     authorization: Mutex<Option<String>>,
 }
@@ -68,7 +71,7 @@ impl Client {
             host: host.to_string(),
             repo: repo.to_string(),
             reference: reference.to_string(),
-            creds: auth::credentials_for(host),
+            creds: OnceLock::new(),
             authorization: Mutex::new(None),
         }
     }
@@ -130,11 +133,22 @@ impl Client {
         Ok(resp)
     }
 
+    /// The user's credentials, or the error of looking them up (a helper that cannot run).
+    fn creds(&self) -> Result<Option<&Credentials>> {
+        let found = self
+            .creds
+            .get_or_init(|| credentials::lookup(&self.host, &self.repo).map_err(|e| e.to_string()));
+        found
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|reason| self.err(reason.clone()))
+    }
+
     /// The `Authorization` value that answers `challenge`.
     fn answer(&self, challenge: &Challenge) -> Result<String> {
         match challenge.scheme.as_str() {
-            "basic" => match &self.creds {
-                Some(c) => Ok(c.basic()),
+            "basic" => match self.creds()?.and_then(Credentials::authorization) {
+                Some(a) => Ok(a),
                 None => Err(self.unauthorized(Some(challenge))),
             },
             "bearer" => self.token(challenge),
@@ -160,8 +174,15 @@ impl Client {
         if !challenge.param("service").is_empty() {
             url.push_str(&format!("&service={}", auth::query_escape(challenge.param("service"))));
         }
-        let basic = self.creds.as_ref().map(Credentials::basic);
-        let mut resp = self.send(&url, Some("application/json"), basic.as_deref())?;
+        let creds = self.creds()?;
+        let mut resp = match creds.and_then(Credentials::refresh_token) {
+            // An identity token is an OAuth2 refresh token: POSTed to the realm, as Docker does.
+            Some(refresh) => self.refresh(realm, challenge, refresh)?,
+            None => {
+                let basic = creds.and_then(Credentials::authorization);
+                self.send(&url, Some("application/json"), basic.as_deref())?
+            }
+        };
         if !resp.status().is_success() {
             return Err(self.unauthorized(Some(challenge)));
         }
@@ -180,6 +201,27 @@ impl Client {
             .ok_or_else(|| self.err(format!("the token service {realm} sent no token")))
     }
 
+    /// The OAuth2 refresh-token grant at `realm` for this challenge's scope.
+    fn refresh(&self, realm: &str, challenge: &Challenge, refresh: &str) -> Result<Response<Body>> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("service", challenge.param("service")),
+            ("scope", &self.scope(challenge)),
+            ("client_id", "deadweight"),
+            ("refresh_token", refresh),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", auth::query_escape(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+        self.agent
+            .post(realm)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .send(form)
+            .map_err(|e| self.transport(realm, e))
+    }
+
     fn unauthorized(&self, challenge: Option<&Challenge>) -> Error {
         let what = match challenge {
             Some(c) => format!(
@@ -192,13 +234,15 @@ impl Client {
             ),
             None => "no challenge given".to_string(),
         };
-        let creds = match (&self.creds, auth::docker_config_path()) {
-            (Some(c), _) => format!("the credentials of {} in {} were refused", c.user, c.file.display()),
-            (None, Some(path)) => format!("no credentials for {} in {}", self.host, path.display()),
-            (None, None) => "no Docker config file to take credentials from".to_string(),
+        let creds = match self.creds.get().and_then(|c| c.as_ref().ok()).and_then(Option::as_ref) {
+            Some(c) => format!("{} from {} were refused", c.who(), c.source),
+            None => {
+                let files: Vec<String> = credentials::files().iter().map(|f| f.display().to_string()).collect();
+                format!("no credentials for {} in {}", self.host, files.join(", "))
+            }
         };
         self.err(format!(
-            "unauthorized ({what}): {creds}; log in with `docker login {}`",
+            "unauthorized ({what}): {creds}; log in with `docker login {0}` or `podman login {0}`",
             self.host
         ))
     }

@@ -3,10 +3,12 @@
 //! index) the tag or digest resolves to, and `blobs/sha256/<hex>` for manifests, configs and
 //! layers — so `resolve` plans it (nested indexes, `--platform`, digest checks) and layers
 //! decode in parallel and are checked against their digests exactly as for an OCI archive.
-//! This module owns reference parsing and the store; HTTP and authentication are in [`client`].
+//! This module owns reference parsing and the store; HTTP and authentication are in [`client`], the
+//! user's credentials in [`credentials`].
 
 pub mod auth;
 pub mod client;
+pub mod credentials;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;

@@ -12,17 +12,19 @@ fn node(app: &crate::ui::app::App, path: &str) -> u32 {
 }
 
 fn selected_path(app: &crate::ui::app::App) -> String {
-    app.selected_node()
+    app.files
+        .selected()
         .map(|n| app.analysis.tree.path(n))
         .unwrap_or_default()
 }
 
 fn top_level_sizes(app: &crate::ui::app::App) -> Vec<u64> {
-    app.tree
+    app.files
+        .rows
         .rows
         .iter()
         .filter(|r| r.depth == 0)
-        .map(|r| app.states.size[r.node as usize])
+        .map(|r| app.files.states.size[r.node as usize])
         .collect()
 }
 
@@ -30,24 +32,24 @@ fn top_level_sizes(app: &crate::ui::app::App) -> Vec<u64> {
 fn opens_on_the_final_filesystem_sorted_by_size() {
     let app = app(80, 24);
     assert_eq!(app.layer, 7);
-    assert_eq!(app.view, ViewMode::Cumulative);
-    assert_eq!(app.sort, Sort::Size);
+    assert_eq!(app.files.view, ViewMode::Cumulative);
+    assert_eq!(app.files.sort, Sort::Size);
     assert_eq!(app.focus, Focus::Main);
     let sizes = top_level_sizes(&app);
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
-    assert_eq!(app.states.size[0], app.analysis.totals.final_bytes);
+    assert_eq!(app.files.states.size[0], app.analysis.totals.final_bytes);
     assert_eq!(selected_path(&app), "/usr");
 }
 
 #[test]
 fn cursor_moves_never_rebuild_the_rows() {
     let mut app = app(80, 24);
-    let (rebuilds, recomputes) = (app.tree.rebuilds, app.recomputes);
+    let (rebuilds, recomputes) = (app.files.rows.rebuilds, app.files.recomputes);
     press(&mut app, "j j down k pgdn pgup G g end home d u");
     press(&mut app, "j j space");
-    assert!(app.tree.is_expanded(2), "space expands /var");
+    assert!(app.files.rows.is_expanded(2), "space expands /var");
     press(&mut app, "j j j k space");
-    assert_eq!((app.tree.rebuilds, app.recomputes), (rebuilds, recomputes));
+    assert_eq!((app.files.rows.rebuilds, app.files.recomputes), (rebuilds, recomputes));
 }
 
 #[test]
@@ -56,7 +58,7 @@ fn arrows_and_vim_keys_walk_the_tree() {
     press(&mut app, "j j");
     assert_eq!(selected_path(&app), "/var");
     press(&mut app, "l");
-    assert!(app.tree.is_expanded(2));
+    assert!(app.files.rows.is_expanded(2));
     press(&mut app, "right");
     assert_eq!(
         selected_path(&app),
@@ -66,14 +68,14 @@ fn arrows_and_vim_keys_walk_the_tree() {
     press(&mut app, "h");
     assert_eq!(selected_path(&app), "/var", "h goes to the parent");
     press(&mut app, "left");
-    assert!(!app.tree.is_expanded(2), "h on an open directory collapses it");
+    assert!(!app.files.rows.is_expanded(2), "h on an open directory collapses it");
     press(&mut app, "enter enter");
-    assert!(!app.tree.is_expanded(2), "enter toggles");
+    assert!(!app.files.rows.is_expanded(2), "enter toggles");
     press(&mut app, "ctrl+space");
-    let all = app.tree.rows.len();
+    let all = app.files.rows.rows.len();
     assert!(all > 400, "ctrl+space expands everything: {all}");
     press(&mut app, "ctrl+space");
-    assert_eq!(app.tree.rows.iter().filter(|r| r.depth > 0).count(), 0);
+    assert_eq!(app.files.rows.rows.iter().filter(|r| r.depth > 0).count(), 0);
 }
 
 #[test]
@@ -84,33 +86,33 @@ fn layer_changes_and_all_layers_views() {
     press(&mut app, "k k");
     assert_eq!(app.layer, 5);
     press(&mut app, "ctrl+l");
-    assert_eq!(app.view, ViewMode::Changes);
+    assert_eq!(app.files.view, ViewMode::Changes);
     let model = node(&app, "/tmp/model.bin");
-    assert_eq!(app.states.mark[model as usize], Mark::Added);
+    assert_eq!(app.files.states.mark[model as usize], Mark::Added);
     assert_eq!(
-        app.states.mark[node(&app, "/tmp") as usize],
+        app.files.states.mark[node(&app, "/tmp") as usize],
         Mark::Unchanged,
         "curl stored /tmp again"
     );
     assert_eq!(
-        app.states.mark[node(&app, "/usr") as usize],
+        app.files.states.mark[node(&app, "/usr") as usize],
         Mark::Absent,
         "not touched by layer 5"
     );
     press(&mut app, "j");
     assert_eq!(app.layer, 6);
-    assert_eq!(app.states.mark[model as usize], Mark::Deleted);
+    assert_eq!(app.files.states.mark[model as usize], Mark::Deleted);
     press(&mut app, "ctrl+a");
-    assert_eq!(app.view, ViewMode::Cumulative);
+    assert_eq!(app.files.view, ViewMode::Cumulative);
     assert_eq!(
-        app.states.mark[model as usize],
+        app.files.states.mark[model as usize],
         Mark::Deleted,
         "deleted by this layer, still shown"
     );
     press(&mut app, "j");
-    assert_eq!(app.states.mark[model as usize], Mark::Absent);
+    assert_eq!(app.files.states.mark[model as usize], Mark::Absent);
     press(&mut app, "v");
-    assert_eq!(app.view, ViewMode::Changes, "v toggles from any pane");
+    assert_eq!(app.files.view, ViewMode::Changes, "v toggles from any pane");
     press(&mut app, "tab [ [");
     assert_eq!((app.focus, app.layer), (Focus::Main, 5));
     press(&mut app, "]");
@@ -122,14 +124,20 @@ fn path_filter_is_live_and_esc_clears_it() {
     let mut app = app(80, 24);
     press(&mut app, "ctrl+f");
     type_text(&mut app, "six");
-    assert_eq!(app.filters.path, "six", "applied while typing");
+    assert_eq!(app.files.filters.path, "six", "applied while typing");
     press(&mut app, "enter");
     assert!(app.prompt.is_none());
     press(&mut app, "ctrl+space");
-    let paths: Vec<String> = app.tree.rows.iter().map(|r| app.analysis.tree.path(r.node)).collect();
+    let paths: Vec<String> = app
+        .files
+        .rows
+        .rows
+        .iter()
+        .map(|r| app.analysis.tree.path(r.node))
+        .collect();
     assert!(paths.iter().any(|p| p.ends_with("/six.py")), "{paths:?}");
     for p in &paths {
-        let leaf = app.tree.rows.iter().all(|r| {
+        let leaf = app.files.rows.rows.iter().all(|r| {
             let q = app.analysis.tree.path(r.node);
             !(q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'/')
         });
@@ -137,8 +145,8 @@ fn path_filter_is_live_and_esc_clears_it() {
     }
     assert!(screen_text(&app).contains("path~\"six\""));
     press(&mut app, "ctrl+f backspace backspace backspace esc");
-    assert_eq!(app.filters.path, "");
-    assert!(!app.filters.active());
+    assert_eq!(app.files.filters.path, "");
+    assert!(!app.files.filters.active());
 }
 
 #[test]
@@ -182,53 +190,61 @@ fn size_filter_hides_small_entries() {
     press(&mut app, ">");
     type_text(&mut app, "100k");
     press(&mut app, "enter");
-    assert_eq!(app.filters.min_size, 100_000);
+    assert_eq!(
+        app.files.filters.min_size, 102_400,
+        "100k is 100 KiB, as sizes are shown"
+    );
     press(&mut app, "ctrl+space");
     assert!(
-        app.tree
+        app.files
+            .rows
             .rows
             .iter()
-            .all(|r| app.states.size[r.node as usize] >= 100_000)
+            .all(|r| app.files.states.size[r.node as usize] >= 102_400)
     );
-    assert!(app.tree.rows.len() < 40);
+    assert!(app.files.rows.rows.len() < 40);
     press(&mut app, ">");
     type_text(&mut app, "lots");
     press(&mut app, "enter");
     assert!(app.message.as_deref().unwrap_or("").contains("not a size"));
-    press(&mut app, "> backspace backspace backspace backspace backspace enter");
-    assert_eq!(app.filters.min_size, 0);
+    press(&mut app, "> ctrl+u enter");
+    assert_eq!(app.files.filters.min_size, 0);
 }
 
 #[test]
 fn sort_attributes_and_kind_toggles() {
     let mut app = app(80, 24);
     press(&mut app, "o");
-    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(app.files.sort, Sort::Name);
     let names: Vec<Vec<u8>> = app
-        .tree
+        .files
+        .rows
         .rows
         .iter()
         .map(|r| app.analysis.tree.name(r.node).to_vec())
         .collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]));
     press(&mut app, "ctrl+o");
-    assert_eq!(app.sort, Sort::Size);
+    assert_eq!(app.files.sort, Sort::Size);
     press(&mut app, "b");
     assert!(screen_text(&app).contains("drwxr-xr-x"));
     press(&mut app, "ctrl+b");
-    assert!(!app.attrs);
+    assert!(!app.files.attrs);
     press(&mut app, "U");
-    assert!(app.filters.hidden.unmodified);
+    assert!(app.files.filters.hidden.unmodified);
     // Only the chown layer's metadata-only copies under /app remain.
-    assert_eq!(app.tree.rows.len(), 1);
+    assert_eq!(app.files.rows.rows.len(), 1);
     assert_eq!(selected_path(&app), "/app");
     press(&mut app, "M");
-    assert_eq!(app.tree.rows.len(), 0);
+    assert_eq!(app.files.rows.rows.len(), 0);
     assert!(screen_text(&app).contains("No entry passes the filters"));
     press(&mut app, "ctrl+m");
-    assert!(!app.filters.hidden.modified, "ctrl+m as reported by keyboards that can");
+    assert!(
+        !app.files.filters.hidden.modified,
+        "ctrl+m as reported by keyboards that can"
+    );
     press(&mut app, "ctrl+u ctrl+a A ctrl+r R");
-    assert!(!app.filters.active());
+    assert!(!app.files.filters.active());
 }
 
 #[test]
@@ -320,9 +336,12 @@ fn mouse_selects_scrolls_and_switches_tabs() {
     update(&mut app, click(x, y));
     assert_eq!((selected_path(&app).as_str(), app.focus), ("/var", Focus::Main));
     update(&mut app, click(x, y));
-    assert!(app.tree.is_expanded(app.tree.cursor), "a second click folds open");
+    assert!(
+        app.files.rows.is_expanded(app.files.rows.cursor),
+        "a second click folds open"
+    );
     update(&mut app, mouse(MouseEventKind::ScrollDown, x, y));
-    assert_eq!(app.tree.cursor, 5);
+    assert_eq!(app.files.rows.cursor, 5);
     let (x, y) = find(&screen(&app), "Packages").expect("tab");
     update(&mut app, click(x, y));
     assert_eq!(app.tab, Tab::Packages);
@@ -336,7 +355,7 @@ fn resizing_adapts_and_small_terminals_get_a_notice() {
     let s = screen_text(&app);
     assert!(s.contains("Layers") && s.contains("Files"), "{s}");
     let rows = app.areas().tree_rows.height as usize;
-    assert!(app.tree.cursor >= app.tree.offset && app.tree.cursor < app.tree.offset + rows);
+    assert!(app.files.rows.cursor >= app.files.rows.offset && app.files.rows.cursor < app.files.rows.offset + rows);
     update(&mut app, Event::Resize(40, 10));
     assert!(screen_text(&app).contains("needs at least 60x12"));
     update(&mut app, click(1, 1));
@@ -348,34 +367,40 @@ fn resizing_adapts_and_small_terminals_get_a_notice() {
 fn idle_prefetch_readies_the_neighbouring_layers() {
     let mut app = app(80, 24);
     press(&mut app, "[ [");
-    let (layer, before) = (app.layer, app.recomputes);
+    let (layer, before) = (app.layer, app.files.recomputes);
     assert!(app.prefetch(), "the layer below is computed");
     assert!(!app.prefetch(), "the layer above was just shown: nothing left to do");
     press(&mut app, "[");
     assert!(app.prefetch(), "the next one below");
     press(&mut app, "[ ] ] ]");
     assert_eq!(app.layer, layer + 1);
-    assert_eq!(app.recomputes, before, "no layer change paid a pass");
+    assert_eq!(app.files.recomputes, before, "no layer change paid a pass");
     press(&mut app, "[ [ [");
-    let marks = app.states.mark.clone();
+    let marks = app.files.states.mark.clone();
     let mut fresh = crate::ui::testing::app(80, 24);
     fresh.set_layer(layer - 2);
-    assert_eq!(fresh.states.mark, marks, "prefetched states are the layer's states");
+    assert_eq!(
+        fresh.files.states.mark, marks,
+        "prefetched states are the layer's states"
+    );
 }
 
 #[test]
 fn flipping_back_to_a_recent_layer_or_view_needs_no_pass() {
     let mut app = app(80, 24);
-    let before = app.recomputes;
+    let before = app.files.recomputes;
     press(&mut app, "v v");
     assert_eq!(
-        app.recomputes,
+        app.files.recomputes,
         before + 1,
         "the first flip computes, flipping back is cached"
     );
     press(&mut app, "[ ] [ ]");
-    assert_eq!(app.recomputes, before + 2);
-    let marks = app.states.mark.clone();
+    assert_eq!(app.files.recomputes, before + 2);
+    let marks = app.files.states.mark.clone();
     press(&mut app, "[ [ [ [ ] ] ] ]");
-    assert_eq!(app.states.mark, marks, "the cached states are the states of the layer");
+    assert_eq!(
+        app.files.states.mark, marks,
+        "the cached states are the states of the layer"
+    );
 }

@@ -1,0 +1,218 @@
+//! The safe fixes that change COPY instructions: `COPY --chown/--chmod` instead of a later
+//! recursive chown/chmod over exactly what the COPY brought (the image facts say which layer a
+//! layer re-stored), and dependency files copied and installed before `COPY . .` (DW505).
+
+use super::shell::{self, Hit};
+use super::{Kind, Planner, edit, join};
+use crate::analysis::dockerfile::DockerInstruction;
+use crate::analysis::history::InstructionKind as K;
+use crate::fix::doc::Op;
+
+/// `chown -R OWNER PATH` or `chmod -R OCTAL PATH`, alone in a RUN: the COPY flag and path.
+fn recursive_owner(inst: &DockerInstruction) -> Option<(String, String)> {
+    if inst.json_form.is_some() || !inst.heredocs.is_empty() {
+        return None;
+    }
+    let words = shell::split(&inst.args);
+    let [cmd, r, value, path] = &words[..] else { return None };
+    if r != "-R" || value.starts_with('-') || path.contains(['*', '?', '$', ';', '&', '|']) {
+        return None;
+    }
+    match cmd.as_str() {
+        "chown" => Some((format!("--chown={value}"), path.clone())),
+        "chmod" if (3..=4).contains(&value.len()) && value.chars().all(|c| ('0'..='7').contains(&c)) => {
+            Some((format!("--chmod={value}"), path.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn copy_dest(p: &Planner<'_>, inst: &DockerInstruction) -> Option<String> {
+    let (stage, _) = p.at(inst.line)?;
+    let words = match &inst.json_form {
+        Some(v) => v.clone(),
+        None => shell::split(&inst.args),
+    };
+    let dest = words.last().filter(|_| words.len() >= 2)?;
+    Some(join(&p.workdir(stage, inst.line), dest))
+}
+
+pub(super) fn owner_copies(p: &mut Planner<'_>) {
+    for f in p.findings("DW503") {
+        let (Some(line), Some(layer)) = (f.dockerfile_line, f.layer) else {
+            continue;
+        };
+        if !p.done.insert(("DW503", Some(line))) {
+            continue;
+        }
+        let skip = |p: &mut Planner<'_>, why: String| p.skip(vec!["DW503"], vec![line], why);
+        let Some((_, run)) = p.at(line).filter(|(_, i)| i.kind == K::Run) else {
+            skip(p, format!("line {line} is not a RUN"));
+            continue;
+        };
+        let Some((flag, path)) = recursive_owner(run) else {
+            skip(
+                p,
+                format!("line {line} does more than one `chown -R`/`chmod -R` (octal) over one path"),
+            );
+            continue;
+        };
+        let sources = p.input.facts.restored_from.get(&layer).cloned().unwrap_or_default();
+        let copy = match (sources.len(), sources.first()) {
+            (1, Some(&l)) if !p.input.facts.writes_content.contains(&layer) => {
+                p.input.facts.layer_lines.get(l).copied().flatten()
+            }
+            _ => None,
+        };
+        let copy = copy.and_then(|l| p.at(l)).map(|(_, i)| i);
+        let Some(copy) = copy.filter(|c| matches!(c.kind, K::Copy | K::Add)) else {
+            skip(
+                p,
+                format!("line {line} re-stores files of more than one COPY, or writes new content too"),
+            );
+            continue;
+        };
+        let resolved = p.at(line).map(|(s, _)| join(&p.workdir(s, line), &path));
+        let flag_name = flag.split('=').next().unwrap_or("");
+        if copy_dest(p, copy) != resolved || copy.flags.iter().any(|(n, _)| format!("--{n}") == flag_name) {
+            skip(
+                p,
+                format!("line {line} covers other paths than line {}'s COPY brought", copy.line),
+            );
+            continue;
+        }
+        let Some((offset, text)) = p.src.unit(copy.line) else {
+            continue;
+        };
+        let code = text.trim_start();
+        let keyword = offset + text.len() - code.len() + code.split_whitespace().next().map_or(0, str::len);
+        let summary = format!("line {}: COPY {flag} instead of line {line}'s RUN", copy.line);
+        let mut e = edit(
+            Kind::Safe,
+            vec!["DW503"],
+            vec![copy.line, line],
+            f.reclaimable_bytes,
+            summary,
+        );
+        e.ops = vec![
+            Op::Splice {
+                line: copy.line,
+                at: keyword..keyword,
+                text: format!(" {flag}"),
+            },
+            Op::Delete { line },
+        ];
+        p.edit(e);
+    }
+}
+
+/// The requirement files a `pip install` reads (`-r FILE`, `-c FILE`), or `None` when it
+/// installs anything else from the context (a path, `.`, `-e`).
+fn requirement_files(args: &str) -> Option<Vec<String>> {
+    let words = shell::split(args);
+    let mut files = Vec::new();
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "-r" | "--requirement" | "-c" | "--constraint" => files.push(it.next()?.clone()),
+            w if w.starts_with("--requirement=") || w.starts_with("--constraint=") => {
+                files.push(w.split_once('=')?.1.to_string());
+            }
+            "-e" | "--editable" | "." => return None,
+            w if w.starts_with('.') || w.starts_with('/') || w.contains("${") => return None,
+            _ => {}
+        }
+    }
+    (!files.is_empty()).then_some(files)
+}
+
+pub(super) fn reorder(p: &mut Planner<'_>) {
+    for f in p.findings("DW505") {
+        let Some(line) = f.dockerfile_line else { continue };
+        if !p.done.insert(("DW505", Some(line))) {
+            continue;
+        }
+        let skip = |p: &mut Planner<'_>, why: String| p.skip(vec!["DW505"], vec![line], why);
+        let Some((stage, copy)) = p.at(line).filter(|(_, i)| i.kind == K::Copy && i.json_form.is_none()) else {
+            skip(p, format!("line {line} is not a shell-form COPY"));
+            continue;
+        };
+        let words = shell::split(&copy.args);
+        if words.len() != 2 || !matches!(words[0].as_str(), "." | "./") || copy.flag("from").is_some() {
+            skip(p, format!("line {line} does not copy the whole context alone"));
+            continue;
+        }
+        let Some(dest) = copy_dest(p, copy) else { continue };
+        let mut later = stage.instructions.iter().filter(|i| i.line > line);
+        let install = later.find(|i| !matches!(i.kind, K::Env | K::Arg | K::Label));
+        let Some(run) = install.filter(|i| i.kind == K::Run && i.json_form.is_none() && i.heredocs.is_empty()) else {
+            skip(
+                p,
+                format!("the instruction after line {line} is not the RUN that installs"),
+            );
+            continue;
+        };
+        let (offset, text) = p.src.unit(run.line).unwrap_or((0, ""));
+        let pips: Vec<Hit> = [["pip", "install"], ["pip3", "install"]]
+            .iter()
+            .flat_map(|c| shell::find(offset, text, c))
+            .collect();
+        let files = pips
+            .iter()
+            .map(|h| requirement_files(&h.args))
+            .collect::<Option<Vec<_>>>();
+        let Some(files) = files.filter(|f| f.len() == 1).and_then(|mut f| f.pop()) else {
+            skip(
+                p,
+                format!(
+                    "line {}: only one `pip install -r FILE` is reordered mechanically",
+                    run.line
+                ),
+            );
+            continue;
+        };
+        let workdir = p.workdir(stage, run.line);
+        let mut copies = String::new();
+        for file in &files {
+            let image_path = join(&workdir, file);
+            let Some(rel) = image_path.strip_prefix(&format!("{}/", dest.trim_end_matches('/'))) else {
+                copies.clear();
+                break;
+            };
+            let chown = copy.flags.iter().filter(|(n, _)| n == "chown" || n == "chmod");
+            let flags: String = chown
+                .map(|(n, v)| format!("--{n}={} ", v.as_deref().unwrap_or("")))
+                .collect();
+            copies.push_str(&format!("COPY {flags}{rel} {image_path}\n"));
+        }
+        if copies.is_empty() {
+            skip(
+                p,
+                format!(
+                    "line {}: a requirement file lies outside line {line}'s destination",
+                    run.line
+                ),
+            );
+            continue;
+        }
+        let summary = format!(
+            "line {}'s install moved before line {line}'s COPY, after its requirement files",
+            run.line
+        );
+        let mut e = edit(
+            Kind::Safe,
+            vec!["DW505"],
+            vec![line, run.line],
+            f.reclaimable_bytes,
+            summary,
+        );
+        e.ops = vec![
+            Op::Before { line, text: copies },
+            Op::Move {
+                line: run.line,
+                before: line,
+            },
+        ];
+        p.edit(e);
+    }
+}

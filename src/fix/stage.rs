@@ -1,0 +1,304 @@
+//! The build-stage fix (review): when a compiler or `-dev` packages are installed only so that
+//! pip can build wheels, a builder stage (`FROM <same base> AS deadweight-build`, the final
+//! stage's instructions up to the install, then `pip wheel` into /wheels) goes before the final
+//! stage; there the apt install keeps only the runtime `lib*` packages that the same layer
+//! pulled in, and pip installs from the builder's wheels through a bind mount, so no wheel
+//! ships. Runtime libraries are read from the dpkg database per layer, not from the ELF
+//! `NEEDED` entries of the built extensions (the analysis does not keep those headers): the
+//! list may keep a library the extensions do not need, never drop one the layer brought.
+
+use super::shell::{self, Hit};
+use super::{Kind, Planner, edit};
+use crate::analysis::dockerfile::DockerInstruction;
+use crate::analysis::history::InstructionKind as K;
+use crate::fix::doc::Op;
+
+const STAGE: &str = "deadweight-build";
+
+/// Packages that only build: compilers, make, build helpers, and every `-dev` package.
+fn build_only(name: &str) -> bool {
+    let base = name.split(['=', ':']).next().unwrap_or(name);
+    let tool = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+    base.ends_with("-dev")
+        || matches!(
+            tool,
+            "gcc"
+                | "g++"
+                | "cpp"
+                | "make"
+                | "build-essential"
+                | "clang"
+                | "cmake"
+                | "pkg-config"
+                | "pkgconf"
+                | "binutils"
+                | "autoconf"
+                | "automake"
+                | "libtool"
+                | "gfortran"
+                | "swig"
+        )
+}
+
+/// Runtime support of the compiler itself, which built extensions do not load.
+fn compiler_support(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "libisl",
+        "libmpc",
+        "libmpfr",
+        "libasan",
+        "libubsan",
+        "libtsan",
+        "liblsan",
+        "libhwasan",
+        "libitm",
+        "libquadmath",
+        "libatomic",
+        "libgomp",
+        "libcc1",
+        "libbinutils",
+        "libctf",
+        "libgprofng",
+        "libjansson",
+        "libsframe",
+        "libcrypt-dev",
+        "libc-dev",
+        "libgcc-",
+        "libstdc++-",
+        "libexpat1-dev",
+        "libpython3",
+        "libdpkg-perl",
+        "libfile-fcntllock-perl",
+        "libalgorithm",
+        "libnsl",
+        "libtirpc",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// pip options that `pip wheel` does not take.
+fn install_only(word: &str) -> bool {
+    let name = word.split('=').next().unwrap_or(word);
+    matches!(
+        name,
+        "--break-system-packages"
+            | "--user"
+            | "--no-warn-script-location"
+            | "-U"
+            | "--upgrade"
+            | "--force-reinstall"
+            | "--ignore-installed"
+            | "-I"
+            | "--compile"
+            | "--no-compile"
+    )
+}
+
+/// The apt install RUN of the final stage and the package words it names.
+fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)> {
+    let Some((offset, text)) = p.src.unit(inst.line) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for cmd in [["apt-get", "install"], ["apt", "install"]] {
+        for h in shell::find(offset, text, &cmd) {
+            let mut at = h.end;
+            let rest = p.src.text.get(h.end..offset + text.len()).unwrap_or("");
+            for word in rest.split_inclusive(char::is_whitespace) {
+                let w = word.trim();
+                if w.contains(['&', ';', '|', '#', '$']) {
+                    break;
+                }
+                if !w.is_empty() && !w.starts_with('-') && w != "\\" {
+                    let start = at + (word.len() - word.trim_start().len());
+                    out.push((
+                        Hit {
+                            start,
+                            end: at + word.len(),
+                            prev: None,
+                            args: String::new(),
+                        },
+                        w.to_string(),
+                    ));
+                }
+                at += word.len();
+            }
+        }
+    }
+    out
+}
+
+/// Plans the build stage.
+pub(super) fn plan(p: &mut Planner<'_>) {
+    let all: Vec<_> = ["DW201", "DW202"].iter().flat_map(|r| p.findings(r)).collect();
+    let Some(apt_line) = all.iter().find_map(|f| f.dockerfile_line) else {
+        return;
+    };
+    // One install line is rebuilt; toolchains installed elsewhere stay findings.
+    let toolchain: Vec<_> = all
+        .into_iter()
+        .filter(|f| f.dockerfile_line == Some(apt_line))
+        .collect();
+    let rules: Vec<&'static str> = toolchain.iter().map(|f| f.rule).collect();
+    let bytes = toolchain.iter().map(|f| f.reclaimable_bytes).sum();
+    let skip = |p: &mut Planner<'_>, why: &str| p.skip(rules.clone(), vec![apt_line], format!("build stage: {why}"));
+    let Some(stage) = p.stages().last() else { return };
+    let Some((apt_stage, apt)) = p.at(apt_line) else {
+        return skip(p, "the toolchain's line is not an instruction");
+    };
+    if apt_stage.index != stage.index
+        || stage.base.contains('$')
+        || p.stages().iter().any(|s| s.name.as_deref() == Some(STAGE))
+    {
+        return skip(
+            p,
+            "the toolchain is not installed by the final stage from a plain base image",
+        );
+    }
+    let words = apt_packages(p, apt);
+    let drop: Vec<&(Hit, String)> = words.iter().filter(|(_, w)| build_only(w)).collect();
+    if drop.is_empty() || apt.json_form.is_some() {
+        return skip(p, "the toolchain packages are not named in a shell-form apt install");
+    }
+    let later = stage
+        .instructions
+        .iter()
+        .filter(|i| i.line > apt_line && i.kind == K::Run);
+    let pip = later.filter_map(|i| {
+        let (offset, text) = p.src.unit(i.line)?;
+        let hits: Vec<Hit> = [["pip", "install"], ["pip3", "install"]]
+            .iter()
+            .flat_map(|c| shell::find(offset, text, c))
+            .collect();
+        Some((i, hits))
+    });
+    let Some((run, hits)) = pip.into_iter().find(|(_, h)| !h.is_empty()) else {
+        return skip(p, "no later RUN of the final stage runs pip install");
+    };
+    let [hit] = &hits[..] else {
+        return skip(p, "the pip RUN runs more than one pip install");
+    };
+    if run.json_form.is_some() || !run.heredocs.is_empty() || run.args.contains(['&', ';', '|']) {
+        return skip(p, "the pip RUN does more than pip install");
+    }
+    // The builder: the same base and everything the final stage did before the install.
+    let from = p.src.unit(stage.from_line).map(|(_, t)| t).unwrap_or("");
+    let from_words = shell::split(from.trim());
+    let Some(base_at) = from_words.iter().skip(1).position(|w| !w.starts_with("--")) else {
+        return;
+    };
+    let platform: String = from_words
+        .iter()
+        .skip(1)
+        .take(base_at)
+        .map(|w| format!("{w} "))
+        .collect();
+    let mut builder = format!("FROM {platform}{} AS {STAGE}\n", from_words[base_at + 1]);
+    for inst in stage.instructions.iter().filter(|i| i.line < run.line) {
+        builder.push_str(p.src.unit(inst.line).map(|(_, t)| t).unwrap_or(""));
+        if !builder.ends_with('\n') {
+            builder.push('\n');
+        }
+    }
+    let cmd = hit
+        .prev
+        .as_deref()
+        .filter(|w| w.starts_with("python"))
+        .map(|py| format!("{py} -m "))
+        .unwrap_or_default();
+    let pip_word = p
+        .src
+        .text
+        .get(hit.start..hit.end)
+        .unwrap_or("pip install")
+        .split_whitespace()
+        .next()
+        .unwrap_or("pip");
+    let args: Vec<String> = shell::split(&hit.args)
+        .into_iter()
+        .filter(|w| !install_only(w))
+        .collect();
+    builder.push_str(&format!(
+        "RUN {cmd}{pip_word} wheel --wheel-dir /wheels {}\n\n",
+        args.join(" ")
+    ));
+    let layer_libs: Vec<String> = toolchain
+        .iter()
+        .filter_map(|f| f.layer)
+        .flat_map(|l| p.input.facts.debian_by_layer.get(&l).cloned().unwrap_or_default())
+        .filter(|n| n.starts_with("lib") && !build_only(n) && !compiler_support(n))
+        .collect();
+    let mut libs = layer_libs;
+    libs.sort();
+    libs.dedup();
+    libs.retain(|l| !words.iter().any(|(_, w)| w == l));
+    let mut e = edit(
+        Kind::Review,
+        rules.clone(),
+        vec![apt_line, run.line],
+        bytes,
+        String::new(),
+    );
+    e.summary = format!(
+        "build stage `{STAGE}` builds the wheels; line {apt_line} keeps {} instead of {}",
+        if libs.is_empty() {
+            "no library".to_string()
+        } else {
+            libs.join(" ")
+        },
+        drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
+    );
+    e.notes.push("runtime libraries come from the dpkg database of the install layer, not from the ELF NEEDED entries of the built extensions: run the app (`--run`) before shipping".into());
+    e.ops.push(Op::Before {
+        line: stage.from_line,
+        text: builder,
+    });
+    for (h, _) in &drop {
+        e.ops.push(Op::Splice {
+            line: apt_line,
+            at: h.start..h.end,
+            text: String::new(),
+        });
+    }
+    if let (Some((last, _)), false) = (words.last(), libs.is_empty()) {
+        let end = p
+            .src
+            .text
+            .get(last.start..last.end)
+            .map_or(last.end, |w| last.start + w.trim_end().len());
+        let at = if drop.iter().any(|(h, _)| h.start == last.start) {
+            words.first().map_or(end, |(h, _)| h.start)
+        } else {
+            end
+        };
+        let text = if at == end {
+            format!(" {}", libs.join(" "))
+        } else {
+            format!("{} ", libs.join(" "))
+        };
+        e.ops.push(Op::Splice {
+            line: apt_line,
+            at: at..at,
+            text,
+        });
+    }
+    let Some((offset, text)) = p.src.unit(run.line) else {
+        return;
+    };
+    let code = text.trim_start();
+    let keyword = offset + text.len() - code.len() + code.split_whitespace().next().map_or(0, str::len);
+    e.ops.push(Op::Splice {
+        line: run.line,
+        at: keyword..keyword,
+        text: format!(" --mount=type=bind,from={STAGE},source=/wheels,target=/wheels"),
+    });
+    e.ops.push(Op::Splice {
+        line: run.line,
+        at: hit.end..hit.end,
+        text: " --no-index --find-links=/wheels".into(),
+    });
+    for f in &toolchain {
+        p.done.insert((f.rule, f.dockerfile_line));
+    }
+    p.edit(e);
+}

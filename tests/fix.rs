@@ -1,0 +1,278 @@
+//! `deadweight fix` end to end on the corpus's py-sample (its real Dockerfile and image): the
+//! diff, the summary, `--json` against `assets/fix.schema.json`, `--write` touching exactly the
+//! Dockerfile and `.dockerignore`, and the refusals that write nothing. Plus the rewriter's
+//! property: whatever parses still parses after every planned edit is applied.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use crate::support::{bin, corpus_dir, fails, tmp};
+use deadweight::analysis::accounting::PathBytes;
+use deadweight::analysis::dockerfile::parse;
+use deadweight::analysis::rules::Finding;
+use deadweight::fix::{self, Facts, Input, UserTool};
+
+/// py-sample's image, and a fresh folder holding a copy of its Dockerfile.
+fn py_sample() -> Option<(PathBuf, tempfile::TempDir)> {
+    let dir = corpus_dir()?.join("py-sample");
+    let dir_tmp = tmp();
+    std::fs::copy(dir.join("Dockerfile"), dir_tmp.path().join("Dockerfile")).unwrap();
+    Some((dir.join("py-sample.oci-archive.tar"), dir_tmp))
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fix.schema.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    jsonschema::meta::validate(&schema).expect("a valid JSON Schema");
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn py_sample_diff_summary_and_json() {
+    let Some((image, dir)) = py_sample() else { return };
+    let dockerfile = dir.path().join("Dockerfile");
+    let before = listing(dir.path());
+    let out = bin()
+        .args([
+            "fix",
+            image.to_str().unwrap(),
+            "--dockerfile",
+            dockerfile.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip && rm -rf /var/lib/apt/lists/*"), "{stdout}");
+    assert!(stdout.contains("+COPY --chown=1000:1000 . /app"), "{stdout}");
+    assert!(
+        stdout.contains("+++ b/") && stdout.contains(".dockerignore") && stdout.contains("+.git\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("USER 10001"), "review fixes stay out without --all");
+    assert!(
+        stderr.contains("DW105") && stderr.contains("predicted saving"),
+        "{stderr}"
+    );
+    assert_eq!(listing(dir.path()), before, "without --write nothing is written");
+
+    let out = bin()
+        .args([
+            "fix",
+            image.to_str().unwrap(),
+            "--dockerfile",
+            dockerfile.to_str().unwrap(),
+            "--all",
+            "--json",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: Value = serde_json::from_slice(&out.stdout).expect("--json - owns stdout");
+    let v = validator();
+    let errors: Vec<String> = v
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let edits = json["edits"].as_array().unwrap();
+    let of = |rule: &str| {
+        edits
+            .iter()
+            .find(|e| e["rules"].as_array().unwrap().iter().any(|r| r == rule))
+            .cloned()
+    };
+    let apt = of("DW105").expect("the apt lists are fixed");
+    assert_eq!(
+        (apt["kind"].as_str(), apt["applied"].as_bool()),
+        (Some("safe"), Some(true))
+    );
+    assert_eq!(apt["predicted_bytes"], 19_856_468, "the finding's reclaimable bytes");
+    assert_eq!(of("DW501").unwrap()["kind"], "review");
+    let total: u64 = edits
+        .iter()
+        .filter(|e| e["applied"] == true)
+        .map(|e| e["predicted_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(json["totals"]["predicted_bytes"], total);
+    assert!(
+        json["not_applied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["rules"][0] == "DW304")
+    );
+}
+
+#[test]
+fn write_replaces_exactly_the_dockerfile_and_dockerignore() {
+    let Some((image, dir)) = py_sample() else { return };
+    std::fs::write(dir.path().join("requirements.txt"), "docopt\n").unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    let original = std::fs::read_to_string(&dockerfile).unwrap();
+    let out = bin()
+        .args([
+            "fix",
+            image.to_str().unwrap(),
+            "--dockerfile",
+            dockerfile.to_str().unwrap(),
+            "--write",
+            "--skip",
+            "DW505",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = listing(dir.path()).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [".dockerignore", "Dockerfile", "requirements.txt"],
+        "no temp file or other file left"
+    );
+    let new = std::fs::read_to_string(&dockerfile).unwrap();
+    assert_ne!(new, original);
+    parse(&new).expect("the written Dockerfile parses");
+    assert!(
+        new.contains("--no-cache-dir") && !new.contains("USER 10001"),
+        "safe fixes only:\n{new}"
+    );
+    assert!(
+        new.contains(" . /app\nRUN pip3"),
+        "--skip DW505 keeps the order:\n{new}"
+    );
+    assert_eq!(std::fs::read(dir.path().join("requirements.txt")).unwrap(), b"docopt\n");
+    let ignore = std::fs::read_to_string(dir.path().join(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == ".env"), "{ignore}");
+}
+
+#[test]
+fn refusals_end_with_a_clear_message_and_write_nothing() {
+    let Some((image, dir)) = py_sample() else { return };
+    let image = image.to_str().unwrap();
+    let cases: [(&str, &str); 3] = [
+        ("# syntax=example.com/frontend:1\nFROM scratch\n", "frontend"),
+        ("FROM scratch\nRUN echo something else\nCOPY . /srv\n", "does not match"),
+        ("FROM scratch\nFROBNICATE now\n", "cannot parse"),
+    ];
+    for (text, message) in cases {
+        let dockerfile = dir.path().join("Dockerfile");
+        std::fs::write(&dockerfile, text).unwrap();
+        let before = listing(dir.path());
+        let stderr = fails(bin().args([
+            "fix",
+            image,
+            "--dockerfile",
+            dockerfile.to_str().unwrap(),
+            "--write",
+            "--all",
+        ]));
+        assert!(
+            stderr.contains(message) && stderr.contains("Dockerfile"),
+            "{text:?}: {stderr}"
+        );
+        assert_eq!(listing(dir.path()), before, "{text:?}: nothing written");
+    }
+    let stderr = fails(bin().args(["fix", image, "--dockerfile", "Dockerfile", "--only", "NOPE1"]));
+    assert!(stderr.contains("NOPE1"), "{stderr}");
+}
+
+/// Lines a careless Dockerfile is made of, some with continuations, heredocs and comments.
+fn line() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "RUN apt-get update\n",
+        "RUN apt-get install -y curl \\\n    # why\n    libpq5\n",
+        "RUN apt-get update && apt-get install -y gcc # lists kept\n",
+        "RUN apt-get install -y \\\n  python3-dev gcc \\\n  libpq-dev\n",
+        "RUN pip install flask pytest\n",
+        "RUN [\"pip\", \"install\", \"x\"]\n",
+        "RUN <<EOF\npip install -r r.txt\napt-get install -y x\nEOF\n",
+        "RUN uv sync\n",
+        "RUN poetry install\n",
+        "RUN apk add git\n",
+        "COPY . /app\n",
+        "COPY . .\n",
+        "WORKDIR /app\n",
+        "RUN pip3 install -r requirements.txt\n",
+        "RUN chown -R 1000:1000 /app\n",
+        "RUN chmod -R 755 .\n",
+        "RUN mkdir -p /opt/x && touch /opt/x/big\n",
+        "RUN rm -rf /opt/x\n",
+        "# a comment\n",
+        "\n",
+        "ENV A=$B\n",
+        "CMD [\"python\", \"-m\", \"app\"]\n",
+        "FROM python:3 AS build\n",
+        "USER app\n",
+    ])
+}
+
+const RULES: &[&str] = &[
+    "DW101", "DW102", "DW103", "DW105", "DW201", "DW202", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405",
+    "DW407", "DW501", "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// parse(rewrite(x)) succeeds for every x that parses, whatever the findings point at.
+    #[test]
+    fn rewritten_dockerfiles_still_parse(
+        lines in prop::collection::vec(line(), 0..14),
+        picks in prop::collection::vec((0..RULES.len(), 0usize..40, 0usize..12), 0..20),
+        no_eol in any::<bool>(),
+    ) {
+        let mut text = format!("# syntax=docker/dockerfile:1\nFROM debian\n{}", lines.concat());
+        if no_eol {
+            text = text.trim_end_matches('\n').to_string();
+        }
+        let Ok(df) = parse(&text) else { return Ok(()) };
+        let findings: Vec<Finding> = picks
+            .iter()
+            .map(|&(r, line, layer)| Finding {
+                rule: RULES[r],
+                title: String::new(),
+                severity: deadweight::catalogue::Severity::Warning,
+                reclaimable_bytes: 100,
+                layer: Some(layer),
+                dockerfile_line: (line > 0).then_some(line),
+                paths: vec![PathBytes { path: "/app/.git".into(), bytes: 50 }, PathBytes { path: "/opt/x/big".into(), bytes: 50 }],
+                fix: String::new(),
+            })
+            .collect();
+        let facts = Facts {
+            layer_lines: (0..12).map(|l| Some(l * 2 + 1)).collect(),
+            restored_from: (0usize..12).map(|l| (l, [l.saturating_sub(1)].into())).collect(),
+            user_tool: Some(UserTool::Useradd),
+            debian_by_layer: (0usize..12).map(|l| (l, vec!["libpq5".to_string(), "gcc".to_string()])).collect(),
+            ..Default::default()
+        };
+        let input = Input { text: &text, dockerfile: &df, findings: &findings, facts: &facts, dockerignore: None };
+        let plan = fix::plan(&input).unwrap();
+        let applied = fix::apply(&input, &plan, |_| true);
+        prop_assert!(applied.is_ok(), "{text:?}: {:?}", applied.err());
+        let applied = applied.unwrap();
+        prop_assert!(parse(&applied.dockerfile).is_ok());
+        prop_assert_eq!(applied.applied.len() + applied.rejected.len(), plan.edits.len());
+    }
+}
