@@ -18,6 +18,7 @@ RUNS=${RUNS:-3}
 CORPUS=${DEADWEIGHT_CORPUS:-../shared/corpus}
 IMAGE=${1:-$CORPUS/py-sample/py-sample.oci-archive.tar}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 if [ -z "${DW:-}" ]; then
   cargo build --release --locked --quiet >&2
   DW=${CARGO_TARGET_DIR:-target}/release/deadweight
@@ -66,21 +67,20 @@ if command -v skopeo >/dev/null; then
   pairs+=("docker save, plain:$WORK/build1.docker.tar:$WORK/build2.docker.tar")
 fi
 
-# One run: wall seconds and peak MB of `deadweight IMAGE --ci ARGS...`.
+# One run: wall seconds, peak KB and CPU seconds (user + system) of `deadweight IMAGE ARGS... --json /dev/null`.
 measure() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$DW" "$@" --json /dev/null >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$out"
+  /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' "$DW" "$@" --json /dev/null >/dev/null 2>&1
+  tail -1 "$WORK/time" | awk '{print $1, $2, $3 + $4}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| image | build 2 with | wall (median of $RUNS) | of cold | peak MB |"
-echo "|---|---|---:|---:|---:|"
+echo "| image | build 2 with | wall (median of $RUNS) | of cold | CPU (median) | of cold | peak MB |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 for pair in "${pairs[@]}"; do
   IFS=: read -r label one two <<<"$pair"
   # The cache build 1 leaves behind.
   rm -rf "$WORK/warm"; "$DW" "$one" --cache "$WORK/warm" --json /dev/null >/dev/null
-  declare -A wall=() mem=()
+  declare -A wall=() mem=() cpu=()
   for _ in $(seq "$RUNS"); do
     for mode in no-cache cold warm trusted; do
       rm -rf "$WORK/c"
@@ -90,15 +90,17 @@ for pair in "${pairs[@]}"; do
         warm) cp -r "$WORK/warm" "$WORK/c"; args=(--cache "$WORK/c") ;;
         trusted) cp -r "$WORK/warm" "$WORK/c"; args=(--cache "$WORK/c" --trust-digests) ;;
       esac
-      read -r w m < <(measure "$two" "${args[@]}")
-      wall[$mode]+="$w "; mem[$mode]+="$m "
-      echo "$label $mode: $w s, $m KB" >&2
+      read -r w m c < <(measure "$two" "${args[@]}")
+      wall[$mode]+="$w "; mem[$mode]+="$m "; cpu[$mode]+="$c "
+      echo "$label $mode: $w s, $c s CPU, $m KB" >&2
     done
   done
   cold=$(tr ' ' '\n' <<<"${wall[cold]}" | grep . | median)
+  cold_cpu=$(tr ' ' '\n' <<<"${cpu[cold]}" | grep . | median)
   for mode in no-cache cold warm trusted; do
     w=$(tr ' ' '\n' <<<"${wall[$mode]}" | grep . | median)
     m=$(tr ' ' '\n' <<<"${mem[$mode]}" | grep . | median)
-    echo "| $label | $mode | $w s | $(echo "scale=0; 100 * $w / $cold" | bc)% | $(echo "scale=1; $m / 1000" | bc) |"
+    c=$(tr ' ' '\n' <<<"${cpu[$mode]}" | grep . | median)
+    echo "| $label | $mode | $w s | $(echo "scale=0; 100 * $w / $cold" | bc)% | $c s | $(echo "scale=0; 100 * $c / $cold_cpu" | bc)% | $(echo "scale=1; $m / 1000" | bc) |"
   done
 done
