@@ -139,6 +139,7 @@ static LOADED: LazyLock<deadweight::source::Loaded> = LazyLock::new(|| {
             digest: Some(format!("sha256:{diff_id}")),
             diff_id: Some(format!("sha256:{diff_id}")),
             media_type: None,
+            pull_bytes: None,
             scan: deadweight::source::layer::scan_layer(tar.as_slice(), limits()).expect("scan"),
         })
         .collect();

@@ -117,6 +117,7 @@ fn generate() -> Loaded {
             digest: Some(scan.blob_digest.clone()),
             diff_id: None,
             media_type: None,
+            pull_bytes: None,
             scan,
         });
     }

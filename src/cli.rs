@@ -303,6 +303,9 @@ pub enum Command {
     /// stdout, each change with its findings and predicted saving on stderr.
     #[command(after_help = FIX_EXAMPLES)]
     Fix(FixArgs),
+    /// Build an image (as `dive build` does) with Docker, Podman or buildah, then open the
+    /// explorer on it with the Dockerfile known (`--ci`: check the budgets instead).
+    Build(BuildArgs),
     /// Print a shell completion script on stdout.
     Completions {
         /// The shell.
@@ -373,6 +376,22 @@ pub struct FixArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Build the rewritten Dockerfile (tagged `<image>-deadweight-fix`), analyse both images
+    /// and compare: predicted vs measured saving, totals, final filesystems; exit 1 on an
+    /// unexpected change.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The builder for `--verify` (default: a Docker engine that answers, else buildah, else
+    /// Podman).
+    #[arg(long, value_enum, requires = "verify")]
+    pub builder: Option<BuilderKind>,
+
+    /// With `--verify`: run this shell command in both images (no network); their exit
+    /// statuses must agree.
+    #[arg(long, value_name = "CMD", requires = "verify")]
+    pub run: Option<String>,
+
     /// How the image is read.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -381,6 +400,45 @@ pub struct FixArgs {
     /// directory, when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Arguments after `--` go to the builder (`-- -v DIR:/etc/xdg/pip:ro`, `--secret ...`).
+    #[arg(last = true, value_name = "BUILDER ARGS")]
+    pub builder_args: Vec<String>,
+}
+
+/// The build tools deadweight drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuilderKind {
+    /// `docker build` / `docker run` (a running engine; `$DOCKER_HOST` is honoured).
+    Docker,
+    /// `podman build` / `podman run`.
+    Podman,
+    /// `buildah bud --isolation chroot`; commands run with `buildah run` in an empty network
+    /// namespace.
+    Buildah,
+}
+
+/// Arguments of `deadweight build`.
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The builder (default: a Docker engine that answers, else buildah, else Podman).
+    #[arg(long, value_enum)]
+    pub builder: Option<BuilderKind>,
+
+    /// Check the CI budgets (`.deadweight.toml`, `.dive-ci`) instead of opening the explorer;
+    /// also on when `CI=true`.
+    #[arg(long)]
+    pub ci: bool,
+
+    /// The builder's arguments, the build context last (`-t app:dev -f Dockerfile.prod .`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }
 
 /// Arguments of `deadweight diff`.

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 
 use crate::cli;
 use deadweight::report::diff::{self, Snapshot};
+use deadweight::report::html::tree;
 use deadweight::{analysis, report, source};
 
 /// The text of `path` when it is a regular file whose first non-blank byte is `{` (so possibly a
@@ -35,17 +36,25 @@ fn json_text(path: &Path) -> anyhow::Result<Option<String>> {
 
 /// One side of `deadweight diff`: a JSON report read back, or an image loaded and analysed as
 /// `deadweight IMAGE` would. Errors name the side (`OLD`/`NEW`) and its argument.
-fn diff_side(side: &str, arg: &str, args: &cli::DiffArgs, opts: &analysis::AnalyzeOptions) -> anyhow::Result<Snapshot> {
-    let read = || -> anyhow::Result<Snapshot> {
+/// An image side also gives its file tree when the HTML page is wanted (for its treemap).
+fn diff_side(
+    side: &str,
+    arg: &str,
+    args: &cli::DiffArgs,
+    opts: &analysis::AnalyzeOptions,
+) -> anyhow::Result<(Snapshot, Option<tree::Node>)> {
+    let read = || -> anyhow::Result<(Snapshot, Option<tree::Node>)> {
         if let Some(text) = json_text(Path::new(arg))?
             && let Some(report) = diff::read_report(&text).map_err(|e| e.in_file(Path::new(arg)))?
         {
-            return Ok(report);
+            return Ok((report, None));
         }
         let spec = source::reference::parse(arg, args.load.source)?;
         let loaded = source::load(&spec, &crate::load_options(&args.load))?;
         crate::print_notes(&loaded);
-        Ok(Snapshot::of(&analysis::analyze_with(loaded, opts)))
+        let a = analysis::analyze_with(loaded, opts);
+        let html = args.html.is_some() || args.format == cli::DiffFormat::Html;
+        Ok((Snapshot::of(&a), html.then(|| tree::build(&a))))
     };
     read().with_context(|| format!("{side} ({arg})"))
 }
@@ -64,8 +73,9 @@ pub fn run(args: &cli::DiffArgs) -> anyhow::Result<ExitCode> {
         rules: config.rules,
         ..Default::default()
     };
-    let old = diff_side("OLD", &args.old, args, &opts)?;
-    let new = diff_side("NEW", &args.new, args, &opts)?;
+    let (old, old_tree) = diff_side("OLD", &args.old, args, &opts)?;
+    let (new, new_tree) = diff_side("NEW", &args.new, args, &opts)?;
+    let trees = old_tree.as_ref().zip(new_tree.as_ref());
     let d = diff::compare(&args.old, &old, &args.new, &new);
     let stdout = std::io::stdout();
     let outputs = [
@@ -81,13 +91,13 @@ pub fn run(args: &cli::DiffArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(p) = &args.html {
-        report::write_atomic(p, report::html::diff::render(&d, &old, &new).as_bytes())
+        report::write_atomic(p, report::html::diff::render(&d, &old, &new, trees).as_bytes())
             .with_context(|| format!("cannot write the diff to {}", p.display()))?;
     }
     if !is_stdout(&args.json) && !is_stdout(&args.markdown) {
         let page = match args.format {
             cli::DiffFormat::Text => diff::render::text(&d),
-            cli::DiffFormat::Html => report::html::diff::render(&d, &old, &new),
+            cli::DiffFormat::Html => report::html::diff::render(&d, &old, &new, trees),
         };
         stdout.lock().write_all(page.as_bytes())?;
     }

@@ -17,6 +17,7 @@ use deadweight::report::{self, units};
 use deadweight::source;
 
 use crate::cli::FixArgs;
+use crate::verify_mode;
 
 /// The JSON document of `--json`.
 #[derive(Serialize)]
@@ -30,6 +31,9 @@ struct FixReport<'a> {
     edits: Vec<EditReport<'a>>,
     not_applied: &'a [NotApplied],
     totals: Totals,
+    /// With `--verify`: what the rebuild measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify: Option<&'a verify_mode::Verification>,
 }
 
 #[derive(Serialize)]
@@ -40,6 +44,9 @@ struct EditReport<'a> {
     applied: bool,
     /// Why a chosen edit was not applied, or why it was not chosen.
     reason: Option<String>,
+    /// With `--verify`: the saving the rebuild measured for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured_bytes: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +93,11 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read the Dockerfile {}", path.display()))?;
     let df = dockerfile::parse(&text).with_context(|| format!("cannot parse the Dockerfile {}", path.display()))?;
     fix::check_syntax(&df).with_context(|| path.display().to_string())?;
+    // A missing builder is a usage error: found before the image is read.
+    let builder = args
+        .verify
+        .then(|| crate::build_mode::detect(args.builder))
+        .transpose()?;
     let context = args.context.clone().unwrap_or_else(|| match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -137,8 +149,34 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", ignore_path.display()))?;
         }
     }
-    let report = fix_report(args, &a, &plan, &applied, &only, &skip, (path, &ignore_path), written);
+    let verification = match &builder {
+        Some(b) => {
+            let new_ignore = applied.dockerignore.as_deref().or(ignore.as_deref());
+            match verify_mode::verify(b, args, &a, &plan, &applied, &context, new_ignore) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    // The rewritten Dockerfile does not build or its image cannot be read: the
+                    // verification failed, which is not a usage error.
+                    eprintln!("deadweight: verify FAILED: {e:#}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        None => None,
+    };
+    let mut report = fix_report(args, &a, &plan, &applied, &only, &skip, (path, &ignore_path), written);
+    if let Some(v) = &verification {
+        for (i, e) in report.edits.iter_mut().enumerate() {
+            e.measured_bytes = v.measured.get(&i).copied();
+        }
+        report.verify = Some(v);
+    }
     std::io::stderr().lock().write_all(summary(&report).as_bytes())?;
+    if let Some(v) = &verification {
+        std::io::stderr()
+            .lock()
+            .write_all(verify_mode::summary(v, &plan).as_bytes())?;
+    }
     if let Some(out) = &args.json {
         let json = serde_json::to_string_pretty(&report)? + "\n";
         if json_stdout {
@@ -147,7 +185,10 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
             report::write_atomic(out, json.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(match verification {
+        Some(v) if !v.passed => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -175,6 +216,7 @@ fn fix_report<'a>(
                 edit: e,
                 applied: applied.applied.contains(&i),
                 reason: left_out(args, only, skip, e).or(rejected),
+                measured_bytes: None,
             }
         })
         .collect();
@@ -194,6 +236,7 @@ fn fix_report<'a>(
         },
         edits,
         not_applied: &plan.not_applied,
+        verify: None,
     }
 }
 
@@ -222,12 +265,12 @@ fn summary(r: &FixReport<'_>) -> String {
     }
     for n in r.not_applied {
         let lines: Vec<String> = n.lines.iter().map(usize::to_string).collect();
-        out.push_str(&format!(
-            "# by hand {} line {}: {}\n",
-            n.rules.join("+"),
-            lines.join(","),
-            n.reason
-        ));
+        let at = if lines.is_empty() {
+            String::new()
+        } else {
+            format!(" line {}", lines.join(","))
+        };
+        out.push_str(&format!("# by hand {}{at}: {}\n", n.rules.join("+"), n.reason));
     }
     let t = &r.totals;
     out.push_str(&format!(

@@ -4,12 +4,14 @@
 //! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
 //! from `fix_mode`, `cache` from `cache_mode`.
 
+mod build_mode;
 mod cache_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
 mod fix_mode;
 mod ui;
+mod verify_mode;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -68,6 +70,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
         cli::Command::Diff(args) => return diff_mode::run(args),
         cli::Command::Fix(args) => return fix_mode::run(args),
         cli::Command::Cache { action, cache } => return cache_mode::run(*action, cache),
+        cli::Command::Build(args) => return build_mode::build_command(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cli::Cli::command(), "deadweight", &mut buf);
@@ -160,12 +163,22 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     // The explorer is the default on a terminal; pipes, `--json`, `--ci` and `--text` get text.
     // It appears at once and the image is read on a worker thread behind a progress screen.
     if ci_plan.is_none() && cli.json.is_none() && cli.html.is_none() && !cli.text && stdout.is_terminal() {
+        // The explorer takes the screen: how the input was read is said once it is left.
+        let loaded_notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = std::sync::Arc::clone(&loaded_notes);
         ui::run_loading(image, move |progress| {
             let mut opts = opts;
             opts.progress = Some(progress);
             // Layers are merged as they are decoded; the rules follow the last one.
-            Ok(analysis::load_and_analyze(&spec, &opts, &analyze_opts)?)
+            let analysis = analysis::load_and_analyze(&spec, &opts, &analyze_opts)?;
+            if let Ok(mut notes) = keep.lock() {
+                notes.clone_from(&analysis.image.notes);
+            }
+            Ok(analysis)
         })?;
+        if let Ok(notes) = loaded_notes.lock() {
+            print_lines(&notes);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     // `DEADWEIGHT_TIMINGS=1`: where the time and memory go, for benchmarks (stderr).
@@ -206,7 +219,11 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 /// How the input was read, when the user should know (one line each on stderr): a warning
 /// stays a warning, anything else is a note.
 pub(crate) fn print_notes(image: &source::Loaded) {
-    for n in &image.notes {
+    print_lines(&image.notes);
+}
+
+fn print_lines(notes: &[String]) {
+    for n in notes {
         match n.strip_prefix("warning: ") {
             Some(w) => eprintln!("deadweight: warning: {w}"),
             None => eprintln!("deadweight: note: {n}"),

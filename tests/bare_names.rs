@@ -64,6 +64,14 @@ fn an_image_file_wins_over_the_daemon_with_a_note() {
         notes[0].contains("docker://app:latest"),
         "names the other reading: {stderr}"
     );
+    // A file name with a dot is plainly a file: `FILE.tar:TAG` has no other reading to note.
+    std::fs::copy(dir.path().join("app"), dir.path().join("app.tar")).unwrap();
+    let out = in_dir(dir.path())
+        .args(["app.tar:latest", "--json", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
     // The forced daemon reading does not touch the file.
     let stderr = fails(in_dir(dir.path()).arg("docker://app:latest"));
     assert!(!stderr.contains("note:"), "{stderr}");

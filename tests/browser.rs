@@ -1,10 +1,10 @@
 //! The HTML report in a real browser: Debian's headless Chromium loads the pages of the sample
 //! image, a corpus image, the hostile-name fixture and a diff, with `--dump-dom` (the DOM after
 //! the script ran) and `--screenshot`. No console message (errors, policy refusals) may appear;
-//! the treemap has a rectangle per visible top-level directory, the findings table a row per
-//! finding, and the hostile name is text. Skips with a notice when Chromium is absent, unless
-//! `DEADWEIGHT_REQUIRE_SERVERS` is set (CI installs it). Each browser is killed by PID when its
-//! guard drops, also when a check fails.
+//! the treemap has a rectangle per visible top-level directory (focusable, and named in the
+//! list beside it), the findings table a row per finding, and the hostile name is text. Skips
+//! with a notice when Chromium is absent, unless `DEADWEIGHT_REQUIRE_SERVERS` is set (CI
+//! installs it). Each browser is killed by PID when its guard drops, also when a check fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -107,6 +107,10 @@ fn check_image_page(dom: &str, text: &str, waste: bool) {
         shown.len(),
         "one rectangle per top-level entry"
     );
+    // Each rectangle is reachable by keyboard, and the list says the same for screen readers.
+    let focusable = "tabindex=\"0\" role=\"button\" aria-label=\"/";
+    assert_eq!(dom.matches(focusable).count(), shown.len());
+    assert_eq!(dom.matches("<li><span class=\"name\">").count(), shown.len());
     for c in shown {
         let name = c[0].as_str().unwrap();
         if name

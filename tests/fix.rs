@@ -276,3 +276,124 @@ proptest! {
         prop_assert_eq!(applied.applied.len() + applied.rejected.len(), plan.edits.len());
     }
 }
+
+/// Removes the buildah images it names when dropped (also when the test fails).
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for tag in &self.0 {
+            let _ = std::process::Command::new("buildah").args(["rmi", "-f", tag]).output();
+        }
+    }
+}
+
+/// A real rebuild with buildah (chroot isolation, no network needed): a busybox image with a
+/// leaked `.git`, a build file and a deletion in a later RUN. `fix --all --verify` must pass,
+/// with every measured saving within 10% of its prediction and the smoke command agreeing.
+#[test]
+fn verify_rebuilds_with_buildah_and_measures_the_saving() {
+    use crate::support::servers::{have, skip};
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.is_file());
+    let (true, true, Some(busybox)) = (have("buildah"), have("unshare"), busybox) else {
+        return skip("fix --verify needs buildah, unshare and busybox-static");
+    };
+    let ctx = tmp();
+    std::fs::copy(busybox, ctx.path().join("busybox")).unwrap();
+    std::fs::create_dir_all(ctx.path().join(".git/objects")).unwrap();
+    std::fs::write(ctx.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let pack: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(ctx.path().join(".git/objects/pack"), pack).unwrap();
+    let dockerfile = "\
+FROM scratch
+COPY busybox /bin/busybox
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]
+COPY . /app
+RUN mkdir -p /data && dd if=/dev/zero of=/data/big bs=1k count=512
+RUN rm -rf /data
+CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
+";
+    std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
+    let stem = format!("dwfixtest{}", std::process::id());
+    let tag = format!("localhost/{stem}:before");
+    let images = Images(vec![tag.clone(), format!("localhost/{stem}-deadweight-fix")]);
+    let out_dir = tmp();
+    let archive = out_dir.path().join(format!("{stem}.tar"));
+    let built = std::process::Command::new("buildah")
+        .args(["bud", "--layers", "--isolation", "chroot", "-t", &tag])
+        .arg(ctx.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let pushed = std::process::Command::new("buildah")
+        .args(["push", "--quiet", &tag])
+        .arg(format!("oci-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+    let out = bin()
+        .args(["fix", archive.to_str().unwrap(), "--dockerfile"])
+        .arg(ctx.path().join("Dockerfile"))
+        .args([
+            "--all",
+            "--verify",
+            "--builder",
+            "buildah",
+            "--run",
+            "test -f /app/busybox",
+            "--json",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator()
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let v = &json["verify"];
+    assert_eq!(v["passed"], true, "{stderr}");
+    assert_eq!(v["unexpected"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        (v["run"]["before"].as_i64(), v["run"]["after"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let applied: Vec<&Value> = json["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["applied"] == true)
+        .collect();
+    assert!(applied.iter().any(|e| e["rules"][0] == "DW501") && applied.iter().any(|e| e["rules"][0] == "DW401"));
+    for e in applied {
+        let (p, m) = (
+            e["predicted_bytes"].as_f64().unwrap(),
+            e["measured_bytes"].as_f64().unwrap(),
+        );
+        assert!(
+            (m - p).abs() <= p * 0.10,
+            "{}: predicted {p}, measured {m}",
+            e["summary"]
+        );
+    }
+    let (before, after) = (
+        v["before"]["shipped_bytes"].as_u64().unwrap(),
+        v["after"]["shipped_bytes"].as_u64().unwrap(),
+    );
+    assert!(after + 500_000 < before, "{before} -> {after}");
+    assert_eq!(
+        std::fs::read_to_string(ctx.path().join("Dockerfile")).unwrap(),
+        dockerfile,
+        "--verify without --write"
+    );
+    assert!(!ctx.path().join(".dockerignore").exists());
+    drop(images);
+}

@@ -253,7 +253,33 @@ fn the_diff_page_embeds_the_diff_and_a_row_per_change() {
         "<tr class=\"change appeared\" data-status=\"appeared\" data-name=\"/models\" data-old=\"0\" data-new=\"500\""
     ));
     let tree = island(&page, TREE_ISLAND);
+    // Both sides are images, so the treemap goes below the top level: NEW's bytes, then OLD's.
     let app = tree[6].as_array().unwrap().iter().find(|c| c[0] == "app").unwrap();
     assert_eq!((app[1].as_u64(), app[2].as_u64()), (Some(3000), Some(1000)));
+    assert_eq!(app[6][0], serde_json::json!(["a.bin", 3000, 1000, 0, 0, 1]));
+    let models = tree[6].as_array().unwrap().iter().find(|c| c[0] == "models").unwrap();
+    assert_eq!((models[1].as_u64(), models[2].as_u64()), (Some(500), Some(0)));
+    // Against a report, only the top-level directories are known.
+    let report = dir.path().join("old.json");
+    assert!(
+        bin()
+            .arg(&o)
+            .arg("--json")
+            .arg(&report)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let (code, page) = run(&[
+        "diff".as_ref(),
+        report.as_os_str(),
+        n.as_os_str(),
+        "--format".as_ref(),
+        "html".as_ref(),
+    ]);
+    assert_eq!(code, Some(0));
+    let tree = island(&page, TREE_ISLAND);
+    assert!(tree[6].as_array().unwrap().iter().all(|c| c.get(6).is_none()), "{tree}");
     assert_eq!(page.matches("<script").count(), 3);
 }

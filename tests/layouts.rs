@@ -5,6 +5,7 @@
 //! xz or bzip2.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -139,22 +140,26 @@ fn skopeo_dir_layout_loads() {
     }
     let dir = tmp();
     let archive = corpus.join("tiny/tiny.oci-archive.tar");
-    let target = dir.path().join("tiny-dir");
-    let out = std::process::Command::new("skopeo")
-        .args(["copy", "--quiet", "--insecure-policy"])
-        .arg(format!("oci-archive:{}", archive.display()))
-        .arg(format!("dir:{}", target.display()))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(target.join("version").is_file());
-    let from_dir = report(&[target.to_str().unwrap()]);
-    let from_archive = report(&[archive.to_str().unwrap()]);
-    assert_eq!(from_dir["image"]["format"], "dir");
-    assert_eq!(
-        crate::support::comparable(from_dir),
-        crate::support::comparable(from_archive)
-    );
+    let from_archive = crate::support::comparable(report(&[archive.to_str().unwrap()]));
+    // As copied (an OCI manifest), and converted to Docker v2s2 as `podman save --format
+    // docker-dir` writes it.
+    for format in ["oci", "v2s2"] {
+        let target = dir.path().join(format!("tiny-{format}"));
+        let out = std::process::Command::new("skopeo")
+            .args(["copy", "--quiet", "--insecure-policy", "--format", format])
+            .arg(format!("oci-archive:{}", archive.display()))
+            .arg(format!("dir:{}", target.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(target.join("version").is_file());
+        let manifest = std::fs::read_to_string(target.join("manifest.json")).unwrap();
+        let docker = manifest.contains("application/vnd.docker.distribution.manifest.v2+json");
+        assert_eq!(docker, format == "v2s2", "{manifest}");
+        let from_dir = report(&[target.to_str().unwrap()]);
+        assert_eq!(from_dir["image"]["format"], "dir");
+        assert_eq!(crate::support::comparable(from_dir), from_archive, "{format}");
+    }
 }
 
 #[test]
@@ -294,4 +299,76 @@ fn estargz_and_zstd_chunked_layers_decode_to_their_diff_ids() {
         let files = 2 + if c == Compression::Estargz { 2 } else { 0 };
         assert_eq!(r["totals"]["files"], files, "{c:?}: {}", r["totals"]);
     }
+}
+
+/// "Compressed" and "PULL" said the tar size for a `docker save` layer. The pull size is shown
+/// only where the image says it (a manifest's descriptor sizes); elsewhere the figure is
+/// labelled as what it is, the blob as stored.
+#[test]
+fn the_pull_size_is_shown_only_where_the_image_says_it() {
+    let dir = tmp();
+    let image = crate::support::rich_image();
+    let docker = Format::DockerSkopeo.save(dir.path(), std::slice::from_ref(&image));
+    let oci = Format::OciArchive.save(dir.path(), std::slice::from_ref(&image));
+    let built = image.build();
+    let r = report(&[docker.to_str().unwrap()]);
+    assert_eq!(r["totals"]["pull_bytes"], Value::Null);
+    assert!(
+        r["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["pull_bytes"].is_null())
+    );
+    let r = report(&[oci.to_str().unwrap()]);
+    let blobs: Vec<u64> = built.layers.iter().map(|l| l.blob.len() as u64).collect();
+    assert_eq!(r["totals"]["pull_bytes"], blobs.iter().sum::<u64>());
+    for (l, size) in r["layers"].as_array().unwrap().iter().zip(&blobs) {
+        assert_eq!(l["pull_bytes"], *size);
+    }
+    let text = |p: &Path| {
+        let out = bin().arg(p).arg("--text").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let docker_text = text(&docker);
+    assert!(
+        docker_text.contains("as stored; the pull size is not in the image") && docker_text.contains("STORED"),
+        "{docker_text}"
+    );
+    assert!(
+        !docker_text.contains("compressed") && !docker_text.contains("PULL"),
+        "{docker_text}"
+    );
+    let oci_text = text(&oci);
+    assert!(oci_text.contains("to pull") && oci_text.contains("PULL"), "{oci_text}");
+    let html = |p: &Path| {
+        let page = dir.path().join("page.html");
+        assert!(bin().arg(p).arg("--html").arg(&page).output().unwrap().status.success());
+        std::fs::read_to_string(&page).unwrap()
+    };
+    let docker_html = html(&docker);
+    assert!(
+        docker_html.contains("<dt>Stored</dt>") && !docker_html.contains("what a pull downloads"),
+        "the HTML page does not call the stored tars a pull"
+    );
+    assert!(html(&oci).contains("<dt>Pull</dt>"));
+}
+
+/// Shared nested indexes are expanded once, but the images they name together stay bounded:
+/// 120 references to an index of 120 entries is 14,400 candidates, over the limit of 10,000,
+/// and ends in a clear error rather than in an explosion of work.
+#[test]
+fn shared_nested_indexes_cannot_multiply_without_bound() {
+    let dir = tmp();
+    let mut m = oci_index(&[], false);
+    let man = add_oci_blobs(&mut m, &sized(1, "x").build());
+    let entry = descriptor("application/vnd.oci.image.manifest.v1+json", &man);
+    let inner = index_json(&vec![entry; 120]);
+    m.set_blob(inner.clone());
+    let nested = descriptor("application/vnd.oci.image.index.v1+json", &inner);
+    m.set("index.json", index_json(&vec![nested; 120]));
+    let path = m.write_tar(&dir.path().join("wide.tar"));
+    let stderr = fails(bin().arg(&path));
+    assert!(stderr.contains("exceeds the limit of 10000 entries"), "{stderr}");
 }

@@ -8,6 +8,7 @@ mod architecture;
 mod attribution;
 mod bare_names;
 mod browser;
+mod build;
 mod buildkit;
 mod cache;
 mod cache_sources;

@@ -366,6 +366,7 @@ proptest! {
                 digest: None,
                 diff_id: None,
                 media_type: None,
+                pull_bytes: None,
                 scan: scan_layer(build_layer(ops).tar().as_slice(), ScanLimits::default()).unwrap(),
             })
             .collect();

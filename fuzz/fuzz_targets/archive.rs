@@ -50,6 +50,9 @@ fn via_file(data: &[u8]) -> Result<String, String> {
         location: Location::Path(path.clone()),
         tag: None,
         reference: "fuzz".into(),
+        asked: None,
+        fallback: None,
+        notes: Vec::new(),
     };
     let opts = LoadOptions {
         limits: common::limits(),

@@ -77,6 +77,7 @@ pub fn loaded(scans: Vec<LayerScan>, config: ConfigSummary, format: &str) -> Loa
             digest: Some(scan.blob_digest.clone()),
             diff_id: config.diff_ids.get(index).cloned(),
             media_type: None,
+            pull_bytes: None,
             scan,
         })
         .collect();

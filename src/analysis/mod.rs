@@ -47,8 +47,11 @@ pub struct Totals {
     pub hidden_bytes: u64,
     /// Regular files in the final filesystem.
     pub files: u64,
-    /// Sum of the layer blob sizes as stored.
+    /// Sum of the layer blob sizes as stored: compressed where the source stores compressed
+    /// layers, the tar size for a `docker save` archive.
     pub compressed_bytes: u64,
+    /// What a registry pull downloads (the manifest's layer sizes), when every layer says.
+    pub pull_bytes: Option<u64>,
     /// Sum of the uncompressed layer tar sizes.
     pub tar_bytes: u64,
     /// Content bytes of the base image's layers.
@@ -179,6 +182,7 @@ fn analyze_merged(image: Loaded, merged: pipeline::Merged, opts: &AnalyzeOptions
         hidden_bytes: bytes.saturating_sub(fs.bytes),
         files: fs.files,
         compressed_bytes: image.layers.iter().map(|l| l.scan.blob_bytes).sum(),
+        pull_bytes: image.layers.iter().map(|l| l.pull_bytes).sum(),
         tar_bytes: image.layers.iter().map(|l| l.scan.tar_bytes).sum(),
     };
     // dive's figures beside the accounting, the packages and the rules: all read the tree

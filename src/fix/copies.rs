@@ -86,7 +86,18 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
         };
         let code = text.trim_start();
         let keyword = offset + text.len() - code.len() + code.split_whitespace().next().map_or(0, str::len);
-        let summary = format!("line {}: COPY {flag} instead of line {line}'s RUN", copy.line);
+        // The RUN stays for the destination directory alone: when it existed before the COPY
+        // (a WORKDIR made it), `COPY --chown` leaves its owner as it was (checked with buildah).
+        let cmd = if flag.starts_with("--chown") { "chown" } else { "chmod" };
+        let recursive = p
+            .src
+            .unit(line)
+            .and_then(|(o, t)| shell::find(o, t, &[cmd, "-R"]).into_iter().next());
+        let Some(recursive) = recursive else {
+            skip(p, format!("line {line}: `{cmd} -R` is split over a continuation"));
+            continue;
+        };
+        let summary = format!("line {}: COPY {flag}; line {line} no longer recursive", copy.line);
         let mut e = edit(
             Kind::Safe,
             vec!["DW503"],
@@ -100,7 +111,11 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
                 at: keyword..keyword,
                 text: format!(" {flag}"),
             },
-            Op::Delete { line },
+            Op::Splice {
+                line,
+                at: recursive.start + cmd.len()..recursive.end,
+                text: String::new(),
+            },
         ];
         p.edit(e);
     }

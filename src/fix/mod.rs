@@ -58,6 +58,10 @@ pub struct Edit {
     pub dockerignore: Vec<String>,
     /// Caveats the reader should know (paths left out of `.dockerignore` and why...).
     pub notes: Vec<String>,
+    /// Image paths the edit changes besides its findings' paths (the user database that a
+    /// new user rewrites): what a rebuild may show changed without surprise.
+    #[serde(skip)]
+    pub expected_paths: Vec<String>,
     /// The text operations on the Dockerfile.
     #[serde(skip)]
     pub ops: Vec<Op>,
@@ -311,6 +315,7 @@ fn edit(kind: Kind, rules: Vec<&'static str>, lines: Vec<usize>, bytes: u64, sum
         summary,
         dockerignore: Vec::new(),
         notes: Vec::new(),
+        expected_paths: Vec::new(),
         ops: Vec::new(),
     }
 }

@@ -265,5 +265,11 @@ fn non_root(p: &mut Planner<'_>) {
     let summary = format!("line {line}: run as user 10001 (files the app writes must be writable by it)");
     let mut e = edit(Kind::Review, vec!["DW601"], vec![line], f.reclaimable_bytes, summary);
     e.ops = vec![op];
+    let db = ["passwd", "group", "shadow", "gshadow", "subuid", "subgid"];
+    e.expected_paths = db
+        .iter()
+        .flat_map(|f| [format!("/etc/{f}"), format!("/etc/{f}-")])
+        .collect();
+    e.expected_paths.push("/home/app".into());
     p.edit(e);
 }

@@ -21,6 +21,10 @@ pub struct Layer {
     pub diff_id: Option<String>,
     /// Media type from the manifest, when the source has one.
     pub media_type: Option<String>,
+    /// What a registry pull downloads for this layer: its manifest descriptor's size, where the
+    /// image has a manifest (OCI layouts, containers/image directories, registries). `None` for
+    /// a `docker save` layer, stored as an uncompressed tar with no word on its pushed size.
+    pub pull_bytes: Option<u64>,
     /// What the tar held.
     pub scan: LayerScan,
 }

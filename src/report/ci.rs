@@ -282,7 +282,7 @@ pub fn evaluate(a: &Analysis, budgets: &Budgets, baseline: Option<&Baseline>) ->
         ),
         (
             "max_compressed_bytes",
-            "compressed bytes (pull size)",
+            "layer blobs as stored (the pull size only where the image has a manifest)",
             c.max_compressed_bytes.map(|s| s.0),
             t.compressed_bytes,
         ),

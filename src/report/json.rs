@@ -119,8 +119,10 @@ pub struct LayerOut<'a> {
     pub media_type: Option<&'a str>,
     /// Compression recognised from the blob's magic bytes.
     pub compression: Option<Compression>,
-    /// Blob size.
+    /// Blob size as stored (for a `docker save` layer, the tar size).
     pub compressed_bytes: u64,
+    /// What a pull downloads, where the image has a manifest that says.
+    pub pull_bytes: Option<u64>,
     /// Uncompressed tar length.
     pub tar_bytes: u64,
     /// Content bytes of this layer's tar.
@@ -203,6 +205,7 @@ pub fn report(a: &Analysis) -> Report<'_> {
                 media_type: l.media_type.as_deref(),
                 compression: l.scan.compression,
                 compressed_bytes: l.scan.blob_bytes,
+                pull_bytes: l.pull_bytes,
                 tar_bytes: l.scan.tar_bytes,
                 bytes: l.scan.content_bytes,
                 entries: l.scan.counts,

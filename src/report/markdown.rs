@@ -32,10 +32,10 @@ pub fn render(a: &Analysis, v: Option<&Verdict>) -> String {
     let t = &a.totals;
     let _ = writeln!(
         out,
-        "{} shipped in {} layers ({} compressed), {} in the final filesystem, {} above the base image.\n",
+        "{} shipped in {} layers ({}), {} in the final filesystem, {} above the base image.\n",
         size(t.bytes),
         a.layers().len(),
-        size(t.compressed_bytes),
+        super::text::stored_phrase(t),
         size(t.final_bytes),
         size(t.user_bytes)
     );

@@ -19,6 +19,7 @@ pub mod sarif;
 pub mod schema;
 pub mod text;
 pub mod units;
+pub mod wrap;
 
 use std::io::Write;
 use std::path::Path;

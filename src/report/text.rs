@@ -4,18 +4,10 @@
 use std::fmt::Write as _;
 
 use super::units::size;
+use super::wrap::{one_line, wrap};
 use crate::analysis::Analysis;
 use crate::analysis::attribute::BaseSource;
-
-fn one_line(s: &str, max: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
-}
+use crate::analysis::rules::Finding;
 
 /// Renders the summary; `width` bounds the command column.
 pub fn summary(a: &Analysis, width: usize) -> String {
@@ -33,10 +25,10 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(out, "Config     {}", img.config_digest);
     let _ = writeln!(
         out,
-        "Size       {} in {} layers ({} compressed); final filesystem {} in {} files; {} hidden by later layers",
+        "Size       {} in {} layers ({}); final filesystem {} in {} files; {} hidden by later layers",
         size(t.bytes),
         img.layers.len(),
-        size(t.compressed_bytes),
+        stored_phrase(t),
         size(t.final_bytes),
         t.files,
         size(t.hidden_bytes)
@@ -71,7 +63,13 @@ pub fn summary(a: &Analysis, width: usize) -> String {
     let _ = writeln!(
         out,
         "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  INSTRUCTION",
-        "#", "LINE", "SIZE", "ADDED", "HIDDEN", "PULL"
+        "#",
+        "LINE",
+        "SIZE",
+        "ADDED",
+        "HIDDEN",
+        // What the image says a pull downloads; where it does not say, the blob as stored.
+        if t.pull_bytes.is_some() { "PULL" } else { "STORED" }
     );
     let cmd_width = width.saturating_sub(62).max(20);
     let rows = img
@@ -95,7 +93,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
             size(l.scan.content_bytes),
             size(m.added_bytes),
             size(m.hidden_later_bytes),
-            size(l.scan.blob_bytes),
+            size(l.pull_bytes.unwrap_or(l.scan.blob_bytes)),
             one_line(&text, cmd_width)
         );
         if !o.base {
@@ -126,31 +124,59 @@ pub fn findings(a: &Analysis, width: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>10}  {:<7}  {:<5}  {:>4}  WHAT",
+        "{:>10}  {:<8} {:<5}  {:<9} WHAT",
         "SAVES", "SEVERITY", "RULE", "LINE"
     );
-    let text_width = width.saturating_sub(40).max(30);
     for f in &a.findings {
-        let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
-        let _ = writeln!(
-            out,
-            "{:>10}  {:<8}  {:<5}  {:>4}  {}",
-            size(f.reclaimable_bytes),
-            f.severity.as_str(),
-            f.rule,
-            line,
-            one_line(&f.title, text_width)
-        );
-        for p in f.paths.iter().take(2) {
-            let _ = writeln!(
-                out,
-                "{:>38}{}  {}",
-                "",
-                size(p.bytes),
-                one_line(&p.path, text_width.saturating_sub(12))
-            );
-        }
-        let _ = writeln!(out, "{:>38}fix: {}", "", one_line(&f.fix, text_width.saturating_sub(5)));
+        out.push_str(&finding(f, width, 2));
     }
     out
+}
+
+/// Where a finding's paths and fix start, under its row.
+const INDENT: usize = 12;
+
+/// One finding as every text output prints it (the summary's table and CI mode's list): a row
+/// with the saving, severity, rule, Dockerfile line and title, up to `paths` of its largest
+/// paths, and the whole fix, wrapped to `width` and never cut, so it can be pasted.
+pub fn finding(f: &Finding, width: usize, paths: usize) -> String {
+    let mut out = String::new();
+    let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
+    let _ = writeln!(
+        out,
+        "{:>10}  {:<8} {:<5}  line {:<4} {}",
+        size(f.reclaimable_bytes),
+        f.severity.as_str(),
+        f.rule,
+        line,
+        f.title
+    );
+    let room = width.saturating_sub(INDENT).max(40);
+    for p in f.paths.iter().take(paths) {
+        let _ = writeln!(
+            out,
+            "{:INDENT$}{:>10}  {}",
+            "",
+            size(p.bytes),
+            one_line(&p.path, room.saturating_sub(12))
+        );
+    }
+    for (i, l) in wrap(&f.fix, room.saturating_sub(5)).iter().enumerate() {
+        let lead = if i == 0 { "fix: " } else { "     " };
+        let _ = writeln!(out, "{:INDENT$}{lead}{l}", "");
+    }
+    out
+}
+
+/// The layer bytes beside the total, named for what they are: what a pull downloads where the
+/// image says, else the blobs as stored (a `docker save` archive stores plain tars and says
+/// nothing of the pushed size, so "compressed" would be a lie).
+pub fn stored_phrase(t: &crate::analysis::Totals) -> String {
+    match t.pull_bytes {
+        Some(p) => format!("{} to pull", size(p)),
+        None => format!(
+            "{} as stored; the pull size is not in the image",
+            size(t.compressed_bytes)
+        ),
+    }
 }

@@ -155,29 +155,10 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         None => e,
     })?;
     let mut notes = spec.notes.clone();
-    notes.extend(source_note(spec, &loaded.format));
+    notes.extend(spec.contradicted_by(&loaded.format));
     notes.append(&mut loaded.notes);
     loaded.notes = notes;
     Ok(loaded)
-}
-
-/// The note for `--source oci-archive` given a `docker save` archive, or the reverse: the
-/// content decides, as in dive, and the user hears of it.
-fn source_note(spec: &ImageSpec, format: &str) -> Option<String> {
-    let asked = spec.asked?;
-    let (named, want) = match asked {
-        SourceKind::DockerArchive => ("docker-archive", "docker-archive"),
-        SourceKind::OciArchive => ("oci-archive", "oci-archive"),
-        SourceKind::Oci => ("oci", "oci-layout"),
-        _ => return None,
-    };
-    let base = format.split('+').next().unwrap_or(format);
-    (base != want).then(|| {
-        format!(
-            "{} is a {base}, not a {want}; read it as what it is ({named} was asked for)",
-            spec.reference
-        )
-    })
 }
 
 #[cfg(feature = "daemon")]
@@ -405,6 +386,7 @@ fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str,
             digest: Some(scan.blob_digest.clone()),
             diff_id: config.diff_ids.get(i).cloned(),
             media_type: l.media_type.clone(),
+            pull_bytes: l.size,
             scan,
         });
     }

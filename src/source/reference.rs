@@ -42,6 +42,27 @@ pub struct ImageSpec {
     pub notes: Vec<String>,
 }
 
+impl ImageSpec {
+    /// The note for `--source oci-archive` given a `docker save` archive, or the reverse: the
+    /// content decides, as in dive, and the user hears of it.
+    pub fn contradicted_by(&self, format: &str) -> Option<String> {
+        let asked = self.asked?;
+        let (named, want) = match asked {
+            SourceKind::DockerArchive => ("docker-archive", "docker-archive"),
+            SourceKind::OciArchive => ("oci-archive", "oci-archive"),
+            SourceKind::Oci => ("oci", "oci-layout"),
+            _ => return None,
+        };
+        let base = format.split('+').next().unwrap_or(format);
+        (base != want).then(|| {
+            format!(
+                "{}: the content is {base}, not {want}; read as {base} ({named} was asked for)",
+                self.reference
+            )
+        })
+    }
+}
+
 /// The values of `--source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SourceKind {
@@ -184,8 +205,10 @@ fn bare(rest: &str, spec: impl Fn(Location, Option<String>) -> ImageSpec) -> Ima
     let plainly_path = rest.starts_with(['.', '/']) || !is_docker_reference(rest);
     if path.exists() && (plainly_path || is_image(&path)) {
         let mut s = spec(Location::Path(path.clone()), tag.clone());
-        // `app:latest` with an image file `app`: the other reading is the daemon's image.
-        if !plainly_path && !rest.contains('/') && (tag.is_some() || !rest.contains('.')) {
+        // `app:latest` with an image file `app`: the other reading is the daemon's image. A
+        // file name with a dot or a slash (`app.tar:2`, `out/app`) is plainly a file.
+        let named_like_an_image = !path.to_string_lossy().contains(['.', '/']);
+        if !plainly_path && named_like_an_image {
             s.notes.push(format!(
                 "{rest}: read the image at {}{}; for the Docker daemon's image say docker://{rest}",
                 path.display(),

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::app::App;
+use deadweight::report::wrap::wrap;
 
 /// Sections of (keys, action).
 pub const KEYS: &[(&str, &[(&str, &str)])] = &[
@@ -97,27 +98,6 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     for part in wrap(sizes, width.saturating_sub(2).max(12)) {
         out.push(Line::from(Span::styled(format!("  {part}"), t.dim())));
     }
-    out
-}
-
-/// `s` split into lines of at most `width` characters at spaces (a longer word gets its own
-/// line and is cut only by the screen).
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in s.split(' ') {
-        let fits = cur.chars().count() + 1 + word.chars().count() <= width;
-        if cur.is_empty() || fits {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-        } else {
-            out.push(std::mem::take(&mut cur));
-            cur.push_str(word);
-        }
-    }
-    out.push(cur);
     out
 }
 

@@ -68,16 +68,18 @@ pub fn fails_on(path: &Path) -> String {
 
 /// The report without the fields that legitimately depend on the container: the reference,
 /// format, manifest digest and tags of the image, and the blob digest, media type,
-/// compression and blob size of each layer (and their total).
+/// compression, blob size and pull size of each layer (and their totals).
 pub fn comparable(mut report: Value) -> Value {
     let image = report["image"].as_object_mut().unwrap();
     for key in ["reference", "format", "digest", "tags"] {
         image.remove(key);
     }
-    report["totals"].as_object_mut().unwrap().remove("compressed_bytes");
+    let totals = report["totals"].as_object_mut().unwrap();
+    totals.remove("compressed_bytes");
+    totals.remove("pull_bytes");
     for layer in report["layers"].as_array_mut().unwrap() {
         let layer = layer.as_object_mut().unwrap();
-        for key in ["digest", "media_type", "compression", "compressed_bytes"] {
+        for key in ["digest", "media_type", "compression", "compressed_bytes", "pull_bytes"] {
             layer.remove(key);
         }
     }

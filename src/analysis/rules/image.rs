@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix};
-use super::{Ctx, Draft, Finding, Severity};
+use super::{Ctx, Draft, Finding, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
@@ -111,8 +111,6 @@ fn copies_whole_context(args: &str) -> bool {
     let words: Vec<&str> = args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
     words.len() >= 2 && words[..words.len() - 1].iter().any(|w| *w == "." || *w == "./")
 }
-
-pub(super) type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
 
 /// The layer a Dockerfile line made, when the history maps one to it.
 fn layer_of_line(ctx: &Ctx<'_>, line: usize) -> Option<usize> {

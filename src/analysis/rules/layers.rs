@@ -6,38 +6,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::fixes::cited;
+use super::groups::{Group, joined, per_layer};
 use super::restored::{self, Changed};
 use super::{Ctx, Draft, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
 use crate::model::{Change, EntryKind, HiddenHow, VersionId};
 
-pub(super) type Group = (Vec<VersionId>, Vec<PathBytes>);
-
 fn push(groups: &mut BTreeMap<(usize, usize), Group>, key: (usize, usize), id: VersionId, path: String, bytes: u64) {
     let g = groups.entry(key).or_default();
     g.0.push(id);
     g.1.push(PathBytes { path, bytes });
-}
-
-/// Groups keyed `(layer, other layer)` gathered per layer: a finding is per rule and layer, and
-/// names every other layer involved.
-pub(super) fn per_layer(groups: BTreeMap<(usize, usize), Group>) -> BTreeMap<usize, Vec<(usize, Group)>> {
-    let mut out: BTreeMap<usize, Vec<(usize, Group)>> = BTreeMap::new();
-    for ((layer, other), group) in groups {
-        out.entry(layer).or_default().push((other, group));
-    }
-    out
-}
-
-/// The versions and paths of several groups as one.
-pub(super) fn joined(groups: Vec<(usize, Group)>) -> Group {
-    let (mut versions, mut paths) = (Vec::new(), Vec::new());
-    for (_, (v, p)) in groups {
-        versions.extend(v);
-        paths.extend(p);
-    }
-    (versions, paths)
 }
 
 /// Every file version sorted by what happened to it: the classification all four rules read.

@@ -6,6 +6,7 @@
 //! read the analysis; they never change it and never do I/O.
 
 mod fixes;
+mod groups;
 mod image;
 mod layers;
 mod matcher;
@@ -51,6 +52,10 @@ pub struct Finding {
     /// The concrete change to make.
     pub fix: String,
 }
+
+/// The findings made so far, by rule and layer: what the image- and config-level rules read
+/// to avoid repeating a path rule's finding.
+type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
 
 /// What the rules read.
 pub struct Ctx<'a> {

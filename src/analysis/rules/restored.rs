@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::fixes::cited;
-use super::layers::{Group, joined, per_layer};
+use super::groups::{Group, joined, per_layer};
 use super::{Ctx, Draft, Severity};
 use crate::model::{Version, VersionId};
 

@@ -3,7 +3,7 @@
 //! and bytecode, Alpine with compilers, gunicorn's heartbeat directory. They say nothing about
 //! layers or bytes and never read the Dockerfile.
 
-use super::image::Found;
+use super::Found;
 use super::{Ctx, Draft, Severity};
 
 /// A finding about the image as a whole: no layer, no bytes.

@@ -62,6 +62,9 @@ pub fn summary_line(a: &Analysis, v: &Verdict) -> String {
     )
 }
 
+/// The width CI mode's text is wrapped to: it goes to logs, not a terminal.
+const TEXT_WIDTH: usize = 120;
+
 /// How many findings the text and Markdown outputs list before saying "and N more".
 pub const SHOWN_FINDINGS: usize = 20;
 
@@ -91,17 +94,7 @@ pub fn render_text(a: &Analysis, v: &Verdict) -> String {
         let _ = writeln!(out, "\nFindings that matter, largest first:");
     }
     for (f, _) in shown.iter().take(SHOWN_FINDINGS) {
-        let line = f.dockerfile_line.map_or_else(|| "-".to_string(), |l| l.to_string());
-        let _ = writeln!(
-            out,
-            "  {:>10}  {:<7}  {}  line {:<4} {}",
-            size(f.reclaimable_bytes),
-            f.severity.as_str(),
-            f.rule,
-            line,
-            f.title
-        );
-        let _ = writeln!(out, "{:>14}fix: {}", "", f.fix);
+        out.push_str(&crate::report::text::finding(f, TEXT_WIDTH, 0));
     }
     if shown.len() > SHOWN_FINDINGS {
         let _ = writeln!(out, "  ... and {} more (see --json)", shown.len() - SHOWN_FINDINGS);

@@ -1,5 +1,6 @@
-//! The HTML page of `deadweight diff OLD NEW`: the totals side by side, a treemap of the
-//! top-level directories of NEW (those gone from OLD too) coloured by growth, and a sortable
+//! The HTML page of `deadweight diff OLD NEW`: the totals side by side, a treemap of NEW's
+//! final filesystem (what is gone from OLD too) coloured by growth, as deep as both sides' file
+//! trees go when both are images, else of the top-level directories, and a sortable
 //! table per section of what grew, shrank, appeared or disappeared. The diff's own JSON is the
 //! data island, as the report is on an image's page. Reads the diff; writes nothing.
 
@@ -16,8 +17,9 @@ use crate::report::units::size;
 pub const DIFF_ISLAND: &str = "dw-diff";
 
 /// The HTML page of a diff; `old` and `new` are the snapshots it was computed from (for the
-/// sizes of the directories that did not change, which the diff leaves out).
-pub fn render(d: &Diff, old: &Snapshot, new: &Snapshot) -> String {
+/// sizes of the directories that did not change, which the diff leaves out). `trees`, the file
+/// trees of both sides when both are images, make the treemap go below the top level.
+pub fn render(d: &Diff, old: &Snapshot, new: &Snapshot, trees: Option<(&Node, &Node)>) -> String {
     let mut body = String::new();
     let _ = writeln!(
         body,
@@ -34,7 +36,10 @@ pub fn render(d: &Diff, old: &Snapshot, new: &Snapshot) -> String {
         body.push_str("</tr>\n");
     }
     body.push_str("</tbody></table>\n</header>\n<main>\n");
-    let tree = directories(old, new);
+    let tree = match trees {
+        Some((o, n)) => growth(Some(o), Some(n)).unwrap_or_else(|| directories(old, new)),
+        None => directories(old, new),
+    };
     treemap(&mut body, &tree);
     for (title, id, section) in [
         ("Instructions", "instructions", &d.instructions),
@@ -91,9 +96,53 @@ fn directories(old: &Snapshot, new: &Snapshot) -> Node {
     }
 }
 
+fn kids(n: Option<&Node>) -> &[Node] {
+    n.and_then(|n| n.children.as_deref()).unwrap_or_default()
+}
+
+/// Both sides' trees as one, matched by name: a node's final bytes are NEW's, its hidden bytes
+/// slot holds OLD's final bytes. The folds of small files of a directory match each other.
+fn growth(old: Option<&Node>, new: Option<&Node>) -> Option<Node> {
+    let either = new.or(old)?;
+    let bytes = |n: Option<&Node>| n.map_or(0, |n| n.final_bytes);
+    let mut out = Node {
+        name: either.name.clone(),
+        final_bytes: bytes(new),
+        hidden_bytes: bytes(old),
+        finding_bytes: 0,
+        layer: 0,
+        files: either.files,
+        children: None,
+    };
+    if old.is_some_and(|n| n.children.is_some()) || new.is_some_and(|n| n.children.is_some()) {
+        let key = |n: &Node| {
+            if n.children.is_none() && n.name.ends_with(" small files)") {
+                None
+            } else {
+                Some(n.name.clone())
+            }
+        };
+        let mut both: BTreeMap<Option<String>, [Option<&Node>; 2]> = BTreeMap::new();
+        for (side, list) in [kids(old), kids(new)].into_iter().enumerate() {
+            for c in list {
+                both.entry(key(c)).or_default()[side] = Some(c);
+            }
+        }
+        let mut children: Vec<Node> = both.into_values().filter_map(|[o, n]| growth(o, n)).collect();
+        children.sort_by(|a, b| {
+            b.final_bytes
+                .max(b.hidden_bytes)
+                .cmp(&a.final_bytes.max(a.hidden_bytes))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        out.children = Some(children);
+    }
+    Some(out)
+}
+
 fn treemap(out: &mut String, tree: &Node) {
     out.push_str(
-        "<section id=\"map\" aria-labelledby=\"map-h\">\n<h2 id=\"map-h\">Top-level directories of NEW, coloured by growth</h2>\n\
+        "<section id=\"map\" aria-labelledby=\"map-h\">\n<h2 id=\"map-h\">The final filesystem of NEW, coloured by growth</h2>\n\
 <div class=\"toolbar\"><nav id=\"crumbs\" aria-label=\"Directory shown\"></nav></div>\n\
 <div id=\"treemap\" class=\"treemap\" role=\"group\" aria-label=\"Treemap of the top-level directories; the list below says the same\"></div>\n\
 <p id=\"legend\" class=\"legend\"></p>\n<details id=\"map-text\" open><summary>The treemap as a list</summary>\n<ul id=\"map-list\" aria-live=\"polite\">\n",

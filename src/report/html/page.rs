@@ -53,7 +53,16 @@ fn header(out: &mut String, a: &Analysis, verdict: Option<&Verdict>) {
             t.reclaimable_bytes,
             "what the fixes would save",
         ),
-        ("compressed", "Compressed", t.compressed_bytes, "what a pull downloads"),
+        // The pull size only where the image says it; a docker save archive stores plain tars.
+        match t.pull_bytes {
+            Some(p) => ("compressed", "Pull", p, "what a pull downloads"),
+            None => (
+                "compressed",
+                "Stored",
+                t.compressed_bytes,
+                "layer blobs as stored; the pull size is not in the image",
+            ),
+        },
     ];
     for (class, name, bytes, what) in figures {
         let _ = writeln!(
