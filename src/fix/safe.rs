@@ -41,11 +41,14 @@ const CACHE_FIXES: &[CacheFix] = &[
         env: Some("UV_NO_CACHE=1"),
         not_after: None,
     },
+    // Pipenv has no cache flag and no PIPENV_NO_CACHE: its pip obeys PIP_NO_CACHE_DIR. Poetry's
+    // `--no-cache` still writes ~/.cache/pypoetry/artifacts, so Poetry is not fixed here (see
+    // `poetry_cache`).
     CacheFix {
         rules: &["DW103"],
-        commands: &[&["poetry", "install"]],
-        flag: "--no-cache",
-        env: Some("PIPENV_NO_CACHE=1"),
+        commands: &[],
+        flag: "",
+        env: Some("PIP_NO_CACHE_DIR=1"),
         not_after: None,
     },
     CacheFix {
@@ -100,6 +103,10 @@ fn cache_flags(p: &mut Planner<'_>) {
                 p.skip(rules, vec![line], why);
                 continue;
             }
+            if let Some(why) = poetry_cache(p, inst, fix) {
+                p.skip(rules, vec![line], why);
+                continue;
+            }
             let (hits, all) = missing_flag(p, inst, fix);
             let mut e = edit(Kind::Safe, rules.clone(), vec![line], bytes, String::new());
             if !hits.is_empty() {
@@ -129,6 +136,20 @@ fn cache_flags(p: &mut Planner<'_>) {
             p.edit(e);
         }
     }
+}
+
+/// Why DW103's cache cannot be fixed by a flag or variable when Poetry made it: `poetry install
+/// --no-cache` still fills `~/.cache/pypoetry/artifacts`, so the fix is a cache directory
+/// removed in the same RUN or a cache mount, which must agree with where the venvs live.
+fn poetry_cache(p: &Planner<'_>, inst: &DockerInstruction, fix: &CacheFix) -> Option<String> {
+    let (_, text) = p.src.unit(inst.line)?;
+    (fix.rules.contains(&"DW103") && text.contains("poetry")).then(|| {
+        format!(
+            "line {}: Poetry writes its artifacts cache even with --no-cache; point POETRY_CACHE_DIR at a \
+             directory removed in the same RUN, or use a cache mount (`deadweight explain DW103`)",
+            inst.line
+        )
+    })
 }
 
 /// The next RUN after `line` in its stage that installs with apt.

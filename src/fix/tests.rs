@@ -400,3 +400,20 @@ CMD [\"python3\", \"app.py\"]
     ];
     insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
 }
+
+/// Pipenv's cache goes with `PIP_NO_CACHE_DIR=1` (there is no `PIPENV_NO_CACHE`); Poetry's does
+/// not go with `--no-cache`, so its finding is listed with the reason and nothing is rewritten.
+#[test]
+fn pipenv_and_poetry_caches_get_only_fixes_that_work() {
+    let text = "FROM python:3.12-slim\nRUN pipenv install --deploy --system\nRUN poetry install --no-root\n";
+    let facts = Facts::default();
+    let findings = [
+        finding("DW103", 1, Some(2), &[], 3000),
+        finding("DW103", 2, Some(3), &[], 2000),
+    ];
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(out.contains("+ENV PIP_NO_CACHE_DIR=1\n RUN pipenv install"), "{out}");
+    assert!(!out.contains("PIPENV_NO_CACHE"), "{out}");
+    assert!(!out.contains("poetry install --no-root --no-cache"), "{out}");
+    assert!(out.contains("POETRY_CACHE_DIR"), "the Poetry finding says why: {out}");
+}
