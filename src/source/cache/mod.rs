@@ -87,13 +87,20 @@ impl Cache {
     /// The record stored under `key` (a daemon image's documents), if intact.
     pub fn get_record(&self, key: &str) -> Option<Vec<u8>> {
         let path = self.record_path(key);
-        let bytes = fs::read(&path).ok()?;
+        let bytes = self.read_bounded(&path)?;
         let (stored, _, payload) = unframe(&bytes)?;
         if stored != key.as_bytes() {
             return None;
         }
         touch(&path);
         Some(payload.to_vec())
+    }
+
+    /// The bytes of an entry file no larger than the whole cache may be: a larger one is not an
+    /// entry of ours (a foreign or corrupt file) and is not read into memory.
+    fn read_bounded(&self, path: &Path) -> Option<Vec<u8>> {
+        let len = fs::metadata(path).ok()?.len();
+        (len <= self.max_bytes).then(|| fs::read(path).ok()).flatten()
     }
 
     /// Stores a record under `key`; best effort, like [`Cache::put`].
@@ -106,7 +113,7 @@ impl Cache {
     /// entry stored with a different diff id than `diff_id` (when both are known) is a miss.
     pub fn get(&self, blob_digest: &str, diff_id: Option<&str>) -> Option<LayerScan> {
         let path = self.path_of(blob_digest);
-        let bytes = fs::read(&path).ok()?;
+        let bytes = self.read_bounded(&path)?;
         let (key, stored_diff, payload) = unframe(&bytes)?;
         if key != blob_digest.as_bytes() {
             return None;
