@@ -33,6 +33,9 @@
 #                     files GEN_DIR/PRESET.FORMAT.COMP[.ARGS].tar (a directory for oci-dir)
 # Needs GNU time (/usr/bin/time), jq, bc, timeout.
 set -euo pipefail
+# Cold runs: every run decodes every layer, as the tables have always measured (the scan
+# cache would make all runs after the first warm; benches/cache.sh measures it).
+export DEADWEIGHT_NO_CACHE=1
 cd "$(dirname "$0")/.."
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }

@@ -68,8 +68,8 @@ export -f floor
 export NAME
 
 echo "image: $NAME, $((size / 1000000)) MB, $entries entries (genimage $GEN_ARGS); dockerd $(/usr/bin/docker version -f '{{.Server.Version}}')" >&2
-echo "| run | \`docker save \| cat\` (floor) | deadweight \`docker://\` \`--json\` | dive \`--source docker --ci\` |"
-echo "|---:|---:|---:|---:|"
+echo "| run | floor: \`docker save \| cat\` | floor MB | deadweight \`docker://NAME --json\` | deadweight MB | dive \`--source docker NAME --ci\` | dive MB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for run in $(seq "$RUNS"); do
   f=$(measure bash -c floor)
   d=$(measure "$DW" "docker://$NAME" --json /dev/null)

@@ -13,6 +13,9 @@
 # NO_DIVE=1 (deadweight only: dive needs about 20 GB at a million entries).
 # Needs tmux.
 set -euo pipefail
+# Cold runs: every run decodes every layer, as the tables have always measured (the scan
+# cache would make all runs after the first warm; benches/cache.sh measures it).
+export DEADWEIGHT_NO_CACHE=1
 cd "$(dirname "$0")/.."
 
 [ $# -gt 0 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }

@@ -142,6 +142,33 @@ pub struct LoadArgs {
     /// Talk plain http to the registry (always so for localhost and 127.0.0.1).
     #[arg(long)]
     pub insecure: bool,
+
+    /// Cache the scans of decoded layers here (default: `$XDG_CACHE_HOME/deadweight`, else
+    /// `~/.cache/deadweight`).
+    #[command(flatten)]
+    pub cache: CacheArgs,
+
+    /// Take a cached layer scan without hashing its blob when a manifest promises the blob's
+    /// digest (the blob is still hashed when it is decoded).
+    #[arg(long)]
+    pub trust_digests: bool,
+
+    /// Decode every layer; neither read nor write the scan cache.
+    #[arg(long, env = "DEADWEIGHT_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
+}
+
+/// Where the scan cache is and how big it may grow; shared by the analysis and `cache`.
+#[derive(Debug, clap::Args)]
+pub struct CacheArgs {
+    /// The scan cache directory (default: `$XDG_CACHE_HOME/deadweight`, else
+    /// `~/.cache/deadweight`).
+    #[arg(long = "cache", value_name = "DIR", env = "DEADWEIGHT_CACHE")]
+    pub dir: Option<PathBuf>,
+
+    /// Largest size of the scan cache; the least recently used scans go first.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = size, env = "DEADWEIGHT_CACHE_SIZE")]
+    pub cache_size: u64,
 }
 
 /// Output formats of `--format`.
@@ -287,6 +314,24 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout: `deadweight man > deadweight.1`.
     Man,
+    /// Show or empty the scan cache of decoded layers.
+    Cache {
+        /// `info`: where it is, how many scans, how big; `clear`: remove every scan.
+        #[arg(value_enum)]
+        action: CacheAction,
+        /// Which cache.
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
+}
+
+/// What `deadweight cache` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheAction {
+    /// Where the cache is, how many layer scans it holds and how big it is.
+    Info,
+    /// Remove every scan.
+    Clear,
 }
 
 const FIX_EXAMPLES: &str = "Examples:

@@ -2,9 +2,10 @@
 //! failures to exit codes (0 success, 1 a CI budget failed, 2 error). A closed stdout (`| head`)
 //! is not an error. CI mode's files, environment and streams are `ci_mode`'s; the subcommands
 //! (`rules`, `explain`, `completions`, `man`) are run from here, `diff` from `diff_mode`, `fix`
-//! from `fix_mode`.
+//! from `fix_mode`, `cache` from `cache_mode`.
 
 mod build_mode;
+mod cache_mode;
 mod ci_mode;
 mod cli;
 mod diff_mode;
@@ -68,6 +69,7 @@ fn subcommand(cmd: &cli::Command) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Diff(args) => return diff_mode::run(args),
         cli::Command::Fix(args) => return fix_mode::run(args),
+        cli::Command::Cache { action, cache } => return cache_mode::run(*action, cache),
         cli::Command::Build(args) => return build_mode::build_command(args),
         cli::Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -245,6 +247,11 @@ pub(crate) fn load_options(l: &cli::LoadArgs) -> LoadOptions {
         insecure: l.insecure,
         progress: None,
         sink: None,
+        cache: (!l.no_cache)
+            .then(|| cache_mode::open(&l.cache))
+            .flatten()
+            .map(std::sync::Arc::new),
+        trust_digests: l.trust_digests,
     }
 }
 

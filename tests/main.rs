@@ -12,6 +12,8 @@ mod bare_names;
 mod browser;
 mod build;
 mod buildkit;
+mod cache;
+mod cache_sources;
 mod ci;
 mod ci_outputs;
 mod corpus;

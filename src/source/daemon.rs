@@ -301,3 +301,28 @@ impl Progress {
         }
     }
 }
+
+/// What the daemon's inspect says about an image: enough to know whether every layer is in the
+/// scan cache before asking for the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    /// The image id (Docker: `sha256:` of the config; Podman: its hex).
+    pub id: String,
+    /// The diff ids of its layers, bottom first (`RootFS.Layers`).
+    pub diff_ids: Vec<String>,
+}
+
+/// Inspects image `name` without exporting it; `None` when the daemon cannot be reached or
+/// does not know the image (the export that follows then says why).
+pub fn inspect(engine: Engine, name: &str, reference: &str) -> Option<Inspected> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let docker = reach(&rt, engine, reference).ok()?;
+    let image = rt.block_on(docker.inspect_image(name)).ok()?;
+    Some(Inspected {
+        id: image.id?,
+        diff_ids: image.root_fs?.layers.unwrap_or_default(),
+    })
+}

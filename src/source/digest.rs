@@ -3,6 +3,7 @@
 //! descriptors happens where the expected digest is known (the source modules).
 
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use sha2::{Digest as _, Sha256};
 
@@ -94,4 +95,122 @@ pub fn sha256_hex(digest: &str) -> Option<&str> {
 /// True for exactly 64 lower-case hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Bytes handed to the hashing thread at a time.
+const CHUNK: usize = 256 * 1024;
+/// Chunks in flight to the hashing thread: a megabyte, so reading never waits on hashing
+/// unless hashing is the slower of the two.
+const IN_FLIGHT: usize = 4;
+
+/// [`HashingReader`] with the sha256 on a thread of its own: whoever reads (the tar walk of an
+/// uncompressed layer) and the hash then cost the slower of the two, not their sum. Buffers go
+/// back and forth, so memory stays at a few chunks.
+pub struct ThreadedHasher<R> {
+    inner: R,
+    chunk: Vec<u8>,
+    at: usize,
+    count: u64,
+    to_hash: Option<mpsc::SyncSender<Vec<u8>>>,
+    returned: mpsc::Receiver<Vec<u8>>,
+    worker: Option<std::thread::JoinHandle<String>>,
+}
+
+impl<R: Read> ThreadedHasher<R> {
+    /// Starts hashing `inner` on a new thread.
+    pub fn new(inner: R) -> io::Result<Self> {
+        let (to_hash, chunks) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (give_back, returned) = mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("deadweight-sha256".into())
+            .spawn(move || {
+                let mut hasher = Sha256::new();
+                for chunk in chunks {
+                    hasher.update(&chunk);
+                    // The reader may be gone already (an error): the buffer is then dropped.
+                    let _ = give_back.send(chunk);
+                }
+                hex(&hasher.finalize())
+            })?;
+        Ok(Self {
+            inner,
+            chunk: Vec::new(),
+            at: 0,
+            count: 0,
+            to_hash: Some(to_hash),
+            returned,
+            worker: Some(worker),
+        })
+    }
+
+    /// Hands the chunk served so far to the hashing thread and reads the next one; `false` at
+    /// the end of `inner`.
+    fn refill(&mut self) -> io::Result<bool> {
+        let mut next = self.returned.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        next.clear();
+        next.resize(CHUNK, 0);
+        let n = self.inner.read(&mut next)?;
+        next.truncate(n);
+        let full = std::mem::replace(&mut self.chunk, next);
+        self.at = 0;
+        if !full.is_empty() {
+            self.send(full)?;
+        }
+        self.count += n as u64;
+        Ok(n > 0)
+    }
+
+    fn send(&mut self, chunk: Vec<u8>) -> io::Result<()> {
+        match &self.to_hash {
+            Some(tx) => tx
+                .send(chunk)
+                .map_err(|_| io::Error::other("the hashing thread stopped")),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads `inner` to its end (hashing it) and returns `(sha256:<hex>, bytes read)`.
+    pub fn finish(mut self) -> io::Result<(String, u64)> {
+        io::copy(&mut self, &mut io::sink())?;
+        let last = std::mem::take(&mut self.chunk);
+        if !last.is_empty() {
+            self.send(last)?;
+        }
+        self.to_hash = None;
+        let hex = self
+            .worker
+            .take()
+            .and_then(|w| w.join().ok())
+            .ok_or_else(|| io::Error::other("the hashing thread failed"))?;
+        Ok((format!("sha256:{hex}"), self.count))
+    }
+}
+
+impl<R: Read> Read for ThreadedHasher<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.chunk.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = (self.chunk.len() - self.at).min(buf.len());
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threaded_hasher_agrees_with_the_plain_one() {
+        let data: Vec<u8> = (0..3 * CHUNK + 777).map(|i| (i * 31 % 251) as u8).collect();
+        for len in [0, 1, CHUNK, data.len()] {
+            let mut threaded = ThreadedHasher::new(&data[..len]).unwrap();
+            let mut read = Vec::new();
+            threaded.by_ref().take(len as u64 / 2).read_to_end(&mut read).unwrap();
+            assert_eq!(threaded.finish().unwrap(), (sha256_of(&data[..len]), len as u64));
+            assert_eq!(read, data[..len / 2]);
+        }
+    }
 }

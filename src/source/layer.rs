@@ -8,7 +8,7 @@ use std::io::{self, BufReader, Read};
 use flate2::read::MultiGzDecoder;
 use xxhash_rust::xxh3::Xxh3;
 
-use super::digest::{CountingReader, HashingReader};
+use super::digest::{CountingReader, HashingReader, ThreadedHasher};
 use super::sniff::{self, Kind, SNIFF_LEN};
 use super::targuard::{Discard, TarGuard};
 use crate::error::Error;
@@ -50,9 +50,32 @@ pub fn scan_layer<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, Erro
     })
 }
 
-fn decode<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
-    let mut hashing = HashingReader::new(raw);
-    let head = read_head(&mut hashing).map_err(|e| format!("cannot read the blob: {e}"))?;
+/// The blob's sha256, computed inline or, for an uncompressed tar, on a thread of its own.
+enum Hashing<R> {
+    Inline(HashingReader<R>),
+    Threaded(ThreadedHasher<R>),
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Hashing::Inline(h) => h.read(buf),
+            Hashing::Threaded(h) => h.read(buf),
+        }
+    }
+}
+
+impl<R: Read> Hashing<R> {
+    fn finish(self) -> io::Result<(String, u64)> {
+        match self {
+            Hashing::Inline(h) => h.finish(),
+            Hashing::Threaded(h) => h.finish(),
+        }
+    }
+}
+
+fn decode<R: Read>(mut raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
+    let head = read_head(&mut raw).map_err(|e| format!("cannot read the blob: {e}"))?;
     let kind = sniff::sniff(&head);
     let compression = kind.compression().ok_or_else(|| match head.len() {
         0 => "the blob is empty, not a layer".to_string(),
@@ -61,7 +84,15 @@ fn decode<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
             super::digest::hex(&head[..head.len().min(8)])
         ),
     })?;
-    let joined = io::Cursor::new(head).chain(&mut hashing);
+    let whole = io::Cursor::new(head).chain(raw);
+    // An uncompressed tar costs its walk and its sha256, nothing else: on two threads it costs
+    // the slower of the two. A compressed one is dominated by inflating, which is on this
+    // thread anyway (and other layers keep the other cores busy).
+    let mut hashing = match kind {
+        Kind::Tar => Hashing::Threaded(ThreadedHasher::new(whole).map_err(|e| format!("cannot start hashing: {e}"))?),
+        _ => Hashing::Inline(HashingReader::new(whole)),
+    };
+    let joined = &mut hashing;
     let decoded: Box<dyn Read + '_> = match kind {
         Kind::Gzip => Box::new(BufReader::with_capacity(
             BUF,
@@ -74,7 +105,8 @@ fn decode<R: Read>(raw: R, limits: ScanLimits) -> Result<LayerScan, String> {
             d.window_log_max(31).map_err(|e| format!("zstd: {e}"))?;
             Box::new(BufReader::with_capacity(BUF, d))
         }
-        _ => Box::new(BufReader::with_capacity(BUF, joined)),
+        // The threaded hasher serves its own 256 KiB chunks: no buffer needed on top.
+        _ => Box::new(joined),
     };
     let mut scan = LayerScan {
         compression: Some(compression),

@@ -2,12 +2,18 @@
 //! container by magic bytes ([`sniff`]), reads its documents ([`store`], [`resolve`]) and decodes
 //! every layer once ([`layer`]): in parallel from seekable files and directories, in one pass from
 //! streams ([`stream`]): a file, stdin, a daemon's export ([`daemon`], feature `daemon`) or a
-//! registry ([`registry`]). Every blob is checked against its digest. The result is a [`Loaded`]
+//! registry ([`registry`]). Every blob is checked against its digest. A layer seen before comes
+//! from the scan cache ([`cache`]) instead, where [`cached`] decides that a hit is sure; a daemon
+//! image whose layers are all cached is read without its export. The result is a [`Loaded`]
 //! image; nothing here merges layers or judges their content.
 
+pub mod cache;
+mod cached;
 pub mod content;
 #[cfg(feature = "daemon")]
 pub mod daemon;
+#[cfg(feature = "daemon")]
+mod daemon_record;
 pub mod digest;
 pub mod layer;
 pub mod platform;
@@ -26,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::{Compression, ConfigSummary, Layer, LayerScan};
+use cached::Reach;
 pub use layer::ScanLimits;
 pub use reference::{ImageSpec, Location, SourceKind};
 use resolve::{Plan, PlannedLayer, Selection};
@@ -46,6 +53,10 @@ pub struct LoadOptions {
     pub progress: Option<ProgressHook>,
     /// Handed each layer as soon as it is decoded (archives and layout directories).
     pub sink: Option<LayerSink>,
+    /// The scan cache, when one is used: layers seen before are not decoded again.
+    pub cache: Option<std::sync::Arc<cache::Cache>>,
+    /// Take a cached scan without hashing the blob when a descriptor promises its digest.
+    pub trust_digests: bool,
 }
 
 /// How far decoding has come.
@@ -152,16 +163,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
 }
 
 #[cfg(feature = "daemon")]
-fn load_daemon(podman: bool, name: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
-    let engine = if podman {
-        daemon::Engine::Podman
-    } else {
-        daemon::Engine::Docker
-    };
-    let platform = opts.selection.platform.as_deref();
-    let export = daemon::export(engine, name, reference, opts.pull, platform)?;
-    load_stream(export, reference, reference, opts)
-}
+use daemon_record::load_daemon;
 
 #[cfg(not(feature = "daemon"))]
 fn load_daemon(_podman: bool, name: &str, reference: &str, _opts: &LoadOptions) -> Result<Loaded> {
@@ -183,7 +185,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
     if meta.is_dir() {
         let store = DirStore::new(path, &input);
         let plan = resolve::resolve(&store, &opts.selection)?;
-        let scans = scan_parallel(&store, &plan, opts)?;
+        let scans = scan_parallel(&store, &plan, opts, Reach::Local)?;
         let format = match plan.layout {
             resolve::Layout::Oci => "oci-layout",
             resolve::Layout::Dir => "dir",
@@ -202,7 +204,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         sniff::Kind::Tar => {
             let store = ArchiveStore::open(path, &input)?;
             let plan = resolve::resolve(&store, &opts.selection)?;
-            let scans = scan_parallel(&store, &plan, opts)?;
+            let scans = scan_parallel(&store, &plan, opts, Reach::Local)?;
             let format = archive_format(plan.layout, None);
             finish(&store, plan, scans, reference, format)
         }
@@ -227,7 +229,18 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
 }
 
 fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
-    let streamed = stream::read_stream(reader, input, opts.limits)?;
+    load_stream_keeping_config(reader, input, reference, opts).map(|(loaded, _)| loaded)
+}
+
+/// [`load_stream`], also returning the config blob's bytes (what a daemon record keeps).
+fn load_stream_keeping_config<R: Read>(
+    reader: R,
+    input: &str,
+    reference: &str,
+    opts: &LoadOptions,
+) -> Result<(Loaded, Vec<u8>)> {
+    let cache = opts.cache.as_deref().map(|c| (c, opts.trust_digests));
+    let streamed = stream::read_stream_cached(reader, input, opts.limits, cache)?;
     let plan = resolve::resolve(&streamed.store, &opts.selection)?;
     let mut scans = Vec::with_capacity(plan.layers.len());
     for (i, l) in plan.layers.iter().enumerate() {
@@ -236,7 +249,7 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
             Some(Ok(s)) => s.clone(),
             Some(Err(reason)) => return Err(layer_error(input, i, l, reason.clone())),
             None => match streamed.store.docs.get(&target) {
-                Some(bytes) => layer::scan_layer(bytes.as_slice(), opts.limits)
+                Some(bytes) => cached::scan_bytes(opts.cache.as_deref(), bytes, opts.limits)
                     .map_err(|e| layer_error(input, i, l, e.reason()))?,
                 None => return Err(missing(input, i, l)),
             },
@@ -244,7 +257,8 @@ fn load_stream<R: Read>(reader: R, input: &str, reference: &str, opts: &LoadOpti
         scans.push(scan);
     }
     let format = archive_format(plan.layout, streamed.outer);
-    finish(&streamed.store, plan, scans, reference, format)
+    let config = plan.config.clone();
+    Ok((finish(&streamed.store, plan, scans, reference, format)?, config))
 }
 
 /// The report's `format` of an image read from a tar archive: `oci-archive`, `docker-archive`
@@ -279,7 +293,7 @@ fn missing(input: &str, i: usize, l: &PlannedLayer) -> Error {
 }
 
 /// Decodes every planned layer, one rayon job per layer (rayon keeps it to one per core).
-fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<Vec<LayerScan>> {
+fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions, reach: Reach) -> Result<Vec<LayerScan>> {
     let report = |e: LoadEvent| {
         if let Some(hook) = &opts.progress {
             (hook.0)(e);
@@ -290,6 +304,13 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<V
         count: plan.layers.len(),
         bytes,
     });
+    // The diff ids complete a cache key; a config that does not parse fails later, in `finish`.
+    let diff_ids = match opts.cache {
+        Some(_) => ConfigSummary::parse(&plan.config)
+            .map(|c| c.diff_ids)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     // Bottom layer first, each thread taking the next one when done (`par_bridge`), rather
     // than rayon splitting the list in halves: layers then finish nearly in order, so a sink
     // merging them in order rarely has one waiting.
@@ -299,9 +320,8 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions) -> Result<V
         .enumerate()
         .par_bridge()
         .map(|(i, l)| {
-            let reader = store.open(&l.name)?.ok_or_else(|| missing(store.input(), i, l))?;
-            let mut scan =
-                layer::scan_layer(reader, opts.limits).map_err(|e| layer_error(store.input(), i, l, e.reason()))?;
+            let diff_id = diff_ids.get(i).map(String::as_str);
+            let mut scan = cached::scan_planned(store, i, l, diff_id, opts, reach)?;
             report(LoadEvent::LayerDone { bytes: scan.blob_bytes });
             if let Some(sink) = &opts.sink {
                 (sink.0)(i, &mut scan);

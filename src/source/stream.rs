@@ -8,6 +8,7 @@ use std::io::{self, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use super::cache::Cache;
 use super::layer::{ScanLimits, scan_layer};
 use super::resolve::JSON_CAP;
 use super::sniff::{self, Kind, SNIFF_LEN};
@@ -39,7 +40,18 @@ fn format_err(input: &str, reason: String) -> Error {
 }
 
 /// Reads the whole stream.
-pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Result<Streamed> {
+pub fn read_stream<R: Read>(raw: R, input: &str, limits: ScanLimits) -> Result<Streamed> {
+    read_stream_cached(raw, input, limits, None)
+}
+
+/// [`read_stream`] with a scan cache (and whether to trust digests in member names): members
+/// named by a digest that is cached are read, not decoded; decoded ones are stored.
+pub fn read_stream_cached<R: Read>(
+    mut raw: R,
+    input: &str,
+    limits: ScanLimits,
+    cache: Option<(&Cache, bool)>,
+) -> Result<Streamed> {
     let mut head = Vec::with_capacity(SNIFF_LEN);
     raw.by_ref()
         .take(SNIFF_LEN as u64)
@@ -138,7 +150,18 @@ pub fn read_stream<R: Read>(mut raw: R, input: &str, limits: ScanLimits) -> Resu
             }
             store.docs.insert(name, all);
         } else if kind.compression().is_some() {
-            let result = scan_layer(io::Cursor::new(first).chain(&mut entry), limits).map_err(|e| e.reason());
+            let mut member = io::Cursor::new(first).chain(&mut entry);
+            let hit = cache.and_then(|(c, trust)| super::cached::stream_hit(c, &name, &mut member, trust, limits));
+            let result = match hit {
+                Some(r) => r,
+                None => {
+                    let decoded = scan_layer(member, limits).map_err(|e| e.reason());
+                    if let (Some((c, _)), Ok(scan)) = (cache, &decoded) {
+                        c.put(scan, None);
+                    }
+                    decoded
+                }
+            };
             // A member cut short by the end of the stream is the archive's fault, not the layer's.
             let result = match result {
                 Ok(s) if s.blob_bytes < size => Err(format!(

@@ -25,9 +25,17 @@ use fixture::{Image, Layer};
 /// under GitHub Actions must not annotate or write the real step summary.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("deadweight").unwrap();
-    for var in ["CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"] {
+    for var in [
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_WORKSPACE",
+        "DEADWEIGHT_CACHE",
+    ] {
         cmd.env_remove(var);
     }
+    // The user's scan cache stays out of the tests; tests/cache.rs turns a cache of its own on.
+    cmd.env("DEADWEIGHT_NO_CACHE", "1");
     cmd
 }
 

@@ -63,7 +63,7 @@ impl Credentials {
     }
 }
 
-/// The credential files to look in, in order, each with its kind for messages.
+/// The credential files to look in, in order (see the module docs); missing ones are skipped.
 pub fn files() -> Vec<PathBuf> {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     let home = env("HOME");
