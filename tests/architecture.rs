@@ -78,6 +78,12 @@ fn expand(tree: &str) -> Vec<String> {
 /// Every crate-relative path a file names: `use` trees, and inline `crate::` / `super::` /
 /// `deadweight::` paths in code (comments left out), resolved to absolute module paths.
 fn references(text: &str, here: &[String], root: &str) -> Vec<Vec<String>> {
+    references_of(text, here, root, true)
+}
+
+/// [`references`], leaving out an inline `mod tests` unless `with_tests`: a test may reach
+/// across the house without making a loop in it.
+fn references_of(text: &str, here: &[String], root: &str, with_tests: bool) -> Vec<Vec<String>> {
     let code: String = text
         .lines()
         .map(|l| l.split("//").next().unwrap_or(""))
@@ -92,7 +98,7 @@ fn references(text: &str, here: &[String], root: &str) -> Vec<Vec<String>> {
         None => (code.clone(), None),
     };
     let mut out: Vec<Vec<String>> = paths_in(&outer).iter().filter_map(|p| resolve(p, here, root)).collect();
-    if let Some(inner) = inner {
+    if let Some(inner) = inner.filter(|_| with_tests) {
         let name = inner.split_whitespace().nth(1).unwrap_or("tests").trim_end_matches('{');
         let deeper: Vec<String> = here.iter().cloned().chain([name.to_string()]).collect();
         out.extend(paths_in(&inner).iter().filter_map(|p| resolve(p, &deeper, root)));
@@ -259,26 +265,10 @@ fn the_library_has_no_ui_or_async_runtime() {
 /// Sibling modules (children of one parent, at any depth) that import each other, directly or
 /// round a longer circle. A child naming its parent's items is not a loop: the parent owns it.
 /// The explorer's panes are drawn from its `App` and `App` holds their state, so `ui` is left
-/// out here; the pairs that must stay apart there are checked by `ui_state_does_not_loop`.
+/// out here; the pieces that must stay apart there are checked by `ui_state_does_not_loop`.
 #[test]
 fn no_import_loops_between_sibling_modules() {
-    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
-    for s in sources().into_iter().filter(|s| !s.rel.starts_with("ui")) {
-        let (root, prefix) = if in_binary(&s.rel) {
-            ("binary", vec![BIN.to_string()])
-        } else {
-            ("crate", Vec::new())
-        };
-        let here: Vec<String> = prefix.into_iter().chain(s.module.iter().cloned()).collect();
-        for target in references(&s.text, &here, root) {
-            let common = here.iter().zip(&target).take_while(|(a, b)| a == b).count();
-            if here.len() > common && target.len() > common {
-                let from = here[..=common].to_vec();
-                let to = target[..=common].to_vec();
-                edges.entry(from).or_default().insert(to);
-            }
-        }
-    }
+    let edges = sibling_edges(|s| !s.rel.starts_with("ui"));
     let mut loops = BTreeSet::new();
     for (a, tos) in &edges {
         for b in tos {
@@ -293,6 +283,55 @@ fn no_import_loops_between_sibling_modules() {
         "import loops:\n{}",
         loops.into_iter().collect::<Vec<_>>().join("\n")
     );
+}
+
+/// The explorer's state and its pieces stay one-way: the app holds the layout's areas, the
+/// packages' rows and the tree's filters without those importing the app (or each other) back.
+#[test]
+fn ui_state_does_not_loop() {
+    let edges = sibling_edges(|s| s.rel.starts_with("ui"));
+    let ui = |m: &str| vec![BIN.to_string(), "ui".to_string(), m.to_string()];
+    let mut loops = Vec::new();
+    for (a, b) in [
+        ("app", "layout"),
+        ("app", "package_rows"),
+        ("app", "tree_view"),
+        ("nodes", "filter"),
+    ] {
+        if reaches(&edges, &ui(a), &ui(b)) && reaches(&edges, &ui(b), &ui(a)) {
+            loops.push(format!("ui::{a} <-> ui::{b}"));
+        }
+    }
+    assert!(
+        reaches(&edges, &ui("app"), &ui("package_rows")),
+        "the test sees the app's imports"
+    );
+    assert!(loops.is_empty(), "import loops in the explorer:\n{}", loops.join("\n"));
+}
+
+/// Edges between sibling modules (children of one parent, at any depth) of the files `keep`
+/// selects: `a -> b` when a file in `a` names something in `b`.
+fn sibling_edges(keep: impl Fn(&Source) -> bool) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    // Test modules (a file `tests.rs`, `testing.rs` or an inline `mod tests`) may reach across.
+    let is_test = |s: &Source| s.module.iter().any(|m| m == "tests" || m == "testing");
+    for s in sources().into_iter().filter(|s| keep(s) && !is_test(s)) {
+        let (root, prefix) = if in_binary(&s.rel) {
+            ("binary", vec![BIN.to_string()])
+        } else {
+            ("crate", Vec::new())
+        };
+        let here: Vec<String> = prefix.into_iter().chain(s.module.iter().cloned()).collect();
+        for target in references_of(&s.text, &here, root, false) {
+            let common = here.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            if here.len() > common && target.len() > common {
+                let from = here[..=common].to_vec();
+                let to = target[..=common].to_vec();
+                edges.entry(from).or_default().insert(to);
+            }
+        }
+    }
+    edges
 }
 
 fn reaches(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>, from: &[String], to: &[String]) -> bool {

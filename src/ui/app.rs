@@ -11,8 +11,9 @@ use ratatui::layout::Rect;
 
 use super::dockerfile::DockerfileView;
 use super::evidence::Evidence;
+pub use super::layout::scroll;
 use super::layout::{self, Areas};
-use super::packages::PackageRow;
+use super::package_rows::PackageRow;
 use super::theme::Theme;
 use super::tree_view::TreeView;
 use super::viewer::{Request, Viewer};
@@ -145,7 +146,7 @@ impl App {
     pub fn new(analysis: Arc<Analysis>, theme: Theme, area: Rect) -> Self {
         let layer = analysis.layers().len().saturating_sub(1);
         let mut app = Self {
-            package_rows: super::packages::rows(&analysis),
+            package_rows: super::package_rows::rows(&analysis),
             theme,
             area,
             focus: Focus::Main,
@@ -279,17 +280,4 @@ impl App {
             );
         }
     }
-}
-
-/// The scroll offset that keeps `cursor` within `height` of `len` rows, moving as little as
-/// possible and never leaving empty lines at the bottom while rows are above the screen.
-pub fn scroll(offset: usize, cursor: usize, height: usize, len: usize) -> usize {
-    let offset = if height == 0 || cursor < offset {
-        cursor
-    } else if cursor >= offset + height {
-        cursor + 1 - height
-    } else {
-        offset
-    };
-    offset.min(len.saturating_sub(height))
 }

@@ -15,7 +15,7 @@ use ratatui::widgets::Paragraph;
 use super::app::{App, Focus, ListCursor, Tab, scroll};
 use super::format;
 use super::layout::main_parts;
-use super::packages::PackageRow;
+use super::package_rows::PackageRow;
 
 /// One row: a path and the bytes it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]

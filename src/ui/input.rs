@@ -9,7 +9,6 @@ use deadweight::report::units::{self, Units};
 
 use super::app::{App, Focus, Prompt, PromptKind, Search, Tab};
 use super::format;
-use super::nodes;
 use super::nodes::ViewMode;
 use super::viewer::Request;
 
@@ -133,7 +132,7 @@ pub fn search(app: &mut App, query: &str) {
         return;
     }
     let tree = &app.analysis.tree;
-    let hits = nodes::path_matches(tree, &app.files.index, query);
+    let hits = super::filter::path_matches(tree, &app.files.index, query);
     let mut found: Vec<(Vec<u8>, NodeId)> = (1..tree.len())
         .filter(|&id| hits.get(id) && !hits.get(app.files.index.parents.get(id).map_or(0, |&p| p as usize)))
         .map(|id| (tree.path_bytes(id as NodeId), id as NodeId))

@@ -144,3 +144,15 @@ pub fn hit(rows: Rect, offset: usize, x: u16, y: u16) -> Option<usize> {
 pub fn contains(r: Rect, x: u16, y: u16) -> bool {
     x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
 }
+/// The scroll offset that keeps `cursor` within `height` of `len` rows, moving as little as
+/// possible and never leaving empty lines at the bottom while rows are above the screen.
+pub fn scroll(offset: usize, cursor: usize, height: usize, len: usize) -> usize {
+    let offset = if height == 0 || cursor < offset {
+        cursor
+    } else if cursor >= offset + height {
+        cursor + 1 - height
+    } else {
+        offset
+    };
+    offset.min(len.saturating_sub(height))
+}

@@ -22,6 +22,7 @@ pub mod layout;
 pub mod loading;
 pub mod mouse;
 pub mod nodes;
+pub mod package_rows;
 pub mod packages;
 pub mod rows;
 pub mod status_bar;

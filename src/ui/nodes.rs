@@ -6,8 +6,6 @@
 use deadweight::model::tree::live_at;
 use deadweight::model::{Change, EntryKind, HiddenHow, NodeId, Tree};
 
-pub use super::filter::{Filters, path_matches, path_matches_within};
-
 /// How an entry stands in the selected layer's view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mark {
@@ -270,63 +268,5 @@ impl NodeStates {
     }
 }
 
-/// Computes the set of nodes the tree shows: those of the view that pass the filters, plus
-/// every directory above one that does. `path` is the result of [`path_matches`], if any.
-/// Without filters it is one pass over the marks; with only a path filter it visits only the
-/// path matches and their ancestors.
-pub fn shown(states: &NodeStates, index: &Index, filters: &Filters, path: Option<&BitSet>, out: &mut BitSet) {
-    let n = states.mark.len();
-    out.reset(n);
-    let parent = |id: usize| index.parents.get(id).map_or(0, |&p| p as usize);
-    let only_path = filters.min_size == 0 && filters.hidden.none();
-    match path {
-        None if only_path => {
-            for (id, &m) in states.mark.iter().enumerate() {
-                if m != Mark::Absent {
-                    out.set(id, true);
-                }
-            }
-        }
-        Some(p) if only_path => {
-            for id in p.iter().filter(|&id| id < n) {
-                let m = states.mark[id];
-                if m == Mark::Absent || m == Mark::Context || out.get(id) {
-                    continue;
-                }
-                let mut cur = id;
-                while cur != 0 && !out.get(cur) {
-                    out.set(cur, true);
-                    cur = parent(cur);
-                }
-            }
-        }
-        _ => shown_general(states, index, filters, path, out),
-    }
-    out.set(0, true);
-}
-
-/// The general case of [`shown`]: two linear passes, any filters.
-fn shown_general(states: &NodeStates, index: &Index, filters: &Filters, path: Option<&BitSet>, out: &mut BitSet) {
-    let n = states.mark.len();
-    out.reset(n);
-    for id in 1..n {
-        let m = states.mark[id];
-        let pass = m != Mark::Absent
-            && !filters.hidden.hides(m)
-            && states.size[id] >= filters.min_size
-            && path.is_none_or(|p| p.get(id));
-        if pass {
-            out.set(id, true);
-        }
-    }
-    for id in (1..n).rev() {
-        if out.get(id) {
-            out.set(index.parents.get(id).map_or(0, |&p| p as usize), true);
-        }
-    }
-    out.set(0, true);
-}
-
 #[cfg(test)]
-#[path = "nodes_tests.rs"]
 mod tests;

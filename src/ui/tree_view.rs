@@ -11,8 +11,8 @@ use std::sync::Arc;
 use deadweight::analysis::Analysis;
 use deadweight::model::{NodeId, Tree};
 
-use super::filter::PatternKind;
-use super::nodes::{self, BitSet, Filters, Index, NodeStates, ViewMode};
+use super::filter::{self, Filters, PatternKind};
+use super::nodes::{BitSet, Index, NodeStates, ViewMode};
 use super::rows::{Ctx, Rows, Sort};
 
 /// How many (layer, view) node states are kept besides the current one.
@@ -167,7 +167,7 @@ impl TreeView {
 
     /// Reapplies the filters to the current node states, then rebuilds the rows.
     pub fn refilter(&mut self) {
-        nodes::shown(
+        filter::shown(
             &self.states,
             &self.index,
             &self.filters,
@@ -209,7 +209,7 @@ impl TreeView {
             .iter()
             .rev()
             .find(|(p, _)| text_kind(text) && text_kind(p) && text.contains(p.as_str()));
-        let m = nodes::path_matches_within(&self.analysis.tree, &self.index, text, base.map(|(_, m)| m));
+        let m = filter::path_matches_within(&self.analysis.tree, &self.index, text, base.map(|(_, m)| m));
         if self.path_cache.len() >= 16 {
             self.path_cache.remove(0);
         }
@@ -220,7 +220,7 @@ impl TreeView {
     /// How many entries pass every filter, not counting the directories shown only as the way
     /// to them (what a filter found, however folded the tree is).
     pub fn matching_entries(&self) -> usize {
-        let context = |id: usize| self.states.mark.get(id) == Some(&nodes::Mark::Context);
+        let context = |id: usize| self.states.mark.get(id) == Some(&super::nodes::Mark::Context);
         match &self.path_match {
             Some(m) => m
                 .iter()
@@ -313,6 +313,6 @@ impl TreeView {
     /// Keeps the cursor inside the rows and its row on screen.
     pub fn fit(&mut self) {
         self.rows.clamp();
-        self.rows.offset = super::app::scroll(self.rows.offset, self.rows.cursor, self.height, self.rows.rows.len());
+        self.rows.offset = super::layout::scroll(self.rows.offset, self.rows.cursor, self.height, self.rows.rows.len());
     }
 }

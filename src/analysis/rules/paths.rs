@@ -421,5 +421,4 @@ fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -
 }
 
 #[cfg(test)]
-#[path = "paths_tests.rs"]
 mod tests;

@@ -1,6 +1,7 @@
 //! Tests of the node states and the filters on the sample image.
 
 use super::*;
+use crate::ui::filter::{Filters, path_matches, path_matches_within, shown, shown_general};
 use crate::ui::testing::SAMPLE;
 
 #[test]
