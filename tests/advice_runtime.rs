@@ -204,3 +204,25 @@ fn packages_without_bytecode_under_dontwritebytecode() {
     assert!(missing.title.contains(&format!("/{site}")), "{}", missing.title);
     assert!(!findings(careful()).iter().any(|x| x.rule == "DW307"));
 }
+
+/// Findings above the base image come first, whatever their size: the base's are information
+/// the Dockerfile being checked cannot act on, so text, Markdown, CI and the explorer lead with
+/// what it can fix.
+#[test]
+fn base_image_findings_come_after_the_users() {
+    let base = Layer::new()
+        .file("etc/os-release", "ID=debian\n")
+        .file("var/lib/apt/lists/deb_Packages", vec![b'l'; 50_000]);
+    let img = Image::new().layer("/bin/sh -c #(nop) ADD file:abc in / ", base).layer(
+        "RUN /bin/sh -c pip install flask # buildkit",
+        Layer::new().file("root/.cache/pip/http/a/b", vec![b'p'; 300]),
+    );
+    let f = findings(img);
+    let at = |rule: &str| {
+        f.iter()
+            .position(|x| x.rule == rule)
+            .unwrap_or_else(|| panic!("{rule}: {f:#?}"))
+    };
+    assert!(f[at("DW105")].reclaimable_bytes > f[at("DW101")].reclaimable_bytes);
+    assert!(at("DW101") < at("DW105"), "{f:#?}");
+}

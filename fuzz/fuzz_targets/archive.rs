@@ -96,6 +96,7 @@ fn via_stream(data: &[u8]) -> Result<String, String> {
     let mut image = common::loaded(scans, config, &format);
     for (layer, planned) in image.layers.iter_mut().zip(&plan.layers) {
         layer.media_type = planned.media_type.clone();
+        layer.pull_bytes = planned.size;
     }
     image.manifest_digest = plan.manifest_digest;
     image.config_digest = plan.config_digest;

@@ -85,7 +85,7 @@ pub struct Analysis {
     pub attribution: attribute::Attribution,
     /// Flows of bytes between layers, largest files, duplicates.
     pub accounting: accounting::Accounting,
-    /// What the waste rules found, largest first.
+    /// What the waste rules found: those above the base image first, each group largest first.
     pub findings: Vec<rules::Finding>,
 }
 

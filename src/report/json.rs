@@ -28,7 +28,7 @@ pub struct Report<'a> {
     pub history: &'a [crate::analysis::attribute::Step],
     /// The base-image boundary and the Dockerfile matching.
     pub attribution: AttributionOut<'a>,
-    /// What the rules found, largest first.
+    /// What the rules found: those above the base image first, each group largest first.
     pub findings: &'a [crate::analysis::rules::Finding],
     /// Identical content stored at different paths of the final filesystem.
     pub duplicates: DuplicatesOut<'a>,

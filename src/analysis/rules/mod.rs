@@ -383,9 +383,13 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             f
         })
         .collect();
+    // The base image's findings come last: the Dockerfile being checked cannot fix them, so
+    // every output (text, Markdown, CI, the explorer) leads with what it can.
+    let base = |f: &Finding| f.layer.is_some_and(|l| ctx.is_base(l));
     out.sort_by(|a, b| {
-        b.reclaimable_bytes
-            .cmp(&a.reclaimable_bytes)
+        base(a)
+            .cmp(&base(b))
+            .then_with(|| b.reclaimable_bytes.cmp(&a.reclaimable_bytes))
             .then_with(|| b.severity.cmp(&a.severity))
             .then_with(|| a.rule.cmp(b.rule))
             .then_with(|| a.layer.cmp(&b.layer))
