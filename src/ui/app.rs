@@ -86,6 +86,18 @@ pub struct ListCursor {
     pub offset: usize,
 }
 
+impl ListCursor {
+    /// The first item on screen when `height` of `len` items show: [`scroll`] from this offset.
+    pub fn offset_for(&self, height: usize, len: usize) -> usize {
+        scroll(self.offset, self.cursor, height, len)
+    }
+
+    /// Moves the offset so the cursor is on screen.
+    pub fn follow(&mut self, height: usize, len: usize) {
+        self.offset = self.offset_for(height, len);
+    }
+}
+
 /// The state of the TUI.
 pub struct App {
     /// What is shown.
@@ -251,33 +263,13 @@ impl App {
             a.layer_rows.height as usize,
             self.layer_count(),
         );
-        self.findings.offset = scroll(
-            self.findings.offset,
-            self.findings.cursor,
-            a.findings_rows.height as usize,
-            findings,
-        );
-        self.packages.offset = scroll(
-            self.packages.offset,
-            self.packages.cursor,
-            a.list_rows.height as usize,
-            packages,
-        );
+        self.findings.follow(a.findings_rows.height as usize, findings);
+        self.packages.follow(a.list_rows.height as usize, packages);
         if let Some(d) = self.dockerfile.as_mut() {
-            d.cursor.offset = scroll(
-                d.cursor.offset,
-                d.cursor.cursor,
-                a.list_rows.height as usize,
-                d.lines.len(),
-            );
+            d.cursor.follow(a.list_rows.height as usize, d.lines.len());
         }
         if let Some(e) = self.evidence.as_mut() {
-            e.cursor.offset = scroll(
-                e.cursor.offset,
-                e.cursor.cursor,
-                a.list_rows.height as usize,
-                e.items.len(),
-            );
+            e.cursor.follow(a.list_rows.height as usize, e.items.len());
         }
     }
 }

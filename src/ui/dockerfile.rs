@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Focus, ListCursor, scroll};
+use super::app::{App, Focus, ListCursor};
 use super::format;
 use super::layout::main_parts;
 
@@ -115,7 +115,7 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.rows.height as usize;
-    let offset = scroll(d.cursor.offset, d.cursor.cursor, height, d.lines.len());
+    let offset = d.cursor.offset_for(height, d.lines.len());
     let text_w = (area.width as usize).saturating_sub(29);
     let lines: Vec<Line> = d
         .lines

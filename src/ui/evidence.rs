@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Focus, ListCursor, Tab, scroll};
+use super::app::{App, Focus, ListCursor, Tab};
 use super::format;
 use super::layout::main_parts;
 use super::package_rows::PackageRow;
@@ -133,7 +133,7 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
         parts.header,
     );
     let height = parts.rows.height as usize;
-    let offset = scroll(e.cursor.offset, e.cursor.cursor, height, e.items.len());
+    let offset = e.cursor.offset_for(height, e.items.len());
     let path_w = (area.width as usize).saturating_sub(10);
     let lines: Vec<Line> = e
         .items

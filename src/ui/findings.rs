@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use deadweight::analysis::rules::Finding;
 
-use super::app::{App, Focus, scroll};
+use super::app::{App, Focus};
 use super::format;
 use super::image_summary::{severity_style, severity_word};
 use super::layout::main_parts;
@@ -49,7 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.findings_rows.height as usize;
-    let offset = scroll(app.findings.offset, app.findings.cursor, height, findings.len());
+    let offset = app.findings.offset_for(height, findings.len());
     let lines: Vec<Line> = findings
         .iter()
         .enumerate()

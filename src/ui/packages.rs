@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use deadweight::report::units;
 
-use super::app::{App, Focus, scroll};
+use super::app::{App, Focus};
 use super::format;
 use super::layout::main_parts;
 use super::package_rows::PackageRow;
@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.rows.height as usize;
-    let offset = scroll(app.packages.offset, app.packages.cursor, height, rows.len());
+    let offset = app.packages.offset_for(height, rows.len());
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
