@@ -24,6 +24,9 @@ struct CacheFix {
     env: Option<&'static str>,
     /// A word that, right before the command, means another tool (`uv` before `pip install`).
     not_after: Option<&'static str>,
+    /// A tool in the RUN that no flag or variable fixes, and why: the finding is listed with
+    /// the reason instead.
+    refused: Option<(&'static str, &'static str)>,
 }
 
 const CACHE_FIXES: &[CacheFix] = &[
@@ -33,6 +36,7 @@ const CACHE_FIXES: &[CacheFix] = &[
         flag: "--no-cache-dir",
         env: Some("PIP_NO_CACHE_DIR=1"),
         not_after: Some("uv"),
+        refused: None,
     },
     CacheFix {
         rules: &["DW102"],
@@ -40,16 +44,21 @@ const CACHE_FIXES: &[CacheFix] = &[
         flag: "--no-cache",
         env: Some("UV_NO_CACHE=1"),
         not_after: None,
+        refused: None,
     },
     // Pipenv has no cache flag and no PIPENV_NO_CACHE: its pip obeys PIP_NO_CACHE_DIR. Poetry's
-    // `--no-cache` still writes ~/.cache/pypoetry/artifacts, so Poetry is not fixed here (see
-    // `poetry_cache`).
+    // `--no-cache` still writes ~/.cache/pypoetry/artifacts, so Poetry is refused.
     CacheFix {
         rules: &["DW103"],
         commands: &[],
         flag: "",
         env: Some("PIP_NO_CACHE_DIR=1"),
         not_after: None,
+        refused: Some((
+            "poetry",
+            "Poetry writes its artifacts cache even with --no-cache; point POETRY_CACHE_DIR at a \
+             directory removed in the same RUN, or use a cache mount (`deadweight explain DW103`)",
+        )),
     },
     CacheFix {
         rules: &["DW107"],
@@ -57,6 +66,7 @@ const CACHE_FIXES: &[CacheFix] = &[
         flag: "--no-cache",
         env: None,
         not_after: None,
+        refused: None,
     },
 ];
 
@@ -103,8 +113,10 @@ fn cache_flags(p: &mut Planner<'_>) {
                 p.skip(rules, vec![line], why);
                 continue;
             }
-            if let Some(why) = poetry_cache(p, inst, fix) {
-                p.skip(rules, vec![line], why);
+            if let Some((tool, why)) = fix.refused
+                && p.src.unit(line).is_some_and(|(_, text)| text.contains(tool))
+            {
+                p.skip(rules, vec![line], format!("line {line}: {why}"));
                 continue;
             }
             let (hits, all) = missing_flag(p, inst, fix);
@@ -136,20 +148,6 @@ fn cache_flags(p: &mut Planner<'_>) {
             p.edit(e);
         }
     }
-}
-
-/// Why DW103's cache cannot be fixed by a flag or variable when Poetry made it: `poetry install
-/// --no-cache` still fills `~/.cache/pypoetry/artifacts`, so the fix is a cache directory
-/// removed in the same RUN or a cache mount, which must agree with where the venvs live.
-fn poetry_cache(p: &Planner<'_>, inst: &DockerInstruction, fix: &CacheFix) -> Option<String> {
-    let (_, text) = p.src.unit(inst.line)?;
-    (fix.rules.contains(&"DW103") && text.contains("poetry")).then(|| {
-        format!(
-            "line {}: Poetry writes its artifacts cache even with --no-cache; point POETRY_CACHE_DIR at a \
-             directory removed in the same RUN, or use a cache mount (`deadweight explain DW103`)",
-            inst.line
-        )
-    })
 }
 
 /// The next RUN after `line` in its stage that installs with apt.
