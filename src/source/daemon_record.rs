@@ -180,8 +180,16 @@ pub(super) fn load_daemon(
             super::storage::engine::Route::Export(why) => why_export = why,
         }
     }
-    let export = daemon::export(engine, name, reference, opts.pull, platform)?;
-    let (mut loaded, config) = super::load_stream_keeping_config(export, reference, reference, opts)?;
+    // An export that fails after the store failed too: both reasons, the store's last.
+    let both = |e: crate::error::Error| match &why_export {
+        Some(why) => crate::error::Error::Daemon {
+            reference: reference.to_string(),
+            reason: format!("{e}; before that, {why}"),
+        },
+        None => e,
+    };
+    let export = daemon::export(engine, name, reference, opts.pull, platform).map_err(both)?;
+    let (mut loaded, config) = super::load_stream_keeping_config(export, reference, reference, opts).map_err(both)?;
     if let Some(cache) = cache
         && let Some(i) = inspected.or_else(|| daemon::inspect(engine, name, reference))
     {

@@ -17,6 +17,24 @@ fn image_dir(root: &Path) -> PathBuf {
     root.join("image").join("overlay2")
 }
 
+/// The overlay2 image store of `root`, or why there is none.
+fn overlay2(root: &Path) -> Result<PathBuf, Error> {
+    let images = image_dir(root);
+    if images.is_dir() {
+        return Ok(images);
+    }
+    let drivers: Vec<String> = std::fs::read_dir(root.join("image"))
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    Err(storage_err(
+        root,
+        match drivers.as_slice() {
+            [] => "no image store (image/overlay2) here".to_string(),
+            d => format!("the storage driver is {}, deadweight reads overlay2 in place", d.join(", ")),
+        },
+    ))
+}
+
 /// True when `root` looks like a Docker data root (it has an `image/` directory).
 pub fn is_docker_root(root: &Path) -> bool {
     root.join("image").is_dir()
@@ -83,6 +101,7 @@ fn ids_with_prefix(root: &Path, prefix: &str) -> Result<Vec<String>, Error> {
 /// The image `name` names in the store (a tag, a repository, an id or its prefix), and the
 /// tags a `docker save NAME` would list for it.
 pub fn find(root: &Path, name: &str) -> Result<(String, Vec<String>), Error> {
+    overlay2(root)?;
     let hex = name.strip_prefix("sha256:").unwrap_or(name);
     if hex.len() >= 4 && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
         let ids = ids_with_prefix(root, hex)?;
@@ -120,22 +139,7 @@ pub fn find(root: &Path, name: &str) -> Result<(String, Vec<String>), Error> {
 
 /// Reads image `id` (`sha256:...`, its config's digest) from the Docker data root `root`.
 pub fn image(root: &Path, id: &str) -> Result<Found, Error> {
-    let images = image_dir(root);
-    if !images.is_dir() {
-        let drivers: Vec<String> = std::fs::read_dir(root.join("image"))
-            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
-            .unwrap_or_default();
-        return Err(storage_err(
-            root,
-            match drivers.as_slice() {
-                [] => "no image store (image/overlay2) here".to_string(),
-                d => format!(
-                    "the storage driver is {}, deadweight reads overlay2 in place",
-                    d.join(", ")
-                ),
-            },
-        ));
-    }
+    let images = overlay2(root)?;
     let hex = id.strip_prefix("sha256:").unwrap_or(id);
     let config_path = images.join("imagedb/content/sha256").join(hex);
     let config = read(root, &config_path)?;
