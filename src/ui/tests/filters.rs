@@ -72,13 +72,6 @@ fn glob_filters_match_from_a_directory_down() {
     assert!(matched(&app).len() >= pyc.len());
 }
 
-fn selected_path(app: &crate::ui::app::App) -> String {
-    app.files
-        .selected()
-        .map(|n| app.analysis.tree.path(n))
-        .unwrap_or_default()
-}
-
 #[test]
 fn path_filter_is_live_and_esc_clears_it() {
     let mut app = app(80, 24);

@@ -11,13 +11,6 @@ fn node(app: &crate::ui::app::App, path: &str) -> u32 {
     app.analysis.tree.lookup(path.as_bytes()).expect(path)
 }
 
-fn selected_path(app: &crate::ui::app::App) -> String {
-    app.files
-        .selected()
-        .map(|n| app.analysis.tree.path(n))
-        .unwrap_or_default()
-}
-
 fn top_level_sizes(app: &crate::ui::app::App) -> Vec<u64> {
     app.files
         .rows
