@@ -35,6 +35,8 @@ pub struct Verification {
     pub after: Figures,
     /// Paths that disappeared or changed outside what the applied fixes predicted.
     pub unexpected: Vec<Unexpected>,
+    /// Findings of the applied fixes' rules that the rebuilt image still has.
+    pub left: Vec<Left>,
     /// The smoke command and its exit status in both images.
     pub run: Option<RunResult>,
     /// True when nothing unexpected changed and the smoke command agreed.
@@ -63,6 +65,17 @@ pub struct Unexpected {
     pub path: String,
     /// `disappeared` or `changed`.
     pub how: &'static str,
+}
+
+/// A finding of a fixed rule that the rebuilt image still has.
+#[derive(Debug, Serialize)]
+pub struct Left {
+    /// The rule id.
+    pub rule: &'static str,
+    /// The finding's title.
+    pub title: String,
+    /// What it calls reclaimable.
+    pub reclaimable_bytes: u64,
 }
 
 /// The smoke command's exit statuses.
@@ -217,6 +230,16 @@ pub fn verify(
     // A directory that held only removed paths goes with them (~/.cache once pip's is gone).
     let covered = |path: &str, dir: bool| expected.iter().any(|e| under(path, e) || (dir && under(e, path)));
     let (old, new) = (final_fs(before), final_fs(&after));
+    let left = after
+        .findings
+        .iter()
+        .filter(|f| fixed_rules.contains(f.rule))
+        .map(|f| Left {
+            rule: f.rule,
+            title: f.title.clone(),
+            reclaimable_bytes: f.reclaimable_bytes,
+        })
+        .collect();
     let mut unexpected = Vec::new();
     for (path, entry) in &old {
         if noise(path) || covered(path, entry.0 == EntryKind::Dir) {
@@ -259,6 +282,7 @@ pub fn verify(
         before: figures(before),
         after: figures(&after),
         unexpected,
+        left,
         run,
         passed,
     })
@@ -300,6 +324,14 @@ pub fn summary(v: &Verification, plan: &Plan) -> String {
         out.push_str(&format!(
             "# verify: ... and {} more unexpected paths\n",
             v.unexpected.len() - 20
+        ));
+    }
+    for l in &v.left {
+        out.push_str(&format!(
+            "# verify: still found: {} {} ({})\n",
+            l.rule,
+            l.title,
+            size(l.reclaimable_bytes)
         ));
     }
     if let Some(r) = &v.run {

@@ -33,6 +33,7 @@ mod malformed_layers;
 mod merge_model;
 mod picking;
 mod properties;
+mod rebuilds;
 mod registry;
 mod rules;
 mod schema;
