@@ -21,6 +21,7 @@ mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;
+mod docker_builder;
 mod dockerignore;
 mod fix;
 mod formats;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard};
 
 use super::servers::{have, skip};
 
@@ -38,11 +38,21 @@ fn pull() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || id.is_empty() {
-        return Err(format!("buildah pull of {}: {}", archive.display(), String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "buildah pull of {}: {}",
+            archive.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let tagged = Command::new("buildah").args(["tag", &id, BASE]).output().map_err(|e| e.to_string())?;
+    let tagged = Command::new("buildah")
+        .args(["tag", &id, BASE])
+        .output()
+        .map_err(|e| e.to_string())?;
     if !tagged.status.success() {
-        return Err(format!("buildah tag {BASE}: {}", String::from_utf8_lossy(&tagged.stderr)));
+        return Err(format!(
+            "buildah tag {BASE}: {}",
+            String::from_utf8_lossy(&tagged.stderr)
+        ));
     }
     Ok(())
 }
@@ -92,11 +102,23 @@ pub fn mount(ca: &Path) -> [String; 2] {
     ["-v".to_string(), format!("{}:/etc/xdg/pip:ro", ca.display())]
 }
 
-/// Removes the buildah images it names when dropped (also when the test fails).
+/// buildah's image store: builds share it, a removal has it alone. `buildah rmi` while another
+/// build looks for cached layers fails that build ("layer not known").
+static STORE: RwLock<()> = RwLock::new(());
+
+/// Held while building (and while `fix --verify` builds): no [`Images`] is removed meanwhile.
+/// Take it after making the [`Images`] guard, so that a failing test drops it first.
+pub fn building() -> RwLockReadGuard<'static, ()> {
+    STORE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes the buildah images it names when dropped (also when the test fails), once no build
+/// runs.
 pub struct Images(pub Vec<String>);
 
 impl Drop for Images {
     fn drop(&mut self) {
+        let _alone = STORE.write().unwrap_or_else(PoisonError::into_inner);
         for tag in &self.0 {
             let _ = Command::new("buildah").args(["rmi", "-f", tag]).output();
         }
@@ -117,5 +139,10 @@ pub fn copy_fixture(name: &str, to: &Path) {
             }
         }
     }
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python").join(name), to);
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/python")
+            .join(name),
+        to,
+    );
 }
