@@ -16,7 +16,7 @@ use crate::support::{noise, tmp};
 
 /// Every tar feature the export carries and the analysis reads: packages' metadata, links,
 /// long and non-UTF-8 names, whiteouts, an opaque directory, a chmod-only change, a device.
-fn layered_image(tag: &str) -> Image {
+pub fn layered_image(tag: &str) -> Image {
     let base = Layer::new()
         .dir("etc")
         .file("etc/os-release", "ID=debian\nVERSION_ID=12\n")
