@@ -2,7 +2,8 @@
 //! container by magic bytes ([`sniff`]), reads its documents ([`store`], [`resolve`]) and decodes
 //! every layer once ([`layer`]): in parallel from seekable files and directories, in one pass from
 //! streams ([`stream`]): a file, stdin, a daemon's export ([`daemon`], feature `daemon`) or a
-//! registry ([`registry`]). Every blob is checked against its digest. A layer seen before comes
+//! registry ([`registry`]); a daemon's image in place from the engine's store when it can be
+//! read ([`storage`]). Every blob is checked against its digest. A layer seen before comes
 //! from the scan cache ([`cache`]) instead, where [`cached`] decides that a hit is sure; a daemon
 //! image whose layers are all cached is read without its export. The result is a [`Loaded`]
 //! image; nothing here merges layers or judges their content.

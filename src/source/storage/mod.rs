@@ -1,5 +1,5 @@
 //! Reads images in place from a local engine's store, without asking for an export: Docker's
-//! overlay2 ([`docker`]) keeps, per layer, a
+//! overlay2 ([`docker`]) and containers/storage's overlay ([`containers`]) keep, per layer, a
 //! tar-split record of every tar header ([`tarsplit`]) beside the unpacked files
 //! ([`diffdir`]). Each layer's exact tar is rebuilt from the two and decoded by the archive
 //! path's decoder, so the scan is the export's, entry for entry.
@@ -19,6 +19,7 @@
 //! Owns the store layouts and the rebuild; never talks to a daemon (the caller brings the
 //! root and the image id) and never merges layers.
 
+pub mod containers;
 pub mod diffdir;
 pub mod docker;
 #[cfg(feature = "daemon")]
