@@ -311,13 +311,12 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions, reach: Reac
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    // Bottom layer first, each thread taking the next one when done (`par_bridge`), rather
-    // than rayon splitting the list in halves: layers then finish nearly in order, so a sink
-    // merging them in order rarely has one waiting.
-    let mut scans: Vec<(usize, LayerScan)> = plan
-        .layers
-        .iter()
-        .enumerate()
+    // Each thread takes the next layer when done (`par_bridge`), rather than rayon splitting
+    // the list in halves: layers then finish nearly in order, so a sink merging them in order
+    // rarely has one waiting.
+    let mut scans: Vec<(usize, LayerScan)> = schedule(store, plan)
+        .into_iter()
+        .map(|i| (i, &plan.layers[i]))
         .par_bridge()
         .map(|(i, l)| {
             let diff_id = diff_ids.get(i).map(String::as_str);
@@ -331,6 +330,23 @@ fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions, reach: Reac
         .collect::<Result<_>>()?;
     scans.sort_unstable_by_key(|(i, _)| *i);
     Ok(scans.into_iter().map(|(_, scan)| scan).collect())
+}
+
+/// The order layers are started in: the largest first (no layer can finish sooner than its own
+/// decode, so it sets the least wall time, and the others fill the remaining cores beside it),
+/// then the rest bottom first. Sizes come from the descriptors or the store; where none is
+/// known, simply bottom first.
+fn schedule(store: &dyn Store, plan: &Plan) -> Vec<usize> {
+    let size = |l: &PlannedLayer| l.size.or_else(|| store.size(&l.name));
+    let largest = plan
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((size(l)?, std::cmp::Reverse(i))))
+        .max()
+        .map(|(_, std::cmp::Reverse(i))| i);
+    let rest = (0..plan.layers.len()).filter(|&i| Some(i) != largest);
+    largest.into_iter().chain(rest).collect()
 }
 
 fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {
