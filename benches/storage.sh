@@ -83,10 +83,13 @@ fi
 if command -v buildah >/dev/null; then
   buildah --root "$work/cs" --runroot "$work/csrun" --storage-driver overlay pull -q \
     "docker-archive:$work/image.tar" >&2
-  # The containers-storage source: timed where this deadweight knows the flag.
-  if "$DW" --help | grep -q -- '--storage '; then
+  # The containers-storage source: timed where this deadweight reads such a root.
+  cs=("$DW" "docker://$NAME" --storage "$work/cs" --no-cache --json /dev/null)
+  if "${cs[@]}" >/dev/null 2>"$work/cs.err"; then
     labels+=("deadweight containers-storage (buildah --root)")
-    cmds+=("$DW docker.io/$NAME --storage $work/cs --no-cache --json /dev/null")
+    cmds+=("${cs[*]}")
+  else
+    echo "containers-storage not timed: $(head -c 300 "$work/cs.err")" >&2
   fi
 fi
 if [ "${FLOOR:-1}" != 0 ]; then
