@@ -3,8 +3,9 @@
 # (`docker save`), `--no-storage`, dive and the archive's decode floor, on the Python-shaped
 # image of benches/pyimage.py (about 1 GB, 54k files, 8 layers). Starts its own dockerd
 # (Debian's docker.io, 20.10) on a socket and data root in a temp dir, `docker load`s the image,
-# runs each command RUNS times, alternated, and prints a Markdown table of medians (wall time
-# and peak RSS from GNU time) on stdout; progress on stderr. With buildah on PATH the image is
+# runs each command RUNS times, alternated, and prints a Markdown table of medians (wall time,
+# CPU time (user + system: steadier than wall on a shared machine) and peak RSS from GNU time)
+# on stdout; progress on stderr. With buildah on PATH the image is
 # also pulled into a containers-storage root in the temp dir (`buildah --root`), and timed there
 # when deadweight can read that store. The daemon is stopped by its PID on exit.
 #
@@ -61,12 +62,12 @@ export DOCKER_HOST=unix://$work/docker.sock
 for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.1; done
 /usr/bin/docker load -i "$work/image.tar" >&2
 
-# Wall seconds and peak KB of one command, from GNU time.
+# Wall seconds, peak KB and CPU seconds of one command, from GNU time.
 measure() {
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
     echo "failed: $* ($(tail -3 "$work/stderr"))" >&2
   }
-  tail -1 "$work/time"
+  tail -1 "$work/time" | awk '{print $1, $2, $3 + $4}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 save() { /usr/bin/docker save "$NAME" >/dev/null; }
@@ -101,13 +102,13 @@ if [ "${FLOOR:-1}" != 0 ]; then
   fi
 fi
 
-declare -A wall=() mem=()
+declare -A wall=() mem=() cpu=()
 for run in $(seq "$RUNS"); do
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086 # each command is a word list
-    read -r w m < <(measure ${cmds[$i]})
-    wall[$i]+="$w "; mem[$i]+="$m "
-    echo "run $run: ${labels[$i]}: $w s, $((m / 1024)) MB" >&2
+    read -r w m c < <(measure ${cmds[$i]})
+    wall[$i]+="$w "; mem[$i]+="$m "; cpu[$i]+="$c "
+    echo "run $run: ${labels[$i]}: $w s, $c s CPU, $((m / 1024)) MB" >&2
   done
 done
 
@@ -115,10 +116,11 @@ size=$(/usr/bin/docker image inspect -f '{{.Size}}' "$NAME")
 files=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"])' "$work/summary.json")
 echo "image: pyimage.py --scale $SCALE, $((size / 1000000)) MB, $files files, 8 layers; dockerd $(/usr/bin/docker version -f '{{.Server.Version}}')" >&2
 save_wall=$(tr ' ' '\n' <<<"${wall[0]}" | grep . | median)
-echo "| command | wall (median of $RUNS) | all runs | vs \`docker save\` | peak MB |"
-echo "|---|---:|---|---:|---:|"
+echo "| command | wall (median of $RUNS) | all runs | \`docker save\` / this | CPU (median) | peak MB |"
+echo "|---|---:|---|---:|---:|---:|"
 for i in "${!cmds[@]}"; do
   w=$(tr ' ' '\n' <<<"${wall[$i]}" | grep . | median)
   m=$(tr ' ' '\n' <<<"${mem[$i]}" | grep . | median)
-  echo "| ${labels[$i]} | $w s | ${wall[$i]% } | $(echo "scale=1; $save_wall / $w" | bc)x | $((m / 1024)) |"
+  c=$(tr ' ' '\n' <<<"${cpu[$i]}" | grep . | median)
+  echo "| ${labels[$i]} | $w s | ${wall[$i]% } | $(echo "scale=1; $save_wall / $w" | bc)x | $c s | $((m / 1024)) |"
 done

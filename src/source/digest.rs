@@ -161,7 +161,18 @@ impl<R: Read> ThreadedHasher<R> {
     /// the end of `inner`.
     fn refill(&mut self) -> io::Result<bool> {
         let mut next = self.returned.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
-        let n = self.inner.read(&mut next)?;
+        // Filled whole: a reader that returns a tar header or one file at a time (a layer
+        // rebuilt from a store) would otherwise cost a hand-over to the hashing thread each,
+        // and those wake-ups cost more than the hashing.
+        let mut n = 0;
+        while n < CHUNK {
+            match self.inner.read(&mut next[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         let full = std::mem::replace(&mut self.chunk, next);
         let full_len = std::mem::replace(&mut self.len, n);
         self.at = 0;
@@ -225,5 +236,27 @@ mod tests {
             assert_eq!(threaded.finish().unwrap(), (sha256_of(&data[..len]), len as u64));
             assert_eq!(read, data[..len / 2]);
         }
+    }
+
+    /// Hands out at most 1,000 bytes a read, as a layer rebuilt from a store does.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_threaded_hasher_fills_its_chunks_from_short_reads() {
+        let data: Vec<u8> = (0..2 * CHUNK + 4321).map(|i| (i * 17 % 253) as u8).collect();
+        let mut threaded = ThreadedHasher::new(Trickle(&data)).unwrap();
+        let mut read = Vec::new();
+        threaded.read_to_end(&mut read).unwrap();
+        assert_eq!(read, data);
+        assert_eq!(threaded.finish().unwrap(), (sha256_of(&data), data.len() as u64));
     }
 }
