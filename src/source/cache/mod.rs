@@ -2,7 +2,7 @@
 //! so a layer seen before is not inflated and walked again. Owns the files under the cache
 //! directory: their names, their framing (magic, version, key, checksum), atomic writes, and
 //! eviction of the least recently used entries past the size cap. Does not decide when a hit
-//! may be trusted without hashing the blob; the loader ([`super::scan_parallel`] and the stream
+//! may be trusted without hashing the blob; the loader ([`super::schedule::scan_parallel`] and the stream
 //! reader) does, and nothing after it knows whether a scan came from here.
 //!
 //! An entry is `MAGIC | version u32 | key len u32 | key | diff id len u32 | diff id | payload
