@@ -23,6 +23,7 @@ mod daemon;
 mod diff;
 mod dockerignore;
 mod fix;
+mod fix_rewrite;
 mod formats;
 mod hostile;
 mod html;

@@ -61,7 +61,7 @@ fn removals(inst: &DockerInstruction) -> Option<Vec<String>> {
     }
     let mut paths = Vec::new();
     for cmd in inst.args.split("&&").flat_map(|c| c.split(';')) {
-        let words = shell::split(cmd);
+        let words = shell::split(cmd)?;
         if words.first().map(String::as_str) != Some("rm") {
             return None;
         }

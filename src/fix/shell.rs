@@ -87,17 +87,34 @@ pub fn has_flag(args: &str, flag: &str) -> bool {
         .any(|w| w == flag || w.strip_prefix(flag).is_some_and(|r| r.starts_with('=')))
 }
 
-/// Splits a shell-form command into words, dropping quotes (no expansion).
-pub fn split(args: &str) -> Vec<String> {
+/// Splits a shell-form command into words, removing quotes and backslash escapes as the shell
+/// does (no expansion). `None` when a quote is left open or the text ends in a lone backslash:
+/// the words are then unknown, and a fix that would copy one into new text must not guess
+/// (an open quote swallows the rest of the line, line break included).
+pub fn split(args: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let (mut word, mut quote, mut any) = (String::new(), None, false);
-    for c in args.chars() {
+    let mut chars = args.chars();
+    while let Some(c) = chars.next() {
         match (quote, c) {
             (None, '"' | '\'') => {
                 quote = Some(c);
                 any = true;
             }
             (Some(q), c) if c == q => quote = None,
+            // A backslash escapes the next character outside quotes, and inside double
+            // quotes the characters the shell lets it escape there.
+            (None | Some('"'), '\\') => {
+                let next = chars.next()?;
+                if next == '\n' {
+                    continue; // a line continuation
+                }
+                if quote.is_some() && !matches!(next, '"' | '\\' | '$' | '`') {
+                    word.push('\\');
+                }
+                word.push(next);
+                any = true;
+            }
             (None, c) if c.is_whitespace() => {
                 if any {
                     out.push(std::mem::take(&mut word));
@@ -110,8 +127,95 @@ pub fn split(args: &str) -> Vec<String> {
             }
         }
     }
+    if quote.is_some() {
+        return None;
+    }
     if any {
         out.push(word);
     }
-    out
+    Some(out)
+}
+
+/// True when `word` reads the same written bare in a Dockerfile's shell form, in a COPY's
+/// sources or a RUN: no blank, quote, escape, expansion, glob or control character. New text
+/// is built only from such words.
+pub fn plain(word: &str) -> bool {
+    !word.is_empty()
+        && !word.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '"' | '\''
+                        | '\\'
+                        | '`'
+                        | '$'
+                        | '*'
+                        | '?'
+                        | '['
+                        | ']'
+                        | '{'
+                        | '}'
+                        | ';'
+                        | '&'
+                        | '|'
+                        | '<'
+                        | '>'
+                        | '('
+                        | ')'
+                        | '#'
+                        | '~'
+                )
+        })
+}
+
+/// `word` as the shell reads it back: bare when [`plain`], else in single quotes; `None` when
+/// it holds a single quote or a control character (a line break would end the instruction).
+pub fn quote(word: &str) -> Option<String> {
+    if plain(word) {
+        Some(word.to_string())
+    } else if word.contains('\'') || word.chars().any(char::is_control) {
+        None
+    } else {
+        Some(format!("'{word}'"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|w| w.to_string()).collect())
+    }
+
+    #[test]
+    fn split_removes_quotes_and_escapes_as_the_shell_does() {
+        assert_eq!(
+            split("pip install -r 'my reqs.txt' x"),
+            words(&["pip", "install", "-r", "my reqs.txt", "x"])
+        );
+        assert_eq!(split(r#"a\ b "c\"d" "e\f" ''"#), words(&["a b", "c\"d", "e\\f", ""]));
+        assert_eq!(split("a \\\n  b"), words(&["a", "b"]));
+    }
+
+    /// The fuzzer's find: an open quote swallowed the rest of the line, line break included,
+    /// into one word, which the DW505 reorder wrote into a COPY line broken in two.
+    #[test]
+    fn an_open_quote_or_a_trailing_escape_has_no_words() {
+        assert_eq!(split("pip install -r re/\"\"\"usr/bin LANG=C\n"), None);
+        assert_eq!(split("echo 'a"), None);
+        assert_eq!(split("echo a\\"), None);
+    }
+
+    #[test]
+    fn only_plain_words_are_written_bare() {
+        assert!(plain("requirements/base.txt") && plain("1000:1000") && plain("--chown=app"));
+        for w in ["", "a b", "a\nb", "$HOME", "*.txt", "a'b", "x;y", "#c"] {
+            assert!(!plain(w), "{w:?}");
+        }
+        assert_eq!(quote("flask>=2").as_deref(), Some("'flask>=2'"));
+        assert_eq!(quote("a'b"), None);
+        assert_eq!(quote("a\nb"), None);
+    }
 }
