@@ -21,6 +21,7 @@ mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
 mod diff;
+mod docker_builder;
 mod dockerignore;
 mod fix;
 mod fix_rewrite;
@@ -34,10 +35,13 @@ mod malformed_layers;
 mod merge_model;
 mod picking;
 mod properties;
+mod rebuilds;
 mod registry;
 mod rules;
 mod schema;
 mod selection;
 mod semantics;
+#[cfg(feature = "daemon")]
+mod storage;
 mod tui;
 mod unpacked;
