@@ -62,6 +62,13 @@ pub struct Edit {
     /// new user rewrites): what a rebuild may show changed without surprise.
     #[serde(skip)]
     pub expected_paths: Vec<String>,
+    /// Layers the edit makes again differently (the build stage's apt install): whatever they
+    /// stored may change or go, except the files of [`Edit::kept_packages`].
+    #[serde(skip)]
+    pub rebuilt_layers: Vec<usize>,
+    /// Debian packages a rebuilt layer still installs by name: their files must stay.
+    #[serde(skip)]
+    pub kept_packages: Vec<String>,
     /// The text operations on the Dockerfile.
     #[serde(skip)]
     pub ops: Vec<Op>,
@@ -322,6 +329,8 @@ fn edit(kind: Kind, rules: Vec<&'static str>, lines: Vec<usize>, bytes: u64, sum
         dockerignore: Vec::new(),
         notes: Vec::new(),
         expected_paths: Vec::new(),
+        rebuilt_layers: Vec::new(),
+        kept_packages: Vec::new(),
         ops: Vec::new(),
     }
 }

@@ -81,6 +81,50 @@ pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
     hits
 }
 
+/// One argument word after a command, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgWord {
+    /// The bytes that remove it (offsets in the whole text): the word and the blanks before it
+    /// on its line, never a line break, so removing the last word of a line leaves the line's
+    /// end (and what another edit appends there) alone.
+    pub removal: std::ops::Range<usize>,
+    /// The word as written.
+    pub word: String,
+}
+
+/// The argument words of the command that ends at byte `from` of `text`, up to `to`: across
+/// continuation lines, stopping at the first word holding a control operator, a comment or an
+/// expansion (`&`, `;`, `|`, `#`, `$`), whose meaning is not one word's. Continuation
+/// backslashes are not words.
+pub fn arg_words(text: &str, from: usize, to: usize) -> Vec<ArgWord> {
+    let rest = text.get(from..to).unwrap_or("");
+    let mut out = Vec::new();
+    let (mut blanks, mut at) = (0, 0);
+    for (i, c) in rest.char_indices().chain(std::iter::once((rest.len(), '\n'))) {
+        if !c.is_whitespace() {
+            continue;
+        }
+        let w = rest.get(at..i).unwrap_or("");
+        if !w.is_empty() {
+            if w.contains(['&', ';', '|', '#', '$']) {
+                break;
+            }
+            if w != "\\" {
+                out.push(ArgWord {
+                    removal: from + blanks..from + i,
+                    word: w.to_string(),
+                });
+            }
+            blanks = i;
+        }
+        if c == '\n' {
+            blanks = i + 1;
+        }
+        at = i + c.len_utf8();
+    }
+    out
+}
+
 /// True when `args` holds the word `flag` (or `flag=...`).
 pub fn has_flag(args: &str, flag: &str) -> bool {
     args.split(is_sep)
@@ -206,6 +250,23 @@ mod tests {
         assert_eq!(split("pip install -r re/\"\"\"usr/bin LANG=C\n"), None);
         assert_eq!(split("echo 'a"), None);
         assert_eq!(split("echo a\\"), None);
+    }
+
+    /// Removing a word never removes a line break: the last word of a line, at the end of the
+    /// RUN, once took the line break with it and joined the next instruction to the RUN.
+    #[test]
+    fn arg_words_remove_their_blanks_not_the_line_break() {
+        let text = "RUN pip install flask pytest\nCMD [\"x\"]\n";
+        let from = text.find(" flask").unwrap();
+        let words = arg_words(text, from, text.len());
+        let last = &words[1];
+        assert_eq!(last.word, "pytest");
+        let mut cut = text.to_string();
+        cut.replace_range(last.removal.clone(), "");
+        assert_eq!(cut, "RUN pip install flask\nCMD [\"x\"]\n");
+        let text = "RUN apt-get install -y \\\n  gcc libpq5 \\\n  && rm x\n";
+        let words: Vec<String> = arg_words(text, 19, text.len()).into_iter().map(|w| w.word).collect();
+        assert_eq!(words, ["-y", "gcc", "libpq5"]);
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn install_only(word: &str) -> bool {
     )
 }
 
-/// The apt install RUN of the final stage and the package words it names.
+/// The package words of the apt installs in `inst`, each with the span that removes it.
 fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)> {
     let Some((offset, text)) = p.src.unit(inst.line) else {
         return Vec::new();
@@ -66,26 +66,16 @@ fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)>
     let mut out = Vec::new();
     for cmd in [["apt-get", "install"], ["apt", "install"]] {
         for h in shell::find(offset, text, &cmd) {
-            let mut at = h.end;
-            let rest = p.src.text.get(h.end..offset + text.len()).unwrap_or("");
-            for word in rest.split_inclusive(char::is_whitespace) {
-                let w = word.trim();
-                if w.contains(['&', ';', '|', '#', '$']) {
-                    break;
+            for w in shell::arg_words(p.src.text, h.end, offset + text.len()) {
+                if !w.word.starts_with('-') {
+                    let hit = Hit {
+                        start: w.removal.start,
+                        end: w.removal.end,
+                        prev: None,
+                        args: String::new(),
+                    };
+                    out.push((hit, w.word));
                 }
-                if !w.is_empty() && !w.starts_with('-') && w != "\\" {
-                    let start = at + (word.len() - word.trim_start().len());
-                    out.push((
-                        Hit {
-                            start,
-                            end: at + word.len(),
-                            prev: None,
-                            args: String::new(),
-                        },
-                        w.to_string(),
-                    ));
-                }
-                at += word.len();
             }
         }
     }
@@ -261,6 +251,16 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
     );
     e.notes.push(note);
+    // The install is made again with fewer packages: what it stored may go, but what the
+    // line still names, and the libraries, stay.
+    e.rebuilt_layers = toolchain.iter().filter_map(|f| f.layer).collect();
+    e.rebuilt_layers.dedup();
+    e.kept_packages = words
+        .iter()
+        .filter(|(_, w)| !build_only(w))
+        .map(|(_, w)| w.clone())
+        .chain(libs.iter().cloned())
+        .collect();
     e.ops.push(Op::Before {
         line: stage.from_line,
         text: builder,
@@ -272,21 +272,13 @@ pub(super) fn plan(p: &mut Planner<'_>) {
             text: String::new(),
         });
     }
-    if let (Some((last, _)), false) = (words.last(), libs.is_empty()) {
-        let end = p
-            .src
-            .text
-            .get(last.start..last.end)
-            .map_or(last.end, |w| last.start + w.trim_end().len());
-        let at = if drop.iter().any(|(h, _)| h.start == last.start) {
-            words.first().map_or(end, |(h, _)| h.start)
+    // The libraries go where the first package word starts, before anything appended to
+    // the line's end (another fix's `&& rm -rf /var/lib/apt/lists/*`).
+    if let (Some((first, word)), false) = (words.first(), libs.is_empty()) {
+        let (at, text) = if build_only(word) {
+            (first.start, format!(" {}", libs.join(" ")))
         } else {
-            end
-        };
-        let text = if at == end {
-            format!(" {}", libs.join(" "))
-        } else {
-            format!("{} ", libs.join(" "))
+            (first.end - word.len(), format!("{} ", libs.join(" ")))
         };
         e.ops.push(Op::Splice {
             line: apt_line,

@@ -279,7 +279,7 @@ RUN chmod -R u+x /etc/app
 fn dev_packages_in_the_installers_terms() {
     let text = "\
 FROM python:3.12-slim
-RUN pip install --no-cache-dir flask pytest==8.3 gunicorn
+RUN pip install --no-cache-dir flask gunicorn pytest==8.3
 RUN poetry install --no-root
 RUN pip install -r requirements.txt
 ";
@@ -294,7 +294,16 @@ RUN pip install -r requirements.txt
     let findings = [
         finding("DW304", 1, Some(2), &[], 300),
         finding("DW304", 2, Some(3), &[], 200),
-        finding("DW304", 3, Some(4), &[], 100),
+        finding(
+            "DW304",
+            3,
+            Some(4),
+            &[
+                ("/usr/local/lib/python3.12/site-packages/ruff (ruff 0.5.0)", 90),
+                ("/usr/local/lib/python3.12/site-packages/pathspec (pathspec 0.12.1)", 10),
+            ],
+            100,
+        ),
     ];
     insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
 }
