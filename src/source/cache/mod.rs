@@ -24,7 +24,7 @@ use crate::model::LayerScan;
 
 const MAGIC: &[u8; 8] = b"DWSCAN\r\n";
 /// Bumped whenever the scan or its encoding changes: older entries then read as foreign.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2; // 2: shared objects in site-packages keep their ELF links
 /// The default cap on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// Temporary files older than this were left by a process that died mid-write.
