@@ -125,7 +125,9 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(false)
         });
-        kind_ok && !from_stage && !from_line && !o.base && !(o.dockerfile_line.is_none() && self.copies_a_venv(layer))
+        // Without a Dockerfile line, a venv copied whole is taken for a stage's.
+        let stage_venv = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
+        kind_ok && !from_stage && !from_line && !o.base && !stage_venv
     }
 
     /// True when the layer's COPY puts a whole virtualenv at its destination. buildah and
