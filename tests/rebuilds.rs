@@ -9,7 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::pybase::{self, Images};
+use crate::support::buildah::{Images, building};
+use crate::support::pybase;
 use crate::support::{bin, tmp};
 
 /// The smoke command run in both images.
@@ -61,7 +62,7 @@ fn careless(fixture: &str, prepare: impl FnOnce(&Path), rules: &[&str]) -> Optio
     let name = format!("dw-{fixture}-{}", std::process::id());
     let out_dir = tmp();
     let images = images(&name);
-    let building = pybase::building();
+    let building = building();
     let archive = build(ca, &name, ctx.path(), out_dir.path());
     let dockerfile = ctx.path().join("Dockerfile");
     let original = std::fs::read_to_string(&dockerfile).unwrap();
@@ -186,7 +187,7 @@ fn careful_dockerfile_gives_no_warning_or_error() {
     let name = format!("dw-careful-{}", std::process::id());
     let out_dir = tmp();
     let images = images(&name);
-    let building = pybase::building();
+    let building = building();
     let archive = build(ca, &name, ctx.path(), out_dir.path());
     let dockerfile = ctx.path().join("Dockerfile");
     for with_dockerfile in [true, false] {

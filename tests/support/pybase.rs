@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::OnceLock;
 
 use super::servers::{have, skip};
 
@@ -100,29 +100,6 @@ impl PipCa {
 /// `-v DIR:/etc/xdg/pip:ro` for a build.
 pub fn mount(ca: &Path) -> [String; 2] {
     ["-v".to_string(), format!("{}:/etc/xdg/pip:ro", ca.display())]
-}
-
-/// buildah's image store: builds share it, a removal has it alone. `buildah rmi` while another
-/// build looks for cached layers fails that build ("layer not known").
-static STORE: RwLock<()> = RwLock::new(());
-
-/// Held while building (and while `fix --verify` builds): no [`Images`] is removed meanwhile.
-/// Take it after making the [`Images`] guard, so that a failing test drops it first.
-pub fn building() -> RwLockReadGuard<'static, ()> {
-    STORE.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Removes the buildah images it names when dropped (also when the test fails), once no build
-/// runs.
-pub struct Images(pub Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        let _alone = STORE.write().unwrap_or_else(PoisonError::into_inner);
-        for tag in &self.0 {
-            let _ = Command::new("buildah").args(["rmi", "-f", tag]).output();
-        }
-    }
 }
 
 /// Copies the fixture folder `tests/fixtures/python/NAME` (recursively) into `to`.
