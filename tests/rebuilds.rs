@@ -53,9 +53,9 @@ fn build(ca: &Path, name: &str, ctx: &Path, out: &Path) -> std::path::PathBuf {
 /// Builds the fixture `fixture` (after `prepare` adds to its context), runs `fix --verify` with
 /// the safe fixes, and checks it: passed, the smoke command exits 0 in both images, each safe
 /// fix measured within 10% of its prediction, every rule of `rules` fixed and none of the fixed
-/// rules' findings left. Returns the `--json` document.
-fn careless(fixture: &str, prepare: impl FnOnce(&Path), rules: &[&str]) -> Option<Value> {
-    let ca = pybase::ready()?;
+/// rules' findings left.
+fn careless(fixture: &str, prepare: impl FnOnce(&Path), rules: &[&str]) {
+    let Some(ca) = pybase::ready() else { return };
     let ctx = tmp();
     pybase::copy_fixture(fixture, ctx.path());
     prepare(ctx.path());
@@ -129,7 +129,6 @@ fn careless(fixture: &str, prepare: impl FnOnce(&Path), rules: &[&str]) -> Optio
         original,
         "--verify without --write"
     );
-    Some(json)
 }
 
 #[test]
