@@ -40,5 +40,7 @@ mod rules;
 mod schema;
 mod selection;
 mod semantics;
+#[cfg(feature = "daemon")]
+mod storage;
 mod tui;
 mod unpacked;

@@ -502,3 +502,41 @@ fn the_readme_rule_table_matches_the_catalogue() {
     }
     assert_eq!(rows.len(), deadweight::catalogue::RULES.len(), "{rows:#?}");
 }
+
+/// DW502 on a base image's files blames the user's line and says in a sentence what happened
+/// and that there is nothing to change; a user layer's rewrite asks to write the files once.
+#[test]
+fn dw502_says_what_was_rewritten_and_by_whom() {
+    let f = findings(careful().layer(
+        "RUN /bin/sh -c apt-get install -y make # buildkit",
+        Layer::new().file("usr/lib/python3.11/os.py", "import sys  # patched\n"),
+    ));
+    let top = f.iter().filter_map(|x| x.layer).max().unwrap_or_default();
+    let hit: Vec<&Finding> = f.iter().filter(|x| x.rule == "DW502" && x.layer == Some(top)).collect();
+    assert_eq!(hit.len(), 1, "blamed on the user's layer, not the base's: {f:#?}");
+    let fix = &hit[0].fix;
+    let want = format!("informational: layer {top} (`RUN apt-get install -y make`) replaced files of the base image");
+    assert!(fix.starts_with(&want), "{fix}");
+    assert!(fix.contains("nothing to change"), "{fix}");
+    let f = findings(
+        careful()
+            .layer(
+                "RUN /bin/sh -c make build # buildkit",
+                Layer::new().file("srv/out.bin", vec![1u8; 500]),
+            )
+            .layer(
+                "RUN /bin/sh -c make strip # buildkit",
+                Layer::new().file("srv/out.bin", vec![2u8; 400]),
+            ),
+    );
+    let hit: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.rule == "DW502" && x.paths.iter().any(|p| p.path == "/srv/out.bin"))
+        .collect();
+    assert_eq!(hit.len(), 1, "{f:#?}");
+    assert!(
+        hit[0].fix.starts_with("write them once, in their final form"),
+        "{}",
+        hit[0].fix
+    );
+}
