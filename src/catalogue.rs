@@ -344,6 +344,14 @@ pub const RULES: &[RuleInfo] = &[
     ),
 ];
 
+/// Whether a rule's findings are about bytes of the image (a cache, a leak, a copy), so that
+/// their saving is what the fix removes. The others (configuration, Dockerfile practice, a
+/// build-cache order, tests run in the image) save nothing by themselves: their findings show
+/// 0 B, are kept under `min_bytes`, and list their paths as the evidence of what they say.
+pub fn saves_bytes(id: &str) -> bool {
+    !(id.starts_with("DW6") || id.starts_with("DW7") || matches!(id, "DW505" | "DW409" | "DW307"))
+}
+
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use crate::support::{bin, corpus_dir, fails, tmp};
-use deadweight::analysis::accounting::PathBytes;
 use deadweight::analysis::dockerfile::parse;
+use deadweight::analysis::rules::Evidence;
 use deadweight::analysis::rules::Finding;
 use deadweight::fix::{self, Facts, Input, UserTool};
 
@@ -256,7 +256,7 @@ proptest! {
                 reclaimable_bytes: 100,
                 layer: Some(layer),
                 dockerfile_line: (line > 0).then_some(line),
-                paths: vec![PathBytes { path: "/app/.git".into(), bytes: 50 }, PathBytes { path: "/opt/x/big".into(), bytes: 50 }],
+                paths: vec![Evidence::new("/app/.git", 50), Evidence::new("/opt/x/big", 50)],
                 fix: String::new(),
             })
             .collect();

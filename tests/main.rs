@@ -22,6 +22,7 @@ mod credentials;
 mod daemon;
 mod diff;
 mod dockerignore;
+mod evidence;
 mod fix;
 mod formats;
 mod hostile;

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::parse;
+use crate::analysis::rules::Evidence;
 
 fn finding(rule: &'static str, layer: usize, line: Option<usize>, paths: &[(&str, u64)], bytes: u64) -> Finding {
     let info = crate::catalogue::find(rule).expect("a known rule");
@@ -17,13 +17,7 @@ fn finding(rule: &'static str, layer: usize, line: Option<usize>, paths: &[(&str
         reclaimable_bytes: bytes,
         layer: Some(layer),
         dockerfile_line: line,
-        paths: paths
-            .iter()
-            .map(|(p, b)| PathBytes {
-                path: p.to_string(),
-                bytes: *b,
-            })
-            .collect(),
+        paths: paths.iter().map(|(p, b)| Evidence::new(*p, *b)).collect(),
         fix: String::new(),
     }
 }

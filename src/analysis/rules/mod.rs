@@ -5,6 +5,7 @@
 //! only; a file whose content a hard link outside every finding shares saves nothing. Rules
 //! read the analysis; they never change it and never do I/O.
 
+mod claims;
 mod fixes;
 mod groups;
 mod image;
@@ -32,6 +33,7 @@ use crate::catalogue;
 use crate::catalogue::Severity;
 use crate::config::RulesConfig;
 use crate::model::{ConfigSummary, EntryKind, Layer, Tree, VersionId};
+pub use claims::{Claim, Evidence};
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,8 +50,8 @@ pub struct Finding {
     pub layer: Option<usize>,
     /// Its Dockerfile line, when known.
     pub dockerfile_line: Option<usize>,
-    /// The largest paths involved, largest first.
-    pub paths: Vec<PathBytes>,
+    /// The largest paths involved, largest first, each with the part another finding counts.
+    pub paths: Vec<Evidence>,
     /// The concrete change to make.
     pub fix: String,
 }
@@ -147,7 +149,7 @@ impl Ctx<'_> {
 /// Collects findings, merging those of the same rule and layer, and counts each version once.
 struct Engine<'a, 'c> {
     ctx: &'a Ctx<'c>,
-    claimed: Vec<bool>,
+    claimed: claims::Claims,
     /// Versions whose content a visible hard link shares (see [`linked_versions`]).
     linked: &'a [VersionId],
     findings: BTreeMap<(&'static str, Option<usize>), Finding>,
@@ -194,7 +196,7 @@ impl Engine<'_, '_> {
 
     /// Which versions some enabled draft is about (and no ignore glob takes out).
     fn covered(&self, drafts: &[Draft]) -> Vec<bool> {
-        let mut out = vec![false; self.claimed.len()];
+        let mut out = vec![false; self.ctx.tree.versions().len()];
         for d in drafts.iter().filter(|d| self.enabled(d.rule)) {
             let check = self.ignores_any(d.rule);
             for &v in &d.versions {
@@ -215,16 +217,19 @@ impl Engine<'_, '_> {
         let about_files = !d.versions.is_empty();
         let mut kept = 0;
         let check = self.ignores_any(d.rule);
+        // Versions another finding counted first: the path lines say so.
+        let mut taken = Vec::new();
         for v in d.versions {
             let ver = tree.version(v);
             if check && self.ignored(d.rule, &tree.path(ver.node)) {
                 continue;
             }
             kept += 1;
-            if self.claimed[v as usize] {
+            if let Some(by) = self.claimed.by(v) {
+                taken.push((v, by));
                 continue;
             }
-            self.claimed[v as usize] = true;
+            self.claimed.claim(v, d.rule);
             if self.linked.binary_search(&v).is_err() {
                 bytes += ver.size;
             }
@@ -237,6 +242,7 @@ impl Engine<'_, '_> {
             .into_iter()
             .filter(|p| !check || !self.ignored(d.rule, &p.path))
             .collect();
+        let paths = claims::attach(tree, paths, &taken, d.rule);
         let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
         let configured = self
             .cfg
@@ -291,7 +297,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let linked = kept_targets(&links, |_| true);
     let mut e = Engine {
         ctx,
-        claimed: vec![false; ctx.tree.versions().len()],
+        claimed: claims::Claims::new(ctx.tree.versions().len()),
         linked: &[],
         findings: BTreeMap::new(),
         cfg,
@@ -359,26 +365,17 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let mut out: Vec<Finding> = e
         .findings
         .into_values()
-        .filter(|f| {
-            f.reclaimable_bytes >= min
-                || f.rule.starts_with("DW6")
-                || f.rule.starts_with("DW7")
-                || matches!(f.rule, "DW505" | "DW409" | "DW307")
-        })
+        .filter(|f| f.reclaimable_bytes >= min || !catalogue::saves_bytes(f.rule))
         .map(|mut f| {
             // A file listed bare by a path rule and tagged by a package rule is one row: the
             // tagged one, which says more.
-            let bare = |p: &PathBytes| match p.path.rsplit_once(" (") {
-                Some((path, tag)) if tag.ends_with(')') => path.len(),
-                _ => p.path.len(),
-            };
             f.paths.sort_by(|a, b| {
                 b.bytes
                     .cmp(&a.bytes)
-                    .then_with(|| a.path[..bare(a)].cmp(&b.path[..bare(b)]))
+                    .then_with(|| a.bare_path().cmp(b.bare_path()))
                     .then_with(|| b.path.len().cmp(&a.path.len()))
             });
-            f.paths.dedup_by(|a, b| a.path[..bare(a)] == b.path[..bare(b)]);
+            f.paths.dedup_by(|a, b| a.bare_path() == b.bare_path());
             f.paths.truncate(MAX_PATHS);
             f
         })
