@@ -168,7 +168,11 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         // The explorer takes the screen: how the input was read is said once it is left.
         let loaded_notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let keep = std::sync::Arc::clone(&loaded_notes);
-        ui::run_loading(image, dockerfile_text.as_deref(), move |progress| {
+        let reopen = ui::viewer::Reopen {
+            spec: spec.clone(),
+            selection: opts.selection.clone(),
+        };
+        ui::run_loading(image, dockerfile_text.as_deref(), reopen, move |progress| {
             let mut opts = opts;
             opts.progress = Some(progress);
             // Layers are merged as they are decoded; the rules follow the last one.

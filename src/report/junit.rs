@@ -1,31 +1,13 @@
 //! JUnit XML (`--format junit`), which every CI system can show as test results: one
 //! `<testcase>` per CI check, a `<failure>` with limit, actual value and blame for each failed
-//! one. Text is escaped for XML and characters XML 1.0 cannot hold are dropped. Reads the
+//! one. Text goes through `markup::escape`. Reads the
 //! analysis and the verdict; writes nothing.
 
 use std::fmt::Write as _;
 
 use super::ci::{Verdict, bound_sign, show};
+use super::markup::escape;
 use crate::analysis::Analysis;
-
-/// Escapes text for XML attributes and character data, dropping what XML 1.0 forbids
-/// (control characters other than tab, line feed and carriage return).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders the checks as one JUnit test suite (empty when CI mode did not run).
 pub fn render(a: &Analysis, v: Option<&Verdict>) -> String {
@@ -76,12 +58,4 @@ pub fn render(a: &Analysis, v: Option<&Verdict>) -> String {
     }
     let _ = writeln!(out, "  </testsuite>\n</testsuites>");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(super::escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
-    }
 }

@@ -15,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod markup;
 pub mod sarif;
 pub mod schema;
 pub mod text;

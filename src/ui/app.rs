@@ -130,6 +130,8 @@ pub struct App {
     pub dockerfile: Option<DockerfileView>,
     /// The file open in the viewer, if any.
     pub viewer: Option<Viewer>,
+    /// How the viewer reads the image again (None: from the reference, with the defaults).
+    pub reopen: Option<super::viewer::Reopen>,
     /// I/O asked of the event loop (see `viewer::perform`).
     pub request: Option<Request>,
     /// A path that exists, waiting for `y` to be overwritten.
@@ -173,6 +175,7 @@ impl App {
             dockerfile: None,
             evidence: None,
             viewer: None,
+            reopen: None,
             request: None,
             confirm: None,
             prompt: None,
@@ -238,10 +241,14 @@ impl App {
             .collect()
     }
 
+    /// True while the packages are in size order (largest first), the order they start in.
+    pub fn packages_by_size(&self) -> bool {
+        self.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes)
+    }
+
     /// Sorts the packages by size (largest first) or by name, the other of the two.
     pub fn toggle_package_sort(&mut self) {
-        let by_size = self.package_rows.windows(2).all(|w| w[0].bytes >= w[1].bytes);
-        if by_size {
+        if self.packages_by_size() {
             self.package_rows.sort_by_key(|p| p.name.to_lowercase());
         } else {
             self.package_rows

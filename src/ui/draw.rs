@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::{App, Tab};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::{
-    dockerfile, evidence, file_history, findings, help, image_summary, layer_details, layers, packages, status_bar,
-    tree, viewer,
+    dockerfile, evidence, file_history, findings, help, image_summary, layer_details, layers, main_frame, packages,
+    status_bar, tree, viewer,
 };
 
 /// Draws the whole screen.
@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// Draws the main pane in `area`: its frame with the tabs, and the tab's content inside.
 pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
-    let inner = tree::frame_block(app, frame, area);
+    let inner = main_frame::frame_block(app, frame, area);
     if let Some(v) = &app.viewer {
         return viewer::render(app, v, frame, inner);
     }

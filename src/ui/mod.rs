@@ -20,6 +20,7 @@ pub mod layer_details;
 pub mod layers;
 pub mod layout;
 pub mod loading;
+pub mod main_frame;
 pub mod mouse;
 pub mod nodes;
 pub mod package_rows;
@@ -63,7 +64,7 @@ const TICK: Duration = Duration::from_millis(100);
 /// drawing (and without loading) when stdout is not a terminal; a load error is returned after
 /// the terminal is restored. Quitting while loading returns at once, leaving the worker to
 /// end with the process.
-pub fn run_loading<F>(title: &str, dockerfile: Option<&str>, load: F) -> anyhow::Result<()>
+pub fn run_loading<F>(title: &str, dockerfile: Option<&str>, reopen: viewer::Reopen, load: F) -> anyhow::Result<()>
 where
     F: FnOnce(ProgressHook) -> anyhow::Result<Analysis> + Send + 'static,
 {
@@ -102,6 +103,7 @@ where
     if let Some(text) = dockerfile {
         app = app.with_dockerfile(text);
     }
+    app.reopen = Some(reopen);
     event_loop(&mut session, app)
 }
 

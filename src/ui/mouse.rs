@@ -41,7 +41,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
         }
     } else if contains(a.main, x, y) {
         if delta == 0 && y == a.main.y {
-            if let Some(tab) = super::tree::tab_at(app, x - a.main.x) {
+            if let Some(tab) = super::main_frame::tab_at(app, x - a.main.x) {
                 show_tab(app, tab);
             }
             return;

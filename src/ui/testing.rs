@@ -254,3 +254,11 @@ pub fn style_at(buf: &Buffer, needle: &str) -> ratatui::style::Style {
     let (x, y) = find(buf, needle).unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", text(buf)));
     buf[(x, y)].style()
 }
+
+/// The path of the tree's selected entry (empty when none).
+pub fn selected_path(app: &App) -> String {
+    app.files
+        .selected()
+        .map(|n| app.analysis.tree.path(n))
+        .unwrap_or_default()
+}

@@ -1,7 +1,7 @@
-//! The main pane's frame (tabs: files, findings, packages) and the file tree drawn in it: one
-//! line per cached row, only the rows on screen, with change marker, size, optional mode and
-//! owner, tree guides and a note on entries a later layer deletes or replaces. Reads the row
-//! cache; never rebuilds it.
+//! The file tree drawn in the main pane: one line per cached row, only the rows on screen, with
+//! change marker, size, optional mode and owner, tree guides and a note on entries a later layer
+//! deletes or replaces. Reads the row cache; never rebuilds it. The pane's frame and tabs are
+//! `main_frame`'s.
 
 use deadweight::model::tree::escape_bytes;
 use deadweight::model::{EntryKind, HiddenHow, NodeId, Version};
@@ -10,91 +10,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::app::{App, Focus, Tab, scroll};
+use super::app::{App, Focus, scroll};
 use super::format;
 use super::nodes::{Mark, ViewMode};
-use super::rows::Sort;
-
-/// The tab labels of the main pane's title, in order (tighter when the pane is narrow).
-pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
-    let pad = if app.areas().main.width >= 90 { " " } else { "" };
-    let mut labels = vec![
-        (Tab::Files, format!("{pad}1 Files{pad}")),
-        (
-            Tab::Findings,
-            format!("{pad}2 Findings {}{pad}", app.analysis.findings.len()),
-        ),
-        (
-            Tab::Packages,
-            format!("{pad}3 Packages {}{pad}", app.package_rows.len()),
-        ),
-    ];
-    if app.dockerfile.is_some() {
-        labels.push((Tab::Dockerfile, format!("{pad}4 Dockerfile{pad}")));
-    }
-    labels
-}
-
-/// The tab whose label is at column `dx` of the main pane's top border.
-pub fn tab_at(app: &App, dx: u16) -> Option<Tab> {
-    let mut x = 1u16;
-    for (tab, label) in tab_labels(app) {
-        let w = label.chars().count() as u16;
-        if dx >= x && dx < x + w {
-            return Some(tab);
-        }
-        x += w + 1;
-    }
-    None
-}
-
-/// The bordered main pane with its tabs; returns the area inside the border.
-pub fn frame_block(app: &App, frame: &mut Frame, area: Rect) -> Rect {
-    let focused = app.focus == Focus::Main;
-    let t = &app.theme;
-    let mut title: Vec<Span> = Vec::new();
-    for (i, (tab, label)) in tab_labels(app).into_iter().enumerate() {
-        if i > 0 {
-            title.push(Span::styled("│", t.border(focused)));
-        }
-        let style = if tab == app.tab {
-            t.title(focused).add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            t.dim()
-        };
-        title.push(Span::styled(label, style));
-    }
-    let view = match app.files.view {
-        ViewMode::Changes => "changes only",
-        ViewMode::Cumulative => "all layers up to it",
-    };
-    let sort = match app.files.sort {
-        Sort::Size => "size",
-        Sort::Name => "name",
-    };
-    let tabs_w: usize = tab_labels(app).iter().map(|(_, l)| l.chars().count() + 1).sum();
-    let wide = format!(" layer {} · {view} · by {sort} ", app.layer);
-    let right = if tabs_w + wide.chars().count() + 3 <= area.width as usize {
-        wide
-    } else {
-        let v = if app.files.view == ViewMode::Changes {
-            "changes"
-        } else {
-            "all"
-        };
-        format!(" L{} {v} ", app.layer)
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border(focused))
-        .title(Line::from(title))
-        .title(Line::from(Span::styled(right, t.dim())).right_aligned());
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
-}
 
 /// The version a tree row stands for in the current view.
 pub fn row_version(app: &App, node: NodeId) -> Option<&Version> {

@@ -10,7 +10,17 @@ use std::io::Write;
 use std::path::Path;
 
 use deadweight::model::EntryKind;
+use deadweight::source::reference::ImageSpec;
 use deadweight::source::{content, reference, resolve::Selection};
+
+/// How to read the image again for the viewer: what the binary opened it with.
+#[derive(Debug, Clone)]
+pub struct Reopen {
+    /// The parsed image argument (with any `--source`).
+    pub spec: ImageSpec,
+    /// The `--tag`/`--platform` pick.
+    pub selection: Selection,
+}
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -111,11 +121,23 @@ fn selected_file(app: &App) -> Result<(String, usize), String> {
     }
 }
 
+/// The image as it was opened: the binary's own spec and selection (so that a `--tag` or
+/// `--platform` pick, or a `--source`, reads the same image again), else the reference as
+/// shown, read with the defaults.
+fn reopen(app: &App) -> Result<(ImageSpec, Selection), String> {
+    match &app.reopen {
+        Some(r) => Ok((r.spec.clone(), r.selection.clone())),
+        None => reference::parse(&app.analysis.image.reference, None)
+            .map(|s| (s, Selection::default()))
+            .map_err(|e| e.to_string()),
+    }
+}
+
 fn open(app: &mut App) -> Result<(), String> {
     let (path, layer) = selected_file(app)?;
-    let spec = reference::parse(&app.analysis.image.reference, None).map_err(|e| e.to_string())?;
-    let (content, truncated) = content::read_entry(&spec, &Selection::default(), layer, path.as_bytes(), VIEW_LIMIT)
-        .map_err(|e| e.to_string())?;
+    let (spec, selection) = reopen(app)?;
+    let (content, truncated) =
+        content::read_entry(&spec, &selection, layer, path.as_bytes(), VIEW_LIMIT).map_err(|e| e.to_string())?;
     app.viewer = Some(Viewer {
         path,
         layer,
@@ -147,16 +169,9 @@ fn extract(app: &mut App, to: &str, overwrite: bool) -> Result<(), String> {
         .create_new(true)
         .open(target)
         .map_err(|e| format!("cannot create {to}: {e}"))?;
-    let spec = reference::parse(&app.analysis.image.reference, None).map_err(|e| e.to_string())?;
-    let written = content::copy_entry(
-        &spec,
-        &Selection::default(),
-        v.layer,
-        v.path.as_bytes(),
-        u64::MAX,
-        &mut file,
-    )
-    .map_err(|e| e.to_string())?;
+    let (spec, selection) = reopen(app)?;
+    let written = content::copy_entry(&spec, &selection, v.layer, v.path.as_bytes(), u64::MAX, &mut file)
+        .map_err(|e| e.to_string())?;
     file.flush().map_err(|e| format!("cannot write {to}: {e}"))?;
     app.message = Some(format!("wrote {} ({written} bytes) to {to}", v.path));
     Ok(())

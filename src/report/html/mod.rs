@@ -38,21 +38,7 @@ pub fn render(a: &Analysis, verdict: Option<&Verdict>) -> String {
     document(&title, &body, &islands, "image")
 }
 
-/// Text escaped for HTML element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::markup::escape;
 
 /// A `<script type="application/json">` data island holding `json`. `<`, `>` and `&` become
 /// `\u003c`, `\u003e`, `\u0026` (still the same JSON to a parser), so no name can close the
@@ -115,13 +101,5 @@ mod tests {
         let inner = island_text(&page, "x").unwrap();
         assert!(!inner.contains(['<', '>', '&', '\u{2028}', '\u{2029}']), "{inner}");
         assert_eq!(serde_json::from_str::<serde_json::Value>(inner).unwrap(), value);
-    }
-
-    #[test]
-    fn text_is_escaped_for_content_and_attributes() {
-        assert_eq!(
-            escape("<a href=\"x\" title='y'>&amp;</a>"),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;"
-        );
     }
 }

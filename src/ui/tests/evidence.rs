@@ -4,13 +4,6 @@
 use crate::ui::app::Tab;
 use crate::ui::testing::*;
 
-fn selected_path(app: &crate::ui::app::App) -> String {
-    app.files
-        .selected()
-        .map(|n| app.analysis.tree.path(n))
-        .unwrap_or_default()
-}
-
 /// Enter on a finding lists its paths; Enter on one shows it in the tree at the finding's
 /// layer; `n` steps to the next path; `2` comes back to the list where it was.
 #[test]

@@ -1,4 +1,5 @@
-//! Journeys through the path filter's three readings: substring, regex and glob.
+//! Journeys through the path filter (its three readings: substring, regex and glob), search
+//! and the size filter.
 
 use crate::ui::filter::PatternKind;
 use crate::ui::testing::*;
@@ -69,4 +70,96 @@ fn glob_filters_match_from_a_directory_down() {
     type_text(&mut app, "pyc");
     assert!(screen_text(&app).contains("Filter paths (text): pyc"));
     assert!(matched(&app).len() >= pyc.len());
+}
+
+#[test]
+fn path_filter_is_live_and_esc_clears_it() {
+    let mut app = app(80, 24);
+    press(&mut app, "ctrl+f");
+    type_text(&mut app, "six");
+    assert_eq!(app.files.filters.path, "six", "applied while typing");
+    press(&mut app, "enter");
+    assert!(app.prompt.is_none());
+    press(&mut app, "ctrl+space");
+    let paths: Vec<String> = app
+        .files
+        .rows
+        .rows
+        .iter()
+        .map(|r| app.analysis.tree.path(r.node))
+        .collect();
+    assert!(paths.iter().any(|p| p.ends_with("/six.py")), "{paths:?}");
+    for p in &paths {
+        let leaf = app.files.rows.rows.iter().all(|r| {
+            let q = app.analysis.tree.path(r.node);
+            !(q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'/')
+        });
+        assert!(!leaf || p.contains("six"), "leaf {p} does not match");
+    }
+    assert!(screen_text(&app).contains("path~\"six\""));
+    press(&mut app, "ctrl+f backspace backspace backspace esc");
+    assert_eq!(app.files.filters.path, "");
+    assert!(!app.files.filters.active());
+}
+
+#[test]
+fn search_finds_paths_in_every_layer_and_cycles() {
+    let mut app = app(80, 24);
+    press(&mut app, "/");
+    type_text(&mut app, "model.bin");
+    press(&mut app, "enter");
+    assert_eq!(
+        selected_path(&app),
+        "/tmp/model.bin",
+        "a file gone from the final image is found"
+    );
+    assert_eq!(app.layer, 6, "shown in the layer that last touched it");
+    assert!(screen_text(&app).contains("match 1/1"));
+    press(&mut app, "/");
+    type_text(&mut app, "core.py");
+    press(&mut app, "enter");
+    let s = app.search.clone().expect("search");
+    assert!(s.matches.len() >= 2, "{:?}", s.matches.len());
+    let first = selected_path(&app);
+    press(&mut app, "n");
+    assert_ne!(selected_path(&app), first);
+    press(&mut app, "N");
+    assert_eq!(selected_path(&app), first);
+    press(&mut app, "N");
+    assert_eq!(
+        app.search.as_ref().map(|s| s.current),
+        Some(s.matches.len() - 1),
+        "wraps"
+    );
+    press(&mut app, "/");
+    type_text(&mut app, "no-such-path");
+    press(&mut app, "enter");
+    assert!(app.message.as_deref().unwrap_or("").contains("no path"));
+}
+
+#[test]
+fn size_filter_hides_small_entries() {
+    let mut app = app(80, 24);
+    press(&mut app, ">");
+    type_text(&mut app, "100k");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.files.filters.min_size, 102_400,
+        "100k is 100 KiB, as sizes are shown"
+    );
+    press(&mut app, "ctrl+space");
+    assert!(
+        app.files
+            .rows
+            .rows
+            .iter()
+            .all(|r| app.files.states.size[r.node as usize] >= 102_400)
+    );
+    assert!(app.files.rows.rows.len() < 40);
+    press(&mut app, ">");
+    type_text(&mut app, "lots");
+    press(&mut app, "enter");
+    assert!(app.message.as_deref().unwrap_or("").contains("not a size"));
+    press(&mut app, "> ctrl+u enter");
+    assert_eq!(app.files.filters.min_size, 0);
 }

@@ -11,13 +11,6 @@ fn node(app: &crate::ui::app::App, path: &str) -> u32 {
     app.analysis.tree.lookup(path.as_bytes()).expect(path)
 }
 
-fn selected_path(app: &crate::ui::app::App) -> String {
-    app.files
-        .selected()
-        .map(|n| app.analysis.tree.path(n))
-        .unwrap_or_default()
-}
-
 fn top_level_sizes(app: &crate::ui::app::App) -> Vec<u64> {
     app.files
         .rows
@@ -117,98 +110,6 @@ fn layer_changes_and_all_layers_views() {
     assert_eq!((app.focus, app.layer), (Focus::Main, 5));
     press(&mut app, "]");
     assert_eq!(app.layer, 6);
-}
-
-#[test]
-fn path_filter_is_live_and_esc_clears_it() {
-    let mut app = app(80, 24);
-    press(&mut app, "ctrl+f");
-    type_text(&mut app, "six");
-    assert_eq!(app.files.filters.path, "six", "applied while typing");
-    press(&mut app, "enter");
-    assert!(app.prompt.is_none());
-    press(&mut app, "ctrl+space");
-    let paths: Vec<String> = app
-        .files
-        .rows
-        .rows
-        .iter()
-        .map(|r| app.analysis.tree.path(r.node))
-        .collect();
-    assert!(paths.iter().any(|p| p.ends_with("/six.py")), "{paths:?}");
-    for p in &paths {
-        let leaf = app.files.rows.rows.iter().all(|r| {
-            let q = app.analysis.tree.path(r.node);
-            !(q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'/')
-        });
-        assert!(!leaf || p.contains("six"), "leaf {p} does not match");
-    }
-    assert!(screen_text(&app).contains("path~\"six\""));
-    press(&mut app, "ctrl+f backspace backspace backspace esc");
-    assert_eq!(app.files.filters.path, "");
-    assert!(!app.files.filters.active());
-}
-
-#[test]
-fn search_finds_paths_in_every_layer_and_cycles() {
-    let mut app = app(80, 24);
-    press(&mut app, "/");
-    type_text(&mut app, "model.bin");
-    press(&mut app, "enter");
-    assert_eq!(
-        selected_path(&app),
-        "/tmp/model.bin",
-        "a file gone from the final image is found"
-    );
-    assert_eq!(app.layer, 6, "shown in the layer that last touched it");
-    assert!(screen_text(&app).contains("match 1/1"));
-    press(&mut app, "/");
-    type_text(&mut app, "core.py");
-    press(&mut app, "enter");
-    let s = app.search.clone().expect("search");
-    assert!(s.matches.len() >= 2, "{:?}", s.matches.len());
-    let first = selected_path(&app);
-    press(&mut app, "n");
-    assert_ne!(selected_path(&app), first);
-    press(&mut app, "N");
-    assert_eq!(selected_path(&app), first);
-    press(&mut app, "N");
-    assert_eq!(
-        app.search.as_ref().map(|s| s.current),
-        Some(s.matches.len() - 1),
-        "wraps"
-    );
-    press(&mut app, "/");
-    type_text(&mut app, "no-such-path");
-    press(&mut app, "enter");
-    assert!(app.message.as_deref().unwrap_or("").contains("no path"));
-}
-
-#[test]
-fn size_filter_hides_small_entries() {
-    let mut app = app(80, 24);
-    press(&mut app, ">");
-    type_text(&mut app, "100k");
-    press(&mut app, "enter");
-    assert_eq!(
-        app.files.filters.min_size, 102_400,
-        "100k is 100 KiB, as sizes are shown"
-    );
-    press(&mut app, "ctrl+space");
-    assert!(
-        app.files
-            .rows
-            .rows
-            .iter()
-            .all(|r| app.files.states.size[r.node as usize] >= 102_400)
-    );
-    assert!(app.files.rows.rows.len() < 40);
-    press(&mut app, ">");
-    type_text(&mut app, "lots");
-    press(&mut app, "enter");
-    assert!(app.message.as_deref().unwrap_or("").contains("not a size"));
-    press(&mut app, "> ctrl+u enter");
-    assert_eq!(app.files.filters.min_size, 0);
 }
 
 #[test]

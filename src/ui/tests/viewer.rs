@@ -122,3 +122,38 @@ fn extraction_asks_before_overwriting_and_never_follows_a_link() {
     assert!(!std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
     assert_eq!(std::fs::read(&link).expect("file"), content);
 }
+
+/// The viewer reads the image the way the binary opened it: the `--tag`/`--platform` pick goes
+/// with it, so a container of several images is never read at another image's layer.
+#[test]
+fn the_viewer_reads_the_image_it_was_opened_with() {
+    use crate::ui::viewer::Reopen;
+    use deadweight::source::{reference, resolve::Selection};
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample.tar");
+    let spec = reference::parse(sample, None).expect("the sample's path parses");
+    let mut app = app(160, 48);
+    app.reopen = Some(Reopen {
+        spec: spec.clone(),
+        selection: Selection {
+            tag: Some("deadweight/other:1".into()),
+            platform: None,
+        },
+    });
+    reveal(&mut app, "/app/app/core.py");
+    press(&mut app, "e");
+    assert!(
+        app.viewer.is_none(),
+        "a pick the archive lacks is not read as its default image"
+    );
+    let said = app.message.clone().unwrap_or_default();
+    assert!(said.contains("deadweight/other:1"), "{said}");
+    app.reopen = Some(Reopen {
+        spec,
+        selection: Selection {
+            tag: Some("deadweight/sample:latest".into()),
+            platform: None,
+        },
+    });
+    press(&mut app, "e");
+    assert!(app.viewer.is_some(), "{:?}", app.message);
+}
