@@ -292,7 +292,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW603",
         "Alpine (musl) base with compilers",
         Warning,
-        "Most popular packages publish musllinux wheels today, so compilers on Alpine are there for the packages that have none, which pip then builds from source. Build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where more packages install prebuilt.",
+        "Most popular packages publish musllinux wheels today; pip builds the others from source, which is why Alpine images carry compilers. The finding names the distributions installed from a wheel built in the image (its `WHEEL` tags name a plain `linux_*` platform, which no index publishes): pin versions that have a musllinux wheel, build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt. With compilers installed and no such wheel, it says the compilers built nothing the image keeps.",
     ),
     rule(
         "DW604",
@@ -340,7 +340,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW704",
         "dependencies without an exact version",
         Info,
-        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the command line only: the contents of a requirements file are not checked.",
+        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the `pip install` command lines, and the requirements files the image ships (`requirements*.txt`, `requirements/*.txt`, outside installed packages and /usr): each line without `==` is quoted with its file and line number, unless a lock file sits beside the file or in the working directory, the file uses `--require-hashes`, `--hash` or `-c`, or the command installing it passes `-c` or `--require-hashes`.",
     ),
 ];
 

@@ -20,6 +20,7 @@ mod corpus;
 mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
+mod dependencies;
 mod diff;
 mod dockerignore;
 mod evidence;

@@ -7,7 +7,10 @@ pub mod scan;
 pub mod tree;
 
 pub use config::{ConfigSummary, HistoryEntry};
-pub use scan::{CAPTURE_CAP, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, wants_content};
+pub use scan::{
+    CAPTURE_CAP, CAPTURE_REVISION, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, is_requirements_file,
+    wants_content,
+};
 pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
 
 /// One layer of the image as the source described it, plus what its tar held.

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 mod python;
+mod requirements;
+
+pub use requirements::RequirementsFile;
 
 use crate::model::tree::VersionId;
 use crate::model::{Change, EntryKind, NodeId, Tree};
@@ -69,6 +72,10 @@ pub struct PythonPackage {
     pub dev_tool: bool,
     /// Names of the distributions it requires (without extras-only requirements).
     pub requires: Vec<String>,
+    /// Installed from a wheel built on the build machine: every tag of its `WHEEL` names a
+    /// plain `linux_*` platform, which no index publishes (no manylinux or musllinux wheel fit).
+    #[serde(skip)]
+    pub built_locally: bool,
     /// Its files in the final filesystem.
     #[serde(skip)]
     pub nodes: Vec<NodeId>,
@@ -101,6 +108,9 @@ pub struct Packages {
     pub debian: Vec<SystemPackage>,
     /// Alpine packages, largest first.
     pub alpine: Vec<SystemPackage>,
+    /// The requirements files the image ships, by path.
+    #[serde(skip)]
+    pub requirements: Vec<RequirementsFile>,
 }
 
 /// A captured metadata file (see [`LayerScan::captured`](crate::model::LayerScan::captured)):
@@ -324,5 +334,6 @@ pub fn packages(captures: &[Capture], tree: &Tree) -> Packages {
         python: python::python(tree, &caps),
         debian: debian(tree, &caps),
         alpine: alpine(tree, &caps),
+        requirements: requirements::files(tree, &caps),
     }
 }

@@ -6,6 +6,7 @@
 //! read the analysis; they never change it and never do I/O.
 
 mod claims;
+mod dependencies;
 mod fixes;
 mod groups;
 mod image;
@@ -356,7 +357,8 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         e.add(d);
     }
     let mut whole = Vec::new();
-    runtime::drafts(ctx, &e.findings, &mut whole);
+    runtime::drafts(ctx, &mut whole);
+    dependencies::drafts(ctx, &e.findings, &mut whole);
     image::dockerfile_drafts(ctx, &e.findings, &mut whole);
     for d in whole {
         e.add(d);
