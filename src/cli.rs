@@ -143,6 +143,15 @@ pub struct LoadArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// Read daemon images in place from this store (a Docker data root such as
+    /// `/var/lib/docker`) instead of the one the daemon names; no daemon is asked.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_storage")]
+    pub storage: Option<PathBuf>,
+
+    /// Read daemon images through the daemon's export, never in place from its store.
+    #[arg(long)]
+    pub no_storage: bool,
+
     /// Cache the scans of decoded layers here (default: `$XDG_CACHE_HOME/deadweight`, else
     /// `~/.cache/deadweight`).
     #[command(flatten)]

@@ -112,6 +112,16 @@ pub enum Error {
         /// What failed: the socket tried, permission denied, image not found.
         reason: String,
     },
+    /// A local engine's store (Docker's data root, a containers/storage graph root) cannot give
+    /// the image in place: missing, unreadable, an unknown driver, a record that is not what it
+    /// should be. Where a daemon can export the image instead, the loader falls back to it.
+    #[error("{}: {reason}", root.display())]
+    Storage {
+        /// The store's root directory.
+        root: PathBuf,
+        /// What was missing or wrong, naming the file.
+        reason: String,
+    },
     /// A registry could not be reached, refused a request, or served something unusable.
     #[error("{reference}: {reason}")]
     Registry {

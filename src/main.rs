@@ -256,6 +256,11 @@ pub(crate) fn load_options(l: &cli::LoadArgs) -> LoadOptions {
             .flatten()
             .map(std::sync::Arc::new),
         trust_digests: l.trust_digests,
+        storage: match (&l.storage, l.no_storage) {
+            (Some(dir), _) => source::storage::StorageChoice::Dir(dir.clone()),
+            (None, true) => source::storage::StorageChoice::Off,
+            (None, false) => source::storage::StorageChoice::Auto,
+        },
     }
 }
 

@@ -35,6 +35,12 @@ pub struct Verification {
     pub after: Figures,
     /// Paths that disappeared or changed outside what the applied fixes predicted.
     pub unexpected: Vec<Unexpected>,
+    /// Paths whose bytes differ while kind, size, mode and owner stay: a step that ran again
+    /// and is not reproducible (a compiled extension keeps its random build folder, the
+    /// RECORD beside it lists its hash). Listed, not a failure.
+    pub rebuilt: Vec<String>,
+    /// Findings of the applied fixes' rules that the rebuilt image still has.
+    pub left: Vec<Left>,
     /// The smoke command and its exit status in both images.
     pub run: Option<RunResult>,
     /// True when nothing unexpected changed and the smoke command agreed.
@@ -63,6 +69,17 @@ pub struct Unexpected {
     pub path: String,
     /// `disappeared` or `changed`.
     pub how: &'static str,
+}
+
+/// A finding of a fixed rule that the rebuilt image still has.
+#[derive(Debug, Serialize)]
+pub struct Left {
+    /// The rule id.
+    pub rule: &'static str,
+    /// The finding's title.
+    pub title: String,
+    /// What it calls reclaimable.
+    pub reclaimable_bytes: u64,
 }
 
 /// The smoke command's exit statuses.
@@ -217,7 +234,17 @@ pub fn verify(
     // A directory that held only removed paths goes with them (~/.cache once pip's is gone).
     let covered = |path: &str, dir: bool| expected.iter().any(|e| under(path, e) || (dir && under(e, path)));
     let (old, new) = (final_fs(before), final_fs(&after));
-    let mut unexpected = Vec::new();
+    let left = after
+        .findings
+        .iter()
+        .filter(|f| fixed_rules.contains(f.rule))
+        .map(|f| Left {
+            rule: f.rule,
+            title: f.title.clone(),
+            reclaimable_bytes: f.reclaimable_bytes,
+        })
+        .collect();
+    let (mut unexpected, mut rebuilt) = (Vec::new(), Vec::new());
     for (path, entry) in &old {
         if noise(path) || covered(path, entry.0 == EntryKind::Dir) {
             continue;
@@ -227,6 +254,10 @@ pub fn verify(
                 path: path.clone(),
                 how: "disappeared",
             }),
+            // Same kind, size, mode and owner: only the bytes differ.
+            Some(n) if n.2 != entry.2 && (n.0, n.1, n.3, n.4, n.5) == (entry.0, entry.1, entry.3, entry.4, entry.5) => {
+                rebuilt.push(path.clone())
+            }
             Some(n) if n != entry => unexpected.push(Unexpected {
                 path: path.clone(),
                 how: "changed",
@@ -259,6 +290,8 @@ pub fn verify(
         before: figures(before),
         after: figures(&after),
         unexpected,
+        rebuilt,
+        left,
         run,
         passed,
     })
@@ -300,6 +333,20 @@ pub fn summary(v: &Verification, plan: &Plan) -> String {
         out.push_str(&format!(
             "# verify: ... and {} more unexpected paths\n",
             v.unexpected.len() - 20
+        ));
+    }
+    if let Some(first) = v.rebuilt.first() {
+        out.push_str(&format!(
+            "# verify: {} path(s) rebuilt with other bytes (same size, mode and owner), e.g. {first}\n",
+            v.rebuilt.len()
+        ));
+    }
+    for l in &v.left {
+        out.push_str(&format!(
+            "# verify: still found: {} {} ({})\n",
+            l.rule,
+            l.title,
+            size(l.reclaimable_bytes)
         ));
     }
     if let Some(r) = &v.run {

@@ -315,3 +315,48 @@ fn a_venv_restored_by_chmod_is_credited_to_the_copy_that_brought_it() {
     assert_eq!(six.location, format!("/{site}"));
     assert_eq!(six.bytes, 3000, "the files its RECORD lists");
 }
+
+/// With the Dockerfile, every output names a layer by the Dockerfile's own line (`COPY --chown=10001 . /app`),
+/// not by the history's record of it (`COPY dir:9794b0… in /app`, flags lost).
+#[test]
+fn layers_are_shown_with_the_dockerfiles_own_text() {
+    let img = Image::new()
+        .layer("ADD file:abc in / ", Layer::new().file("etc/os-release", "ID=debian\n"))
+        .layer(
+            "COPY dir:9794b0c2d2e1 in /app ",
+            Layer::new().file("app/main.py", "print(1)\n"),
+        )
+        .layer(
+            "RUN /bin/sh -c pip install -r requirements.txt",
+            Layer::new().file("usr/lib/x.py", "x = 1\n"),
+        );
+    let (dir, path) = save(img);
+    let df = "FROM debian\nCOPY --chown=10001 . /app\nRUN --mount=type=cache,target=/root/.cache pip install \\\n    -r requirements.txt\n";
+    let a = analyse(&path, Some(df));
+    let shown: Vec<String> = a.attribution.layers.iter().map(|o| o.shown()).collect();
+    assert_eq!(shown[1], "COPY --chown=10001 . /app");
+    assert_eq!(
+        shown[2],
+        "RUN --mount=type=cache,target=/root/.cache pip install -r requirements.txt"
+    );
+    assert!(
+        shown[0].starts_with("ADD file:abc"),
+        "no Dockerfile line: the history's text"
+    );
+    let file = dir.path().join("Dockerfile");
+    std::fs::write(&file, df).unwrap();
+    let out = assert_cmd::Command::cargo_bin("deadweight")
+        .unwrap()
+        .args([
+            path.to_str().unwrap(),
+            "--text",
+            "--no-cache",
+            "--dockerfile",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("COPY --chown=10001 . /app"), "{text}");
+    assert!(!text.contains("COPY dir:9794b0c2d2e1"), "{text}");
+}

@@ -82,6 +82,34 @@ fn a_careful_multi_stage_image_has_no_warning() {
     assert!(loud.is_empty(), "false alarms: {loud:#?}");
 }
 
+/// buildah and Docker's classic builder write `COPY --from=build /opt/venv /opt/venv` as
+/// `COPY dir:<hash> in /opt/venv`: without the Dockerfile, a venv that is the whole of what a
+/// COPY brought is an environment from a build stage (no DW402, no DW303 for its bytecode),
+/// while a venv inside a copied context still is a leak.
+#[test]
+fn a_venv_copied_whole_in_buildah_history_is_no_context_leak() {
+    let venv = |root: &str| {
+        Layer::new()
+            .file(format!("{root}/pyvenv.cfg"), "home = /usr/bin\n")
+            .file(format!("{root}/lib/python3.11/site-packages/six.py"), vec![b'x'; 3000])
+            .file(
+                format!("{root}/lib/python3.11/site-packages/__pycache__/six.cpython-311.pyc"),
+                vec![3u8; 900],
+            )
+    };
+    let img = |layer: Layer, dest: &str| {
+        Image::new()
+            .layer("/bin/sh -c #(nop) ADD file:abc in / ", base())
+            .layer(&format!("/bin/sh -c #(nop) COPY dir:9f2c4e in {dest} "), layer)
+            .run_config(json!({"User": "10001:10001", "Env": ["PYTHONUNBUFFERED=1"], "Cmd": ["python", "-m", "app"]}))
+    };
+    let staged = findings(img(venv("opt/venv"), "/opt/venv"));
+    let loud: Vec<&Finding> = staged.iter().filter(|x| x.severity >= Severity::Warning).collect();
+    assert!(loud.is_empty(), "a stage's venv is no leak: {loud:#?}");
+    let leaked = findings(img(venv("app/venv").file("app/main.py", "print()\n"), "/app"));
+    assert!(fired(&leaked, "DW402") && fired(&leaked, "DW303"), "{leaked:#?}");
+}
+
 /// Each case: a rule, an image that must fire it, and a near miss that must not.
 fn cases() -> Vec<(&'static str, Image, Image)> {
     let run = |cmd: &str, l: Layer| careful().layer(&format!("RUN /bin/sh -c {cmd} # buildkit"), l);
@@ -473,4 +501,42 @@ fn the_readme_rule_table_matches_the_catalogue() {
         assert!(rows.contains(&row.as_str()), "README lacks `{row}`");
     }
     assert_eq!(rows.len(), deadweight::catalogue::RULES.len(), "{rows:#?}");
+}
+
+/// DW502 on a base image's files blames the user's line and says in a sentence what happened
+/// and that there is nothing to change; a user layer's rewrite asks to write the files once.
+#[test]
+fn dw502_says_what_was_rewritten_and_by_whom() {
+    let f = findings(careful().layer(
+        "RUN /bin/sh -c apt-get install -y make # buildkit",
+        Layer::new().file("usr/lib/python3.11/os.py", "import sys  # patched\n"),
+    ));
+    let top = f.iter().filter_map(|x| x.layer).max().unwrap_or_default();
+    let hit: Vec<&Finding> = f.iter().filter(|x| x.rule == "DW502" && x.layer == Some(top)).collect();
+    assert_eq!(hit.len(), 1, "blamed on the user's layer, not the base's: {f:#?}");
+    let fix = &hit[0].fix;
+    let want = format!("informational: layer {top} (`RUN apt-get install -y make`) replaced files of the base image");
+    assert!(fix.starts_with(&want), "{fix}");
+    assert!(fix.contains("nothing to change"), "{fix}");
+    let f = findings(
+        careful()
+            .layer(
+                "RUN /bin/sh -c make build # buildkit",
+                Layer::new().file("srv/out.bin", vec![1u8; 500]),
+            )
+            .layer(
+                "RUN /bin/sh -c make strip # buildkit",
+                Layer::new().file("srv/out.bin", vec![2u8; 400]),
+            ),
+    );
+    let hit: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.rule == "DW502" && x.paths.iter().any(|p| p.path == "/srv/out.bin"))
+        .collect();
+    assert_eq!(hit.len(), 1, "{f:#?}");
+    assert!(
+        hit[0].fix.starts_with("write them once, in their final form"),
+        "{}",
+        hit[0].fix
+    );
 }

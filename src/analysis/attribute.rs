@@ -51,6 +51,19 @@ pub struct LayerOrigin {
     pub dockerfile_line: Option<usize>,
     /// True for layers of the base image.
     pub base: bool,
+    /// The Dockerfile's own instruction (`COPY . /app`), when a Dockerfile was given and
+    /// matched; the reports show it in place of the history's `COPY dir:9794b0…`.
+    #[serde(skip)]
+    pub dockerfile_text: Option<String>,
+}
+
+impl LayerOrigin {
+    /// The instruction as people read it: the Dockerfile's text when known, else the history's.
+    pub fn shown(&self) -> String {
+        self.dockerfile_text
+            .clone()
+            .unwrap_or_else(|| self.instruction.to_string())
+    }
 }
 
 /// The whole attribution.
@@ -171,6 +184,10 @@ pub fn attribute(history: &[HistoryEntry], layers: usize, opts: &AttributeOption
     for o in origins.iter_mut() {
         if let [only] = o.steps[..] {
             o.dockerfile_line = steps[only].dockerfile_line;
+            o.dockerfile_text = o.dockerfile_line.zip(opts.dockerfile).and_then(|(n, df)| {
+                let ins = df.stages.iter().flat_map(|s| &s.instructions).find(|i| i.line == n)?;
+                Some(ins.text())
+            });
         }
     }
     let (base_layers, base_source) = base_boundary(history, &steps, layers, opts.base_layers, first_user_step);
@@ -224,6 +241,7 @@ fn layer_origins(history: &[HistoryEntry], steps: &mut [Step], layers: usize) ->
             squashed,
             dockerfile_line: None,
             base: false,
+            dockerfile_text: None,
         });
     }
     while origins.len() < layers {
@@ -236,6 +254,7 @@ fn layer_origins(history: &[HistoryEntry], steps: &mut [Step], layers: usize) ->
             squashed: false,
             dockerfile_line: None,
             base: false,
+            dockerfile_text: None,
         });
     }
     origins

@@ -127,6 +127,26 @@ impl DockerInstruction {
         let (_, value) = self.flags.iter().find(|(n, _)| n == name)?;
         Some(value.as_deref().unwrap_or(""))
     }
+
+    /// The instruction written on one line with `args` in place of its own, keeping every flag
+    /// (`RUN --mount=type=secret,id=pip ...`): what a fix pasted over the line must keep.
+    pub fn with_args(&self, args: &str) -> String {
+        let mut out = self.kind.as_str().to_string();
+        for (name, value) in &self.flags {
+            match value {
+                Some(v) => out.push_str(&format!(" --{name}={v}")),
+                None => out.push_str(&format!(" --{name}")),
+            }
+        }
+        out.push(' ');
+        out.push_str(args);
+        out
+    }
+
+    /// The instruction as written, continuations joined (`COPY --chown=app . /app`).
+    pub fn text(&self) -> String {
+        self.with_args(&self.args)
+    }
 }
 
 /// `NAME=default` pairs of global `ARG`s; later entries shadow earlier ones.

@@ -240,7 +240,7 @@ fn bytes(limit: u64, actual: u64) -> (Amount, Amount) {
 fn layer_text(a: &Analysis, layer: usize) -> String {
     match a.attribution.layers.get(layer) {
         Some(o) => {
-            let shown = o.instruction.to_string();
+            let shown = o.shown();
             let words: Vec<&str> = shown.split_whitespace().collect();
             format!("layer {layer} {}", words.join(" "))
         }

@@ -84,7 +84,7 @@ pub fn summary(a: &Analysis, width: usize) -> String {
             (None, true) => "base".to_string(),
             (None, false) => "-".to_string(),
         };
-        let text = o.instruction.to_string();
+        let text = o.shown();
         let _ = writeln!(
             out,
             "{:>3}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}  {}",

@@ -326,3 +326,44 @@ pub fn inspect(engine: Engine, name: &str, reference: &str) -> Option<Inspected>
         diff_ids: image.root_fs?.layers.unwrap_or_default(),
     })
 }
+
+/// Where a daemon keeps an image on disk, as it says itself: what a local store reader needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// The image id (`sha256:` of the config for Docker; Podman's is its hex).
+    pub id: String,
+    /// The daemon's data root (`DockerRootDir`; Podman's graph root through its compat API).
+    pub root: std::path::PathBuf,
+    /// The image's storage driver (`GraphDriver.Name`), else the daemon's.
+    pub driver: String,
+}
+
+/// Asks the daemon `engine` names where image `name` lives, without exporting it. The error
+/// is a sentence for the note that says why the export is read instead.
+pub fn store_info(engine: Engine, name: &str, reference: &str) -> std::result::Result<StoreInfo, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+    let docker = reach(&rt, engine, reference).map_err(|e| e.to_string())?;
+    let image = rt
+        .block_on(docker.inspect_image(name))
+        .map_err(|e| format!("cannot inspect {name:?}: {}", server_message(&e)))?;
+    let info = rt
+        .block_on(docker.info())
+        .map_err(|e| format!("cannot ask the daemon for its info: {}", server_message(&e)))?;
+    let driver = image
+        .graph_driver
+        .map(|d| d.name)
+        .filter(|d| !d.is_empty())
+        .or(info.driver)
+        .unwrap_or_default();
+    Ok(StoreInfo {
+        id: image.id.ok_or("the daemon's inspect names no image id")?,
+        root: info
+            .docker_root_dir
+            .ok_or("the daemon does not say where it keeps its data (DockerRootDir)")?
+            .into(),
+        driver,
+    })
+}

@@ -145,7 +145,8 @@ pub fn load(
 }
 
 /// Loads image `name` from the daemon: from the cache when every layer is there and the
-/// daemon's inspect agrees with the record, else from its export (then recorded).
+/// daemon's inspect agrees with the record, else in place from its store when it can be read
+/// (`storage`), else from its export (then recorded).
 pub(super) fn load_daemon(
     podman: bool,
     name: &str,
@@ -172,12 +173,29 @@ pub(super) fn load_daemon(
             return Ok(loaded);
         }
     }
-    let export = daemon::export(engine, name, reference, opts.pull, platform)?;
-    let (loaded, config) = super::load_stream_keeping_config(export, reference, reference, opts)?;
+    let mut why_export = None;
+    if !opts.pull {
+        match super::storage::engine::route(engine, name, reference, opts)? {
+            super::storage::engine::Route::Read(loaded) => return Ok(*loaded),
+            super::storage::engine::Route::Export(why) => why_export = why,
+        }
+    }
+    // An export that fails after the store failed too: both reasons, the store's last.
+    let both = |e: crate::error::Error| match &why_export {
+        Some(why) => crate::error::Error::Daemon {
+            reference: reference.to_string(),
+            reason: format!("{e}; before that, {why}"),
+        },
+        None => e,
+    };
+    let export = daemon::export(engine, name, reference, opts.pull, platform).map_err(both)?;
+    let (mut loaded, config) = super::load_stream_keeping_config(export, reference, reference, opts).map_err(both)?;
     if let Some(cache) = cache
         && let Some(i) = inspected.or_else(|| daemon::inspect(engine, name, reference))
     {
         store(cache, &key, &i.id, &loaded, &config);
     }
+    // After the record: a later read from the cache has nothing to explain.
+    loaded.notes.extend(why_export);
     Ok(loaded)
 }

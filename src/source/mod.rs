@@ -21,6 +21,7 @@ pub mod reference;
 pub mod registry;
 pub mod resolve;
 pub mod sniff;
+pub mod storage;
 pub mod store;
 pub mod stream;
 pub mod targuard;
@@ -57,6 +58,8 @@ pub struct LoadOptions {
     pub cache: Option<std::sync::Arc<cache::Cache>>,
     /// Take a cached scan without hashing the blob when a descriptor promises its digest.
     pub trust_digests: bool,
+    /// Whether a daemon's image is read in place from its store ([`storage`]).
+    pub storage: storage::StorageChoice,
 }
 
 /// How far decoding has come.

@@ -66,16 +66,7 @@ impl DockerfileView {
 
     /// The instruction starting on `line` as one line of text (`COPY . /app`).
     pub fn text_of(&self, line: usize) -> Option<String> {
-        let i = self.instructions().find(|i| i.line == line)?;
-        let flags: String = i
-            .flags
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("--{k}={v} "),
-                None => format!("--{k} "),
-            })
-            .collect();
-        Some(format!("{} {flags}{}", i.kind.as_str(), i.args))
+        self.instructions().find(|i| i.line == line).map(|i| i.text())
     }
 
     /// The figures of `line` (1-based): what the layers made by the instruction starting there

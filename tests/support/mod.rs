@@ -7,6 +7,7 @@
 pub mod dockerd;
 pub mod fixture;
 pub mod layout;
+pub mod pybase;
 pub mod servers;
 pub mod tarball;
 pub mod token;

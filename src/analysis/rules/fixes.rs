@@ -49,16 +49,7 @@ pub fn source(ctx: &Ctx<'_>, layer: usize) -> Source {
 /// A Dockerfile instruction written back with new arguments and all its own flags
 /// (`RUN --mount=type=secret,id=pip ...`): a fix pasted over the line must not drop them.
 pub fn dockerfile_line(ins: &DockerInstruction, args: &str) -> String {
-    let mut out = ins.kind.as_str().to_string();
-    for (name, value) in &ins.flags {
-        match value {
-            Some(v) => out.push_str(&format!(" --{name}={v}")),
-            None => out.push_str(&format!(" --{name}")),
-        }
-    }
-    out.push(' ');
-    out.push_str(args);
-    out
+    ins.with_args(args)
 }
 
 /// The `.dockerignore` line that stops a context path from being copied. Docker anchors its

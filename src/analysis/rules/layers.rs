@@ -153,7 +153,8 @@ fn written_again(ctx: &Ctx<'_>, overwritten: BTreeMap<(usize, usize), Group>, ou
             title: format!("files of {} written again by {}", ctx.where_(writer), ctx.where_(hider)),
             fix: if base {
                 format!(
-                    "informational: the base image keeps its copies under those {} wrote",
+                    "informational: {} replaced files of the base image, \
+                     whose old copies stay in the base's layer: nothing to change unless a smaller base is an option",
                     cited(ctx, hider)
                 )
             } else {

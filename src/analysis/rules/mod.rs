@@ -128,7 +128,31 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(false)
         });
-        kind_ok && !from_stage && !from_line && !o.base
+        kind_ok && !from_stage && !from_line && !o.base && !(o.dockerfile_line.is_none() && self.copies_a_venv(layer))
+    }
+
+    /// True when the layer's COPY puts a whole virtualenv at its destination. buildah and
+    /// Docker's classic builder write `COPY --from=build /opt/venv /opt/venv` into the history
+    /// as `COPY dir:<hash> in /opt/venv`, so without the Dockerfile this is what tells an
+    /// environment built in another stage from a venv leaked with the context, which sits
+    /// inside the copied tree (`/app/venv`).
+    fn copies_a_venv(&self, layer: usize) -> bool {
+        let Some(o) = self.attribution.layers.get(layer) else {
+            return false;
+        };
+        let Some(dest) = o
+            .instruction
+            .text
+            .split_whitespace()
+            .last()
+            .filter(|d| d.starts_with('/'))
+        else {
+            return false;
+        };
+        let cfg = format!("{}/pyvenv.cfg", dest.trim_end_matches('/'));
+        self.tree
+            .lookup(cfg.as_bytes())
+            .is_some_and(|n| self.tree.history(n).any(|(_, v)| v.layer as usize == layer))
     }
 
     /// The Dockerfile instruction that made a layer, when the Dockerfile was given and matched.

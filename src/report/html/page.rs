@@ -127,9 +127,10 @@ fn treemap(out: &mut String, tree: &Node) {
 
 /// The instruction of layer `i` as people read it, with its Dockerfile line.
 fn instruction(a: &Analysis, i: usize) -> (String, Option<usize>, bool) {
-    a.attribution.layers.get(i).map_or((String::new(), None, false), |o| {
-        (o.instruction.to_string(), o.dockerfile_line, o.base)
-    })
+    a.attribution
+        .layers
+        .get(i)
+        .map_or((String::new(), None, false), |o| (o.shown(), o.dockerfile_line, o.base))
 }
 
 fn layers(out: &mut String, a: &Analysis) {
