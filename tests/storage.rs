@@ -20,10 +20,16 @@ fn layered_image(tag: &str) -> Image {
     let base = Layer::new()
         .dir("etc")
         .file("etc/os-release", "ID=debian\nVERSION_ID=12\n")
-        .file("var/lib/dpkg/status", "Package: foo\nStatus: install ok installed\nInstalled-Size: 9\nVersion: 1\n\n")
+        .file(
+            "var/lib/dpkg/status",
+            "Package: foo\nStatus: install ok installed\nInstalled-Size: 9\nVersion: 1\n\n",
+        )
         .file("var/lib/dpkg/info/foo.list", "/usr/bin/foo\n")
         .file_with("usr/bin/foo", noise(9_000), 0o755, 0, 0)
-        .file("usr/lib/python3/site-packages/pkg-1.0.dist-info/METADATA", "Name: pkg\nVersion: 1.0\n")
+        .file(
+            "usr/lib/python3/site-packages/pkg-1.0.dist-info/METADATA",
+            "Name: pkg\nVersion: 1.0\n",
+        )
         .file(
             "usr/lib/python3/site-packages/pkg-1.0.dist-info/RECORD",
             "pkg/__init__.py,,\npkg/big.py,,\n",
@@ -204,7 +210,10 @@ fn fails_both_ways(store: &Store, says: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(out.stdout.is_empty());
-    assert!(err.contains("export") && err.contains(says) && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("export") && err.contains(says) && !err.contains("panicked"),
+        "{err}"
+    );
     let data = store.data();
     let out = deadweight(&["layered:1", "--storage", data.to_str().unwrap(), "--json", "-"], &[])
         .output()

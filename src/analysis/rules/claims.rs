@@ -3,14 +3,15 @@
 //! finding still lists the directory it is about (`/app/venv`, 20.64 MiB) although a part of it
 //! (`/app/venv/**/__pycache__`, counted under DW303) is not in its saving. Without the claimed
 //! part beside it, a path line would add up to more than the finding's "saves". This module
-//! owns that bookkeeping only; it decides nothing about which finding claims what.
+//! owns that bookkeeping, and which versions' bytes a hard link keeps alive whoever claims them;
+//! it decides nothing about which finding claims what.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::analysis::accounting::PathBytes;
-use crate::model::{Tree, VersionId};
+use crate::model::{EntryKind, Tree, VersionId};
 
 /// Bytes of a path line that another finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,6 +147,26 @@ pub fn attach(tree: &Tree, paths: Vec<PathBytes>, taken: &[(VersionId, &'static 
         e.claimed = claimed;
     }
     out.retain(|e| e.claimed.is_empty() || e.own_bytes() > 0 || e.claimed.iter().any(|c| c.rule != own));
+    out
+}
+
+/// Every visible hard link with the file version whose content it shares.
+pub fn hard_links(tree: &Tree) -> Vec<(VersionId, VersionId)> {
+    tree.versions()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.survives())
+        .filter_map(|(id, v)| tree.hardlink_target(v).map(|t| (id as VersionId, t)))
+        .collect()
+}
+
+/// The targets of `links` whose link `keep` says stays, sorted: deleting such a file frees
+/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it saves
+/// no bytes in any finding.
+pub fn kept_targets(links: &[(VersionId, VersionId)], keep: impl Fn(VersionId) -> bool) -> Vec<VersionId> {
+    let mut out: Vec<VersionId> = links.iter().filter(|&&(l, _)| keep(l)).map(|&(_, t)| t).collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 

@@ -33,7 +33,7 @@ use super::packages::Packages;
 use crate::catalogue;
 use crate::catalogue::Severity;
 use crate::config::RulesConfig;
-use crate::model::{ConfigSummary, EntryKind, Layer, Tree, VersionId};
+use crate::model::{ConfigSummary, Layer, Tree, VersionId};
 pub use claims::{Claim, Evidence};
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
@@ -128,7 +128,8 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(false)
         });
-        kind_ok && !from_stage && !from_line && !o.base && !(o.dockerfile_line.is_none() && self.copies_a_venv(layer))
+        let venv_from_stage = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
+        kind_ok && !from_stage && !from_line && !o.base && !venv_from_stage
     }
 
     /// True when the layer's COPY puts a whole virtualenv at its destination. buildah and
@@ -175,7 +176,7 @@ impl Ctx<'_> {
 struct Engine<'a, 'c> {
     ctx: &'a Ctx<'c>,
     claimed: claims::Claims,
-    /// Versions whose content a visible hard link shares (see [`linked_versions`]).
+    /// Versions whose content a visible hard link shares (see [`claims::kept_targets`]).
     linked: &'a [VersionId],
     findings: BTreeMap<(&'static str, Option<usize>), Finding>,
     cfg: &'a RulesConfig,
@@ -295,31 +296,11 @@ impl Engine<'_, '_> {
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
 
-/// Every visible hard link with the file version whose content it shares.
-fn hard_links(tree: &Tree) -> Vec<(VersionId, VersionId)> {
-    tree.versions()
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.survives())
-        .filter_map(|(id, v)| tree.hardlink_target(v).map(|t| (id as VersionId, t)))
-        .collect()
-}
-
-/// The targets of `links` whose link `keep` says stays, sorted: deleting such a file frees
-/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it saves
-/// no bytes in any finding.
-fn kept_targets(links: &[(VersionId, VersionId)], keep: impl Fn(VersionId) -> bool) -> Vec<VersionId> {
-    let mut out: Vec<VersionId> = links.iter().filter(|&&(l, _)| keep(l)).map(|&(_, t)| t).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// Runs every rule and returns the findings, largest first.
 pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
-    let links = hard_links(ctx.tree);
+    let links = claims::hard_links(ctx.tree);
     // Path lines are sized before anything is claimed: every link counts there.
-    let linked = kept_targets(&links, |_| true);
+    let linked = claims::kept_targets(&links, |_| true);
     let mut e = Engine {
         ctx,
         claimed: claims::Claims::new(ctx.tree.versions().len()),
@@ -372,7 +353,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // A hard link that a finding removes keeps nothing alive: a uv cache linked to a venv's dev
     // packages frees their bytes once both fixes are made, and the findings say so together.
     let covered = e.covered(&ordered);
-    let kept = kept_targets(&links, |l| !covered[l as usize]);
+    let kept = claims::kept_targets(&links, |l| !covered[l as usize]);
     e.linked = &kept;
     for mut d in ordered {
         if let Some(layer) = d.layer.filter(|&l| ctx.is_base(l)) {

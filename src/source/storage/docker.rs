@@ -30,7 +30,10 @@ fn overlay2(root: &Path) -> Result<PathBuf, Error> {
         root,
         match drivers.as_slice() {
             [] => "no image store (image/overlay2) here".to_string(),
-            d => format!("the storage driver is {}, deadweight reads overlay2 in place", d.join(", ")),
+            d => format!(
+                "the storage driver is {}, deadweight reads overlay2 in place",
+                d.join(", ")
+            ),
         },
     ))
 }
