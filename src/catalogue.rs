@@ -256,7 +256,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW505",
         "whole build context copied before installing dependencies",
         Warning,
-        "Any change to any file invalidates the dependency layer cache when `COPY . ` comes before `pip install`. Copy the requirements file (or pyproject.toml and lock file) first, install, then copy the rest.",
+        "Any change to any file invalidates the dependency layer cache when `COPY . ` comes before `pip install`. Copy the requirements file (or pyproject.toml and lock file) first, install, then copy the rest. Without the Dockerfile, a history that names the copy only by a hash (buildah's and the classic builder's `COPY dir:<hash> in /app`) cannot say whether it was the whole context: the finding then says which dependency file it saw copied with how many others.",
     ),
     rule(
         "DW506",

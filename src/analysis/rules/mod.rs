@@ -18,6 +18,7 @@ mod python;
 mod restored;
 mod runtime;
 mod stages;
+mod toolchain;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -345,7 +346,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // A toolchain or -dev package is claimed whole, before the path patterns of its own rule
     // (so the finding names the packages) and before the documentation rule (moving the package
     // to a build stage takes its documentation and locales with it).
-    image::package_drafts(ctx, &mut ordered);
+    toolchain::package_drafts(ctx, &mut ordered);
     ordered.extend(specific);
     // A file deleted later is better fixed where it is written than reported as a temp file.
     ordered.extend(layer_drafts);
