@@ -129,8 +129,10 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(false)
         });
-        let venv_from_stage = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
-        kind_ok && !from_stage && !from_line && !o.base && !venv_from_stage
+        // Without the Dockerfile, buildah's `COPY dir:<hash> in /opt/venv` of a whole venv from a
+        // build stage looks like a context copy; the venv's shape says it is not one.
+        let stage_venv = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
+        kind_ok && !from_stage && !from_line && !o.base && !stage_venv
     }
 
     /// True when the layer's COPY puts a whole virtualenv at its destination. buildah and
