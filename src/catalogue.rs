@@ -328,13 +328,13 @@ pub const RULES: &[RuleInfo] = &[
         "DW702",
         "apt-get install without --no-install-recommends",
         Info,
-        "Recommended packages are often large and unused. Add `--no-install-recommends`.",
+        "Recommended packages are often large and unused. Add `--no-install-recommends` to `apt-get install` or `apt install` (any option order; the fix gives the whole command back). Without `--dockerfile`, the command is read from the image history and the finding says so.",
     ),
     rule(
         "DW703",
         "pip install without --no-cache-dir",
         Info,
-        "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer.",
+        "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer. Not reported where pip keeps no cache anyway (`uv pip install --no-cache`, `PIP_NO_CACHE_DIR=1` inline, in an earlier ENV or in the image config, a cache mount), nor where DW101 already reports the same line's cache with its bytes. Without `--dockerfile`, the command is read from the image history and the finding says so.",
     ),
     rule(
         "DW704",

@@ -14,6 +14,7 @@ mod build;
 mod buildkit;
 mod cache;
 mod cache_sources;
+mod catalogue;
 mod ci;
 mod ci_outputs;
 mod corpus;
