@@ -23,7 +23,10 @@ fn copy_parts(p: &Planner<'_>, inst: &DockerInstruction) -> Option<(Vec<String>,
         return None;
     }
     let (stage, _) = p.at(inst.line)?;
-    let mut words = inst.json_form.clone().unwrap_or_else(|| shell::split(&inst.args));
+    let mut words = match &inst.json_form {
+        Some(v) => v.clone(),
+        None => shell::split(&inst.args)?,
+    };
     let dest = words.pop()?;
     (!words.is_empty()).then(|| (words, join(&p.workdir(stage, inst.line), &dest)))
 }
@@ -65,6 +68,11 @@ fn mentions(text: &str, word: &str) -> bool {
 fn reader(p: &Planner<'_>, line: usize, ctx: &str, path: &str) -> Option<usize> {
     let all = p.stages().iter().flat_map(|s| &s.instructions);
     for inst in all.filter(|i| i.line >= line) {
+        // A context COPY whose words cannot be read (an open quote) may read anything.
+        let context_copy = matches!(inst.kind, K::Copy | K::Add) && inst.flag("from").is_none();
+        if context_copy && inst.json_form.is_none() && shell::split(&inst.args).is_none() {
+            return Some(inst.line);
+        }
         if let Some((sources, _)) = copy_parts(p, inst) {
             let reads = sources.iter().map(|s| clean(s)).any(|s| {
                 let literal = s.split(['*', '?', '[']).next().unwrap_or("");
@@ -147,7 +155,8 @@ pub(super) fn plan(p: &mut Planner<'_>) {
                         .push(format!("{ctx:?} left out: .dockerignore cannot name it exactly"));
                     continue;
                 };
-                covered += pb.bytes;
+                // The part another finding counts is that finding's saving, not this one's.
+                covered += pb.own_bytes();
                 if existing.contains(&pat) {
                     e.notes.push(format!(
                         "{pat} is in .dockerignore already (was the image built before?)"
@@ -156,7 +165,7 @@ pub(super) fn plan(p: &mut Planner<'_>) {
                     e.dockerignore.push(pat);
                 }
             }
-            let listed: u64 = f.paths.iter().map(|pb| pb.bytes).sum();
+            let listed: u64 = f.paths.iter().map(|pb| pb.own_bytes()).sum();
             if listed < f.reclaimable_bytes {
                 e.notes.push(format!(
                     "the finding lists only its largest paths: {} bytes not covered",

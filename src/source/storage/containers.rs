@@ -52,6 +52,9 @@ struct StoredLayer {
     parent: Option<String>,
     #[serde(rename = "diff-digest", default)]
     diff_digest: Option<String>,
+    /// The uncompressed size, which orders the layers' decoding (largest first).
+    #[serde(rename = "diff-size", default)]
+    diff_size: Option<u64>,
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(root: &Path, rel: &str) -> Result<T, Error> {
@@ -154,6 +157,7 @@ pub fn image(root: &Path, driver: &str, name: &str) -> Result<Found, Error> {
             diff_id: d.clone(),
             tar_split: root.join(&layers_dir).join(format!("{}.tar-split.gz", l.id)),
             files: files_of(root, driver, &l.id),
+            size: l.diff_size,
         })
         .collect();
     Ok(Found {

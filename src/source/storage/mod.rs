@@ -76,6 +76,9 @@ pub struct FoundLayer {
     pub tar_split: PathBuf,
     /// The unpacked files.
     pub files: PathBuf,
+    /// How many bytes the engine says the layer holds, when it says so (the largest layer is
+    /// started first).
+    pub size: Option<u64>,
 }
 
 pub(crate) fn storage_err(root: &Path, reason: impl Into<String>) -> Error {
@@ -143,7 +146,7 @@ pub fn check(found: &Found) -> Result<(), Error> {
     Ok(())
 }
 
-/// Decodes every layer of `found` (in parallel, bottom first) into the image its export
+/// Decodes every layer of `found` (in parallel, the largest first) into the image its export
 /// would give, `format` aside. A record or file that does not match is an error naming the
 /// layer and the entry; call [`check`] first to tell a store that cannot be read.
 pub fn load(found: Found, reference: &str, opts: &LoadOptions) -> Result<Loaded, Error> {
@@ -156,10 +159,10 @@ pub fn load(found: Found, reference: &str, opts: &LoadOptions) -> Result<Loaded,
         count: found.layers.len(),
         bytes: 0,
     });
-    let mut scans: Vec<(usize, LayerScan)> = found
-        .layers
-        .iter()
-        .enumerate()
+    let sizes: Vec<Option<u64>> = found.layers.iter().map(|l| l.size).collect();
+    let mut scans: Vec<(usize, LayerScan)> = super::schedule::largest_first(&sizes)
+        .into_iter()
+        .map(|i| (i, &found.layers[i]))
         .par_bridge()
         .map(|(i, l)| {
             let mut scan = scan_one(&found, i, l, opts)?;
