@@ -46,5 +46,7 @@ mod selection;
 mod semantics;
 #[cfg(feature = "daemon")]
 mod storage;
+#[cfg(feature = "daemon")]
+mod storage_containers;
 mod tui;
 mod unpacked;
