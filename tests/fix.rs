@@ -192,22 +192,12 @@ fn refusals_end_with_a_clear_message_and_write_nothing() {
     assert!(stderr.contains("NOPE1"), "{stderr}");
 }
 
-/// Removes the buildah images it names when dropped (also when the test fails).
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        for tag in &self.0 {
-            let _ = std::process::Command::new("buildah").args(["rmi", "-f", tag]).output();
-        }
-    }
-}
-
 /// A real rebuild with buildah (chroot isolation, no network needed): a busybox image with a
 /// leaked `.git`, a build file and a deletion in a later RUN. `fix --all --verify` must pass,
 /// with every measured saving within 10% of its prediction and the smoke command agreeing.
 #[test]
 fn verify_rebuilds_with_buildah_and_measures_the_saving() {
+    use crate::support::buildah::{Images, building};
     use crate::support::servers::{have, skip};
     let busybox = ["/bin/busybox", "/usr/bin/busybox"]
         .into_iter()
@@ -237,6 +227,7 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
     let stem = format!("dwfixtest{}", std::process::id());
     let tag = format!("localhost/{stem}:before");
     let images = Images(vec![tag.clone(), format!("localhost/{stem}-deadweight-fix")]);
+    let building = building();
     let out_dir = tmp();
     let archive = out_dir.path().join(format!("{stem}.tar"));
     let built = std::process::Command::new("buildah")
@@ -310,5 +301,6 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
         "--verify without --write"
     );
     assert!(!ctx.path().join(".dockerignore").exists());
+    drop(building);
     drop(images);
 }
