@@ -19,8 +19,17 @@ const FLOORS: &[&[&str]] = &[
 /// mode's own submodules live in its folder (`verify_mode/expected.rs`).
 fn in_binary(rel: &Path) -> bool {
     let s = rel.to_string_lossy();
-    let mode_dir = rel.iter().next().is_some_and(|d| d.to_string_lossy().ends_with("_mode")) && rel.iter().count() > 1;
-    s == "main.rs" || s == "cli.rs" || s.ends_with("_mode.rs") || mode_dir || s.starts_with("ui/") || s.starts_with("ui.rs")
+    let mode_dir = rel
+        .iter()
+        .next()
+        .is_some_and(|d| d.to_string_lossy().ends_with("_mode"))
+        && rel.iter().count() > 1;
+    s == "main.rs"
+        || s == "cli.rs"
+        || s.ends_with("_mode.rs")
+        || mode_dir
+        || s.starts_with("ui/")
+        || s.starts_with("ui.rs")
 }
 
 /// The binary crate's root in module paths, apart from the library's.

@@ -11,6 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::rebuilds::{SMOKE, build, checkout, images};
+use crate::support::buildah::building;
 use crate::support::pybase;
 use crate::support::{bin, tmp};
 
@@ -52,7 +53,7 @@ fn fix_all(fixture: &str, prepare: impl FnOnce(&Path)) -> Option<Fixed> {
     let name = format!("dw-{fixture}-{}", std::process::id());
     let out_dir = tmp();
     let images = images(&name);
-    let building = pybase::building();
+    let building = building();
     let archive = build(ca, &name, ctx.path(), out_dir.path());
     let out = bin()
         .arg("fix")
