@@ -104,7 +104,9 @@ impl Builder {
         match self.kind {
             BuilderKind::Buildah => cmd.args(["bud", "--layers", "--isolation", "chroot"]),
             BuilderKind::Podman => cmd.args(["build", "--layers"]),
-            BuilderKind::Docker => cmd.arg("build"),
+            // Only BuildKit reads `<Dockerfile>.dockerignore`; Docker 20.10's classic builder
+            // would silently send the context with what the fixes ignore.
+            BuilderKind::Docker => cmd.arg("build").env("DOCKER_BUILDKIT", "1"),
         };
         cmd.arg("-f").arg(dockerfile).args(["-t", tag]);
         if let (Some(ignore), false) = (ignore, self.kind == BuilderKind::Docker) {
