@@ -24,6 +24,7 @@ mod diff;
 mod docker_builder;
 mod dockerignore;
 mod fix;
+mod fix_rewrite;
 mod formats;
 mod hostile;
 mod html;

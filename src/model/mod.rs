@@ -3,11 +3,14 @@
 //! The model is plain data: it reads nothing from disk and knows nothing of formats, rules or UI.
 
 pub mod config;
+pub mod elf;
 pub mod scan;
 pub mod tree;
 
 pub use config::{ConfigSummary, HistoryEntry};
-pub use scan::{CAPTURE_CAP, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, wants_content};
+pub use scan::{
+    CAPTURE_CAP, Compression, EntryCounts, EntryKind, FileCapture, LayerScan, RawEntry, wants_content, wants_links,
+};
 pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
 
 /// One layer of the image as the source described it, plus what its tar held.

@@ -125,7 +125,8 @@ impl Ctx<'_> {
                 })
                 .unwrap_or(false)
         });
-        // Without a Dockerfile line, a venv copied whole is taken for a stage's.
+        // Without the Dockerfile, buildah's `COPY dir:<hash> in /opt/venv` of a whole venv from a
+        // build stage looks like a context copy; the venv's shape says it is not one.
         let stage_venv = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
         kind_ok && !from_stage && !from_line && !o.base && !stage_venv
     }
