@@ -98,7 +98,12 @@ pub fn image(root: &Path, driver: &str, name: &str) -> Result<Found, Error> {
         [one] => (*one, Vec::new()),
         _ => candidates(name)
             .iter()
-            .find_map(|c| images.iter().find(|i| i.names.contains(c)).map(|i| (i, vec![c.clone()])))
+            .find_map(|c| {
+                images
+                    .iter()
+                    .find(|i| i.names.contains(c))
+                    .map(|i| (i, vec![c.clone()]))
+            })
             .ok_or_else(|| storage_err(root, format!("no image {name:?} in the store")))?,
     };
     let id = &image.id;
@@ -129,7 +134,10 @@ pub fn image(root: &Path, driver: &str, name: &str) -> Result<Found, Error> {
             .get(layer_id)
             .ok_or_else(|| storage_err(root, format!("layer {layer_id} is not in {layers_dir}/layers.json")))?;
         if chain.len() > diff_ids.len() || layer_id.contains(['/', '.']) {
-            return Err(storage_err(root, format!("the layers below {id} do not match its config")));
+            return Err(storage_err(
+                root,
+                format!("the layers below {id} do not match its config"),
+            ));
         }
         chain.push(*l);
         next = l.parent.as_deref();
@@ -170,7 +178,11 @@ mod tests {
     fn short_names_resolve_as_podman_does() {
         assert_eq!(
             candidates("app"),
-            ["localhost/app:latest", "docker.io/app:latest", "docker.io/library/app:latest"]
+            [
+                "localhost/app:latest",
+                "docker.io/app:latest",
+                "docker.io/library/app:latest"
+            ]
         );
         assert_eq!(candidates("me/app:1"), ["localhost/me/app:1", "docker.io/me/app:1"]);
         assert_eq!(candidates("quay.io/me/app:1"), ["quay.io/me/app:1"]);
