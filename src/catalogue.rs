@@ -256,7 +256,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW505",
         "whole build context copied before installing dependencies",
         Warning,
-        "Any change to any file invalidates the dependency layer cache when `COPY . ` comes before `pip install`. Copy the requirements file (or pyproject.toml and lock file) first, install, then copy the rest.",
+        "Any change to any file invalidates the dependency layer cache when `COPY . ` comes before `pip install`. Copy the requirements file (or pyproject.toml and lock file) first, install, then copy the rest. Without the Dockerfile, a history that names the copy only by a hash (buildah's and the classic builder's `COPY dir:<hash> in /app`) cannot say whether it was the whole context: the finding then says which dependency file it saw copied with how many others.",
     ),
     rule(
         "DW506",
@@ -292,7 +292,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW603",
         "Alpine (musl) base with compilers",
         Warning,
-        "Most popular packages publish musllinux wheels today, so compilers on Alpine are there for the packages that have none, which pip then builds from source. Build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where more packages install prebuilt.",
+        "Most popular packages publish musllinux wheels today; pip builds the others from source, which is why Alpine images carry compilers. The finding names the distributions installed from a wheel built in the image (its `WHEEL` tags name a plain `linux_*` platform, which no index publishes): pin versions that have a musllinux wheel, build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt. With compilers installed and no such wheel, it says the compilers built nothing the image keeps.",
     ),
     rule(
         "DW604",
@@ -328,21 +328,29 @@ pub const RULES: &[RuleInfo] = &[
         "DW702",
         "apt-get install without --no-install-recommends",
         Info,
-        "Recommended packages are often large and unused. Add `--no-install-recommends`.",
+        "Recommended packages are often large and unused. Add `--no-install-recommends` to `apt-get install` or `apt install` (any option order; the fix gives the whole command back). Without `--dockerfile`, the command is read from the image history and the finding says so.",
     ),
     rule(
         "DW703",
         "pip install without --no-cache-dir",
         Info,
-        "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer.",
+        "Even when a later step removes the cache, `--no-cache-dir` keeps it out of every layer. Not reported where pip keeps no cache anyway (`uv pip install --no-cache`, `PIP_NO_CACHE_DIR=1` inline, in an earlier ENV or in the image config, a cache mount), nor where DW101 already reports the same line's cache with its bytes. Without `--dockerfile`, the command is read from the image history and the finding says so.",
     ),
     rule(
         "DW704",
         "dependencies without an exact version",
         Info,
-        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the command line only: the contents of a requirements file are not checked.",
+        "`pip install flask` or `pip install 'flask>=3'` in a Dockerfile installs whatever is newest on the day of the build, so two builds of the same commit can differ. Pin exact versions, or install from a lock file (`uv.lock`, `poetry.lock`, `Pipfile.lock`, a requirements file with `==` and `--require-hashes`, or a constraints file with `-c`). Reads the `pip install` command lines, and the requirements files the image ships (`requirements*.txt`, `requirements/*.txt`, outside installed packages and /usr): each line without `==` is quoted with its file and line number, unless a lock file sits beside the file or in the working directory, the file uses `--require-hashes`, `--hash` or `-c`, or the command installing it passes `-c` or `--require-hashes`.",
     ),
 ];
+
+/// Whether a rule's findings are about bytes of the image (a cache, a leak, a copy), so that
+/// their saving is what the fix removes. The others (configuration, Dockerfile practice, a
+/// build-cache order, tests run in the image) save nothing by themselves: their findings show
+/// 0 B, are kept under `min_bytes`, and list their paths as the evidence of what they say.
+pub fn saves_bytes(id: &str) -> bool {
+    !(id.starts_with("DW6") || id.starts_with("DW7") || matches!(id, "DW505" | "DW409" | "DW307"))
+}
 
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static RuleInfo> {

@@ -196,3 +196,37 @@ fn unpinned_dependencies_on_the_command_line() {
         assert!(!f.iter().any(|x| x.rule == "DW704"), "{pinned}: {f:#?}");
     }
 }
+
+/// Without the Dockerfile, buildah's history names a COPY only by a hash (`COPY dir:<hash> in
+/// /app`): DW505 reports it when the copy holds a dependency manifest among other files, says
+/// what it saw and that the history cannot name the directory, and is silent when the copy
+/// holds no manifest (the install does not read it).
+#[test]
+fn a_hashed_copy_before_the_install_says_what_it_saw() {
+    let img = |files: &[&str]| {
+        let mut l = Layer::new();
+        for f in files {
+            l = l.file(format!("app/{f}"), "x\n");
+        }
+        careful()
+            .layer("/bin/sh -c #(nop) COPY dir:9794b0aa in /app ", l)
+            .layer(
+                "/bin/sh -c pip install -r /app/requirements.txt",
+                Layer::new().file("usr/local/lib/python3.11/site-packages/flask/__init__.py", "x\n"),
+            )
+    };
+    let f = findings(img(&["requirements.txt", "main.py", "models.py"]));
+    let early = finding(&f, "DW505");
+    assert!(
+        early
+            .title
+            .contains("copies /app/requirements.txt together with 2 other files")
+            && early.title.contains("only by its hash"),
+        "{}",
+        early.title
+    );
+    assert!(!early.title.contains("whole build context"), "{}", early.title);
+    assert!(early.fix.contains("image history"), "{}", early.fix);
+    let f = findings(img(&["main.py", "models.py"]));
+    assert!(!f.iter().any(|x| x.rule == "DW505"), "{f:#?}");
+}

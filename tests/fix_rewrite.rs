@@ -7,8 +7,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use deadweight::analysis::accounting::PathBytes;
 use deadweight::analysis::dockerfile::{Dockerfile, parse};
+use deadweight::analysis::rules::Evidence;
 use deadweight::analysis::rules::Finding;
 use deadweight::fix::{self, Facts, Input, UserTool};
 
@@ -71,7 +71,7 @@ proptest! {
                 reclaimable_bytes: 100,
                 layer: Some(layer),
                 dockerfile_line: (line > 0).then_some(line),
-                paths: vec![PathBytes { path: "/app/.git".into(), bytes: 50 }, PathBytes { path: "/opt/x/big".into(), bytes: 50 }],
+                paths: vec![Evidence::new("/app/.git", 50), Evidence::new("/opt/x/big", 50)],
                 fix: String::new(),
             })
             .collect();
@@ -113,10 +113,7 @@ fn everywhere(df: &Dockerfile) -> (Vec<Finding>, Facts) {
                 reclaimable_bytes: 1,
                 layer: Some(layer),
                 dockerfile_line: Some(line),
-                paths: vec![PathBytes {
-                    path: "/app/.git".into(),
-                    bytes: 1,
-                }],
+                paths: vec![Evidence::new("/app/.git", 1)],
                 fix: String::new(),
             });
         }

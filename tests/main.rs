@@ -14,15 +14,18 @@ mod build;
 mod buildkit;
 mod cache;
 mod cache_sources;
+mod catalogue;
 mod ci;
 mod ci_outputs;
 mod corpus;
 mod credentials;
 #[cfg(feature = "daemon")]
 mod daemon;
+mod dependencies;
 mod diff;
 mod docker_builder;
 mod dockerignore;
+mod evidence;
 mod fix;
 mod fix_rewrite;
 mod formats;

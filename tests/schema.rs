@@ -197,7 +197,7 @@ fn schema_catches_drift() {
             "bad digest",
             Box::new(|r| r["image"]["config_digest"] = json!("sha256:xyz")),
         ),
-        ("wrong schema_version", Box::new(|r| r["schema_version"] = json!(2))),
+        ("wrong schema_version", Box::new(|r| r["schema_version"] = json!(1))),
     ];
     for (what, mutate) in mutations {
         let mut r = good.clone();

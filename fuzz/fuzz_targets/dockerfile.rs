@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use deadweight::analysis::accounting::PathBytes;
+use deadweight::analysis::rules::Evidence;
 use deadweight::analysis::dockerfile::{Dockerfile, parse};
 use deadweight::analysis::rules::Finding;
 use deadweight::fix::{self, Facts, Input, UserTool};
@@ -78,8 +78,8 @@ fn rewrite_parses(text: &str, df: &Dockerfile) {
     ];
     let lines: Vec<usize> = df.stages.iter().flat_map(|s| &s.instructions).map(|i| i.line).collect();
     let paths = vec![
-        PathBytes { path: "/app/.git".into(), bytes: 1 },
-        PathBytes { path: "/app/x/__pycache__".into(), bytes: 1 },
+        Evidence::new("/app/.git", 1),
+        Evidence::new("/app/x/__pycache__", 1),
     ];
     let mut findings = Vec::new();
     for (layer, &line) in lines.iter().enumerate().take(64) {

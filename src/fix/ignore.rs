@@ -155,7 +155,8 @@ pub(super) fn plan(p: &mut Planner<'_>) {
                         .push(format!("{ctx:?} left out: .dockerignore cannot name it exactly"));
                     continue;
                 };
-                covered += pb.bytes;
+                // The part another finding counts is that finding's saving, not this one's.
+                covered += pb.own_bytes();
                 if existing.contains(&pat) {
                     e.notes.push(format!(
                         "{pat} is in .dockerignore already (was the image built before?)"
@@ -164,7 +165,7 @@ pub(super) fn plan(p: &mut Planner<'_>) {
                     e.dockerignore.push(pat);
                 }
             }
-            let listed: u64 = f.paths.iter().map(|pb| pb.bytes).sum();
+            let listed: u64 = f.paths.iter().map(|pb| pb.own_bytes()).sum();
             if listed < f.reclaimable_bytes {
                 e.notes.push(format!(
                     "the finding lists only its largest paths: {} bytes not covered",

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::parse;
+use crate::analysis::rules::Evidence;
 
 pub(super) fn finding(
     rule: &'static str,
@@ -23,13 +23,7 @@ pub(super) fn finding(
         reclaimable_bytes: bytes,
         layer: Some(layer),
         dockerfile_line: line,
-        paths: paths
-            .iter()
-            .map(|(p, b)| PathBytes {
-                path: p.to_string(),
-                bytes: *b,
-            })
-            .collect(),
+        paths: paths.iter().map(|(p, b)| Evidence::new(*p, *b)).collect(),
         fix: String::new(),
     }
 }

@@ -9,7 +9,8 @@ pub mod tree;
 
 pub use config::{ConfigSummary, HistoryEntry};
 pub use scan::{
-    CAPTURE_CAP, Compression, EntryCounts, EntryKind, FileCapture, LayerScan, RawEntry, wants_content, wants_links,
+    CAPTURE_CAP, CAPTURE_REVISION, Compression, EntryCounts, EntryKind, FileCapture, LayerScan, RawEntry,
+    is_requirements_file, wants_content, wants_links,
 };
 pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
 

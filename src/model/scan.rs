@@ -154,7 +154,33 @@ pub struct LayerScan {
 /// Largest metadata file kept whole; bigger ones are hashed like any file and not parsed.
 pub const CAPTURE_CAP: u64 = 16 << 20;
 
-/// True for the paths whose content the package analysis reads.
+/// Bumped whenever [`wants_content`] asks for more: a scan cached before holds none of the new
+/// files, so the scan cache reads it as foreign. 1: wheels' `WHEEL` tags, requirements files.
+pub const CAPTURE_REVISION: u32 = 1;
+
+/// A pip requirements file the image ships (`requirements.txt`, `requirements-dev.txt`,
+/// `requirements/base.txt`), not one inside an installed package, a cache or the system's
+/// documentation (Debian's python3-pip ships pip's own under /usr/share/doc).
+pub fn is_requirements_file(path: &[u8]) -> bool {
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&b""[..], path),
+    };
+    let named = name.starts_with(b"requirements") || dir.ends_with(b"requirements") || name == b"constraints.txt";
+    let inside = |part: &[u8]| dir.windows(part.len()).any(|w| w == part);
+    let system = [&b"usr/share/"[..], b"usr/lib/", b"usr/local/lib/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    named
+        && name.ends_with(b".txt")
+        && !system
+        && !inside(b"-packages")
+        && !inside(b".cache")
+        && !inside(b"node_modules")
+}
+
+/// True for the paths whose content the analysis reads: package databases and metadata, the
+/// wheel tags of installed distributions, and requirements files.
 pub fn wants_content(path: &[u8]) -> bool {
     path == b"var/lib/dpkg/status"
         || path == b"lib/apk/db/installed"
@@ -166,6 +192,8 @@ pub fn wants_content(path: &[u8]) -> bool {
         || path.ends_with(b".egg-info/top_level.txt")
         || path.ends_with(b".egg-info/requires.txt")
         || path.ends_with(b".dist-info/METADATA")
+        || path.ends_with(b".dist-info/WHEEL")
+        || is_requirements_file(path)
 }
 
 /// True for the shared objects whose links (ELF `NEEDED`, see [`elf`](super::elf)) the scan

@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-/// Version of the report's shape, bumped whenever a field changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the report's shape, bumped whenever a field changes meaning or a required one is
+/// added. 2: each finding path carries `claimed` (the bytes another finding counts). Readers
+/// read every version up to this one: the fields they use did not change.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name and version of deadweight, as written into every JSON document.
 #[derive(Debug, Serialize)]

@@ -7,7 +7,7 @@ use super::units::size;
 use super::wrap::{one_line, wrap};
 use crate::analysis::Analysis;
 use crate::analysis::attribute::BaseSource;
-use crate::analysis::rules::Finding;
+use crate::analysis::rules::{Evidence, Finding};
 
 /// Renders the summary; `width` bounds the command column.
 pub fn summary(a: &Analysis, width: usize) -> String {
@@ -153,12 +153,14 @@ pub fn finding(f: &Finding, width: usize, paths: usize) -> String {
     );
     let room = width.saturating_sub(INDENT).max(40);
     for p in f.paths.iter().take(paths) {
+        // The note is never cut: it is what makes the line add up to the saving.
+        let note = claimed_note(f.rule, p);
         let _ = writeln!(
             out,
-            "{:INDENT$}{:>10}  {}",
+            "{:INDENT$}{:>10}  {}{note}",
             "",
             size(p.bytes),
-            one_line(&p.path, room.saturating_sub(12))
+            one_line(&p.path, room.saturating_sub(12 + note.len()).max(20))
         );
     }
     for (i, l) in wrap(&f.fix, room.saturating_sub(5)).iter().enumerate() {
@@ -166,6 +168,31 @@ pub fn finding(f: &Finding, width: usize, paths: usize) -> String {
         let _ = writeln!(out, "{:INDENT$}{lead}{l}", "");
     }
     out
+}
+
+/// The part of a path line of a finding of `rule` that the finding does not count on this line,
+/// as every human output writes it after the path: ` (10.88 MiB of it counted under DW303)`, or
+/// ` (20 KiB of it counted on its other lines)` for bytes the same finding lists elsewhere, or
+/// nothing when the line is the finding's own. Without it a finding's lines could add up to
+/// more than it saves.
+pub fn claimed_note(rule: &str, p: &Evidence) -> String {
+    let parts: Vec<String> = p
+        .claimed
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let of_it = if i == 0 { " of it" } else { "" };
+            if c.rule == rule {
+                format!("{}{of_it} counted on its other lines", size(c.bytes))
+            } else {
+                format!("{}{of_it} counted under {}", size(c.bytes), c.rule)
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(" ({})", parts.join(", "))
 }
 
 /// The layer bytes beside the total, named for what they are: what a pull downloads where the

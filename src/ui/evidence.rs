@@ -6,6 +6,7 @@
 
 use deadweight::analysis::Analysis;
 use deadweight::model::{NodeId, Tree};
+use deadweight::report::text::claimed_note;
 use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +25,9 @@ pub struct Item {
     pub text: String,
     /// Bytes of what the row names.
     pub bytes: u64,
+    /// The part of `bytes` another finding counts, as a note (` (1 KiB of it counted under
+    /// DW301)`), or empty.
+    pub note: String,
     /// The tree node it names, when the path is in the tree.
     pub node: Option<NodeId>,
 }
@@ -66,11 +70,13 @@ impl Evidence {
                 Some(g) => items.extend(g.paths.iter().map(|t| Item {
                     text: t.clone(),
                     bytes: g.bytes_each,
+                    note: String::new(),
                     node: node_of(tree, t),
                 })),
                 None => items.push(Item {
                     text: p.path.clone(),
                     bytes: p.bytes,
+                    note: claimed_note(f.rule, p),
                     node: node_of(tree, &p.path),
                 }),
             }
@@ -95,6 +101,7 @@ impl Evidence {
             .map(|&n| Item {
                 text: tree.path(n),
                 bytes: size(n),
+                note: String::new(),
                 node: Some(n),
             })
             .collect();
@@ -143,9 +150,11 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
         .take(height)
         .map(|(i, item)| {
             let style = if item.node.is_some() { t.text() } else { t.dim() };
+            let room = path_w.saturating_sub(item.note.chars().count()).max(16);
             let line = Line::from(vec![
                 Span::styled(format!("{:>8}  ", units::short(item.bytes)), t.waste()),
-                Span::styled(format::truncate_left(&item.text, path_w), style),
+                Span::styled(format::truncate_left(&item.text, room), style),
+                Span::styled(item.note.clone(), t.dim()),
             ]);
             if i == e.cursor.cursor {
                 line.patch_style(t.cursor(app.focus == Focus::Main))

@@ -3,6 +3,7 @@
 //! finding's Dockerfile line, fix and largest paths. Enter (in `update`) jumps to its layer and
 //! reveals its largest path. Reads `analysis.findings` only, whatever it holds.
 
+use deadweight::report::text::claimed_note;
 use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -95,9 +96,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::raw(f.fix.clone()),
     ]));
     for p in f.paths.iter().take(8) {
+        let note = claimed_note(f.rule, p);
+        let room = (area.width as usize).saturating_sub(10 + note.chars().count()).max(16);
         detail.push(Line::from(vec![
             Span::styled(format!("{:>8}  ", units::short(p.bytes)), t.waste()),
-            Span::raw(format::truncate_left(&p.path, (area.width as usize).saturating_sub(10))),
+            Span::raw(format::truncate_left(&p.path, room)),
+            Span::styled(note, t.dim()),
         ]));
     }
     detail.push(Line::from(Span::styled(

@@ -5,7 +5,7 @@
 use std::sync::{Arc, LazyLock};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use deadweight::analysis::accounting::PathBytes;
+use deadweight::analysis::rules::Evidence;
 use deadweight::analysis::rules::Finding;
 use deadweight::analysis::{self, Analysis, AnalyzeOptions};
 use deadweight::catalogue::Severity;
@@ -58,10 +58,7 @@ pub static SAMPLE_NO_FINDINGS: LazyLock<Arc<Analysis>> = LazyLock::new(|| {
 
 /// Three hand-made findings on real paths of the sample.
 pub fn findings() -> Vec<Finding> {
-    let p = |path: &str, bytes| PathBytes {
-        path: path.into(),
-        bytes,
-    };
+    let p = |path: &str, bytes| Evidence::new(path, bytes);
     vec![
         Finding {
             rule: "DW900",

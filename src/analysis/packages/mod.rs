@@ -11,6 +11,9 @@ use serde::Serialize;
 
 pub mod links;
 mod python;
+mod requirements;
+
+pub use requirements::RequirementsFile;
 
 use crate::model::tree::VersionId;
 use crate::model::{Change, EntryKind, NodeId, Tree};
@@ -70,6 +73,10 @@ pub struct PythonPackage {
     pub dev_tool: bool,
     /// Names of the distributions it requires (without extras-only requirements).
     pub requires: Vec<String>,
+    /// Installed from a wheel built on the build machine: every tag of its `WHEEL` names a
+    /// plain `linux_*` platform, which no index publishes (no manylinux or musllinux wheel fit).
+    #[serde(skip)]
+    pub built_locally: bool,
     /// Its files in the final filesystem.
     #[serde(skip)]
     pub nodes: Vec<NodeId>,
@@ -106,6 +113,9 @@ pub struct Packages {
     /// path (not in the report: the build-stage fix reads it).
     #[serde(skip)]
     pub shared_objects: Vec<links::SharedObject>,
+    /// The requirements files the image ships, by path.
+    #[serde(skip)]
+    pub requirements: Vec<RequirementsFile>,
 }
 
 /// A captured metadata file (see [`LayerScan::captured`](crate::model::LayerScan::captured)):
@@ -339,5 +349,6 @@ pub fn packages(captures: &[Capture], tree: &Tree) -> Packages {
         debian: debian(tree, &installed),
         alpine: alpine(tree, &caps),
         shared_objects: links::shared_objects(tree, &caps, &installed),
+        requirements: requirements::files(tree, &caps),
     }
 }

@@ -49,6 +49,23 @@ fn requirements(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>, meta_dir: &
     out
 }
 
+/// Whether the `WHEEL` file of a dist-info directory tags a wheel built here: every `Tag:`
+/// platform (`cp311-cp311-linux_x86_64`; compressed tags split on `.`) a plain `linux_*` one.
+fn local_wheel(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>, meta_dir: &[u8]) -> bool {
+    let mut p = meta_dir.to_vec();
+    p.extend_from_slice(b"/WHEEL");
+    let Some((_, text)) = tree.lookup(&p).and_then(|n| caps.get(&n)) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(text);
+    let mut platforms = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("Tag:"))
+        .flat_map(|tag| tag.trim().rsplit('-').next().unwrap_or_default().split('.'))
+        .peekable();
+    platforms.peek().is_some() && platforms.all(|p| p.starts_with("linux_"))
+}
+
 /// How a distribution lists its files.
 #[derive(Clone, Copy)]
 enum Listing {
@@ -167,6 +184,7 @@ pub(super) fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec
             }
         };
         let requires = requirements(tree, caps, meta_dir);
+        let built_locally = matches!(listing, Listing::Record) && local_wheel(tree, caps, meta_dir);
         let key = name.to_ascii_lowercase().replace('_', "-");
         out.push(PythonPackage {
             dev_tool: DEV_TOOLS.contains(&key.as_str()),
@@ -177,6 +195,7 @@ pub(super) fn python(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec
             layer: super::content_origin(tree, node, layer),
             location: crate::model::tree::escape_bytes(site),
             requires,
+            built_locally,
             nodes,
         });
     }

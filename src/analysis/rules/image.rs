@@ -1,94 +1,14 @@
-//! The rules about the image as a whole: toolchains and headers known from the package
-//! databases, and, given the Dockerfile, what only its text shows (missing .dockerignore,
-//! apt-get without --no-install-recommends, pip without --no-cache-dir, the whole context copied
-//! before the dependency install).
-
-use std::collections::BTreeMap;
+//! The rules about the Dockerfile's text (or, without it, the history's commands): what only
+//! the text shows (missing .dockerignore, apt-get without --no-install-recommends, pip without
+//! --no-cache-dir, unpinned `pip install` arguments, the whole context copied before the
+//! dependency install).
 
 use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
 use super::{Ctx, Draft, Finding, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
-use crate::analysis::packages::SystemPackage;
-use crate::model::NodeId;
-
-const TOOLCHAIN: &[&str] = &[
-    "gcc",
-    "g++",
-    "cpp",
-    "make",
-    "binutils",
-    "build-essential",
-    "build-base",
-    "clang",
-    "llvm",
-];
-
-fn is_toolchain(name: &str) -> bool {
-    let versioned = |prefix: &str| {
-        name.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-    };
-    TOOLCHAIN.contains(&name)
-        || ["gcc", "g++", "cpp", "clang", "llvm"].iter().any(|p| versioned(p))
-        || (name.starts_with("binutils-") && !name.ends_with("-dev"))
-}
-
-/// A package in a finding's path list (paths are absolute): its largest file, named with the
-/// package, and that file's size: a row's size is the size of what it names.
-fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> PathBytes {
-    let tree = ctx.tree;
-    let size = |n: NodeId| tree.current(n).map_or(0, |v| tree.version(v).size);
-    let largest = p.nodes.iter().copied().max_by_key(|&n| size(n));
-    PathBytes {
-        path: format!(
-            "{} (package {} {})",
-            largest.map_or_else(|| "/".to_string(), |n| tree.path(n)),
-            p.name,
-            p.version
-        ),
-        bytes: largest.map_or(0, size),
-    }
-}
-
-fn is_dev(name: &str) -> bool {
-    name.ends_with("-dev") || name == "musl-dev"
-}
-
-/// Toolchain and development packages (DW201, DW202).
-pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
-    let tree = ctx.tree;
-    let mut groups: BTreeMap<(&'static str, usize), Vec<&SystemPackage>> = BTreeMap::new();
-    for p in ctx.packages.debian.iter().chain(&ctx.packages.alpine) {
-        let rule = if is_toolchain(&p.name) {
-            "DW201"
-        } else if is_dev(&p.name) {
-            "DW202"
-        } else {
-            continue;
-        };
-        // A base layer's become one DW204 (`fixes::for_base`).
-        groups.entry((rule, p.layer)).or_default().push(p);
-    }
-    for ((rule, layer), pkgs) in groups {
-        let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
-        out.push(Draft {
-            rule,
-            layer: Some(layer),
-            versions: pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: pkgs.iter().map(|p| package_path(ctx, p)).collect(),
-            title: format!("{}: {}", if rule == "DW201" { "build toolchain in the runtime image" } else { "development packages in the runtime image" }, names.join(", ")),
-            fix: format!(
-                "{}: install {} in a build stage (`FROM ... AS build`) and `COPY --from=build` only the built packages (a virtualenv or wheels) into the final stage",
-                ctx.where_(layer),
-                names.join(" ")
-            ),
-            severity: None,
-        });
-    }
-}
+use crate::model::EntryKind;
 
 fn installs_dependencies(run: &str) -> bool {
     [
@@ -208,7 +128,16 @@ pub fn dockerfile_drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) 
 /// DW505: a COPY of the whole context before a later RUN installs the dependencies, so every
 /// source change reinstalls them.
 fn context_before_install(ctx: &Ctx<'_>, c: &Checked, later: &[Checked]) -> Option<Draft> {
-    if c.copies_from_elsewhere() || !copies_whole_context(&c.ins.args) {
+    if c.copies_from_elsewhere() {
+        return None;
+    }
+    let hashed = c.from_history && (c.ins.args.starts_with("dir:") || c.ins.args.contains(" dir:"));
+    let seen = if hashed {
+        hashed_copy(ctx, c.layer?)?
+    } else {
+        String::new()
+    };
+    if !hashed && !copies_whole_context(&c.ins.args) {
         return None;
     }
     let dep = later
@@ -231,15 +160,70 @@ fn context_before_install(ctx: &Ctx<'_>, c: &Checked, later: &[Checked]) -> Opti
             path: c.ins.args.split_whitespace().last().unwrap_or("/").to_string(),
             bytes,
         }],
-        title: format!(
-            "{} copies the whole build context before {} installs dependencies",
-            c.at, dep.at
-        ),
+        title: if hashed {
+            format!("{} copies {seen} before {} installs dependencies", c.at, dep.at)
+        } else {
+            format!(
+                "{} copies the whole build context before {} installs dependencies",
+                c.at, dep.at
+            )
+        },
         fix: format!(
-            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run {} (`RUN {}`), then `COPY {}`{history}",
-            dep.at, dep.ins.args, c.ins.args
+            "copy only the dependency files first (`COPY requirements.txt ./` or pyproject.toml and the lock file), run {} (`RUN {}`), then {}{history}",
+            dep.at,
+            dep.ins.args,
+            if hashed {
+                "copy the rest".to_string()
+            } else {
+                format!("`COPY {}`", c.ins.args)
+            }
         ),
         severity: None,
+    })
+}
+
+/// Files that say what a project depends on.
+const MANIFESTS: &[&str] = &[
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+];
+
+/// What a COPY that the history names only by a hash (`COPY dir:9794b0… in /app`, buildah and
+/// the classic builder) wrote, when it holds a dependency manifest among other files: then every
+/// change to the others invalidates the install after it, whether or not it was the whole build
+/// context (which the history cannot tell). `None` when it holds no manifest.
+fn hashed_copy(ctx: &Ctx<'_>, layer: usize) -> Option<String> {
+    let tree = ctx.tree;
+    let mut manifest = None;
+    let mut files = 0usize;
+    for v in tree
+        .versions()
+        .iter()
+        .filter(|v| v.layer as usize == layer && v.is_entry())
+    {
+        if !matches!(v.kind, EntryKind::File) {
+            continue;
+        }
+        files += 1;
+        let path = tree.path(v.node);
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let is_manifest = MANIFESTS.contains(&name) || (name.starts_with("requirements") && name.ends_with(".txt"));
+        if is_manifest && manifest.as_ref().is_none_or(|m: &String| path.len() < m.len()) {
+            manifest = Some(path);
+        }
+    }
+    let manifest = manifest?;
+    (files > 1).then(|| {
+        format!(
+            "{manifest} together with {} other {} (the history names the copied directory only by its hash)",
+            files - 1,
+            if files == 2 { "file" } else { "files" }
+        )
     })
 }
 

@@ -5,6 +5,8 @@
 //! only; a file whose content a hard link outside every finding shares saves nothing. Rules
 //! read the analysis; they never change it and never do I/O.
 
+mod claims;
+mod dependencies;
 mod fixes;
 mod groups;
 mod image;
@@ -16,6 +18,7 @@ mod python;
 mod restored;
 mod runtime;
 mod stages;
+mod toolchain;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -31,7 +34,8 @@ use super::packages::Packages;
 use crate::catalogue;
 use crate::catalogue::Severity;
 use crate::config::RulesConfig;
-use crate::model::{ConfigSummary, EntryKind, Layer, Tree, VersionId};
+use crate::model::{ConfigSummary, Layer, Tree, VersionId};
+pub use claims::{Claim, Evidence};
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,8 +52,8 @@ pub struct Finding {
     pub layer: Option<usize>,
     /// Its Dockerfile line, when known.
     pub dockerfile_line: Option<usize>,
-    /// The largest paths involved, largest first.
-    pub paths: Vec<PathBytes>,
+    /// The largest paths involved, largest first, each with the part another finding counts.
+    pub paths: Vec<Evidence>,
     /// The concrete change to make.
     pub fix: String,
 }
@@ -174,8 +178,8 @@ impl Ctx<'_> {
 /// Collects findings, merging those of the same rule and layer, and counts each version once.
 struct Engine<'a, 'c> {
     ctx: &'a Ctx<'c>,
-    claimed: Vec<bool>,
-    /// Versions whose content a visible hard link shares (see [`linked_versions`]).
+    claimed: claims::Claims,
+    /// Versions whose content a visible hard link shares (see [`claims::kept_targets`]).
     linked: &'a [VersionId],
     findings: BTreeMap<(&'static str, Option<usize>), Finding>,
     cfg: &'a RulesConfig,
@@ -221,7 +225,7 @@ impl Engine<'_, '_> {
 
     /// Which versions some enabled draft is about (and no ignore glob takes out).
     fn covered(&self, drafts: &[Draft]) -> Vec<bool> {
-        let mut out = vec![false; self.claimed.len()];
+        let mut out = vec![false; self.ctx.tree.versions().len()];
         for d in drafts.iter().filter(|d| self.enabled(d.rule)) {
             let check = self.ignores_any(d.rule);
             for &v in &d.versions {
@@ -242,16 +246,19 @@ impl Engine<'_, '_> {
         let about_files = !d.versions.is_empty();
         let mut kept = 0;
         let check = self.ignores_any(d.rule);
+        // Versions another finding counted first: the path lines say so.
+        let mut taken = Vec::new();
         for v in d.versions {
             let ver = tree.version(v);
             if check && self.ignored(d.rule, &tree.path(ver.node)) {
                 continue;
             }
             kept += 1;
-            if self.claimed[v as usize] {
+            if let Some(by) = self.claimed.by(v) {
+                taken.push((v, by));
                 continue;
             }
-            self.claimed[v as usize] = true;
+            self.claimed.claim(v, d.rule);
             if self.linked.binary_search(&v).is_err() {
                 bytes += ver.size;
             }
@@ -264,6 +271,7 @@ impl Engine<'_, '_> {
             .into_iter()
             .filter(|p| !check || !self.ignored(d.rule, &p.path))
             .collect();
+        let paths = claims::attach(tree, paths, &taken, d.rule);
         let default = catalogue::find(d.rule).map_or(Severity::Warning, |r| r.severity);
         let configured = self
             .cfg
@@ -291,34 +299,14 @@ impl Engine<'_, '_> {
 /// Paths listed per finding.
 pub const MAX_PATHS: usize = 10;
 
-/// Every visible hard link with the file version whose content it shares.
-fn hard_links(tree: &Tree) -> Vec<(VersionId, VersionId)> {
-    tree.versions()
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.kind == EntryKind::Hardlink && v.survives())
-        .filter_map(|(id, v)| tree.hardlink_target(v).map(|t| (id as VersionId, t)))
-        .collect()
-}
-
-/// The targets of `links` whose link `keep` says stays, sorted: deleting such a file frees
-/// nothing while the link stays (uv, by default, links a venv's files to its cache), so it saves
-/// no bytes in any finding.
-fn kept_targets(links: &[(VersionId, VersionId)], keep: impl Fn(VersionId) -> bool) -> Vec<VersionId> {
-    let mut out: Vec<VersionId> = links.iter().filter(|&&(l, _)| keep(l)).map(|&(_, t)| t).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// Runs every rule and returns the findings, largest first.
 pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
-    let links = hard_links(ctx.tree);
+    let links = claims::hard_links(ctx.tree);
     // Path lines are sized before anything is claimed: every link counts there.
-    let linked = kept_targets(&links, |_| true);
+    let linked = claims::kept_targets(&links, |_| true);
     let mut e = Engine {
         ctx,
-        claimed: vec![false; ctx.tree.versions().len()],
+        claimed: claims::Claims::new(ctx.tree.versions().len()),
         linked: &[],
         findings: BTreeMap::new(),
         cfg,
@@ -360,7 +348,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // A toolchain or -dev package is claimed whole, before the path patterns of its own rule
     // (so the finding names the packages) and before the documentation rule (moving the package
     // to a build stage takes its documentation and locales with it).
-    image::package_drafts(ctx, &mut ordered);
+    toolchain::package_drafts(ctx, &mut ordered);
     ordered.extend(specific);
     // A file deleted later is better fixed where it is written than reported as a temp file.
     ordered.extend(layer_drafts);
@@ -368,7 +356,7 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     // A hard link that a finding removes keeps nothing alive: a uv cache linked to a venv's dev
     // packages frees their bytes once both fixes are made, and the findings say so together.
     let covered = e.covered(&ordered);
-    let kept = kept_targets(&links, |l| !covered[l as usize]);
+    let kept = claims::kept_targets(&links, |l| !covered[l as usize]);
     e.linked = &kept;
     for mut d in ordered {
         if let Some(layer) = d.layer.filter(|&l| ctx.is_base(l)) {
@@ -377,7 +365,8 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         e.add(d);
     }
     let mut whole = Vec::new();
-    runtime::drafts(ctx, &e.findings, &mut whole);
+    runtime::drafts(ctx, &mut whole);
+    dependencies::drafts(ctx, &e.findings, &mut whole);
     image::dockerfile_drafts(ctx, &e.findings, &mut whole);
     for d in whole {
         e.add(d);
@@ -386,26 +375,17 @@ pub fn evaluate(ctx: &Ctx<'_>, cfg: &RulesConfig) -> Vec<Finding> {
     let mut out: Vec<Finding> = e
         .findings
         .into_values()
-        .filter(|f| {
-            f.reclaimable_bytes >= min
-                || f.rule.starts_with("DW6")
-                || f.rule.starts_with("DW7")
-                || matches!(f.rule, "DW505" | "DW409" | "DW307")
-        })
+        .filter(|f| f.reclaimable_bytes >= min || !catalogue::saves_bytes(f.rule))
         .map(|mut f| {
             // A file listed bare by a path rule and tagged by a package rule is one row: the
             // tagged one, which says more.
-            let bare = |p: &PathBytes| match p.path.rsplit_once(" (") {
-                Some((path, tag)) if tag.ends_with(')') => path.len(),
-                _ => p.path.len(),
-            };
             f.paths.sort_by(|a, b| {
                 b.bytes
                     .cmp(&a.bytes)
-                    .then_with(|| a.path[..bare(a)].cmp(&b.path[..bare(b)]))
+                    .then_with(|| a.bare_path().cmp(b.bare_path()))
                     .then_with(|| b.path.len().cmp(&a.path.len()))
             });
-            f.paths.dedup_by(|a, b| a.path[..bare(a)] == b.path[..bare(b)]);
+            f.paths.dedup_by(|a, b| a.bare_path() == b.bare_path());
             f.paths.truncate(MAX_PATHS);
             f
         })

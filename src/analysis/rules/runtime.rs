@@ -1,9 +1,9 @@
 //! The rules about how the container runs, read from the image config (user, environment,
 //! command) and the final filesystem: root or a named user, Python's environment variables
-//! and bytecode, Alpine with compilers, gunicorn's heartbeat directory. They say nothing about
-//! layers or bytes and never read the Dockerfile.
+//! and bytecode, the development server, shell-form commands, gunicorn's heartbeat directory.
+//! They say nothing about layers or bytes and never read the Dockerfile.
 
-use super::{Ctx, Draft, Found, Severity};
+use super::{Ctx, Draft, Severity};
 
 /// A finding about the image as a whole: no layer, no bytes.
 fn whole(rule: &'static str, title: String, fix: String, severity: Option<Severity>) -> Draft {
@@ -257,22 +257,14 @@ fn bytecode_missing(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     ));
 }
 
-/// The container-level findings; `findings` holds what the earlier rules found.
-pub fn drafts(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
+/// The container-level findings.
+pub fn drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     user(ctx, out);
     python_env(ctx, out);
     dev_server(ctx, out);
     bytecode_missing(ctx, out);
     shell_form(ctx, out);
     let cfg = ctx.config;
-    if exists(ctx, "etc/alpine-release") && findings.keys().any(|(r, _)| *r == "DW201") {
-        out.push(whole(
-            "DW603",
-            "Alpine (musl) base with compilers installed".into(),
-            "the compilers are there for packages without a musllinux wheel: build those wheels in a build stage (`pip wheel`) and install them in a compiler-free final stage, or use a slim glibc base (python:3.x-slim), where they install prebuilt".into(),
-            None,
-        ));
-    }
     let cmd = argv(ctx).join(" ");
     let gunicorn_args = cfg
         .env

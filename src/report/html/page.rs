@@ -223,7 +223,13 @@ fn findings(out: &mut String, a: &Analysis) {
             "<tr class=\"detail\" id=\"fd{i}\" hidden><td colspan=\"6\"><ul class=\"paths\">"
         );
         for p in &f.paths {
-            let _ = write!(out, "<li><code>{}</code> {}</li>", escape(&p.path), size(p.bytes));
+            let _ = write!(
+                out,
+                "<li><code>{}</code> {}{}</li>",
+                escape(&p.path),
+                size(p.bytes),
+                escape(&crate::report::text::claimed_note(f.rule, p))
+            );
         }
         let _ = writeln!(
             out,

@@ -23,8 +23,10 @@ use crate::error::{Error, Result};
 use crate::model::LayerScan;
 
 const MAGIC: &[u8; 8] = b"DWSCAN\r\n";
-/// Bumped whenever the scan or its encoding changes: older entries then read as foreign.
-const VERSION: u32 = 2; // 2: shared objects in site-packages keep their ELF links
+/// Bumped whenever the scan or its encoding changes: older entries then read as foreign. The
+/// capture revision counts too: a scan cached before a new file was captured lacks it.
+/// 2: shared objects in site-packages keep their ELF links.
+const VERSION: u32 = 2 | (crate::model::CAPTURE_REVISION << 16);
 /// The default cap on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// Temporary files older than this were left by a process that died mid-write.

@@ -176,3 +176,25 @@ fn packages_sort_filter_and_show_their_findings() {
         e.title
     );
 }
+
+/// A path line part of which another finding counts says so in the finding's detail and in
+/// its evidence list, so that the lines never seem to add up to more than the finding saves.
+#[test]
+fn claimed_bytes_are_named_in_the_detail_and_the_list() {
+    use std::sync::Arc;
+
+    use deadweight::analysis::rules::Claim;
+
+    let mut a = (**SAMPLE_WITH_FINDINGS).clone();
+    a.findings[1].paths[1].claimed = vec![Claim {
+        rule: "DW105",
+        bytes: 20_480,
+    }];
+    let mut app = app_of(&Arc::new(a), 160, 48);
+    press(&mut app, "2 j");
+    let s = screen_text(&app);
+    assert!(s.contains("InRelease (20 KiB of it counted under DW105)"), "{s}");
+    press(&mut app, "enter");
+    let s = screen_text(&app);
+    assert!(s.contains("InRelease (20 KiB of it counted under DW105)"), "{s}");
+}
