@@ -312,7 +312,9 @@ fn a_daemon_image_fully_cached_is_not_exported() {
             .count()
     };
     // The export path: the storage source, which reads Podman's store in place, never exports.
-    let uncached = deadweight(&[&image, "--no-storage", "--json", "-"], &env).output().unwrap();
+    let uncached = deadweight(&[&image, "--no-storage", "--json", "-"], &env)
+        .output()
+        .unwrap();
     assert!(
         uncached.status.success(),
         "{}",
