@@ -123,8 +123,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     };
     let name = path.display().to_string();
     let plan = fix::plan(&input).with_context(|| name.clone())?;
-    let applied =
-        fix::apply(&input, &plan, |e| left_out(args, &only, &skip, e).is_none()).with_context(|| name.clone())?;
+    let applied = fix::apply(&input, &plan, |e| left_out(args, &only, &skip, e).is_none());
     let mut diff = fix::unified_diff(&path.to_string_lossy(), Some(&text), &applied.dockerfile);
     if let Some(new) = &applied.dockerignore {
         diff.push_str(&fix::unified_diff(

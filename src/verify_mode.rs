@@ -135,6 +135,32 @@ fn noise(path: &str) -> bool {
     PREFIXES.iter().any(|p| path.starts_with(p)) || path.ends_with(".pyc") || path.contains("/__pycache__")
 }
 
+/// Paths of the final image that layers an applied edit rebuilds stored (see
+/// `Edit::rebuilt_layers`), less the files of the packages the edit keeps.
+fn rebuilt_paths(before: &Analysis, plan: &Plan, applied: &Applied) -> BTreeSet<String> {
+    let edits = || applied.applied.iter().map(|&i| &plan.edits[i]);
+    let layers: BTreeSet<usize> = edits().flat_map(|e| e.rebuilt_layers.iter().copied()).collect();
+    if layers.is_empty() {
+        return BTreeSet::new();
+    }
+    let kept: BTreeSet<&str> = edits()
+        .flat_map(|e| e.kept_packages.iter().map(String::as_str))
+        .collect();
+    let tree = &before.tree;
+    let mut paths: BTreeSet<String> = tree
+        .versions()
+        .iter()
+        .filter(|v| v.in_final() && layers.contains(&usize::from(v.layer)))
+        .map(|v| tree.path(v.node))
+        .collect();
+    for pkg in before.packages.debian.iter().filter(|p| kept.contains(p.name.as_str())) {
+        for &node in &pkg.nodes {
+            paths.remove(&tree.path(node));
+        }
+    }
+    paths
+}
+
 /// Builds, analyses and compares. `new_dockerfile` and `new_ignore` are the rewritten texts.
 pub fn verify(
     builder: &build_mode::Builder,
@@ -230,9 +256,12 @@ pub fn verify(
             .iter()
             .flat_map(|&i| plan.edits[i].expected_paths.iter().cloned()),
     );
+    let rebuilt = rebuilt_paths(before, plan, applied);
     let under = |path: &str, e: &str| path == e || path.starts_with(&format!("{}/", e.trim_end_matches('/')));
     // A directory that held only removed paths goes with them (~/.cache once pip's is gone).
-    let covered = |path: &str, dir: bool| expected.iter().any(|e| under(path, e) || (dir && under(e, path)));
+    let covered = |path: &str, dir: bool| {
+        rebuilt.contains(path) || expected.iter().any(|e| under(path, e) || (dir && under(e, path)))
+    };
     let (old, new) = (final_fs(before), final_fs(&after));
     let left = after
         .findings

@@ -1,6 +1,7 @@
 //! `deadweight build`, as `dive build`: builds a busybox image with buildah through the shared
 //! builder, then checks it in CI mode with the Dockerfile known, so findings carry their lines.
 
+use crate::support::buildah::{Images, building};
 use crate::support::servers::{have, skip};
 use crate::support::{bin, tmp};
 
@@ -32,12 +33,15 @@ RUN rm -rf /data
             .collect()
     };
     let before = temps();
+    let images = Images(vec![tag.clone()]);
+    let building = building();
     let out = bin()
         .args(["build", "--builder", "buildah", "--ci", "-t", &tag])
         .arg(ctx.path())
         .output()
         .unwrap();
-    let _ = std::process::Command::new("buildah").args(["rmi", "-f", &tag]).output();
+    drop(building);
+    drop(images);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),

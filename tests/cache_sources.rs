@@ -140,13 +140,19 @@ impl CountingProxy {
 
     /// The digests of the blobs fetched since the last call, sorted.
     fn blobs_fetched(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .take()
-            .into_iter()
+        self.fetched().0
+    }
+
+    /// The digests of the blobs fetched since the last call, sorted, and every other path
+    /// requested.
+    fn fetched(&self) -> (Vec<String>, Vec<String>) {
+        let (blobs, other): (Vec<String>, Vec<String>) = self.take().into_iter().partition(|p| p.contains("/blobs/"));
+        let mut blobs: Vec<String> = blobs
+            .iter()
             .filter_map(|p| p.split("/blobs/").nth(1).map(str::to_string))
             .collect();
-        v.sort();
-        v
+        blobs.sort();
+        (blobs, other)
     }
 }
 
@@ -225,10 +231,16 @@ fn a_registry_serves_only_the_blobs_not_cached() {
     report(&cache, &[&via_proxy("2")]);
     let mut new = vec![b2.config_digest.clone(), b2.layers[1].digest.clone()];
     new.sort();
-    assert_eq!(
-        proxy.blobs_fetched(),
-        new,
-        "the next build: its config and its new top layer"
+    let (blobs, other) = proxy.fetched();
+    assert_eq!(blobs, new, "the next build: its config and its new top layer");
+    // Besides those two blobs: the API's version check and the manifests, nothing else.
+    assert!(
+        other.iter().any(|p| p.starts_with("/v2/app/manifests/")),
+        "no manifest request seen: {other:?}"
+    );
+    assert!(
+        other.iter().all(|p| p == "/v2/" || p.starts_with("/v2/app/manifests/")),
+        "the next build downloaded more than its manifests, config and new layer: {other:?}"
     );
 }
 

@@ -1,18 +1,14 @@
 //! `deadweight fix` end to end on the corpus's py-sample (its real Dockerfile and image): the
 //! diff, the summary, `--json` against `assets/fix.schema.json`, `--write` touching exactly the
-//! Dockerfile and `.dockerignore`, and the refusals that write nothing. Plus the rewriter's
-//! property: whatever parses still parses after every planned edit is applied.
+//! Dockerfile and `.dockerignore`, and the refusals that write nothing. The rewriter's
+//! properties are in `fix_rewrite.rs`.
 
 use std::path::{Path, PathBuf};
 
-use proptest::prelude::*;
 use serde_json::Value;
 
 use crate::support::{bin, corpus_dir, fails, tmp};
 use deadweight::analysis::dockerfile::parse;
-use deadweight::analysis::rules::Evidence;
-use deadweight::analysis::rules::Finding;
-use deadweight::fix::{self, Facts, Input, UserTool};
 
 /// py-sample's image, and a fresh folder holding a copy of its Dockerfile.
 fn py_sample() -> Option<(PathBuf, tempfile::TempDir)> {
@@ -197,102 +193,12 @@ fn refusals_end_with_a_clear_message_and_write_nothing() {
     assert!(stderr.contains("NOPE1"), "{stderr}");
 }
 
-/// Lines a careless Dockerfile is made of, some with continuations, heredocs and comments.
-fn line() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "RUN apt-get update\n",
-        "RUN apt-get install -y curl \\\n    # why\n    libpq5\n",
-        "RUN apt-get update && apt-get install -y gcc # lists kept\n",
-        "RUN apt-get install -y \\\n  python3-dev gcc \\\n  libpq-dev\n",
-        "RUN pip install flask pytest\n",
-        "RUN [\"pip\", \"install\", \"x\"]\n",
-        "RUN <<EOF\npip install -r r.txt\napt-get install -y x\nEOF\n",
-        "RUN uv sync\n",
-        "RUN poetry install\n",
-        "RUN apk add git\n",
-        "COPY . /app\n",
-        "COPY . .\n",
-        "WORKDIR /app\n",
-        "RUN pip3 install -r requirements.txt\n",
-        "RUN chown -R 1000:1000 /app\n",
-        "RUN chmod -R 755 .\n",
-        "RUN mkdir -p /opt/x && touch /opt/x/big\n",
-        "RUN rm -rf /opt/x\n",
-        "# a comment\n",
-        "\n",
-        "ENV A=$B\n",
-        "CMD [\"python\", \"-m\", \"app\"]\n",
-        "FROM python:3 AS build\n",
-        "USER app\n",
-    ])
-}
-
-const RULES: &[&str] = &[
-    "DW101", "DW102", "DW103", "DW105", "DW201", "DW202", "DW106", "DW107", "DW301", "DW304", "DW401", "DW405",
-    "DW407", "DW501", "DW503", "DW505", "DW601", "DW602", "DW701", "DW702", "DW703",
-];
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
-
-    /// parse(rewrite(x)) succeeds for every x that parses, whatever the findings point at.
-    #[test]
-    fn rewritten_dockerfiles_still_parse(
-        lines in prop::collection::vec(line(), 0..14),
-        picks in prop::collection::vec((0..RULES.len(), 0usize..40, 0usize..12), 0..20),
-        no_eol in any::<bool>(),
-    ) {
-        let mut text = format!("# syntax=docker/dockerfile:1\nFROM debian\n{}", lines.concat());
-        if no_eol {
-            text = text.trim_end_matches('\n').to_string();
-        }
-        let Ok(df) = parse(&text) else { return Ok(()) };
-        let findings: Vec<Finding> = picks
-            .iter()
-            .map(|&(r, line, layer)| Finding {
-                rule: RULES[r],
-                title: String::new(),
-                severity: deadweight::catalogue::Severity::Warning,
-                reclaimable_bytes: 100,
-                layer: Some(layer),
-                dockerfile_line: (line > 0).then_some(line),
-                paths: vec![Evidence::new("/app/.git", 50), Evidence::new("/opt/x/big", 50)],
-                fix: String::new(),
-            })
-            .collect();
-        let facts = Facts {
-            layer_lines: (0..12).map(|l| Some(l * 2 + 1)).collect(),
-            restored_from: (0usize..12).map(|l| (l, [l.saturating_sub(1)].into())).collect(),
-            user_tool: Some(UserTool::Useradd),
-            debian_by_layer: (0usize..12).map(|l| (l, vec!["libpq5".to_string(), "gcc".to_string()])).collect(),
-            ..Default::default()
-        };
-        let input = Input { text: &text, dockerfile: &df, findings: &findings, facts: &facts, dockerignore: None };
-        let plan = fix::plan(&input).unwrap();
-        let applied = fix::apply(&input, &plan, |_| true);
-        prop_assert!(applied.is_ok(), "{text:?}: {:?}", applied.err());
-        let applied = applied.unwrap();
-        prop_assert!(parse(&applied.dockerfile).is_ok());
-        prop_assert_eq!(applied.applied.len() + applied.rejected.len(), plan.edits.len());
-    }
-}
-
-/// Removes the buildah images it names when dropped (also when the test fails).
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        for tag in &self.0 {
-            let _ = std::process::Command::new("buildah").args(["rmi", "-f", tag]).output();
-        }
-    }
-}
-
 /// A real rebuild with buildah (chroot isolation, no network needed): a busybox image with a
 /// leaked `.git`, a build file and a deletion in a later RUN. `fix --all --verify` must pass,
 /// with every measured saving within 10% of its prediction and the smoke command agreeing.
 #[test]
 fn verify_rebuilds_with_buildah_and_measures_the_saving() {
+    use crate::support::buildah::{Images, building};
     use crate::support::servers::{have, skip};
     let busybox = ["/bin/busybox", "/usr/bin/busybox"]
         .into_iter()
@@ -322,6 +228,7 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
     let stem = format!("dwfixtest{}", std::process::id());
     let tag = format!("localhost/{stem}:before");
     let images = Images(vec![tag.clone(), format!("localhost/{stem}-deadweight-fix")]);
+    let building = building();
     let out_dir = tmp();
     let archive = out_dir.path().join(format!("{stem}.tar"));
     let built = std::process::Command::new("buildah")
@@ -395,5 +302,6 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
         "--verify without --write"
     );
     assert!(!ctx.path().join(".dockerignore").exists());
+    drop(building);
     drop(images);
 }

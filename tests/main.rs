@@ -27,6 +27,7 @@ mod docker_builder;
 mod dockerignore;
 mod evidence;
 mod fix;
+mod fix_rewrite;
 mod formats;
 mod hostile;
 mod html;

@@ -13,9 +13,10 @@ fn recursive_owner(inst: &DockerInstruction) -> Option<(String, String)> {
     if inst.json_form.is_some() || !inst.heredocs.is_empty() {
         return None;
     }
-    let words = shell::split(&inst.args);
+    let words = shell::split(&inst.args)?;
     let [cmd, r, value, path] = &words[..] else { return None };
-    if r != "-R" || value.starts_with('-') || path.contains(['*', '?', '$', ';', '&', '|']) {
+    // Both are written into the COPY line: only words that read the same bare.
+    if r != "-R" || value.starts_with('-') || !shell::plain(value) || !shell::plain(path) {
         return None;
     }
     match cmd.as_str() {
@@ -31,7 +32,7 @@ fn copy_dest(p: &Planner<'_>, inst: &DockerInstruction) -> Option<String> {
     let (stage, _) = p.at(inst.line)?;
     let words = match &inst.json_form {
         Some(v) => v.clone(),
-        None => shell::split(&inst.args),
+        None => shell::split(&inst.args)?,
     };
     let dest = words.last().filter(|_| words.len() >= 2)?;
     Some(join(&p.workdir(stage, inst.line), dest))
@@ -122,9 +123,9 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
 }
 
 /// The requirement files a `pip install` reads (`-r FILE`, `-c FILE`), or `None` when it
-/// installs anything else from the context (a path, `.`, `-e`).
+/// installs anything else from the context (a path, `.`, `-e`) or its words cannot be read.
 fn requirement_files(args: &str) -> Option<Vec<String>> {
-    let words = shell::split(args);
+    let words = shell::split(args)?;
     let mut files = Vec::new();
     let mut it = words.iter();
     while let Some(w) = it.next() {
@@ -152,7 +153,7 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             skip(p, format!("line {line} is not a shell-form COPY"));
             continue;
         };
-        let words = shell::split(&copy.args);
+        let words = shell::split(&copy.args).unwrap_or_default();
         if words.len() != 2 || !matches!(words[0].as_str(), "." | "./") || copy.flag("from").is_some() {
             skip(p, format!("line {line} does not copy the whole context alone"));
             continue;
@@ -186,6 +187,19 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             );
             continue;
         };
+        // The new COPY lines are written from these words and the COPY's flags: each must
+        // read the same written bare.
+        let flags_plain = copy.flags.iter().all(|(_, v)| v.as_deref().is_none_or(shell::plain));
+        if !files.iter().all(|f| shell::plain(f)) || !flags_plain {
+            skip(
+                p,
+                format!(
+                    "line {}: a requirement file or line {line}'s flags need quoting; move the install by hand",
+                    run.line
+                ),
+            );
+            continue;
+        }
         let workdir = p.workdir(stage, run.line);
         let mut copies = String::new();
         for file in &files {
@@ -229,5 +243,57 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             },
         ];
         p.edit(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::dockerfile::parse;
+    use crate::analysis::rules::Finding;
+    use crate::fix::{Facts, Input, plan};
+
+    /// DW505 on `COPY . /app`, with a pip install whose requirement file is `file`.
+    fn reorder_of(file: &str) -> crate::fix::Plan {
+        let text = format!("FROM debian\nWORKDIR /app\nCOPY . /app\nRUN pip install -r {file}\n");
+        let df = parse(&text).unwrap();
+        let findings = [Finding {
+            rule: "DW505",
+            title: String::new(),
+            severity: crate::catalogue::Severity::Warning,
+            reclaimable_bytes: 10,
+            layer: Some(1),
+            dockerfile_line: Some(3),
+            paths: Vec::new(),
+            fix: String::new(),
+        }];
+        let facts = Facts::default();
+        let input = Input {
+            text: &text,
+            dockerfile: &df,
+            findings: &findings,
+            facts: &facts,
+            dockerignore: None,
+        };
+        plan(&input).unwrap()
+    }
+
+    /// The fuzzer's find: an open quote in the requirement file's name gave a word holding the
+    /// rest of the line and its line break, written into the new COPY line.
+    #[test]
+    fn a_requirement_file_whose_name_cannot_be_written_bare_is_listed_not_moved() {
+        let ok = reorder_of("req.txt");
+        assert_eq!(ok.edits.len(), 1);
+        for file in ["re\"\"\"q.txt LANG=C", "'my reqs.txt'", "$REQ"] {
+            let p = reorder_of(file);
+            assert!(p.edits.is_empty(), "{file}: {:?}", p.edits);
+            let [n] = &p.not_applied[..] else {
+                panic!("{file}: {:?}", p.not_applied)
+            };
+            assert_eq!(
+                (n.rules.as_slice(), n.lines.as_slice()),
+                (&["DW505"][..], &[3][..]),
+                "{file}"
+            );
+        }
     }
 }

@@ -52,7 +52,8 @@ pub enum Op {
 }
 
 impl Op {
-    fn line(&self) -> usize {
+    /// The line of the unit it addresses.
+    pub fn line(&self) -> usize {
         match self {
             Op::Splice { line, .. } | Op::Before { line, .. } | Op::After { line, .. } => *line,
             Op::Delete { line } | Op::Move { line, .. } => *line,
@@ -116,6 +117,11 @@ impl<'a> Source<'a> {
         t.is_empty() || t.starts_with('#')
     }
 
+    /// The first lines of the units, in file order.
+    pub fn lines(&self) -> impl Iterator<Item = usize> + '_ {
+        self.units.iter().map(|(l, _)| *l)
+    }
+
     /// The byte span of the unit whose keyword is on `line`.
     pub fn span(&self, line: usize) -> Option<Range<usize>> {
         self.units.iter().find(|(l, _)| *l == line).map(|(_, r)| r.clone())
@@ -177,12 +183,22 @@ struct UnitPlan {
 /// line no unit starts on is rejected whole and listed. Everything outside the units that the
 /// applied changes address is copied byte for byte.
 pub fn rewrite(src: &Source<'_>, changes: &[Change<'_>]) -> Rewritten {
+    fold(src, changes, |_| Ok(()))
+}
+
+/// Adds the changes one by one, each kept only when all its operations fit and `check`
+/// accepts the text so far: never half-applied.
+fn fold(src: &Source<'_>, changes: &[Change<'_>], check: impl Fn(&str) -> Result<(), String>) -> Rewritten {
     let mut plans: BTreeMap<usize, UnitPlan> = BTreeMap::new();
     let mut rejected = Vec::new();
     for change in changes {
-        // A trial copy, kept only when every operation of the change fits: never half-applied.
         let mut trial = plans.clone();
-        match change.ops.iter().try_for_each(|op| add(src, &mut trial, op)) {
+        let fits = change
+            .ops
+            .iter()
+            .try_for_each(|op| add(src, &mut trial, op))
+            .and_then(|()| check(&assemble(src, &trial)));
+        match fits {
             Ok(()) => {
                 plans = trial;
                 rejected.push(None);
@@ -295,9 +311,76 @@ fn assemble(src: &Source<'_>, plans: &BTreeMap<usize, UnitPlan>) -> String {
     out
 }
 
-/// Rewrites and checks that the result still parses; the parser's complaint otherwise.
-pub fn rewrite_checked(src: &Source<'_>, changes: &[Change<'_>]) -> Result<Rewritten, String> {
+/// Rewrites so that the result parses whenever the original does: when the whole rewrite
+/// would not parse, the changes are added again one at a time and each one after which the
+/// text stops parsing is rejected with the parser's complaint, while the others apply.
+pub fn rewrite_checked(src: &Source<'_>, changes: &[Change<'_>]) -> Rewritten {
     let out = rewrite(src, changes);
-    parse(&out.text).map_err(|e| e.to_string())?;
-    Ok(out)
+    if parse(&out.text).is_ok() {
+        return out;
+    }
+    fold(src, changes, |text| {
+        parse(text)
+            .map(drop)
+            .map_err(|e| format!("the Dockerfile would not parse with it ({e})"))
+    })
+}
+
+/// The rewriter's promise about what it leaves alone, checked on a result: every unit that no
+/// operation of `applied` addresses appears in `new`, byte for byte and in its original order
+/// (the property tests and the fuzzer call this). The first unit missing, otherwise.
+pub fn check_untouched(src: &Source<'_>, applied: &[&[Op]], new: &str) -> Result<(), String> {
+    let touched: std::collections::BTreeSet<usize> = applied.iter().flat_map(|ops| ops.iter().map(Op::line)).collect();
+    let mut at = 0;
+    for line in src.lines().filter(|l| !touched.contains(l)) {
+        let (_, text) = src.unit(line).unwrap_or((0, ""));
+        match new.get(at..).and_then(|rest| rest.find(text)) {
+            Some(i) => at += i + text.len(),
+            None => return Err(format!("line {line}'s instruction {text:?} is not kept as it was")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change after which the text would not parse is rejected with the parser's reason;
+    /// the other changes still apply, and untouched instructions stay as they were.
+    #[test]
+    fn a_change_that_breaks_the_parse_is_dropped_and_the_others_apply() {
+        let text = "FROM debian\nRUN a\nRUN b\n";
+        let df = parse(text).unwrap();
+        let src = Source::new(text, &df);
+        let broken = [Op::Before {
+            line: 2,
+            text: "NOTANINSTRUCTION x\n".into(),
+        }];
+        let fine = [Op::Splice {
+            line: 3,
+            at: 23..23,
+            text: " c".into(),
+        }];
+        let changes = [
+            Change {
+                label: "broken",
+                ops: &broken,
+            },
+            Change {
+                label: "fine",
+                ops: &fine,
+            },
+        ];
+        let out = rewrite_checked(&src, &changes);
+        assert_eq!(out.text, "FROM debian\nRUN a\nRUN b c\n");
+        let why = out.rejected[0].as_deref().unwrap_or("");
+        assert!(
+            why.starts_with("broken not applied: the Dockerfile would not parse"),
+            "{why}"
+        );
+        assert_eq!(out.rejected[1], None);
+        assert_eq!(check_untouched(&src, &[&fine], &out.text), Ok(()));
+        assert!(check_untouched(&src, &[], &out.text).is_err(), "line 3 changed");
+    }
 }

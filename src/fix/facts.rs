@@ -1,12 +1,13 @@
 //! What the plan needs to know of the image besides the findings, read once from the
 //! [`Analysis`]: each layer's Dockerfile line, which layers a layer only re-stored (a
-//! `chown -R` copy), the development packages per layer, the config's environment, how to
-//! create a user, and the Dockerfile lines attribution could not match. Plain data, so tests
-//! can write it by hand.
+//! `chown -R` copy), the development packages per layer, the Debian packages the extension
+//! modules link to, the config's environment, how to create a user, and the Dockerfile lines
+//! attribution could not match. Plain data, so tests can write it by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::Analysis;
+use crate::analysis::packages::links::Provider;
 use crate::model::{Change, EntryKind};
 
 /// How the image creates users.
@@ -32,6 +33,14 @@ pub struct Facts {
     pub dev_packages: BTreeMap<usize, Vec<String>>,
     /// Per layer, the Debian packages it installed (by name).
     pub debian_by_layer: BTreeMap<usize, Vec<String>>,
+    /// The Debian packages that shared objects in site-packages link to (ELF `NEEDED` sonames
+    /// found in the dpkg file lists), each with one object that needs it. Libraries the wheels
+    /// bundle and the C library need no package and are not here.
+    pub linked_debian: BTreeMap<String, String>,
+    /// Shared objects in site-packages whose needs are not all known (a soname no package or
+    /// wheel provides, or links that could not be read), described: when there are any, the
+    /// linked packages above may be incomplete.
+    pub unlinked: Vec<String>,
     /// Names of the variables in the image config's environment.
     pub env: Vec<String>,
     /// How to create a user, when the image can.
@@ -66,6 +75,28 @@ impl Facts {
         }
         for p in a.packages.python.iter().filter(|p| p.dev_tool) {
             facts.dev_packages.entry(p.layer).or_default().push(p.name.clone());
+        }
+        for so in &a.packages.shared_objects {
+            if !so.complete {
+                facts
+                    .unlinked
+                    .push(format!("{}: its links could not all be read", so.path));
+            }
+            for need in &so.needs {
+                match &need.provider {
+                    Provider::Debian(name) => {
+                        facts
+                            .linked_debian
+                            .entry(name.clone())
+                            .or_insert_with(|| so.path.clone());
+                    }
+                    Provider::Unknown => facts.unlinked.push(format!(
+                        "{} needs {}, which no package or wheel provides",
+                        so.path, need.soname
+                    )),
+                    Provider::Bundled | Provider::Libc => {}
+                }
+            }
         }
         for p in &a.packages.debian {
             facts.debian_by_layer.entry(p.layer).or_default().push(p.name.clone());

@@ -23,7 +23,10 @@ fn copy_parts(p: &Planner<'_>, inst: &DockerInstruction) -> Option<(Vec<String>,
         return None;
     }
     let (stage, _) = p.at(inst.line)?;
-    let mut words = inst.json_form.clone().unwrap_or_else(|| shell::split(&inst.args));
+    let mut words = match &inst.json_form {
+        Some(v) => v.clone(),
+        None => shell::split(&inst.args)?,
+    };
     let dest = words.pop()?;
     (!words.is_empty()).then(|| (words, join(&p.workdir(stage, inst.line), &dest)))
 }
@@ -65,6 +68,11 @@ fn mentions(text: &str, word: &str) -> bool {
 fn reader(p: &Planner<'_>, line: usize, ctx: &str, path: &str) -> Option<usize> {
     let all = p.stages().iter().flat_map(|s| &s.instructions);
     for inst in all.filter(|i| i.line >= line) {
+        // A context COPY whose words cannot be read (an open quote) may read anything.
+        let context_copy = matches!(inst.kind, K::Copy | K::Add) && inst.flag("from").is_none();
+        if context_copy && inst.json_form.is_none() && shell::split(&inst.args).is_none() {
+            return Some(inst.line);
+        }
         if let Some((sources, _)) = copy_parts(p, inst) {
             let reads = sources.iter().map(|s| clean(s)).any(|s| {
                 let literal = s.split(['*', '?', '[']).next().unwrap_or("");

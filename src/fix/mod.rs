@@ -62,6 +62,13 @@ pub struct Edit {
     /// new user rewrites): what a rebuild may show changed without surprise.
     #[serde(skip)]
     pub expected_paths: Vec<String>,
+    /// Layers the edit makes again differently (the build stage's apt install): whatever they
+    /// stored may change or go, except the files of [`Edit::kept_packages`].
+    #[serde(skip)]
+    pub rebuilt_layers: Vec<usize>,
+    /// Debian packages a rebuilt layer still installs by name: their files must stay.
+    #[serde(skip)]
+    pub kept_packages: Vec<String>,
     /// The text operations on the Dockerfile.
     #[serde(skip)]
     pub ops: Vec<Op>,
@@ -163,9 +170,10 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
 }
 
 /// Applies the chosen edits of `plan` (those `choose` accepts) to the input's text and
-/// `.dockerignore`. Edits that collide with an earlier chosen one are left out whole and
-/// listed. Errors when the result would not parse (a bug; nothing is written then).
-pub fn apply(input: &Input<'_>, plan: &Plan, choose: impl Fn(&Edit) -> bool) -> Result<Applied, Error> {
+/// `.dockerignore`. Edits that collide with an earlier chosen one, or after which the
+/// Dockerfile would no longer parse, are left out whole and listed with the reason; the others
+/// apply. The result parses whenever the input did.
+pub fn apply(input: &Input<'_>, plan: &Plan, choose: impl Fn(&Edit) -> bool) -> Applied {
     let src = Source::new(input.text, input.dockerfile);
     let chosen: Vec<usize> = (0..plan.edits.len()).filter(|&i| choose(&plan.edits[i])).collect();
     let changes: Vec<Change<'_>> = chosen
@@ -175,11 +183,7 @@ pub fn apply(input: &Input<'_>, plan: &Plan, choose: impl Fn(&Edit) -> bool) -> 
             ops: &plan.edits[i].ops,
         })
         .collect();
-    let out = doc::rewrite_checked(&src, &changes).map_err(|e| {
-        refuse(format!(
-            "the rewritten Dockerfile would not parse ({e}); nothing written"
-        ))
-    })?;
+    let out = doc::rewrite_checked(&src, &changes);
     let (mut applied, mut rejected) = (Vec::new(), Vec::new());
     for (&i, r) in chosen.iter().zip(out.rejected) {
         match r {
@@ -191,12 +195,21 @@ pub fn apply(input: &Input<'_>, plan: &Plan, choose: impl Fn(&Edit) -> bool) -> 
         .iter()
         .flat_map(|&i| plan.edits[i].dockerignore.iter().map(String::as_str))
         .collect();
-    Ok(Applied {
+    Applied {
         dockerfile: out.text,
         dockerignore: ignore::append(input.dockerignore, &lines),
         applied,
         rejected,
-    })
+    }
+}
+
+/// Checks the rewriter's promise on an [`apply`] result: every instruction that no applied
+/// edit addresses is in the new text byte for byte, in its original order. For the property
+/// tests and the fuzzer.
+pub fn check_untouched(input: &Input<'_>, plan: &Plan, applied: &Applied) -> Result<(), String> {
+    let src = Source::new(input.text, input.dockerfile);
+    let ops: Vec<&[Op]> = applied.applied.iter().map(|&i| plan.edits[i].ops.as_slice()).collect();
+    doc::check_untouched(&src, &ops, &applied.dockerfile)
 }
 
 /// Rule ids or globs (`DW1*`), as `--only` and `--skip` take them.
@@ -316,6 +329,8 @@ fn edit(kind: Kind, rules: Vec<&'static str>, lines: Vec<usize>, bytes: u64, sum
         dockerignore: Vec::new(),
         notes: Vec::new(),
         expected_paths: Vec::new(),
+        rebuilt_layers: Vec::new(),
+        kept_packages: Vec::new(),
         ops: Vec::new(),
     }
 }

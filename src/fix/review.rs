@@ -7,6 +7,7 @@ use super::shell;
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
+use crate::analysis::rules::Finding;
 use crate::fix::doc::Op;
 
 /// Plans every review fix.
@@ -61,7 +62,7 @@ fn removals(inst: &DockerInstruction) -> Option<Vec<String>> {
     }
     let mut paths = Vec::new();
     for cmd in inst.args.split("&&").flat_map(|c| c.split(';')) {
-        let words = shell::split(cmd);
+        let words = shell::split(cmd)?;
         if words.first().map(String::as_str) != Some("rm") {
             return None;
         }
@@ -172,24 +173,24 @@ fn dev_packages(p: &mut Planner<'_>) {
         if e.ops.is_empty() {
             let pips = [["pip", "install"], ["pip3", "install"]];
             for h in pips.iter().flat_map(|c| shell::find(offset, text, c)) {
-                let rest = p.src.text.get(h.end..).unwrap_or("");
-                let mut at = h.end;
-                for word in rest
-                    .split_inclusive(char::is_whitespace)
-                    .take_while(|w| !w.contains(['&', ';', '|', '\\']))
-                {
-                    let bare = word.trim().split(['=', '<', '>', '~', '[', '!']).next().unwrap_or("");
+                for w in shell::arg_words(p.src.text, h.end, offset + text.len()) {
+                    let bare = w.word.split(['=', '<', '>', '~', '[', '!']).next().unwrap_or("");
                     if names.iter().any(|n| n.eq_ignore_ascii_case(bare) && !bare.is_empty()) {
                         e.ops.push(Op::Splice {
                             line,
-                            at: at..at + word.len(),
+                            at: w.removal,
                             text: String::new(),
                         });
                     }
-                    at += word.len();
                 }
             }
             e.summary = format!("line {line}: {} dropped from the install", names.join(", "));
+        }
+        if e.ops.is_empty()
+            && let Some((uninstall, summary)) = uninstall_after(p, line, f)
+        {
+            e.ops.push(uninstall);
+            e.summary = summary;
         }
         if e.ops.is_empty() {
             let why = format!(
@@ -202,6 +203,54 @@ fn dev_packages(p: &mut Planner<'_>) {
         }
         p.edit(e);
     }
+}
+
+/// For dev packages that a `pip install -r FILE` brings (fix may not edit the file): the same
+/// RUN uninstalls them again right after, so their bytes never reach the layer. The names are
+/// those of the finding's paths (`LOCATION/NAME (Name version)`): the tools and the
+/// dependencies only they need. `None` when the RUN does more than one plain pip install or
+/// cannot take more text.
+fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, String)> {
+    let (_, run) = p.at(line).filter(|(_, i)| i.kind == K::Run)?;
+    let (offset, text) = p.src.unit(line)?;
+    let hits: Vec<_> = [["pip", "install"], ["pip3", "install"]]
+        .iter()
+        .flat_map(|c| shell::find(offset, text, c))
+        .collect();
+    let [hit] = &hits[..] else { return None };
+    let words = shell::split(&hit.args)?;
+    let from_file = words.iter().any(|w| w == "-r" || w.starts_with("--requirement"));
+    let after_keyword = hit.prev.as_deref().is_none_or(|w| w.eq_ignore_ascii_case("RUN"));
+    if !from_file || !after_keyword || run.args.contains(['&', ';', '|']) {
+        return None;
+    }
+    let mut names: Vec<&str> = f
+        .paths
+        .iter()
+        .filter_map(|pb| pb.path.split(" (").next()?.rsplit('/').next())
+        .filter(|n| shell::plain(n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let end = p.src.append_point(run)?;
+    let pip = p.src.text.get(hit.start..hit.end)?.split_whitespace().next()?;
+    let flag = if shell::has_flag(&hit.args, "--break-system-packages") {
+        " --break-system-packages"
+    } else {
+        ""
+    };
+    (!names.is_empty()).then(|| {
+        let op = Op::Splice {
+            line,
+            at: end..end,
+            text: format!(" && {pip} uninstall -y{flag} {}", names.join(" ")),
+        };
+        let summary = format!(
+            "line {line}: {} uninstalled in the same RUN (a requirements file names them; better: a dev requirements file the image does not install)",
+            names.join(", ")
+        );
+        (op, summary)
+    })
 }
 
 /// The line after which the final stage's own settings go: its FROM.

@@ -172,7 +172,7 @@ fn apt_installs(offset: usize, text: &str) -> Vec<Hit> {
 
 /// True when the RUN does nothing but `apt-get update` (with flags).
 fn only_update(inst: &DockerInstruction) -> bool {
-    let words = shell::split(&inst.args);
+    let words = shell::split(&inst.args).unwrap_or_default();
     matches!(words.first().map(String::as_str), Some("apt-get" | "apt"))
         && words.get(1).map(String::as_str) == Some("update")
         && words.iter().skip(2).all(|w| w.starts_with('-'))

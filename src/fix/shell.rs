@@ -81,23 +81,84 @@ pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
     hits
 }
 
+/// One argument word after a command, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgWord {
+    /// The bytes that remove it (offsets in the whole text): the word and the blanks before it
+    /// on its line, never a line break, so removing the last word of a line leaves the line's
+    /// end (and what another edit appends there) alone.
+    pub removal: std::ops::Range<usize>,
+    /// The word as written.
+    pub word: String,
+}
+
+/// The argument words of the command that ends at byte `from` of `text`, up to `to`: across
+/// continuation lines, stopping at the first word holding a control operator, a comment or an
+/// expansion (`&`, `;`, `|`, `#`, `$`), whose meaning is not one word's. Continuation
+/// backslashes are not words.
+pub fn arg_words(text: &str, from: usize, to: usize) -> Vec<ArgWord> {
+    let rest = text.get(from..to).unwrap_or("");
+    let mut out = Vec::new();
+    let (mut blanks, mut at) = (0, 0);
+    for (i, c) in rest.char_indices().chain(std::iter::once((rest.len(), '\n'))) {
+        if !c.is_whitespace() {
+            continue;
+        }
+        let w = rest.get(at..i).unwrap_or("");
+        if !w.is_empty() {
+            if w.contains(['&', ';', '|', '#', '$']) {
+                break;
+            }
+            if w != "\\" {
+                out.push(ArgWord {
+                    removal: from + blanks..from + i,
+                    word: w.to_string(),
+                });
+            }
+            blanks = i;
+        }
+        if c == '\n' {
+            blanks = i + 1;
+        }
+        at = i + c.len_utf8();
+    }
+    out
+}
+
 /// True when `args` holds the word `flag` (or `flag=...`).
 pub fn has_flag(args: &str, flag: &str) -> bool {
     args.split(is_sep)
         .any(|w| w == flag || w.strip_prefix(flag).is_some_and(|r| r.starts_with('=')))
 }
 
-/// Splits a shell-form command into words, dropping quotes (no expansion).
-pub fn split(args: &str) -> Vec<String> {
+/// Splits a shell-form command into words, removing quotes and backslash escapes as the shell
+/// does (no expansion). `None` when a quote is left open or the text ends in a lone backslash:
+/// the words are then unknown, and a fix that would copy one into new text must not guess
+/// (an open quote swallows the rest of the line, line break included).
+pub fn split(args: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let (mut word, mut quote, mut any) = (String::new(), None, false);
-    for c in args.chars() {
+    let mut chars = args.chars();
+    while let Some(c) = chars.next() {
         match (quote, c) {
             (None, '"' | '\'') => {
                 quote = Some(c);
                 any = true;
             }
             (Some(q), c) if c == q => quote = None,
+            // A backslash escapes the next character outside quotes, and inside double
+            // quotes the characters the shell lets it escape there.
+            (None | Some('"'), '\\') => {
+                let next = chars.next()?;
+                if next == '\n' {
+                    continue; // a line continuation
+                }
+                if quote.is_some() && !matches!(next, '"' | '\\' | '$' | '`') {
+                    word.push('\\');
+                }
+                word.push(next);
+                any = true;
+            }
             (None, c) if c.is_whitespace() => {
                 if any {
                     out.push(std::mem::take(&mut word));
@@ -110,8 +171,112 @@ pub fn split(args: &str) -> Vec<String> {
             }
         }
     }
+    if quote.is_some() {
+        return None;
+    }
     if any {
         out.push(word);
     }
-    out
+    Some(out)
+}
+
+/// True when `word` reads the same written bare in a Dockerfile's shell form, in a COPY's
+/// sources or a RUN: no blank, quote, escape, expansion, glob or control character. New text
+/// is built only from such words.
+pub fn plain(word: &str) -> bool {
+    !word.is_empty()
+        && !word.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '"' | '\''
+                        | '\\'
+                        | '`'
+                        | '$'
+                        | '*'
+                        | '?'
+                        | '['
+                        | ']'
+                        | '{'
+                        | '}'
+                        | ';'
+                        | '&'
+                        | '|'
+                        | '<'
+                        | '>'
+                        | '('
+                        | ')'
+                        | '#'
+                        | '~'
+                )
+        })
+}
+
+/// `word` as the shell reads it back: bare when [`plain`], else in single quotes; `None` when
+/// it holds a single quote or a control character (a line break would end the instruction).
+pub fn quote(word: &str) -> Option<String> {
+    if plain(word) {
+        Some(word.to_string())
+    } else if word.contains('\'') || word.chars().any(char::is_control) {
+        None
+    } else {
+        Some(format!("'{word}'"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|w| w.to_string()).collect())
+    }
+
+    #[test]
+    fn split_removes_quotes_and_escapes_as_the_shell_does() {
+        assert_eq!(
+            split("pip install -r 'my reqs.txt' x"),
+            words(&["pip", "install", "-r", "my reqs.txt", "x"])
+        );
+        assert_eq!(split(r#"a\ b "c\"d" "e\f" ''"#), words(&["a b", "c\"d", "e\\f", ""]));
+        assert_eq!(split("a \\\n  b"), words(&["a", "b"]));
+    }
+
+    /// The fuzzer's find: an open quote swallowed the rest of the line, line break included,
+    /// into one word, which the DW505 reorder wrote into a COPY line broken in two.
+    #[test]
+    fn an_open_quote_or_a_trailing_escape_has_no_words() {
+        assert_eq!(split("pip install -r re/\"\"\"usr/bin LANG=C\n"), None);
+        assert_eq!(split("echo 'a"), None);
+        assert_eq!(split("echo a\\"), None);
+    }
+
+    /// Removing a word never removes a line break: the last word of a line, at the end of the
+    /// RUN, once took the line break with it and joined the next instruction to the RUN.
+    #[test]
+    fn arg_words_remove_their_blanks_not_the_line_break() {
+        let text = "RUN pip install flask pytest\nCMD [\"x\"]\n";
+        let from = text.find(" flask").unwrap();
+        let words = arg_words(text, from, text.len());
+        let last = &words[1];
+        assert_eq!(last.word, "pytest");
+        let mut cut = text.to_string();
+        cut.replace_range(last.removal.clone(), "");
+        assert_eq!(cut, "RUN pip install flask\nCMD [\"x\"]\n");
+        let text = "RUN apt-get install -y \\\n  gcc libpq5 \\\n  && rm x\n";
+        let words: Vec<String> = arg_words(text, 19, text.len()).into_iter().map(|w| w.word).collect();
+        assert_eq!(words, ["-y", "gcc", "libpq5"]);
+    }
+
+    #[test]
+    fn only_plain_words_are_written_bare() {
+        assert!(plain("requirements/base.txt") && plain("1000:1000") && plain("--chown=app"));
+        for w in ["", "a b", "a\nb", "$HOME", "*.txt", "a'b", "x;y", "#c"] {
+            assert!(!plain(w), "{w:?}");
+        }
+        assert_eq!(quote("flask>=2").as_deref(), Some("'flask>=2'"));
+        assert_eq!(quote("a'b"), None);
+        assert_eq!(quote("a\nb"), None);
+    }
 }

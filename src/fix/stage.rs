@@ -1,16 +1,16 @@
 //! The build-stage fix (review): when a compiler or `-dev` packages are installed only so that
 //! pip can build wheels, a builder stage (`FROM <same base> AS deadweight-build`, the final
 //! stage's instructions up to the install, then `pip wheel` into /wheels) goes before the final
-//! stage; there the apt install keeps only the runtime `lib*` packages that the same layer
-//! pulled in, and pip installs from the builder's wheels through a bind mount, so no wheel
-//! ships. Runtime libraries are read from the dpkg database per layer, not from the ELF
-//! `NEEDED` entries of the built extensions (the analysis does not keep those headers): the
-//! list may keep a library the extensions do not need, never drop one the layer brought.
+//! stage; there the apt install keeps, of the packages the same layer pulled in, only those
+//! the built extension modules link to (their ELF `NEEDED` sonames, mapped to packages through
+//! the dpkg file lists: [`Facts::linked_debian`](super::Facts::linked_debian)), and pip
+//! installs from the builder's wheels through a bind mount, so no wheel ships.
 
 use super::shell::{self, Hit};
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
+use crate::analysis::rules::Finding;
 use crate::fix::doc::Op;
 
 const STAGE: &str = "deadweight-build";
@@ -40,42 +40,6 @@ fn build_only(name: &str) -> bool {
         )
 }
 
-/// Runtime support of the compiler itself, which built extensions do not load.
-fn compiler_support(name: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "libisl",
-        "libmpc",
-        "libmpfr",
-        "libasan",
-        "libubsan",
-        "libtsan",
-        "liblsan",
-        "libhwasan",
-        "libitm",
-        "libquadmath",
-        "libatomic",
-        "libgomp",
-        "libcc1",
-        "libbinutils",
-        "libctf",
-        "libgprofng",
-        "libjansson",
-        "libsframe",
-        "libcrypt-dev",
-        "libc-dev",
-        "libgcc-",
-        "libstdc++-",
-        "libexpat1-dev",
-        "libpython3",
-        "libdpkg-perl",
-        "libfile-fcntllock-perl",
-        "libalgorithm",
-        "libnsl",
-        "libtirpc",
-    ];
-    PREFIXES.iter().any(|p| name.starts_with(p))
-}
-
 /// pip options that `pip wheel` does not take.
 fn install_only(word: &str) -> bool {
     let name = word.split('=').next().unwrap_or(word);
@@ -94,7 +58,7 @@ fn install_only(word: &str) -> bool {
     )
 }
 
-/// The apt install RUN of the final stage and the package words it names.
+/// The package words of the apt installs in `inst`, each with the span that removes it.
 fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)> {
     let Some((offset, text)) = p.src.unit(inst.line) else {
         return Vec::new();
@@ -102,30 +66,68 @@ fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)>
     let mut out = Vec::new();
     for cmd in [["apt-get", "install"], ["apt", "install"]] {
         for h in shell::find(offset, text, &cmd) {
-            let mut at = h.end;
-            let rest = p.src.text.get(h.end..offset + text.len()).unwrap_or("");
-            for word in rest.split_inclusive(char::is_whitespace) {
-                let w = word.trim();
-                if w.contains(['&', ';', '|', '#', '$']) {
-                    break;
+            for w in shell::arg_words(p.src.text, h.end, offset + text.len()) {
+                if !w.word.starts_with('-') {
+                    let hit = Hit {
+                        start: w.removal.start,
+                        end: w.removal.end,
+                        prev: None,
+                        args: String::new(),
+                    };
+                    out.push((hit, w.word));
                 }
-                if !w.is_empty() && !w.starts_with('-') && w != "\\" {
-                    let start = at + (word.len() - word.trim_start().len());
-                    out.push((
-                        Hit {
-                            start,
-                            end: at + word.len(),
-                            prev: None,
-                            args: String::new(),
-                        },
-                        w.to_string(),
-                    ));
-                }
-                at += word.len();
             }
         }
     }
     out
+}
+
+/// The packages the runtime stage installs in place of the toolchain: those the install layer
+/// brought that the extension modules link to (ELF `NEEDED`, through the dpkg file lists),
+/// less those the line names itself; and a note saying how they were chosen. When some
+/// object's links are unknown, every library the layer brought is kept instead: the list may
+/// then hold one the extensions do not need, never lack one they do.
+fn runtime_libraries(p: &Planner<'_>, toolchain: &[&Finding], words: &[(Hit, String)]) -> (Vec<String>, String) {
+    let facts = p.input.facts;
+    let mut brought: Vec<String> = toolchain
+        .iter()
+        .filter_map(|f| f.layer)
+        .flat_map(|l| facts.debian_by_layer.get(&l).cloned().unwrap_or_default())
+        .filter(|n| !words.iter().any(|(_, w)| w == n))
+        .collect();
+    brought.sort();
+    brought.dedup();
+    if let Some(first) = facts.unlinked.first() {
+        let libs: Vec<String> = brought
+            .into_iter()
+            .filter(|n| n.starts_with("lib") && !build_only(n))
+            .collect();
+        let more = match facts.unlinked.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let note = format!(
+            "{first}{more}: so the runtime stage keeps every library the install brought; run the app (`--run`) before shipping"
+        );
+        return (libs, note);
+    }
+    let libs: Vec<String> = brought
+        .into_iter()
+        .filter(|n| facts.linked_debian.contains_key(n))
+        .collect();
+    let why: Vec<String> = libs
+        .iter()
+        .map(|l| format!("{l} for {}", facts.linked_debian[l]))
+        .collect();
+    let note = if why.is_empty() {
+        "the built extension modules link to no library the install brought (ELF NEEDED of every shared object in site-packages)".to_string()
+    } else {
+        format!(
+            "runtime libraries from the ELF NEEDED entries of the shared objects in site-packages: {}",
+            why.join(", ")
+        )
+    };
+    (libs, note)
 }
 
 /// Plans the build stage.
@@ -183,7 +185,9 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     }
     // The builder: the same base and everything the final stage did before the install.
     let from = p.src.unit(stage.from_line).map(|(_, t)| t).unwrap_or("");
-    let from_words = shell::split(from.trim());
+    let Some(from_words) = shell::split(from.trim()) else {
+        return skip(p, "the FROM line's words cannot be read");
+    };
     let Some(base_at) = from_words.iter().skip(1).position(|w| !w.starts_with("--")) else {
         return;
     };
@@ -214,24 +218,22 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         .split_whitespace()
         .next()
         .unwrap_or("pip");
-    let args: Vec<String> = shell::split(&hit.args)
-        .into_iter()
-        .filter(|w| !install_only(w))
-        .collect();
+    // The builder's pip line is written from these words: each quoted again where needed.
+    let args: Option<Vec<String>> = shell::split(&hit.args).and_then(|words| {
+        words
+            .iter()
+            .filter(|w| !install_only(w))
+            .map(|w| shell::quote(w))
+            .collect()
+    });
+    let Some(args) = args else {
+        return skip(p, "the pip install's arguments cannot be written again unchanged");
+    };
     builder.push_str(&format!(
         "RUN {cmd}{pip_word} wheel --wheel-dir /wheels {}\n\n",
         args.join(" ")
     ));
-    let layer_libs: Vec<String> = toolchain
-        .iter()
-        .filter_map(|f| f.layer)
-        .flat_map(|l| p.input.facts.debian_by_layer.get(&l).cloned().unwrap_or_default())
-        .filter(|n| n.starts_with("lib") && !build_only(n) && !compiler_support(n))
-        .collect();
-    let mut libs = layer_libs;
-    libs.sort();
-    libs.dedup();
-    libs.retain(|l| !words.iter().any(|(_, w)| w == l));
+    let (libs, note) = runtime_libraries(p, &toolchain, &words);
     let mut e = edit(
         Kind::Review,
         rules.clone(),
@@ -248,7 +250,17 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         },
         drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
     );
-    e.notes.push("runtime libraries come from the dpkg database of the install layer, not from the ELF NEEDED entries of the built extensions: run the app (`--run`) before shipping".into());
+    e.notes.push(note);
+    // The install is made again with fewer packages: what it stored may go, but what the
+    // line still names, and the libraries, stay.
+    e.rebuilt_layers = toolchain.iter().filter_map(|f| f.layer).collect();
+    e.rebuilt_layers.dedup();
+    e.kept_packages = words
+        .iter()
+        .filter(|(_, w)| !build_only(w))
+        .map(|(_, w)| w.clone())
+        .chain(libs.iter().cloned())
+        .collect();
     e.ops.push(Op::Before {
         line: stage.from_line,
         text: builder,
@@ -260,21 +272,13 @@ pub(super) fn plan(p: &mut Planner<'_>) {
             text: String::new(),
         });
     }
-    if let (Some((last, _)), false) = (words.last(), libs.is_empty()) {
-        let end = p
-            .src
-            .text
-            .get(last.start..last.end)
-            .map_or(last.end, |w| last.start + w.trim_end().len());
-        let at = if drop.iter().any(|(h, _)| h.start == last.start) {
-            words.first().map_or(end, |(h, _)| h.start)
+    // The libraries go where the first package word starts, before anything appended to
+    // the line's end (another fix's `&& rm -rf /var/lib/apt/lists/*`).
+    if let (Some((first, word)), false) = (words.first(), libs.is_empty()) {
+        let (at, text) = if build_only(word) {
+            (first.start, format!(" {}", libs.join(" ")))
         } else {
-            end
-        };
-        let text = if at == end {
-            format!(" {}", libs.join(" "))
-        } else {
-            format!("{} ", libs.join(" "))
+            (first.end - word.len(), format!("{} ", libs.join(" ")))
         };
         e.ops.push(Op::Splice {
             line: apt_line,
@@ -302,3 +306,6 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     }
     p.edit(e);
 }
+
+#[cfg(test)]
+mod tests;

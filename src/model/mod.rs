@@ -3,13 +3,14 @@
 //! The model is plain data: it reads nothing from disk and knows nothing of formats, rules or UI.
 
 pub mod config;
+pub mod elf;
 pub mod scan;
 pub mod tree;
 
 pub use config::{ConfigSummary, HistoryEntry};
 pub use scan::{
-    CAPTURE_CAP, CAPTURE_REVISION, Compression, EntryCounts, EntryKind, LayerScan, RawEntry, is_requirements_file,
-    wants_content,
+    CAPTURE_CAP, CAPTURE_REVISION, Compression, EntryCounts, EntryKind, FileCapture, LayerScan, RawEntry,
+    is_requirements_file, wants_content, wants_links,
 };
 pub use tree::{Change, HiddenHow, NodeId, Tree, Version, VersionId};
 

@@ -146,7 +146,8 @@ pub struct LayerScan {
     /// Compression recognised from magic bytes.
     pub compression: Option<Compression>,
     /// Contents of the small metadata files analysis asks for (package databases, dist-info
-    /// `RECORD`s, os-release), by index into `entries`. Nothing else is ever kept.
+    /// `RECORD`s, os-release), and the links of shared objects in site-packages (their text
+    /// form, not their content), by index into `entries`. Nothing else is ever kept.
     pub captured: Vec<(u32, Vec<u8>)>,
 }
 
@@ -193,6 +194,60 @@ pub fn wants_content(path: &[u8]) -> bool {
         || path.ends_with(b".dist-info/METADATA")
         || path.ends_with(b".dist-info/WHEEL")
         || is_requirements_file(path)
+}
+
+/// True for the shared objects whose links (ELF `NEEDED`, see [`elf`](super::elf)) the scan
+/// keeps: Python extension modules and the libraries wheels bundle, under a `site-packages` or
+/// `dist-packages` directory.
+pub fn wants_links(path: &[u8]) -> bool {
+    let in_site = |dir: &[u8]| path.windows(dir.len()).any(|w| w == dir);
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let shared = name.ends_with(b".so") || name.windows(4).any(|w| w == b".so.");
+    shared && (in_site(b"/site-packages/") || in_site(b"/dist-packages/"))
+}
+
+/// What a scan keeps of one regular file while its bytes stream past: the whole content of a
+/// small metadata file ([`wants_content`]) or the links of a shared object ([`wants_links`]),
+/// stored in [`LayerScan::captured`] by [`FileCapture::finish`]. Every source that decodes
+/// layers keeps files through this, so all keep the same.
+#[derive(Debug)]
+pub enum FileCapture {
+    /// The whole file.
+    Content(Vec<u8>),
+    /// Its ELF links.
+    Links(super::elf::LinksReader),
+}
+
+impl FileCapture {
+    /// What to keep of the regular file at `path` (normalised) of `size` bytes, if anything.
+    pub fn for_file(path: &[u8], size: u64) -> Option<Self> {
+        if size <= CAPTURE_CAP && wants_content(path) {
+            Some(Self::Content(Vec::new()))
+        } else if wants_links(path) {
+            Some(Self::Links(super::elf::LinksReader::new(size)))
+        } else {
+            None
+        }
+    }
+
+    /// The file's next bytes.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        match self {
+            Self::Content(v) => v.extend_from_slice(chunk),
+            Self::Links(r) => r.feed(chunk),
+        }
+    }
+
+    /// The bytes to store: the content, or the links' text form ([`Links::encode`]); `None`
+    /// for a shared object that is not ELF.
+    ///
+    /// [`Links::encode`]: super::elf::Links::encode
+    pub fn finish(self) -> Option<Vec<u8>> {
+        match self {
+            Self::Content(v) => Some(v),
+            Self::Links(r) => r.finish().map(|l| l.encode()),
+        }
+    }
 }
 
 impl LayerScan {

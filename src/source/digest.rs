@@ -26,7 +26,17 @@ impl<R: Read> HashingReader<R> {
 
     /// Reads `inner` to its end (hashing it) and returns `(sha256:<hex>, bytes read)`.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
-        io::copy(&mut self, &mut io::sink())?;
+        // Large reads: a warm cache hashes whole blobs through here, and `io::copy`'s 8 KiB
+        // buffer made that one system call per 8 KiB.
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            match self.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok((format!("sha256:{}", hex(&self.hasher.finalize())), self.count))
     }
 }
@@ -108,10 +118,13 @@ const IN_FLIGHT: usize = 4;
 /// back and forth, so memory stays at a few chunks.
 pub struct ThreadedHasher<R> {
     inner: R,
+    /// The chunk being served: always `CHUNK` long, `len` of it filled, so a returned buffer
+    /// is reused without zeroing it again.
     chunk: Vec<u8>,
+    len: usize,
     at: usize,
     count: u64,
-    to_hash: Option<mpsc::SyncSender<Vec<u8>>>,
+    to_hash: Option<mpsc::SyncSender<(Vec<u8>, usize)>>,
     returned: mpsc::Receiver<Vec<u8>>,
     worker: Option<std::thread::JoinHandle<String>>,
 }
@@ -119,14 +132,14 @@ pub struct ThreadedHasher<R> {
 impl<R: Read> ThreadedHasher<R> {
     /// Starts hashing `inner` on a new thread.
     pub fn new(inner: R) -> io::Result<Self> {
-        let (to_hash, chunks) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (to_hash, chunks) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
         let (give_back, returned) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name("deadweight-sha256".into())
             .spawn(move || {
                 let mut hasher = Sha256::new();
-                for chunk in chunks {
-                    hasher.update(&chunk);
+                for (chunk, len) in chunks {
+                    hasher.update(&chunk[..len]);
                     // The reader may be gone already (an error): the buffer is then dropped.
                     let _ = give_back.send(chunk);
                 }
@@ -135,6 +148,7 @@ impl<R: Read> ThreadedHasher<R> {
         Ok(Self {
             inner,
             chunk: Vec::new(),
+            len: 0,
             at: 0,
             count: 0,
             to_hash: Some(to_hash),
@@ -146,24 +160,33 @@ impl<R: Read> ThreadedHasher<R> {
     /// Hands the chunk served so far to the hashing thread and reads the next one; `false` at
     /// the end of `inner`.
     fn refill(&mut self) -> io::Result<bool> {
-        let mut next = self.returned.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-        next.clear();
-        next.resize(CHUNK, 0);
-        let n = self.inner.read(&mut next)?;
-        next.truncate(n);
+        let mut next = self.returned.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
+        // Filled whole: a reader that returns a tar header or one file at a time (a layer
+        // rebuilt from a store) would otherwise cost a hand-over to the hashing thread each,
+        // and those wake-ups cost more than the hashing.
+        let mut n = 0;
+        while n < CHUNK {
+            match self.inner.read(&mut next[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         let full = std::mem::replace(&mut self.chunk, next);
+        let full_len = std::mem::replace(&mut self.len, n);
         self.at = 0;
-        if !full.is_empty() {
-            self.send(full)?;
+        if full_len > 0 {
+            self.send(full, full_len)?;
         }
         self.count += n as u64;
         Ok(n > 0)
     }
 
-    fn send(&mut self, chunk: Vec<u8>) -> io::Result<()> {
+    fn send(&mut self, chunk: Vec<u8>, len: usize) -> io::Result<()> {
         match &self.to_hash {
             Some(tx) => tx
-                .send(chunk)
+                .send((chunk, len))
                 .map_err(|_| io::Error::other("the hashing thread stopped")),
             None => Ok(()),
         }
@@ -173,8 +196,9 @@ impl<R: Read> ThreadedHasher<R> {
     pub fn finish(mut self) -> io::Result<(String, u64)> {
         io::copy(&mut self, &mut io::sink())?;
         let last = std::mem::take(&mut self.chunk);
-        if !last.is_empty() {
-            self.send(last)?;
+        let len = std::mem::take(&mut self.len);
+        if len > 0 {
+            self.send(last, len)?;
         }
         self.to_hash = None;
         let hex = self
@@ -188,10 +212,10 @@ impl<R: Read> ThreadedHasher<R> {
 
 impl<R: Read> Read for ThreadedHasher<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.at == self.chunk.len() && !self.refill()? {
+        if self.at == self.len && !self.refill()? {
             return Ok(0);
         }
-        let n = (self.chunk.len() - self.at).min(buf.len());
+        let n = (self.len - self.at).min(buf.len());
         buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
         self.at += n;
         Ok(n)
@@ -212,5 +236,27 @@ mod tests {
             assert_eq!(threaded.finish().unwrap(), (sha256_of(&data[..len]), len as u64));
             assert_eq!(read, data[..len / 2]);
         }
+    }
+
+    /// Hands out at most 1,000 bytes a read, as a layer rebuilt from a store does.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_threaded_hasher_fills_its_chunks_from_short_reads() {
+        let data: Vec<u8> = (0..2 * CHUNK + 4321).map(|i| (i * 17 % 253) as u8).collect();
+        let mut threaded = ThreadedHasher::new(Trickle(&data)).unwrap();
+        let mut read = Vec::new();
+        threaded.read_to_end(&mut read).unwrap();
+        assert_eq!(read, data);
+        assert_eq!(threaded.finish().unwrap(), (sha256_of(&data), data.len() as u64));
     }
 }

@@ -12,7 +12,7 @@ use super::digest::{CountingReader, HashingReader, ThreadedHasher};
 use super::sniff::{self, Kind, SNIFF_LEN};
 use super::targuard::{Discard, TarGuard};
 use crate::error::Error;
-use crate::model::{CAPTURE_CAP, EntryKind, LayerScan, RawEntry, wants_content};
+use crate::model::{EntryKind, FileCapture, LayerScan, RawEntry};
 
 /// Limits applied while decoding a layer.
 #[derive(Debug, Clone, Copy)]
@@ -198,7 +198,7 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
             let declared = entry.size();
             let mut h = Xxh3::new();
             let mut got = 0u64;
-            let mut keep = (declared <= CAPTURE_CAP && wants_content(&path)).then(Vec::new);
+            let mut keep = FileCapture::for_file(&path, declared);
             loop {
                 let n = entry.read(&mut chunk).map_err(|e| format!("{}: {e}", last()))?;
                 if n == 0 {
@@ -207,11 +207,11 @@ fn walk<R: Read + io::Seek>(archive: &mut tar::Archive<R>, scan: &mut LayerScan)
                 got += n as u64;
                 h.update(&chunk[..n]);
                 if let Some(k) = keep.as_mut() {
-                    k.extend_from_slice(&chunk[..n]);
+                    k.feed(&chunk[..n]);
                 }
             }
-            if let Some(k) = keep {
-                scan.captured.push((scan.entries.len() as u32, k));
+            if let Some(kept) = keep.and_then(FileCapture::finish) {
+                scan.captured.push((scan.entries.len() as u32, kept));
             }
             if got != declared {
                 return Err(format!(

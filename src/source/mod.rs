@@ -2,7 +2,8 @@
 //! container by magic bytes ([`sniff`]), reads its documents ([`store`], [`resolve`]) and decodes
 //! every layer once ([`layer`]): in parallel from seekable files and directories, in one pass from
 //! streams ([`stream`]): a file, stdin, a daemon's export ([`daemon`], feature `daemon`) or a
-//! registry ([`registry`]). Every blob is checked against its digest. A layer seen before comes
+//! registry ([`registry`]); a daemon's image in place from the engine's store when it can be
+//! read ([`storage`]). Every blob is checked against its digest. A layer seen before comes
 //! from the scan cache ([`cache`]) instead, where [`cached`] decides that a hit is sure; a daemon
 //! image whose layers are all cached is read without its export. The result is a [`Loaded`]
 //! image; nothing here merges layers or judges their content.
@@ -20,6 +21,7 @@ pub mod platform;
 pub mod reference;
 pub mod registry;
 pub mod resolve;
+mod schedule;
 pub mod sniff;
 pub mod storage;
 pub mod store;
@@ -28,8 +30,6 @@ pub mod targuard;
 
 use std::io::Read;
 use std::path::Path;
-
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::{Compression, ConfigSummary, Layer, LayerScan};
@@ -188,7 +188,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
     if meta.is_dir() {
         let store = DirStore::new(path, &input);
         let plan = resolve::resolve(&store, &opts.selection)?;
-        let scans = scan_parallel(&store, &plan, opts, Reach::Local)?;
+        let scans = schedule::scan_parallel(&store, &plan, opts, Reach::Local)?;
         let format = match plan.layout {
             resolve::Layout::Oci => "oci-layout",
             resolve::Layout::Dir => "dir",
@@ -207,7 +207,7 @@ fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded>
         sniff::Kind::Tar => {
             let store = ArchiveStore::open(path, &input)?;
             let plan = resolve::resolve(&store, &opts.selection)?;
-            let scans = scan_parallel(&store, &plan, opts, Reach::Local)?;
+            let scans = schedule::scan_parallel(&store, &plan, opts, Reach::Local)?;
             let format = archive_format(plan.layout, None);
             finish(&store, plan, scans, reference, format)
         }
@@ -293,47 +293,6 @@ fn missing(input: &str, i: usize, l: &PlannedLayer) -> Error {
         what: format!("layer {i}"),
         name: l.name.clone(),
     }
-}
-
-/// Decodes every planned layer, one rayon job per layer (rayon keeps it to one per core).
-fn scan_parallel(store: &dyn Store, plan: &Plan, opts: &LoadOptions, reach: Reach) -> Result<Vec<LayerScan>> {
-    let report = |e: LoadEvent| {
-        if let Some(hook) = &opts.progress {
-            (hook.0)(e);
-        }
-    };
-    let bytes = plan.layers.iter().filter_map(|l| l.size).sum();
-    report(LoadEvent::Layers {
-        count: plan.layers.len(),
-        bytes,
-    });
-    // The diff ids complete a cache key; a config that does not parse fails later, in `finish`.
-    let diff_ids = match opts.cache {
-        Some(_) => ConfigSummary::parse(&plan.config)
-            .map(|c| c.diff_ids)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    // Bottom layer first, each thread taking the next one when done (`par_bridge`), rather
-    // than rayon splitting the list in halves: layers then finish nearly in order, so a sink
-    // merging them in order rarely has one waiting.
-    let mut scans: Vec<(usize, LayerScan)> = plan
-        .layers
-        .iter()
-        .enumerate()
-        .par_bridge()
-        .map(|(i, l)| {
-            let diff_id = diff_ids.get(i).map(String::as_str);
-            let mut scan = cached::scan_planned(store, i, l, diff_id, opts, reach)?;
-            report(LoadEvent::LayerDone { bytes: scan.blob_bytes });
-            if let Some(sink) = &opts.sink {
-                (sink.0)(i, &mut scan);
-            }
-            Ok((i, scan))
-        })
-        .collect::<Result<_>>()?;
-    scans.sort_unstable_by_key(|(i, _)| *i);
-    Ok(scans.into_iter().map(|(_, scan)| scan).collect())
 }
 
 fn finish(store: &dyn Store, plan: Plan, scans: Vec<LayerScan>, reference: &str, format: String) -> Result<Loaded> {

@@ -27,6 +27,11 @@ pub trait Store: Sync {
     fn canonical(&self, name: &str) -> String {
         member_name(name)
     }
+    /// The size of a member when it is known without reading it (the loader starts the
+    /// largest layer first).
+    fn size(&self, _name: &str) -> Option<u64> {
+        None
+    }
 }
 
 /// Joins a link target to the directory of the member that holds it, resolving `..` inside the
@@ -180,6 +185,10 @@ impl Store for ArchiveStore {
         self.find(name).is_some()
     }
 
+    fn size(&self, name: &str) -> Option<u64> {
+        self.find(name).map(|(_, size)| size)
+    }
+
     fn read_small(&self, name: &str, cap: u64) -> Result<Option<Vec<u8>>> {
         let Some((offset, size)) = self.find(name) else {
             return Ok(None);
@@ -252,6 +261,11 @@ impl Store for DirStore {
 
     fn has(&self, name: &str) -> bool {
         self.path(name).is_some_and(|p| p.is_file())
+    }
+
+    fn size(&self, name: &str) -> Option<u64> {
+        let meta = std::fs::metadata(self.path(name)?).ok()?;
+        meta.is_file().then_some(meta.len())
     }
 
     fn read_small(&self, name: &str, cap: u64) -> Result<Option<Vec<u8>>> {

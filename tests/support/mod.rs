@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod buildah;
 pub mod dockerd;
 pub mod fixture;
 pub mod layout;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::OnceLock;
 
 use super::servers::{have, skip};
 
@@ -66,7 +66,7 @@ pub fn ready() -> Option<&'static Path> {
         return None;
     }
     match READY.get_or_init(|| pull().and_then(|()| PipCa::new())) {
-        Ok(ca) => Some(ca.0.path()),
+        Ok(ca) => Some(&ca.0),
         Err(why) => {
             skip(why);
             None
@@ -76,23 +76,19 @@ pub fn ready() -> Option<&'static Path> {
 
 /// A folder with a copy of the host's CA bundle and a `pip.conf` naming it: mounted read-only at
 /// `/etc/xdg/pip`, where pip reads its site configuration, as the shared corpus's images were
-/// built. Kept for the whole test run.
-struct PipCa(tempfile::TempDir);
+/// built. It lives beside the test binary's other scratch files (a static is never dropped, so
+/// a temporary folder would stay behind) and is written again by every run.
+struct PipCa(PathBuf);
 
 impl PipCa {
     fn new() -> Result<Self, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("dw-pip-ca")
-            .tempdir()
-            .map_err(|e| e.to_string())?;
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pip-ca");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
-        std::fs::copy(bundle, dir.path().join("ca-bundle.crt"))
+        std::fs::copy(bundle, dir.join("ca-bundle.crt"))
             .map_err(|e| format!("the host's CA bundle {}: {e}", bundle.display()))?;
-        std::fs::write(
-            dir.path().join("pip.conf"),
-            "[global]\ncert = /etc/xdg/pip/ca-bundle.crt\n",
-        )
-        .map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("pip.conf"), "[global]\ncert = /etc/xdg/pip/ca-bundle.crt\n")
+            .map_err(|e| e.to_string())?;
         Ok(Self(dir))
     }
 }
@@ -100,29 +96,6 @@ impl PipCa {
 /// `-v DIR:/etc/xdg/pip:ro` for a build.
 pub fn mount(ca: &Path) -> [String; 2] {
     ["-v".to_string(), format!("{}:/etc/xdg/pip:ro", ca.display())]
-}
-
-/// buildah's image store: builds share it, a removal has it alone. `buildah rmi` while another
-/// build looks for cached layers fails that build ("layer not known").
-static STORE: RwLock<()> = RwLock::new(());
-
-/// Held while building (and while `fix --verify` builds): no [`Images`] is removed meanwhile.
-/// Take it after making the [`Images`] guard, so that a failing test drops it first.
-pub fn building() -> RwLockReadGuard<'static, ()> {
-    STORE.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Removes the buildah images it names when dropped (also when the test fails), once no build
-/// runs.
-pub struct Images(pub Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        let _alone = STORE.write().unwrap_or_else(PoisonError::into_inner);
-        for tag in &self.0 {
-            let _ = Command::new("buildah").args(["rmi", "-f", tag]).output();
-        }
-    }
 }
 
 /// Copies the fixture folder `tests/fixtures/python/NAME` (recursively) into `to`.

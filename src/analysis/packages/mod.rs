@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+pub mod links;
 mod python;
 mod requirements;
 
@@ -108,6 +109,10 @@ pub struct Packages {
     pub debian: Vec<SystemPackage>,
     /// Alpine packages, largest first.
     pub alpine: Vec<SystemPackage>,
+    /// The shared objects in site-packages and what provides each library they link to, by
+    /// path (not in the report: the build-stage fix reads it).
+    #[serde(skip)]
+    pub shared_objects: Vec<links::SharedObject>,
     /// The requirements files the image ships, by path.
     #[serde(skip)]
     pub requirements: Vec<RequirementsFile>,
@@ -249,7 +254,12 @@ fn largest_first(mut pkgs: Vec<SystemPackage>) -> Vec<SystemPackage> {
     pkgs
 }
 
-fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPackage> {
+/// An installed package of the dpkg database: its name, version, and its file list with the
+/// layer that wrote it, when the list is captured.
+type Dpkg<'a> = (String, String, Option<(usize, &'a [u8])>);
+
+/// The installed packages of the dpkg database.
+fn dpkg<'a>(tree: &Tree, caps: &HashMap<NodeId, (usize, &'a [u8])>) -> Vec<Dpkg<'a>> {
     let Some(&(_, status)) = tree.lookup(b"var/lib/dpkg/status").and_then(|n| caps.get(&n)) else {
         return Vec::new();
     };
@@ -268,23 +278,26 @@ fn debian(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
             format!("var/lib/dpkg/info/{name}.list"),
         ]
         .into_iter()
-        .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)));
+        .find_map(|p| tree.lookup(p.as_bytes()).and_then(|n| caps.get(&n)).copied());
+        out.push((name.to_string(), get("Version").unwrap_or_default().to_string(), list));
+    }
+    out
+}
+
+fn debian(tree: &Tree, installed: &[Dpkg<'_>]) -> Vec<SystemPackage> {
+    let mut out = Vec::new();
+    for (name, version, list) in installed {
         let (files, layer) = match list {
-            Some(&(layer, content)) => {
+            Some((layer, content)) => {
                 let listed = content
                     .split(|&b| b == b'\n')
                     .filter(|l| !l.is_empty())
                     .map(<[u8]>::to_vec);
-                (sum_files(tree, listed), layer)
+                (sum_files(tree, listed), *layer)
             }
             None => ((0, 0, Vec::new()), 0),
         };
-        out.push(SystemPackage::new(
-            name,
-            get("Version").unwrap_or_default(),
-            files,
-            layer,
-        ));
+        out.push(SystemPackage::new(name, version, files, layer));
     }
     largest_first(out)
 }
@@ -330,10 +343,12 @@ fn alpine(tree: &Tree, caps: &HashMap<NodeId, (usize, &[u8])>) -> Vec<SystemPack
 /// Finds every package in the final image from the captured metadata files of all layers.
 pub fn packages(captures: &[Capture], tree: &Tree) -> Packages {
     let caps = visible_captures(captures, tree);
+    let installed = dpkg(tree, &caps);
     Packages {
         python: python::python(tree, &caps),
-        debian: debian(tree, &caps),
+        debian: debian(tree, &installed),
         alpine: alpine(tree, &caps),
+        shared_objects: links::shared_objects(tree, &caps, &installed),
         requirements: requirements::files(tree, &caps),
     }
 }

@@ -2,7 +2,7 @@
 //! so a layer seen before is not inflated and walked again. Owns the files under the cache
 //! directory: their names, their framing (magic, version, key, checksum), atomic writes, and
 //! eviction of the least recently used entries past the size cap. Does not decide when a hit
-//! may be trusted without hashing the blob; the loader ([`super::scan_parallel`] and the stream
+//! may be trusted without hashing the blob; the loader ([`super::schedule::scan_parallel`] and the stream
 //! reader) does, and nothing after it knows whether a scan came from here.
 //!
 //! An entry is `MAGIC | version u32 | key len u32 | key | diff id len u32 | diff id | payload
@@ -25,7 +25,8 @@ use crate::model::LayerScan;
 const MAGIC: &[u8; 8] = b"DWSCAN\r\n";
 /// Bumped whenever the scan or its encoding changes: older entries then read as foreign. The
 /// capture revision counts too: a scan cached before a new file was captured lacks it.
-const VERSION: u32 = 1 | (crate::model::CAPTURE_REVISION << 16);
+/// 2: shared objects in site-packages keep their ELF links.
+const VERSION: u32 = 2 | (crate::model::CAPTURE_REVISION << 16);
 /// The default cap on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// Temporary files older than this were left by a process that died mid-write.

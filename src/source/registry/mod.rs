@@ -239,7 +239,7 @@ pub fn load(name: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
         platform: opts.selection.platform.clone(),
     };
     let plan = resolve::resolve(&store, &selection)?;
-    let scans = super::scan_parallel(&store, &plan, opts, super::cached::Reach::Remote)?;
+    let scans = super::schedule::scan_parallel(&store, &plan, opts, super::cached::Reach::Remote)?;
     let mut loaded = super::finish(&store, plan, scans, reference, "registry".to_string())?;
     loaded.tags = target
         .tag

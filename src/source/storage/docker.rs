@@ -181,6 +181,10 @@ pub fn image(root: &Path, id: &str) -> Result<Found, Error> {
             ));
         }
         layers.push(FoundLayer {
+            // The bytes of its files, as the engine recorded them: only a scheduling hint.
+            size: std::fs::read_to_string(dir.join("size"))
+                .ok()
+                .and_then(|s| s.trim().parse().ok()),
             diff_id: diff_id.clone(),
             tar_split: dir.join("tar-split.json.gz"),
             files: root.join("overlay2").join(&cache_id).join("diff"),

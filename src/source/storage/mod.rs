@@ -1,5 +1,5 @@
 //! Reads images in place from a local engine's store, without asking for an export: Docker's
-//! overlay2 ([`docker`]) keeps, per layer, a
+//! overlay2 ([`docker`]) and containers/storage's overlay ([`containers`]) keep, per layer, a
 //! tar-split record of every tar header ([`tarsplit`]) beside the unpacked files
 //! ([`diffdir`]). Each layer's exact tar is rebuilt from the two and decoded by the archive
 //! path's decoder, so the scan is the export's, entry for entry.
@@ -19,6 +19,7 @@
 //! Owns the store layouts and the rebuild; never talks to a daemon (the caller brings the
 //! root and the image id) and never merges layers.
 
+pub mod containers;
 pub mod diffdir;
 pub mod docker;
 #[cfg(feature = "daemon")]
@@ -75,6 +76,9 @@ pub struct FoundLayer {
     pub tar_split: PathBuf,
     /// The unpacked files.
     pub files: PathBuf,
+    /// How many bytes the engine says the layer holds, when it says so (the largest layer is
+    /// started first).
+    pub size: Option<u64>,
 }
 
 pub(crate) fn storage_err(root: &Path, reason: impl Into<String>) -> Error {
@@ -131,7 +135,7 @@ fn scan_one(found: &Found, i: usize, l: &FoundLayer, opts: &LoadOptions) -> Resu
     Ok(scan)
 }
 
-/// Decodes every layer of `found` (in parallel, bottom first) into the image its export
+/// Decodes every layer of `found` (in parallel, the largest first) into the image its export
 /// would give, `format` aside.
 pub fn load(found: Found, reference: &str, opts: &LoadOptions) -> Result<Loaded, Error> {
     let report = |e: LoadEvent| {
@@ -143,10 +147,10 @@ pub fn load(found: Found, reference: &str, opts: &LoadOptions) -> Result<Loaded,
         count: found.layers.len(),
         bytes: 0,
     });
-    let mut scans: Vec<(usize, LayerScan)> = found
-        .layers
-        .iter()
-        .enumerate()
+    let sizes: Vec<Option<u64>> = found.layers.iter().map(|l| l.size).collect();
+    let mut scans: Vec<(usize, LayerScan)> = super::schedule::largest_first(&sizes)
+        .into_iter()
+        .map(|i| (i, &found.layers[i]))
         .par_bridge()
         .map(|(i, l)| {
             let mut scan = scan_one(&found, i, l, opts)?;

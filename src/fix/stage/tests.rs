@@ -1,0 +1,87 @@
+//! The build stage as insta snapshots of the diff: the runtime stage installs exactly the
+//! packages the extension modules link to, and every library the install brought when some
+//! links are unknown.
+
+use std::collections::BTreeMap;
+
+use super::super::Facts;
+use super::super::tests::{finding, fix_all};
+
+const TEXT: &str = "\
+# an app with a C extension
+FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+      python3 python3-pip gcc python3-dev libpq-dev \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip3 install --break-system-packages -r requirements.txt
+COPY . .
+CMD [\"python3\", \"app.py\"]
+";
+
+/// What the install layer (layer 1) brought.
+fn facts() -> Facts {
+    let layer_pkgs = [
+        "python3",
+        "gcc-12",
+        "libpq5",
+        "libpq-dev",
+        "libisl23",
+        "libssl3",
+        "libssl-dev",
+        "libc6-dev",
+        "libstdc++6",
+    ];
+    Facts {
+        debian_by_layer: BTreeMap::from([(1, layer_pkgs.iter().map(|s| s.to_string()).collect())]),
+        ..Default::default()
+    }
+}
+
+fn plan_of(facts: &Facts) -> String {
+    let findings = [
+        finding("DW201", 1, Some(3), &[], 60_000_000),
+        finding("DW202", 1, Some(3), &[], 20_000_000),
+        finding("DW101", 3, Some(8), &[("/root/.cache/pip", 1000)], 1000),
+    ];
+    fix_all(TEXT, &findings, facts, None)
+}
+
+/// psycopg2's extension links libpq.so.5 (libpq5): the runtime keeps libpq5 alone; apt brings
+/// what libpq5 itself needs (libssl3). The compiler's libraries go with the compiler.
+#[test]
+fn build_stage_installs_what_the_extensions_link_to() {
+    let so = "/usr/local/lib/python3.11/dist-packages/psycopg2/_psycopg.cpython-311-x86_64-linux-gnu.so";
+    let facts = Facts {
+        linked_debian: BTreeMap::from([("libpq5".to_string(), so.to_string())]),
+        ..facts()
+    };
+    insta::assert_snapshot!(plan_of(&facts));
+}
+
+/// No extension links a library of the install: the runtime stage installs none.
+#[test]
+fn build_stage_without_linked_libraries_keeps_none() {
+    let out = plan_of(&facts());
+    assert!(
+        out.contains("line 3 keeps no library instead of gcc python3-dev libpq-dev"),
+        "{out}"
+    );
+    assert!(out.contains("+      python3 python3-pip \\\n"), "{out}");
+}
+
+/// A soname that no package provides: every library the install brought stays, and the note
+/// names the object.
+#[test]
+fn build_stage_keeps_every_library_when_links_are_unknown() {
+    let facts = Facts {
+        linked_debian: BTreeMap::from([("libpq5".to_string(), "/x.so".to_string())]),
+        unlinked: vec![
+            "/usr/local/lib/python3.11/dist-packages/x/_x.so needs libfoo.so.1, which no package or wheel provides"
+                .into(),
+        ],
+        ..facts()
+    };
+    insta::assert_snapshot!(plan_of(&facts));
+}
