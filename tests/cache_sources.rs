@@ -311,7 +311,10 @@ fn a_daemon_image_fully_cached_is_not_exported() {
             .filter(|p| p.split('?').next().unwrap_or("").ends_with("/get"))
             .count()
     };
-    let uncached = deadweight(&[&image, "--json", "-"], &env).output().unwrap();
+    // The export path: the storage source, which reads Podman's store in place, never exports.
+    let uncached = deadweight(&[&image, "--no-storage", "--json", "-"], &env)
+        .output()
+        .unwrap();
     assert!(
         uncached.status.success(),
         "{}",
@@ -320,7 +323,7 @@ fn a_daemon_image_fully_cached_is_not_exported() {
     assert_eq!(exports(&proxy), 1);
     let cache = dir.path().join("cache");
     let run = || {
-        let out = deadweight(&[&image, "--json", "-"], &env)
+        let out = deadweight(&[&image, "--no-storage", "--json", "-"], &env)
             .env_remove("DEADWEIGHT_NO_CACHE")
             .arg("--cache")
             .arg(&cache)

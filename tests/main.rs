@@ -38,6 +38,7 @@ mod malformed_layers;
 mod merge_model;
 mod picking;
 mod properties;
+mod rebuild_stage;
 mod rebuilds;
 mod registry;
 mod rules;
