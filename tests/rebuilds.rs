@@ -14,10 +14,10 @@ use crate::support::pybase;
 use crate::support::{bin, tmp};
 
 /// The smoke command run in both images.
-const SMOKE: &str = "python -c 'import app'";
+pub(crate) const SMOKE: &str = "python -c 'import app'";
 
 /// The images a test makes: `localhost/NAME:before` and the fix's rebuild.
-fn images(name: &str) -> Images {
+pub(crate) fn images(name: &str) -> Images {
     Images(vec![
         format!("localhost/{name}:before"),
         format!("localhost/{name}-deadweight-fix"),
@@ -26,7 +26,7 @@ fn images(name: &str) -> Images {
 
 /// Builds the context `ctx` with buildah as `localhost/NAME:before` and exports it to an OCI
 /// archive (uncompressed: the tests read it once) in `out`.
-fn build(ca: &Path, name: &str, ctx: &Path, out: &Path) -> std::path::PathBuf {
+pub(crate) fn build(ca: &Path, name: &str, ctx: &Path, out: &Path) -> std::path::PathBuf {
     let tag = format!("localhost/{name}:before");
     let built = Command::new("buildah")
         .args(["bud", "--layers", "--isolation", "chroot", "--quiet"])
@@ -139,7 +139,7 @@ fn careless_caches_apt_lists_and_chown_are_fixed_and_measured() {
 
 /// Adds what a developer's checkout holds beside the code: `.git`, a `.env`, a local venv,
 /// stale bytecode and the tests.
-fn checkout(ctx: &Path) {
+pub(crate) fn checkout(ctx: &Path) {
     let write = |path: &str, bytes: &[u8]| {
         let path = ctx.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
