@@ -67,7 +67,10 @@ fn alpine_names_the_wheels_built_from_source() {
     let f = findings(alpine(staged));
     let musl = finding(&f, "DW603");
     assert_eq!(musl.severity, Severity::Info, "{musl:#?}");
-    assert!(musl.title.contains("in a build stage") && !musl.fix.contains("pip wheel"), "{musl:#?}");
+    assert!(
+        musl.title.contains("in a build stage") && !musl.fix.contains("pip wheel"),
+        "{musl:#?}"
+    );
 
     // Prebuilt wheels only: no DW603 without compilers either.
     let l = wheel(
