@@ -25,17 +25,19 @@ RUN rm -rf /data
 ";
     std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
     let tag = format!("localhost/dwbuildtest{}:1", std::process::id());
+    // A temp folder of its own: another test's `deadweight build` may run meanwhile.
+    let tmpdir = tmp();
     let temps = || -> Vec<String> {
-        let entries = std::fs::read_dir(std::env::temp_dir()).unwrap().filter_map(|e| e.ok());
+        let entries = std::fs::read_dir(tmpdir.path()).unwrap().filter_map(|e| e.ok());
         entries
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.starts_with("deadweight-build-"))
             .collect()
     };
-    let before = temps();
     let images = Images(vec![tag.clone()]);
     let building = building();
     let out = bin()
+        .env("TMPDIR", tmpdir.path())
         .args(["build", "--builder", "buildah", "--ci", "-t", &tag])
         .arg(ctx.path())
         .output()
@@ -51,6 +53,6 @@ RUN rm -rf /data
         stdout.contains("DW501  line 4"),
         "the layer has its Dockerfile line:\n{stdout}"
     );
-    let left: Vec<String> = temps().into_iter().filter(|n| !before.contains(n)).collect();
+    let left = temps();
     assert!(left.is_empty(), "the temporary archive is removed: {left:?}");
 }

@@ -117,7 +117,8 @@ fn py_sample_diff_summary_and_json() {
     let dev = of("DW304").expect("pytest is planned");
     assert_eq!(
         (dev["kind"].as_str(), dev["applied"].as_bool()),
-        (Some("review"), Some(false))
+        (Some("review"), Some(true)),
+        "applied with --all"
     );
     let summary = dev["summary"].as_str().unwrap();
     assert!(summary.contains("pytest uninstalled in the same RUN"), "{summary}");
