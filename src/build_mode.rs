@@ -104,8 +104,17 @@ impl Builder {
         match self.kind {
             BuilderKind::Buildah => cmd.args(["bud", "--layers", "--isolation", "chroot"]),
             BuilderKind::Podman => cmd.args(["build", "--layers"]),
-            BuilderKind::Docker => cmd.arg("build"),
+            // Only BuildKit reads `<Dockerfile>.dockerignore`; Docker 20.10's classic builder
+            // would silently send the context with what the fixes ignore.
+            BuilderKind::Docker => cmd.arg("build").env("DOCKER_BUILDKIT", "1"),
         };
+        // buildah before 1.29 (Debian's 1.28) bind-mounts an empty directory for a stage that
+        // came whole from the layer cache (buildah issues 4375, 4522): a `RUN --mount=...,from=`
+        // stage needs its stages built afresh there.
+        let mounts_a_stage = std::fs::read_to_string(dockerfile).is_ok_and(|t| t.contains("--mount=type=bind,from="));
+        if mounts_a_stage && self.kind != BuilderKind::Docker {
+            cmd.arg("--no-cache");
+        }
         cmd.arg("-f").arg(dockerfile).args(["-t", tag]);
         if let (Some(ignore), false) = (ignore, self.kind == BuilderKind::Docker) {
             cmd.arg("--ignorefile").arg(ignore);

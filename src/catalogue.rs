@@ -292,7 +292,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW603",
         "Alpine (musl) base with compilers",
         Warning,
-        "Most popular packages publish musllinux wheels today; pip builds the others from source, which is why Alpine images carry compilers. The finding names the distributions installed from a wheel built in the image (its `WHEEL` tags name a plain `linux_*` platform, which no index publishes): pin versions that have a musllinux wheel, build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt. With compilers installed and no such wheel, it says the compilers built nothing the image keeps.",
+        "Most popular packages publish musllinux wheels today; pip builds the others from source, which is why Alpine images carry compilers. The finding names the distributions installed from a wheel built in the image (its `WHEEL` tags name a plain `linux_*` platform, which no index publishes): pin versions that have a musllinux wheel, build those wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt. With compilers installed and no such wheel, it says the compilers built nothing the image keeps; such wheels in an image without compilers were built in a build stage, as advised, and the finding is information only.",
     ),
     rule(
         "DW604",

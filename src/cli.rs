@@ -144,11 +144,14 @@ pub struct LoadArgs {
     pub insecure: bool,
 
     /// Read daemon images in place from this store (a Docker data root such as
-    /// `/var/lib/docker`) instead of the one the daemon names; no daemon is asked.
+    /// `/var/lib/docker`, or a containers/storage graph root such as
+    /// `~/.local/share/containers/storage`) instead of the one the daemon names; no daemon is
+    /// asked.
     #[arg(long, value_name = "DIR", conflicts_with = "no_storage")]
     pub storage: Option<PathBuf>,
 
-    /// Read daemon images through the daemon's export, never in place from its store.
+    /// Read daemon images through the daemon's export (`docker save`), never in place from the
+    /// engine's store.
     #[arg(long)]
     pub no_storage: bool,
 

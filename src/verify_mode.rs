@@ -17,6 +17,8 @@ use deadweight::model::EntryKind;
 use deadweight::source;
 
 use crate::build_mode;
+
+mod expected;
 use crate::cli::BuilderKind;
 use crate::cli::FixArgs;
 
@@ -120,47 +122,6 @@ fn final_fs(a: &Analysis) -> BTreeMap<String, Entry> {
         .collect()
 }
 
-/// Paths a rebuild rewrites whatever the Dockerfile says: caches and logs of the package tools
-/// and the loader, and bytecode.
-fn noise(path: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "/var/log/",
-        "/var/cache/",
-        "/var/lib/apt/",
-        "/var/lib/dpkg/",
-        "/etc/ld.so.cache",
-        "/tmp/",
-        "/root/.cache/",
-    ];
-    PREFIXES.iter().any(|p| path.starts_with(p)) || path.ends_with(".pyc") || path.contains("/__pycache__")
-}
-
-/// Paths of the final image that layers an applied edit rebuilds stored (see
-/// `Edit::rebuilt_layers`), less the files of the packages the edit keeps.
-fn rebuilt_paths(before: &Analysis, plan: &Plan, applied: &Applied) -> BTreeSet<String> {
-    let edits = || applied.applied.iter().map(|&i| &plan.edits[i]);
-    let layers: BTreeSet<usize> = edits().flat_map(|e| e.rebuilt_layers.iter().copied()).collect();
-    if layers.is_empty() {
-        return BTreeSet::new();
-    }
-    let kept: BTreeSet<&str> = edits()
-        .flat_map(|e| e.kept_packages.iter().map(String::as_str))
-        .collect();
-    let tree = &before.tree;
-    let mut paths: BTreeSet<String> = tree
-        .versions()
-        .iter()
-        .filter(|v| v.in_final() && layers.contains(&usize::from(v.layer)))
-        .map(|v| tree.path(v.node))
-        .collect();
-    for pkg in before.packages.debian.iter().filter(|p| kept.contains(p.name.as_str())) {
-        for &node in &pkg.nodes {
-            paths.remove(&tree.path(node));
-        }
-    }
-    paths
-}
-
 /// Builds, analyses and compares. `new_dockerfile` and `new_ignore` are the rewritten texts.
 pub fn verify(
     builder: &build_mode::Builder,
@@ -233,35 +194,13 @@ pub fn verify(
         }
     }
 
-    // What the applied fixes were meant to remove: their findings' paths.
+    // What the applied fixes were meant to remove or rebuild.
     let fixed_rules: BTreeSet<&str> = applied
         .applied
         .iter()
         .flat_map(|&i| plan.edits[i].rules.iter().copied())
         .collect();
-    let mut expected: Vec<String> = before
-        .findings
-        .iter()
-        .filter(|f| fixed_rules.contains(f.rule))
-        .flat_map(|f| {
-            f.paths
-                .iter()
-                .map(|p| p.path.split(" (").next().unwrap_or("").to_string())
-        })
-        .filter(|p| p.starts_with('/'))
-        .collect();
-    expected.extend(
-        applied
-            .applied
-            .iter()
-            .flat_map(|&i| plan.edits[i].expected_paths.iter().cloned()),
-    );
-    let rebuilt = rebuilt_paths(before, plan, applied);
-    let under = |path: &str, e: &str| path == e || path.starts_with(&format!("{}/", e.trim_end_matches('/')));
-    // A directory that held only removed paths goes with them (~/.cache once pip's is gone).
-    let covered = |path: &str, dir: bool| {
-        rebuilt.contains(path) || expected.iter().any(|e| under(path, e) || (dir && under(e, path)))
-    };
+    let expected = expected::Expected::new(before, plan, applied, &fixed_rules);
     let (old, new) = (final_fs(before), final_fs(&after));
     let left = after
         .findings
@@ -275,7 +214,7 @@ pub fn verify(
         .collect();
     let (mut unexpected, mut rebuilt) = (Vec::new(), Vec::new());
     for (path, entry) in &old {
-        if noise(path) || covered(path, entry.0 == EntryKind::Dir) {
+        if expected::noise(path) || expected.covers(path, entry.0 == EntryKind::Dir) {
             continue;
         }
         match new.get(path) {

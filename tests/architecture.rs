@@ -15,10 +15,21 @@ const FLOORS: &[&[&str]] = &[
     &["report", "fix"],
 ];
 
-/// Files of the binary crate (the top floor): everything of the library is below them.
+/// Files of the binary crate (the top floor): everything of the library is below them. A
+/// mode's own submodules live in its folder (`verify_mode/expected.rs`).
 fn in_binary(rel: &Path) -> bool {
     let s = rel.to_string_lossy();
-    s == "main.rs" || s == "cli.rs" || s.ends_with("_mode.rs") || s.starts_with("ui/") || s.starts_with("ui.rs")
+    let mode_dir = rel
+        .iter()
+        .next()
+        .is_some_and(|d| d.to_string_lossy().ends_with("_mode"))
+        && rel.iter().count() > 1;
+    s == "main.rs"
+        || s == "cli.rs"
+        || s.ends_with("_mode.rs")
+        || mode_dir
+        || s.starts_with("ui/")
+        || s.starts_with("ui.rs")
 }
 
 /// The binary crate's root in module paths, apart from the library's.

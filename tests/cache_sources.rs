@@ -305,15 +305,16 @@ fn a_daemon_image_fully_cached_is_not_exported() {
     let host = format!("unix://{}", proxy.addr);
     let env = [("DOCKER_HOST", host.as_str())];
     let image = format!("docker://{name}");
-    // Through the export: in place (the store Podman names) nothing would be exported anyway.
-    let no_storage = "--no-storage";
     let exports = |proxy: &CountingProxy| {
         let gets = proxy.take();
         gets.iter()
             .filter(|p| p.split('?').next().unwrap_or("").ends_with("/get"))
             .count()
     };
-    let uncached = deadweight(&[&image, no_storage, "--json", "-"], &env).output().unwrap();
+    // The export path: the storage source, which reads Podman's store in place, never exports.
+    let uncached = deadweight(&[&image, "--no-storage", "--json", "-"], &env)
+        .output()
+        .unwrap();
     assert!(
         uncached.status.success(),
         "{}",
@@ -322,7 +323,7 @@ fn a_daemon_image_fully_cached_is_not_exported() {
     assert_eq!(exports(&proxy), 1);
     let cache = dir.path().join("cache");
     let run = || {
-        let out = deadweight(&[&image, no_storage, "--json", "-"], &env)
+        let out = deadweight(&[&image, "--no-storage", "--json", "-"], &env)
             .env_remove("DEADWEIGHT_NO_CACHE")
             .arg("--cache")
             .arg(&cache)

@@ -3,6 +3,7 @@
 //! (DW704, from the files' captured text, unless a lock file, hashes or constraints pin them).
 
 use deadweight::analysis::rules::Finding;
+use deadweight::catalogue::Severity;
 
 use crate::advice::finding;
 use crate::rules::{careful, findings};
@@ -35,10 +36,14 @@ fn dw(f: &[Finding], rule: &str) -> bool {
 }
 
 /// DW603 names the distributions whose wheel was built here (`linux_*` tags), with their
-/// bytes, and not those installed from a musllinux or pure wheel.
+/// bytes, and not those installed from a musllinux or pure wheel. With compilers in the image
+/// it is a warning; without (the wheels were built in a build stage, as advised) information.
 #[test]
 fn alpine_names_the_wheels_built_from_source() {
-    let l = wheel(Layer::new(), "numpy", "1.26.4", "cp312-cp312-linux_x86_64", 50_000);
+    let gcc = Layer::new()
+        .file("lib/apk/db/installed", "P:gcc\nV:13.2.1-r0\nF:usr/bin\nR:gcc\n\n")
+        .file("usr/bin/gcc", vec![7u8; 30_000]);
+    let l = wheel(gcc, "numpy", "1.26.4", "cp312-cp312-linux_x86_64", 50_000);
     let l = wheel(l, "orjson", "3.10.7", "cp312-cp312-musllinux_1_2_x86_64", 20_000);
     let l = wheel(l, "requests", "2.32.3", "py3-none-any", 9_000);
     let f = findings(alpine(l));
@@ -57,6 +62,15 @@ fn alpine_names_the_wheels_built_from_source() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].0.contains("/numpy (numpy 1.26.4, built here)"), "{rows:?}");
     assert!(rows[0].1 >= 50_000, "{rows:?}");
+    assert_eq!(musl.severity, Severity::Warning);
+    let staged = wheel(Layer::new(), "numpy", "1.26.4", "cp312-cp312-linux_x86_64", 50_000);
+    let f = findings(alpine(staged));
+    let musl = finding(&f, "DW603");
+    assert_eq!(musl.severity, Severity::Info, "{musl:#?}");
+    assert!(
+        musl.title.contains("in a build stage") && !musl.fix.contains("pip wheel"),
+        "{musl:#?}"
+    );
 
     // Prebuilt wheels only: no DW603 without compilers either.
     let l = wheel(

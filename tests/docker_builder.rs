@@ -95,7 +95,10 @@ fn fix_verify_rebuilds_with_docker_and_runs_without_network() {
     let out_dir = tmp();
     let archive = out_dir.path().join("dw-fixme.tar");
     daemon.run(&["save", "-o", archive.to_str().unwrap(), "dw-fixme:before"]);
+    // Without DOCKER_BUILDKIT: the engine's default (20.10: the classic builder) would ignore
+    // the rewritten `.dockerignore`, which sits beside the temporary Dockerfile.
     let out = deadweight(&daemon)
+        .env_remove("DOCKER_BUILDKIT")
         .arg("fix")
         .arg(&archive)
         .arg("--dockerfile")

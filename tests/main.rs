@@ -38,6 +38,7 @@ mod malformed_layers;
 mod merge_model;
 mod picking;
 mod properties;
+mod rebuild_stage;
 mod rebuilds;
 mod registry;
 mod rules;
@@ -46,5 +47,7 @@ mod selection;
 mod semantics;
 #[cfg(feature = "daemon")]
 mod storage;
+#[cfg(feature = "daemon")]
+mod storage_containers;
 mod tui;
 mod unpacked;

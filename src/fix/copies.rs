@@ -98,6 +98,7 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
             skip(p, format!("line {line}: `{cmd} -R` is split over a continuation"));
             continue;
         };
+        p.owner_flags.insert(copy.line, flag.clone());
         let summary = format!("line {}: COPY {flag}; line {line} no longer recursive", copy.line);
         let mut e = edit(
             Kind::Safe,
@@ -209,9 +210,12 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
                 break;
             };
             let chown = copy.flags.iter().filter(|(n, _)| n == "chown" || n == "chmod");
-            let flags: String = chown
+            let mut flags: String = chown
                 .map(|(n, v)| format!("--{n}={} ", v.as_deref().unwrap_or("")))
                 .collect();
+            if let Some(flag) = p.owner_flags.get(&line) {
+                flags.push_str(&format!("{flag} "));
+            }
             copies.push_str(&format!("COPY {flags}{rel} {image_path}\n"));
         }
         if copies.is_empty() {

@@ -16,7 +16,7 @@ mod safe;
 pub mod shell;
 mod stage;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
@@ -69,6 +69,10 @@ pub struct Edit {
     /// Debian packages a rebuilt layer still installs by name: their files must stay.
     #[serde(skip)]
     pub kept_packages: Vec<String>,
+    /// Python distributions the edit keeps out of the image (normalised names): their files
+    /// may go.
+    #[serde(skip)]
+    pub removed_python: Vec<String>,
     /// The text operations on the Dockerfile.
     #[serde(skip)]
     pub ops: Vec<Op>,
@@ -159,6 +163,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Error> {
         src: Source::new(input.text, input.dockerfile),
         plan: Plan::default(),
         done: BTreeSet::new(),
+        owner_flags: BTreeMap::new(),
     };
     safe::plan(&mut p);
     copies::owner_copies(&mut p);
@@ -248,6 +253,9 @@ struct Planner<'a> {
     plan: Plan,
     /// `(rule, line)` pairs already handled.
     done: BTreeSet<(&'static str, Option<usize>)>,
+    /// The `--chown`/`--chmod` flag a DW503 edit gives the COPY on a line: the DW505 reorder
+    /// gives its requirement files the same, or the COPY would store them again.
+    owner_flags: BTreeMap<usize, String>,
 }
 
 impl<'a> Planner<'a> {
@@ -331,6 +339,7 @@ fn edit(kind: Kind, rules: Vec<&'static str>, lines: Vec<usize>, bytes: u64, sum
         expected_paths: Vec::new(),
         rebuilt_layers: Vec::new(),
         kept_packages: Vec::new(),
+        removed_python: Vec::new(),
         ops: Vec::new(),
     }
 }

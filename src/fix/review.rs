@@ -192,6 +192,7 @@ fn dev_packages(p: &mut Planner<'_>) {
             e.ops.push(uninstall);
             e.summary = summary;
         }
+        e.removed_python = f.paths.iter().filter_map(|pb| dist_name(&pb.path)).collect();
         if e.ops.is_empty() {
             let why = format!(
                 "line {line}: the packages {} come from a requirements file or another installer; move them to a \
@@ -203,6 +204,12 @@ fn dev_packages(p: &mut Planner<'_>) {
         }
         p.edit(e);
     }
+}
+
+/// The distribution a DW304 path names (`LOCATION/NAME (Name version)`), normalised.
+fn dist_name(path: &str) -> Option<String> {
+    let name = path.split(" (").next()?.rsplit('/').next()?;
+    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
 }
 
 /// For dev packages that a `pip install -r FILE` brings (fix may not edit the file): the same
@@ -224,10 +231,10 @@ fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, Str
     if !from_file || !after_keyword || run.args.contains(['&', ';', '|']) {
         return None;
     }
-    let mut names: Vec<&str> = f
+    let mut names: Vec<String> = f
         .paths
         .iter()
-        .filter_map(|pb| pb.path.split(" (").next()?.rsplit('/').next())
+        .filter_map(|pb| dist_name(&pb.path))
         .filter(|n| shell::plain(n))
         .collect();
     names.sort_unstable();

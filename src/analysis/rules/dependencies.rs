@@ -4,7 +4,7 @@
 //! beside them). Reads the packages' analysis and the tree; claims no bytes (these rules are
 //! about how the image is built, not what it wastes).
 
-use super::{Ctx, Draft, Found};
+use super::{Ctx, Draft, Found, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::analysis::packages::{PythonPackage, RequirementsFile};
 
@@ -35,29 +35,42 @@ fn musl_builds(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
     }
     let built: Vec<&PythonPackage> = ctx.packages.python.iter().filter(|p| p.built_locally).collect();
     let compilers = findings.keys().any(|(r, _)| *r == "DW201");
-    let (title, fix) = if !built.is_empty() {
-        let names: Vec<String> = built.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
-        (
+    let names: Vec<String> = built.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
+    let check = format!(
+        "pin versions that publish a musllinux wheel (check with `pip download --only-binary=:all: --platform musllinux_1_2_$(uname -m) {}`)",
+        built.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" ")
+    );
+    let (title, fix, severity) = match (built.is_empty(), compilers) {
+        (false, true) => (
             format!(
                 "Alpine (musl): built from source in the image, no musllinux wheel: {}",
                 names.join(", ")
             ),
             format!(
-                "pin versions that publish a musllinux wheel (check with `pip download --only-binary=:all: --platform musllinux_1_2_$(uname -m) {}`), \
-                 or build these wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, \
-                 or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt",
-                built.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" ")
+                "{check}, or build these wheels in a build stage (`pip wheel`) and install them into a compiler-free final stage, \
+                 or use a slim Debian base (python:3.x-slim), where manylinux wheels install prebuilt"
             ),
-        )
-    } else if compilers {
-        (
+            None,
+        ),
+        // Built in a build stage, as advised: worth knowing, nothing wrong in this image.
+        (false, false) => (
+            format!(
+                "Alpine (musl): wheels built from source in a build stage, no musllinux wheel: {}",
+                names.join(", ")
+            ),
+            format!(
+                "{check}, or use a slim Debian base (python:3.x-slim): then the build stage has nothing to compile"
+            ),
+            Some(Severity::Info),
+        ),
+        (true, true) => (
             "Alpine (musl) base with compilers, and no package built from source".to_string(),
             "every installed distribution came as a prebuilt wheel: the compilers are not needed at run time; \
              install them in a build stage only, or drop them"
                 .to_string(),
-        )
-    } else {
-        return;
+            None,
+        ),
+        (true, false) => return,
     };
     out.push(Draft {
         rule: "DW603",
@@ -78,7 +91,7 @@ fn musl_builds(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
             .collect(),
         title,
         fix,
-        severity: None,
+        severity,
     });
 }
 

@@ -5,7 +5,7 @@
 //! overlay2 or containers/storage's overlay (Podman's service names its graph root there). Reaches
 //! the daemon only through `daemon`'s functions.
 
-use super::{StorageChoice, containers, docker};
+use super::{Found, StorageChoice, containers, docker};
 use crate::error::{Error, Result};
 use crate::source::daemon::{self, Engine};
 use crate::source::{LoadOptions, Loaded};
@@ -44,65 +44,56 @@ pub fn route(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) ->
             };
             super::load(found, reference, opts).map(|l| Route::Read(Box::new(l)))
         }
-        StorageChoice::Auto => Ok(auto(engine, name, reference, opts)),
+        StorageChoice::Auto => match usable(engine, name, reference) {
+            // Past this point the store can give every layer: a layer that does not match its
+            // record is damage (the daemon's export is rebuilt from the same files and fails
+            // too), and decoded layers may already be merged, so it is an error, not a fallback.
+            Ok(found) => super::load(found, reference, opts).map(|l| Route::Read(Box::new(l))),
+            Err(why) => Ok(Route::Export(why.map(|reason| {
+                format!("read {name} through the daemon's export: {reason}; {HINT}")
+            }))),
+        },
     }
 }
 
-fn auto(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) -> Route {
-    let why = |reason: String| {
-        Route::Export(Some(format!(
-            "read {name} through the daemon's export: {reason}; {HINT}"
-        )))
+/// The image in the store the daemon names, every layer openable; else why not (`None` when
+/// the daemon itself cannot answer: the export that follows says what is wrong).
+fn usable(engine: Engine, name: &str, reference: &str) -> std::result::Result<Found, Option<String>> {
+    let info = daemon::store_info(engine, name, reference).map_err(|_| None)?;
+    let hex = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
+    let other = || Error::Storage {
+        root: info.root.clone(),
+        reason: format!("{name:?} names another image in the store than in the daemon"),
     };
-    let info = match daemon::store_info(engine, name, reference) {
-        Ok(info) => info,
-        // The export that follows says what is wrong with the daemon or the name.
-        Err(_) => return Route::Export(None),
-    };
-    if let Some(driver) = containers::DRIVERS.into_iter().find(|d| *d == info.driver)
+    let found = if let Some(driver) = containers::DRIVERS.into_iter().find(|d| *d == info.driver)
         && containers::driver_of(&info.root).is_some()
     {
-        return match containers::image(&info.root, driver, name).and_then(|found| {
-            let hex = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
-            if hex(&found.config_digest) != hex(&info.id) {
-                return Err(Error::Storage {
-                    root: info.root.clone(),
-                    reason: format!("{name:?} names another image in the store than in the daemon"),
-                });
+        containers::image(&info.root, driver, name).and_then(|found| {
+            if hex(&found.config_digest) == hex(&info.id) {
+                Ok(found)
+            } else {
+                Err(other())
             }
-            super::load(found, reference, opts)
-        }) {
-            Ok(loaded) => Route::Read(Box::new(loaded)),
-            Err(e) => why(e.to_string()),
-        };
-    }
-    if info.driver != "overlay2" {
-        return why(format!(
+        })
+    } else if info.driver == "overlay2" {
+        let id = format!("sha256:{}", hex(&info.id));
+        // Tags as `docker save NAME` lists them; a name the store cannot map reads as the export.
+        docker::find(&info.root, name).and_then(|(named, tags)| {
+            if named != id {
+                return Err(other());
+            }
+            let mut found = docker::image(&info.root, &id)?;
+            found.tags = tags;
+            Ok(found)
+        })
+    } else {
+        return Err(Some(format!(
             "the daemon's storage driver is {:?}; deadweight reads Docker's overlay2 and containers/storage's \
              overlay and vfs in place",
             info.driver
-        ));
-    }
-    let attempt = || -> Result<Loaded> {
-        let id = if info.id.starts_with("sha256:") {
-            info.id.clone()
-        } else {
-            format!("sha256:{}", info.id)
-        };
-        let mut found = docker::image(&info.root, &id)?;
-        // Tags as `docker save NAME` lists them; a name the store cannot map reads as the export.
-        let (named, tags) = docker::find(&info.root, name)?;
-        if named != id {
-            return Err(Error::Storage {
-                root: info.root.clone(),
-                reason: format!("{name:?} names another image in the store than in the daemon"),
-            });
-        }
-        found.tags = tags;
-        super::load(found, reference, opts)
+        )));
     };
-    match attempt() {
-        Ok(loaded) => Route::Read(Box::new(loaded)),
-        Err(e) => why(e.to_string()),
-    }
+    found
+        .and_then(|found| super::check(&found).map(|()| found))
+        .map_err(|e| Some(e.to_string()))
 }

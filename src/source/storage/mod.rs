@@ -135,8 +135,20 @@ fn scan_one(found: &Found, i: usize, l: &FoundLayer, opts: &LoadOptions) -> Resu
     Ok(scan)
 }
 
+/// Checks that every layer's record and files can be opened, before any is decoded: a store
+/// that cannot give the image says so here, while the caller may still read the export
+/// instead (a decoded layer may already be in the caller's sink by the time a later one fails).
+pub fn check(found: &Found) -> Result<(), Error> {
+    for l in &found.layers {
+        std::fs::File::open(&l.tar_split).map_err(|e| io_err(&found.root, &l.tar_split, &e))?;
+        std::fs::read_dir(&l.files).map_err(|e| io_err(&found.root, &l.files, &e))?;
+    }
+    Ok(())
+}
+
 /// Decodes every layer of `found` (in parallel, the largest first) into the image its export
-/// would give, `format` aside.
+/// would give, `format` aside. A record or file that does not match is an error naming the
+/// layer and the entry; call [`check`] first to tell a store that cannot be read.
 pub fn load(found: Found, reference: &str, opts: &LoadOptions) -> Result<Loaded, Error> {
     let report = |e: LoadEvent| {
         if let Some(hook) = &opts.progress {
