@@ -5,10 +5,9 @@
 
 use std::path::Path;
 
-use serde_json::Value;
 
 use crate::support::dockerd::{DOCKER, Dockerd};
-use crate::support::{bin, noise, tmp};
+use crate::support::{bin, noise, tmp, verified};
 
 const BASE: &str = "dw-busybox:1";
 
@@ -114,42 +113,16 @@ fn fix_verify_rebuilds_with_docker_and_runs_without_network() {
         .args(["--json", "-", "--", "--network", "host"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (json, stderr) = verified::passed(&out, "docker rebuild");
     let v = &json["verify"];
-    assert_eq!(
-        (v["builder"].as_str(), v["passed"].as_bool()),
-        (Some("docker"), Some(true)),
-        "{stderr}"
-    );
-    assert_eq!(
-        (v["run"]["before"].as_i64(), v["run"]["after"].as_i64()),
-        (Some(0), Some(0)),
-        "{stderr}"
-    );
-    let applied: Vec<&Value> = json["edits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["applied"] == true)
-        .collect();
+    assert_eq!(v["builder"].as_str(), Some("docker"), "{stderr}");
+    let applied = verified::applied(&json);
     let rules: Vec<&str> = applied.iter().filter_map(|e| e["rules"][0].as_str()).collect();
     assert!(
         rules.contains(&"DW401") && rules.contains(&"DW501"),
         "{rules:?}\n{stderr}"
     );
-    for e in applied {
-        let (p, m) = (
-            e["predicted_bytes"].as_f64().unwrap(),
-            e["measured_bytes"].as_f64().unwrap(),
-        );
-        assert!(
-            (m - p).abs() <= p * 0.10,
-            "{}: predicted {p}, measured {m}\n{stderr}",
-            e["summary"]
-        );
-    }
+    verified::measured_within(&applied, 0.10, "docker rebuild");
     assert_eq!(v["left"].as_array().map(Vec::len), Some(0), "{stderr}");
     // The rebuilt image is in the daemon under the fix's tag.
     daemon.run(&["image", "inspect", "localhost/dw-fixme-deadweight-fix"]);

@@ -10,8 +10,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::support::buildah::{Images, building};
-use crate::support::pybase;
 use crate::support::{bin, tmp};
+use crate::support::{pybase, verified};
 
 /// The smoke command run in both images.
 pub(crate) const SMOKE: &str = "python -c 'import app'";
@@ -78,35 +78,14 @@ fn careless(fixture: &str, prepare: impl FnOnce(&Path), all: bool, rules: &[&str
         .unwrap();
     drop(building);
     drop(images);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{fixture}: {stderr}");
+    let (json, stderr) = verified::passed(&out, fixture);
     eprintln!("{fixture}:\n{stderr}");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let v = &json["verify"];
-    assert_eq!(v["passed"], true, "{stderr}");
-    assert_eq!(
-        (v["run"]["before"].as_i64(), v["run"]["after"].as_i64()),
-        (Some(0), Some(0)),
-        "{stderr}"
-    );
-    let applied: Vec<&Value> = json["edits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["applied"] == true)
-        .collect();
+    let applied = verified::applied(&json);
     for e in &applied {
         assert!(all || e["kind"] == "safe", "only safe fixes without --all: {e}");
-        let (p, m) = (
-            e["predicted_bytes"].as_f64().unwrap(),
-            e["measured_bytes"].as_f64().unwrap(),
-        );
-        assert!(
-            (m - p).abs() <= p * 0.10,
-            "{fixture}: {}: predicted {p}, measured {m}\n{stderr}",
-            e["summary"]
-        );
     }
+    verified::measured_within(&applied, 0.10, fixture);
     let fixed: Vec<&str> = applied
         .iter()
         .flat_map(|e| e["rules"].as_array().unwrap())

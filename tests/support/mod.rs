@@ -12,6 +12,7 @@ pub mod pybase;
 pub mod servers;
 pub mod tarball;
 pub mod token;
+pub mod verified;
 
 use std::path::{Path, PathBuf};
 
