@@ -319,8 +319,10 @@ pub fn summary(v: &Verification, plan: &Plan) -> String {
     }
     if let Some(r) = &v.run {
         out.push_str(&format!(
-            "# verify: `{}` exits {:?} before, {:?} after\n",
-            r.command, r.before, r.after
+            "# verify: `{}` exits {} before, {} after\n",
+            r.command,
+            exit_status(r.before),
+            exit_status(r.after)
         ));
     }
     out.push_str(if v.passed {
@@ -349,4 +351,12 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// An exit status as people read it: the code, or why there is none.
+fn exit_status(code: Option<i32>) -> String {
+    code.map_or_else(
+        || "without a status (killed by a signal)".to_string(),
+        |c| c.to_string(),
+    )
 }

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-
 use crate::support::dockerd::{DOCKER, Dockerd};
 use crate::support::{bin, noise, tmp, verified};
 

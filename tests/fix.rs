@@ -261,7 +261,11 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
         ])
         .output()
         .unwrap();
-    let (json, _stderr) = verified::passed(&out, "busybox rebuild");
+    let (json, stderr) = verified::passed(&out, "busybox rebuild");
+    assert!(
+        stderr.contains("# verify: `test -f /app/busybox` exits 0 before, 0 after"),
+        "{stderr}"
+    );
     let errors: Vec<String> = validator()
         .iter_errors(&json)
         .map(|e| format!("{}: {e}", e.instance_path()))
