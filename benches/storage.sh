@@ -64,10 +64,12 @@ for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 
 
 # Wall seconds, peak KB and CPU seconds of one command, from GNU time.
 measure() {
+  local ok=ok
   /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
     echo "failed: $* ($(tail -3 "$work/stderr"))" >&2
+    ok=failed
   }
-  tail -1 "$work/time" | awk '{print $1, $2, $3 + $4}'
+  tail -1 "$work/time" | awk -v ok="$ok" '{print $1, $2, $3 + $4, ok}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 save() { /usr/bin/docker save "$NAME" >/dev/null; }
@@ -102,12 +104,14 @@ if [ "${FLOOR:-1}" != 0 ]; then
   fi
 fi
 
-declare -A wall=() mem=() cpu=()
+declare -A wall=() mem=() cpu=() failed=()
 for run in $(seq "$RUNS"); do
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086 # each command is a word list
-    read -r w m c < <(measure ${cmds[$i]})
+    read -r w m c ok < <(measure ${cmds[$i]})
     wall[$i]+="$w "; mem[$i]+="$m "; cpu[$i]+="$c "
+    # A run that failed measured nothing: its row says so instead of printing its times.
+    [ "$ok" = ok ] || failed[$i]=1
     echo "run $run: ${labels[$i]}: $w s, $c s CPU, $((m / 1024)) MB" >&2
   done
 done
@@ -119,6 +123,10 @@ save_wall=$(tr ' ' '\n' <<<"${wall[0]}" | grep . | median)
 echo "| command | wall (median of $RUNS) | all runs | \`docker save\` / this | CPU (median) | peak MB |"
 echo "|---|---:|---|---:|---:|---:|"
 for i in "${!cmds[@]}"; do
+  if [ -n "${failed[$i]:-}" ]; then
+    echo "| ${labels[$i]} | failed (see stderr) | | | | |"
+    continue
+  fi
   w=$(tr ' ' '\n' <<<"${wall[$i]}" | grep . | median)
   m=$(tr ' ' '\n' <<<"${mem[$i]}" | grep . | median)
   c=$(tr ' ' '\n' <<<"${cpu[$i]}" | grep . | median)
