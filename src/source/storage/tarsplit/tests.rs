@@ -244,3 +244,30 @@ fn a_name_that_is_not_utf8_travels_as_name_raw() {
     let mut files = Files(HashMap::from([(name.to_vec(), b"ok".to_vec())]));
     assert_eq!(rebuild(&record, &mut files).unwrap(), b"ok");
 }
+
+/// Trusting the CRCs reads a same-length change without a word (the caller's diff-id check
+/// catches it); the default reader names the file.
+#[test]
+fn trusting_crcs_skips_only_the_crc_check() {
+    let record = concat!(
+        r#"{"type":1,"name":"opt/a","size":3,"payload":"YUmYEAAAAAA=","position":3}"#,
+        "\n"
+    );
+    let mut other = Files(HashMap::from([(b"opt/a".to_vec(), b"ho\n".to_vec())]));
+    let mut out = Vec::new();
+    TarSplit::new(Cursor::new(record.as_bytes()), &mut other)
+        .trusting_crcs()
+        .read_to_end(&mut out)
+        .expect("no CRC check");
+    assert_eq!(out, b"ho\n");
+    let err = rebuild(record, &mut other).unwrap_err().to_string();
+    assert!(err.contains("\"opt/a\"") && err.contains("CRC-64"), "{err}");
+    // Sizes are still checked.
+    let mut short = Files(HashMap::from([(b"opt/a".to_vec(), b"h".to_vec())]));
+    let err = TarSplit::new(Cursor::new(record.as_bytes()), &mut short)
+        .trusting_crcs()
+        .read_to_end(&mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the record says 3 bytes"), "{err}");
+}
