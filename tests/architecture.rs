@@ -26,6 +26,7 @@ fn in_binary(rel: &Path) -> bool {
         && rel.iter().count() > 1;
     s == "main.rs"
         || s == "cli.rs"
+        || s.starts_with("cli/")
         || s.ends_with("_mode.rs")
         || mode_dir
         || s.starts_with("ui/")
