@@ -380,3 +380,23 @@ fn use_trees_expand_and_resolve() {
     assert_eq!(module_path(Path::new("report/ci/text.rs")), ["report", "ci", "text"]);
     assert_eq!(module_path(Path::new("analysis/mod.rs")), ["analysis"]);
 }
+
+/// `.ci/run` sets `CI=true`, which turns CI mode on in any binary run whose stdout is a pipe: a
+/// test that builds its own `Command` passes here and fails in CI (it happened once). Every
+/// piped run goes through `support::bin`, which strips the CI environment.
+#[test]
+fn tests_run_the_binary_through_support_bin() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&tests).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Split so that this file does not name the call it forbids.
+            if text.contains(concat!("Command::", "cargo_bin(")) {
+                wrong.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "use support::bin() in: {}", wrong.join(", "));
+}

@@ -14,7 +14,7 @@ use deadweight::source::{self, LoadOptions};
 
 use crate::support::fixture::{Image, Layer};
 use crate::support::layout::Format;
-use crate::support::{corpus_dir, report};
+use crate::support::{self, corpus_dir, report};
 
 fn facts(dir: &Path, name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join(name).join("facts.json")).unwrap()).unwrap()
@@ -345,8 +345,7 @@ fn layers_are_shown_with_the_dockerfiles_own_text() {
     );
     let file = dir.path().join("Dockerfile");
     std::fs::write(&file, df).unwrap();
-    let out = assert_cmd::Command::cargo_bin("deadweight")
-        .unwrap()
+    let out = support::bin()
         .args([
             path.to_str().unwrap(),
             "--text",
