@@ -165,11 +165,14 @@ pub struct LoadArgs {
     pub cache: CacheArgs,
 
     /// Take a cached layer scan without hashing its blob when a manifest promises the blob's
-    /// digest (the blob is still hashed when it is decoded).
+    /// digest (the blob is still hashed when it is decoded). Without it, a cached blob is
+    /// hashed unless its file (a layout's blob, or an archive read from a path) is exactly as
+    /// it was when an earlier run hashed it: same device, inode, size, mtime and ctime.
     #[arg(long)]
     pub trust_digests: bool,
 
-    /// Decode every layer; neither read nor write the scan cache.
+    /// Decode every layer; neither read nor write the scan cache. Also the way to have every
+    /// blob hashed again, whatever earlier runs recorded.
     #[arg(long, env = "DEADWEIGHT_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
 }

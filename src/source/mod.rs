@@ -16,6 +16,7 @@ pub mod daemon;
 #[cfg(feature = "daemon")]
 mod daemon_record;
 pub mod digest;
+pub mod identity;
 pub mod layer;
 pub mod platform;
 pub mod reference;
@@ -33,6 +34,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::{Compression, ConfigSummary, Layer, LayerScan};
+pub use cached::CacheCheck;
 use cached::Reach;
 pub use layer::ScanLimits;
 pub use reference::{ImageSpec, Location, SourceKind};
@@ -71,6 +73,11 @@ pub enum LoadEvent {
         count: usize,
         /// Blob bytes of all layers.
         bytes: u64,
+    },
+    /// A layer's scan came from the scan cache (told before its `LayerDone`), checked so.
+    Cached {
+        /// How the blob was known to be the cached scan's.
+        check: CacheCheck,
     },
     /// One layer is decoded; its blob had this many bytes.
     LayerDone {
