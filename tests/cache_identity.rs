@@ -175,7 +175,10 @@ fn reports_are_byte_identical_cold_and_warm_from_unchanged_files() {
         let warm = report(&path, Some(&cache), &[]);
         let trusted = report(&path, Some(&cache), &["--trust-digests"]);
         for (run, got) in [("cold", &cold), ("warm", &warm), ("trusted", &trusted)] {
-            assert!(*got == reference, "{what}: the {run} report differs from the uncached one");
+            assert!(
+                *got == reference,
+                "{what}: the {run} report differs from the uncached one"
+            );
         }
     }
 }

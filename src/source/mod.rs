@@ -141,6 +141,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
     if opts.selection.tag.is_none() {
         opts.selection.tag = spec.tag.clone();
     }
+    let storage_note = storage::check_applies(spec, &opts.storage)?;
     let mut loaded = match &spec.location {
         Location::Stdin => {
             let stdin = std::io::stdin();
@@ -166,6 +167,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         None => e,
     })?;
     let mut notes = spec.notes.clone();
+    notes.extend(storage_note);
     notes.extend(spec.contradicted_by(&loaded.format));
     notes.append(&mut loaded.notes);
     loaded.notes = notes;
