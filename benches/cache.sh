@@ -104,9 +104,24 @@ if command -v skopeo >/dev/null; then
 fi
 
 # One run: wall seconds, peak KB and CPU seconds (user + system) of `deadweight IMAGE ARGS... --json /dev/null`.
+# CPU from the child's own rusage (wait4) in milliseconds: GNU time prints CPU in 10 ms steps,
+# and a warm run takes about one step. Peak memory still from GNU time (a child spawned from
+# Python would count Python's memory as its own).
 measure() {
-  /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' "$DW" "$@" --json /dev/null >/dev/null 2>&1
-  tail -1 "$WORK/time" | awk '{print $1, $2, $3 + $4}'
+  python3 - "$WORK/time" "$DW" "$@" --json /dev/null <<'PY'
+import os, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+null = os.open(os.devnull, os.O_RDWR)
+start = time.monotonic()
+pid = os.posix_spawn("/usr/bin/time", ["/usr/bin/time", "-o", out, "-f", "%M"] + cmd, os.environ,
+                     file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+_, status, ru = os.wait4(pid, 0)
+wall = time.monotonic() - start
+if os.waitstatus_to_exitcode(status) != 0:
+    sys.exit(f"failed: {' '.join(cmd)}")
+peak = open(out).read().split()[-1]
+print(f"{wall:.3f} {peak} {ru.ru_utime + ru.ru_stime:.3f}")
+PY
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
