@@ -57,6 +57,11 @@ fn the_store_gives_the_archives_report() {
     c.stop();
     same_as_archive(&c, "layered:1", &archive);
     same_as_archive(&c, "docker.io/library/layered:1", &archive);
+    // `--storage` naming containerd's root serves a daemon's name too, no daemon asked.
+    let root = c.root();
+    let named = report_with(&["docker://layered:1", "--storage", root.to_str().unwrap()], &[]);
+    assert_eq!(named["image"]["format"], "containerd");
+    assert_eq!(comparable(named), comparable(report_of(&archive)));
     for (path, name) in corpus {
         same_as_archive(&c, name, &path);
     }

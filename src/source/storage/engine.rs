@@ -35,12 +35,16 @@ pub fn route(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) ->
                 let mut found = docker::image(root, &id)?;
                 found.tags = tags;
                 found
+            } else if root.join(containerd::META_DB).is_file() {
+                return crate::source::load_containerd(name, reference, opts).map(|l| Route::Read(Box::new(l)));
             } else {
                 return Err(Error::Storage {
                     root: root.clone(),
-                    reason: "neither a Docker data root (image/) nor a containers/storage graph root \
-                             (overlay-images/)"
-                        .into(),
+                    reason: format!(
+                        "neither a Docker data root (image/), a containers/storage graph root (overlay-images/) \
+                         nor containerd's root ({})",
+                        containerd::META_DB
+                    ),
                 });
             };
             super::load(found, reference, opts).map(|l| Route::Read(Box::new(l)))
