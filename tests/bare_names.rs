@@ -126,7 +126,9 @@ fn storage_with_an_input_not_read_from_a_store_is_an_error_naming_it() {
             "{what}: names the input and the flag: {stderr}"
         );
         assert!(
-            stderr.contains("docker://") && stderr.contains("podman://") && stderr.contains("bare name"),
+            ["docker://", "podman://", "containerd://", "bare name"]
+                .iter()
+                .all(|s| stderr.contains(s)),
             "{what}: says what --storage applies to: {stderr}"
         );
     }

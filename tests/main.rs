@@ -49,6 +49,7 @@ mod semantics;
 #[cfg(feature = "daemon")]
 mod storage;
 #[cfg(feature = "daemon")]
+mod storage_containerd;
 mod storage_containers;
 mod tui;
 mod unpacked;

@@ -1,7 +1,7 @@
 //! Whether `--storage DIR` means anything for the image argument: it names the store of a
-//! daemon's or engine's images, so it applies to images read from a daemon (`docker://`,
-//! `podman://`, a bare name the Docker daemon is asked for) and nothing else. Owns only that
-//! judgement on the parsed argument; opens nothing and does not read the store.
+//! daemon's or engine's images, so it applies to images read from one (`docker://`,
+//! `podman://`, `containerd://`, a bare name the Docker daemon is asked for) and nothing else.
+//! Owns only that judgement on the parsed argument; opens nothing and does not read the store.
 
 use std::path::Path;
 
@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::source::reference::{self, ImageSpec, Location};
 
 /// What applies the store to: said in the error and the note.
-const APPLIES_TO: &str = "--storage applies to images read from a daemon's store: docker://NAME, podman://NAME, \
-                          and a bare name read from the Docker daemon";
+const APPLIES_TO: &str = "--storage applies to images read from a daemon's or engine's store: docker://NAME, \
+                          podman://NAME, containerd://NAME, and a bare name read from the Docker daemon";
 
 /// `Ok(None)` when `--storage` was not given or applies to `spec`; an error naming the input
 /// when it cannot (a file, a directory, stdin, a registry); a note for stderr when a bare
@@ -25,7 +25,7 @@ pub fn check_applies(spec: &ImageSpec, choice: &StorageChoice) -> Result<Option<
         Location::Path(path) if could_be_a_daemon_name(spec, path) => {
             return Ok(Some(format!(
                 "{r}: --storage {dir} is not used: {r} is read as the {kind} {path}; for the image of that \
-                 name in the store say docker://{r} or podman://{r}",
+                 name in the store say docker://{r}, podman://{r} or containerd://{r}",
                 r = spec.reference,
                 dir = dir.display(),
                 kind = kind_of(path),

@@ -21,6 +21,8 @@
 //! root and the image id) and never merges layers.
 
 mod applies;
+pub mod bolt;
+pub mod containerd;
 pub mod containers;
 pub mod diffdir;
 pub mod docker;
