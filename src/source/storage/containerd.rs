@@ -198,6 +198,10 @@ impl Store for ContentStore {
     fn size(&self, name: &str) -> Option<u64> {
         self.blobs.size(name)
     }
+
+    fn identity(&self, name: &str) -> Option<crate::source::identity::BlobIdentity> {
+        is_blob(name).then(|| self.blobs.identity(name)).flatten()
+    }
 }
 
 /// Docker's containerd namespace.
