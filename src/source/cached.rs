@@ -2,10 +2,10 @@
 //! ([`cache`](super::cache)) instead. A hit is taken only when it is sure to be right: the
 //! cached scan is stored under the digest its blob's bytes hashed to, and the blob at hand is
 //! hashed again (sha256 only, no inflate and no tar walk) unless the user trusts digests and a
-//! descriptor promises one, the blob is remote (a registry's blob is addressed by digest,
-//! and downloading it to hash it would cost what the cache saves), or the blob's file is exactly
-//! as it was when an earlier run hashed it ([`super::identity`]; never for streams). Everything after
-//! this step gets a [`LayerScan`] and cannot tell which way it came.
+//! descriptor promises one, the blob is remote (a registry's blob is addressed by digest, and
+//! downloading it to hash it would cost what the cache saves), or the blob's file is exactly as
+//! it was when an earlier run hashed it ([`super::identity`]; never for streams). Everything
+//! after this step gets a [`LayerScan`] and cannot tell which way it came.
 
 use std::io::Read;
 use std::time::SystemTime;
