@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::storage::layered_image;
 use crate::support::containerd::Containerd;
 use crate::support::fixture::{Image, Layer};
-use crate::support::layout::Format;
+use crate::support::layout::{Format, oci_index};
 use crate::support::servers::{deadweight, fails_with, report_with};
 use crate::support::{comparable, corpus_dir, report_of, tmp};
 
@@ -289,4 +289,44 @@ fn docker_with_the_containerd_image_store_is_read_in_place() {
     let other = FakeDocker::start(&format!("sha256:{}", "0".repeat(64)), docker_root.path());
     let e = fails_with(&["docker://layered:1"], &[("DOCKER_HOST", &other.host())]);
     assert!(e.contains("containerd's store") && e.contains("namespace moby"), "{e}");
+}
+
+#[test]
+fn a_multi_platform_index_gives_the_platform_asked_for() {
+    let Some(c) = Containerd::start() else { return };
+    let dir = tmp();
+    let images: Vec<Image> = [("linux/amd64", "1"), ("linux/arm64/v8", "22")]
+        .into_iter()
+        .map(|(p, content)| Image::new().platform(p).layer(p, Layer::new().file("f", content)))
+        .collect();
+    let archive = dir.path().join("multi.tar");
+    std::fs::write(&archive, oci_index(&images, true).tar(false)).unwrap();
+    // The whole index is kept as the image `multi:1`, every platform's blobs with it.
+    c.ctr(
+        "default",
+        &[
+            "images",
+            "import",
+            "--no-unpack",
+            "--all-platforms",
+            "--index-name",
+            "multi:1",
+            archive.to_str().unwrap(),
+        ],
+    );
+    let root = c.root();
+    for (platform, bytes) in [("linux/amd64", 1), ("linux/arm64/v8", 2)] {
+        let r = report_with(
+            &[
+                "containerd://multi:1",
+                "--storage",
+                root.to_str().unwrap(),
+                "--platform",
+                platform,
+            ],
+            &[],
+        );
+        assert_eq!(r["image"]["platform"], platform, "{platform}");
+        assert_eq!(r["totals"]["final_bytes"], bytes, "{platform}: {}", r["totals"]);
+    }
 }

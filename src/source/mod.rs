@@ -230,9 +230,9 @@ fn read_containerd(
         Error::MissingBlob { what, name, .. } => storage::storage_err(
             root,
             format!(
-                "{what} ({name}) is not in containerd's content store: containerd removed it (garbage \
-                 collection, or a node that discards unpacked layers); pull the image again, or read it \
-                 from its registry"
+                "{what} ({name}) is not in containerd's content store: containerd fetches only the \
+                 platforms asked for, and removes blobs in garbage collection or on a node that discards \
+                 unpacked layers; pull the image again (for that platform), or read it from its registry"
             ),
         ),
         e => e,
