@@ -33,12 +33,21 @@ fn same_as_archive(c: &Containerd, name: &str, archive: &Path) {
     );
 }
 
-#[test]
-fn the_store_gives_the_archives_report() {
-    let Some(mut c) = Containerd::start() else { return };
+/// A containerd holding [`layered_image`] as `layered:1` in `namespace`, and the archive it came
+/// from (in the returned directory).
+fn layered_in(namespace: &str) -> Option<(Containerd, tempfile::TempDir, std::path::PathBuf)> {
+    let c = Containerd::start()?;
     let dir = tmp();
     let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("default", &archive, None);
+    c.import(namespace, &archive, None);
+    Some((c, dir, archive))
+}
+
+#[test]
+fn the_store_gives_the_archives_report() {
+    let Some((mut c, _dir, archive)) = layered_in("default") else {
+        return;
+    };
     let mut corpus = Vec::new();
     if let Some(root) = corpus_dir() {
         for (file, name) in [
@@ -119,10 +128,9 @@ fn namespaces_that_disagree_on_a_name_are_picked_with_containerd_namespace() {
 
 #[test]
 fn a_lost_blob_a_damaged_database_and_wrong_roots_are_named() {
-    let Some(c) = Containerd::start() else { return };
-    let dir = tmp();
-    let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("default", &archive, None);
+    let Some((c, dir, archive)) = layered_in("default") else {
+        return;
+    };
     let root = c.root();
     let storage = root.to_str().unwrap();
     let e = fails_with(&["containerd://nothere", "--storage", storage], &[]);
@@ -257,10 +265,9 @@ impl Drop for FakeDocker {
 
 #[test]
 fn docker_with_the_containerd_image_store_is_read_in_place() {
-    let Some(c) = Containerd::start() else { return };
-    let dir = tmp();
-    let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("moby", &archive, None);
+    let Some((c, _dir, archive)) = layered_in("moby") else {
+        return;
+    };
     let listing = String::from_utf8(c.ctr("moby", &["images", "ls"]).stdout).unwrap();
     let id = listing
         .lines()
