@@ -128,7 +128,7 @@ fn namespaces_that_disagree_on_a_name_are_picked_with_containerd_namespace() {
 
 #[test]
 fn a_lost_blob_a_damaged_database_and_wrong_roots_are_named() {
-    let Some((c, dir, archive)) = layered_in("default") else {
+    let Some((c, dir, _archive)) = layered_in("default") else {
         return;
     };
     let root = c.root();
