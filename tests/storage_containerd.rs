@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use deadweight::source::resolve::Selection;
+use deadweight::source::{content, reference};
 use serde_json::Value;
 
 use crate::storage::layered_image;
@@ -71,6 +73,17 @@ fn the_store_gives_the_archives_report() {
     let named = report_with(&["docker://layered:1", "--storage", root.to_str().unwrap()], &[]);
     assert_eq!(named["image"]["format"], "containerd");
     assert_eq!(comparable(named), comparable(report_of(&archive)));
+    // The explorer's viewer reads a file back from the store.
+    let spec = reference::parse("containerd://layered:1", None).unwrap();
+    let image = content::Reopen {
+        spec: &spec,
+        selection: &Selection::default(),
+        storage: Some(&root),
+    };
+    assert_eq!(
+        content::read_entry(image, 2, b"/opq/new.txt", 100).unwrap(),
+        (b"new".to_vec(), false)
+    );
     for (path, name) in corpus {
         same_as_archive(&c, name, &path);
     }
