@@ -5,6 +5,8 @@
 //! is hashed again; a file rewritten with the same size and its old mtime is hashed again and
 //! its wrong digest reported; the report stays byte-identical cold and warm.
 //!
+//! containerd's content store holds blob files too, and is read the same way.
+//!
 //! Files are only recorded once they have been left alone for `identity::SETTLE` (a change in
 //! the same timestamp tick would not show), so each test waits that long after making its
 //! fixtures, once.
@@ -14,8 +16,10 @@ use std::sync::{Arc, Mutex};
 
 use deadweight::source::cache::Cache;
 use deadweight::source::identity::SETTLE;
+use deadweight::source::storage::StorageChoice;
 use deadweight::source::{self, CacheCheck, LoadEvent, LoadOptions, ProgressHook};
 
+use crate::support::containerd::Containerd;
 use crate::support::fixture::{Compression, Image, Layer};
 use crate::support::layout::Format;
 use crate::support::{bin, rich_image, tmp};
@@ -54,10 +58,16 @@ fn small() -> Image {
 /// Loads `path` with the cache in `cache`; the load (or its error text) and how each cached
 /// scan was checked.
 fn load(path: &Path, cache: &Path) -> (Result<source::Loaded, String>, Vec<CacheCheck>) {
+    load_from(path.to_str().unwrap(), StorageChoice::Auto, cache)
+}
+
+/// [`load`] of any image argument, with `--storage`'s choice.
+fn load_from(arg: &str, storage: StorageChoice, cache: &Path) -> (Result<source::Loaded, String>, Vec<CacheCheck>) {
     let checks = Arc::new(Mutex::new(Vec::new()));
     let seen = checks.clone();
-    let spec = source::reference::parse(path.to_str().unwrap(), None).unwrap();
+    let spec = source::reference::parse(arg, None).unwrap();
     let opts = LoadOptions {
+        storage,
         cache: Some(Arc::new(Cache::new(cache.to_path_buf(), 1 << 30))),
         progress: Some(ProgressHook(Arc::new(move |e| {
             if let LoadEvent::Cached { check } = e {
@@ -181,4 +191,26 @@ fn reports_are_byte_identical_cold_and_warm_from_unchanged_files() {
             );
         }
     }
+}
+
+#[test]
+fn containerds_blob_files_are_not_hashed_again_either() {
+    let Some(c) = Containerd::start() else {
+        return;
+    };
+    let dir = tmp();
+    let archive = Format::DockerClassic.save(dir.path(), &[small().tag("small:1")]);
+    c.import("default", &archive, None);
+    std::thread::sleep(SETTLE + std::time::Duration::from_millis(200));
+    let cache = dir.path().join("cache");
+    let read = || load_from("containerd://small:1", StorageChoice::Dir(c.root()), &cache);
+    let (cold, checks) = read();
+    assert!(cold.is_ok() && checks.is_empty(), "{cold:?} {checks:?}");
+    let (warm, checks) = read();
+    assert!(warm.is_ok(), "{warm:?}");
+    assert_eq!(
+        checks,
+        [CacheCheck::Unchanged; 2],
+        "the content store's blobs were hashed"
+    );
 }
