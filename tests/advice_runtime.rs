@@ -226,3 +226,44 @@ fn base_image_findings_come_after_the_users() {
     assert!(f[at("DW105")].reclaimable_bytes > f[at("DW101")].reclaimable_bytes);
     assert!(at("DW101") < at("DW105"), "{f:#?}");
 }
+
+/// The commands DW602 and DW307 give are pasted as they are: on Debian's or Alpine's Python
+/// (`python3` on PATH, no `python`) they call `python3`, and DW307 names the directories to
+/// compile instead of a placeholder.
+#[test]
+fn precompile_commands_name_the_interpreter_on_path_and_the_directories() {
+    let site = "usr/local/lib/python3.11/dist-packages";
+    let debian = Layer::new()
+        .file("usr/bin/python3.11", vec![0x7fu8; 500])
+        .symlink("usr/bin/python3", "python3.11")
+        .file(format!("{site}/docopt.py"), vec![b'd'; 3000])
+        .file(format!("{site}/docopt-0.6.2.dist-info/RECORD"), "docopt.py,,3000\n");
+    let img = |env: &[&str]| {
+        careful()
+            .layer("RUN /bin/sh -c pip3 install docopt # buildkit", debian.clone())
+            .run_config(serde_json::json!({"User": "10001", "Env": env, "Cmd": ["python3", "-m", "app"]}))
+    };
+    let f = findings(img(&["PATH=/usr/local/bin:/usr/bin:/bin"]));
+    let env = finding(&f, "DW602");
+    assert!(env.fix.contains("`RUN python3 -m compileall -q /app`"), "{}", env.fix);
+    let f = findings(img(&[
+        "PATH=/usr/local/bin:/usr/bin:/bin",
+        "PYTHONUNBUFFERED=1",
+        "PYTHONDONTWRITEBYTECODE=1",
+    ]));
+    let missing = finding(&f, "DW307");
+    assert!(
+        missing.fix.contains(&format!("`RUN python3 -m compileall -q /{site}`")),
+        "{}",
+        missing.fix
+    );
+    // An image whose PATH finds `python` (a venv, the official images) keeps `python`.
+    let venv = careful().layer(
+        "RUN /bin/sh -c true # buildkit",
+        Layer::new().file("opt/venv/bin/python", vec![0x7fu8; 10]),
+    );
+    let f = findings(venv.run_config(
+        serde_json::json!({"User": "10001", "Env": ["PATH=/opt/venv/bin:/usr/bin"], "Cmd": ["python", "-m", "app"]}),
+    ));
+    assert!(finding(&f, "DW602").fix.contains("`RUN python -m compileall"));
+}

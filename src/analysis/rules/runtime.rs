@@ -79,8 +79,30 @@ fn runs_unbuffered(argv: &[&str]) -> bool {
         })
 }
 
+/// The name the image's PATH finds Python under, for commands the user pastes: `python` where
+/// one exists (official images, venvs), else `python3` (Debian's and Alpine's packages install
+/// no `python`, so `RUN python -m ...` would fail there).
+fn python_name(ctx: &Ctx<'_>) -> &'static str {
+    let path = ctx
+        .config
+        .env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let on_path = |name: &str| {
+        path.split(':')
+            .any(|dir| exists(ctx, &format!("{}/{name}", dir.trim_matches('/'))))
+    };
+    if !on_path("python") && on_path("python3") {
+        "python3"
+    } else {
+        "python"
+    }
+}
+
 /// How this image would precompile its bytecode, in the installer's words.
 fn precompile_advice(ctx: &Ctx<'_>) -> String {
+    let python = python_name(ctx);
     let app = if ctx.config.workdir.is_empty() || ctx.config.workdir == "/" {
         "/app"
     } else {
@@ -92,11 +114,11 @@ fn precompile_advice(ctx: &Ctx<'_>) -> String {
     });
     if uv {
         format!(
-            "uv does not compile by default: set `ENV UV_COMPILE_BYTECODE=1` before `uv sync`/`uv pip install`, and `RUN python -m compileall -q {app}` for the application"
+            "uv does not compile by default: set `ENV UV_COMPILE_BYTECODE=1` before `uv sync`/`uv pip install`, and `RUN {python} -m compileall -q {app}` for the application"
         )
     } else {
         format!(
-            "pip install compiles the packages already; compile the application too: `RUN python -m compileall -q {app}`"
+            "pip install compiles the packages already; compile the application too: `RUN {python} -m compileall -q {app}`"
         )
     }
 }
@@ -243,8 +265,13 @@ fn bytecode_missing(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     });
     let how = if uv {
         "uv installs without bytecode unless told: set `ENV UV_COMPILE_BYTECODE=1` before `uv sync`/`uv pip install`"
+            .to_string()
     } else {
-        "compile them in the image: `RUN python -m compileall -q <site-packages>` after the install"
+        format!(
+            "compile them in the image: `RUN {} -m compileall -q {}` after the install",
+            python_name(ctx),
+            bare.join(" ")
+        )
     };
     out.push(whole(
         "DW307",
