@@ -61,6 +61,21 @@ struct Totals {
     planned_bytes: u64,
 }
 
+/// The name a diff header gives `path`: relative to the current directory when it is under
+/// it, without `.` parts, so that `git apply` (which refuses `./x` and `/x`) and `patch -p1`
+/// take the diff in the directory it was made in.
+fn diff_name(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let parts: PathBuf = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    parts.to_string_lossy().into_owned()
+}
+
 /// Reads a text file, or `None` when it does not exist.
 fn read_optional(path: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read_to_string(path) {
@@ -124,13 +139,9 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     let name = path.display().to_string();
     let plan = fix::plan(&input).with_context(|| name.clone())?;
     let applied = fix::apply(&input, &plan, |e| left_out(args, &only, &skip, e).is_none());
-    let mut diff = fix::unified_diff(&path.to_string_lossy(), Some(&text), &applied.dockerfile);
+    let mut diff = fix::unified_diff(&diff_name(path), Some(&text), &applied.dockerfile);
     if let Some(new) = &applied.dockerignore {
-        diff.push_str(&fix::unified_diff(
-            &ignore_path.to_string_lossy(),
-            ignore.as_deref(),
-            new,
-        ));
+        diff.push_str(&fix::unified_diff(&diff_name(&ignore_path), ignore.as_deref(), new));
     }
     let json_stdout = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if !json_stdout {

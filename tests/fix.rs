@@ -290,3 +290,45 @@ CMD [\"/bin/sh\", \"-c\", \"test -f /app/busybox\"]
     drop(building);
     drop(images);
 }
+
+/// The diff's file names are relative to where it was made, without `./` or a leading `/`, so
+/// that `git apply` takes it there, whether the Dockerfile was named relatively or absolutely.
+#[test]
+fn the_diff_applies_with_git_apply_where_it_was_made() {
+    let Some((image, dir)) = py_sample() else { return };
+    let dockerfile = dir.path().join("Dockerfile");
+    for named in [PathBuf::from("Dockerfile"), dockerfile.clone()] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["fix", image.to_str().unwrap(), "--dockerfile"])
+            .arg(&named)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let diff = String::from_utf8_lossy(&out.stdout);
+        let headers: Vec<&str> = diff
+            .lines()
+            .filter(|l| l.starts_with("--- ") || l.starts_with("+++ "))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "--- a/Dockerfile",
+                "+++ b/Dockerfile",
+                "--- /dev/null",
+                "+++ b/.dockerignore"
+            ],
+            "{named:?}"
+        );
+        let patch = dir.path().join("fix.diff");
+        std::fs::write(&patch, diff.as_bytes()).unwrap();
+        let git = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["apply", "--check", "fix.diff"])
+            .output();
+        if let Ok(git) = git {
+            assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+        }
+        std::fs::remove_file(patch).unwrap();
+    }
+}

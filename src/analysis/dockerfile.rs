@@ -412,7 +412,7 @@ const MAX_EXPANSION: usize = 4096;
 /// build-time inputs we cannot know, and the literal says more in a report
 /// than the empty string Docker would substitute. An expansion longer than
 /// [`MAX_EXPANSION`] yields `s` unexpanded.
-fn substitute(s: &str, vars: &Vars) -> String {
+pub fn substitute(s: &str, vars: &[(String, String)]) -> String {
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut out = String::new();
     let mut rest = s;

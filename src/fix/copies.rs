@@ -15,8 +15,10 @@ fn recursive_owner(inst: &DockerInstruction) -> Option<(String, String)> {
     }
     let words = shell::split(&inst.args)?;
     let [cmd, r, value, path] = &words[..] else { return None };
-    // Both are written into the COPY line: only words that read the same bare.
-    if r != "-R" || value.starts_with('-') || !shell::plain(value) || !shell::plain(path) {
+    // The value is written into the COPY line: only a word that reads the same bare. The path
+    // is only compared with the COPY's destination, after the variables are substituted.
+    if r != "-R" || value.starts_with('-') || !shell::plain(value) || !shell::plain(&path.replace(['$', '{', '}'], ""))
+    {
         return None;
     }
     match cmd.as_str() {
@@ -35,7 +37,7 @@ fn copy_dest(p: &Planner<'_>, inst: &DockerInstruction) -> Option<String> {
         None => shell::split(&inst.args)?,
     };
     let dest = words.last().filter(|_| words.len() >= 2)?;
-    Some(join(&p.workdir(stage, inst.line), dest))
+    Some(join(&p.workdir(stage, inst.line), &p.expand(stage, inst.line, dest)))
 }
 
 pub(super) fn owner_copies(p: &mut Planner<'_>) {
@@ -54,7 +56,9 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
         let Some((flag, path)) = recursive_owner(run) else {
             skip(
                 p,
-                format!("line {line} does more than one `chown -R`/`chmod -R` (octal) over one path"),
+                format!(
+                    "line {line} is not one `chown -R OWNER PATH` or `chmod -R OCTAL PATH` alone (`COPY --chmod` takes only an octal mode)"
+                ),
             );
             continue;
         };
@@ -73,7 +77,9 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
             );
             continue;
         };
-        let resolved = p.at(line).map(|(s, _)| join(&p.workdir(s, line), &path));
+        let resolved = p
+            .at(line)
+            .map(|(s, _)| join(&p.workdir(s, line), &p.expand(s, line, &path)));
         let flag_name = flag.split('=').next().unwrap_or("");
         if copy_dest(p, copy) != resolved || copy.flags.iter().any(|(n, _)| format!("--{n}") == flag_name) {
             skip(

@@ -28,6 +28,7 @@ fn copy_parts(p: &Planner<'_>, inst: &DockerInstruction) -> Option<(Vec<String>,
         None => shell::split(&inst.args)?,
     };
     let dest = words.pop()?;
+    let dest = p.expand(stage, inst.line, &dest);
     (!words.is_empty()).then(|| (words, join(&p.workdir(stage, inst.line), &dest)))
 }
 

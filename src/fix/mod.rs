@@ -15,6 +15,7 @@ mod review;
 mod safe;
 pub mod shell;
 mod stage;
+mod vars;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -292,9 +293,18 @@ impl<'a> Planner<'a> {
             .iter()
             .filter(|i| i.line < line && i.kind == InstructionKind::Workdir)
         {
-            dir = join(&dir, i.args.trim());
+            dir = join(&dir, &self.expand(stage, i.line, i.args.trim()));
         }
         dir
+    }
+
+    /// `word` with the stage's `ARG`/`ENV` variables in force at `line` substituted; unknown
+    /// ones stay literal (`$NAME`), so the path never matches one the image holds.
+    fn expand(&self, stage: &Stage, line: usize, word: &str) -> String {
+        if !word.contains('$') {
+            return word.to_string();
+        }
+        crate::analysis::dockerfile::substitute(word, &vars::at(self.input.dockerfile, stage, line))
     }
 
     fn edit(&mut self, edit: Edit) {

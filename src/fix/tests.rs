@@ -426,3 +426,27 @@ fn dontwritebytecode_only_with_precompiled_bytecode() {
         "{out}"
     );
 }
+
+/// `COPY . $APP_HOME` and `WORKDIR ${HOME}/app` resolve through the stage's ENV and ARG
+/// defaults, so their leaked files get `.dockerignore` lines and the chown its COPY flag; an ARG
+/// without a default stays unknown and its paths are listed, not guessed.
+#[test]
+fn copy_destinations_resolve_env_and_arg_defaults() {
+    let text = "ARG ROOT=/srv\nFROM python:3.12-slim\nARG ROOT\nENV APP_HOME=${ROOT}/app\nWORKDIR $APP_HOME\nCOPY . $APP_HOME\nRUN chown -R 1000:1000 $APP_HOME\n";
+    let facts = Facts {
+        layer_lines: vec![None, Some(6), Some(7)],
+        restored_from: BTreeMap::from([(2, BTreeSet::from([1]))]),
+        ..Default::default()
+    };
+    let findings = [
+        finding("DW503", 2, Some(7), &[("/srv/app/.git/HEAD", 23)], 500),
+        finding("DW401", 1, Some(6), &[("/srv/app/.git", 400)], 400),
+    ];
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(out.contains("+COPY --chown=1000:1000 . $APP_HOME\n"), "{out}");
+    assert!(out.contains("+RUN chown 1000:1000 $APP_HOME\n"), "{out}");
+    assert!(out.contains("+.git\n"), "{out}");
+    let unknown = text.replace("ARG ROOT=/srv\n", "ARG OTHER=/srv\n");
+    let out = fix_all(&unknown, &findings, &facts, None);
+    assert!(out.contains("not traced to one context path"), "{out}");
+}
