@@ -230,3 +230,34 @@ fn a_hashed_copy_before_the_install_says_what_it_saw() {
     let f = findings(img(&["main.py", "models.py"]));
     assert!(!f.iter().any(|x| x.rule == "DW505"), "{f:#?}");
 }
+
+/// DW506's fix is a command that runs as pasted: the log files under /var/log go with `find
+/// ... -delete` (their directories stay, services expect them), temporary files by name.
+#[test]
+fn temporary_and_log_file_fixes_name_what_to_remove() {
+    let logs = careful().layer(
+        "RUN /bin/sh -c apt-get install -y curl # buildkit",
+        Layer::new()
+            .file("var/log/apt/history.log", vec![b'l'; 30_000])
+            .file("var/log/dpkg.log", vec![b'd'; 40_000]),
+    );
+    let f = findings_with(logs, &careful_dockerfile("RUN apt-get install -y curl\n"), true);
+    assert_eq!(
+        finding(&f, "DW506").fix,
+        "line 9: remove them in the same RUN that writes them (`RUN apt-get install -y curl && find /var/log -type f -delete`)"
+    );
+    let tmp = careful().layer(
+        "RUN /bin/sh -c curl -o /tmp/sdk.tar.gz https://example.org/sdk.tar.gz # buildkit",
+        Layer::new().file("tmp/sdk.tar.gz", vec![7u8; 5_000_000]),
+    );
+    let f = findings_with(
+        tmp,
+        &careful_dockerfile("RUN curl -o /tmp/sdk.tar.gz https://example.org/sdk.tar.gz\n"),
+        true,
+    );
+    let fix = &finding(&f, "DW506").fix;
+    assert!(
+        fix.ends_with("https://example.org/sdk.tar.gz && rm -rf /tmp/sdk.tar.gz`)"),
+        "{fix}"
+    );
+}

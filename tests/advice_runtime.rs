@@ -16,7 +16,7 @@ fn python_env_advice_counts_python_u_and_says_how_to_precompile() {
     let f = findings(careful().run_config(cfg(&["python", "-u", "-m", "app.main"])));
     let env = finding(&f, "DW602");
     assert_eq!(env.title, "PYTHONDONTWRITEBYTECODE not set in a Python image");
-    assert!(env.fix.contains("python -m compileall"), "{}", env.fix);
+    assert!(env.fix.contains("python3 -m compileall"), "{}", env.fix);
     let uv = careful()
         .layer(
             "RUN /bin/sh -c uv sync --no-cache # buildkit",

@@ -290,9 +290,10 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
         "DW506" => Texts::new(
             format!("temporary or log files left in {largest}"),
             format!(
-                "{}: remove them in the same RUN that writes them (`{} && rm -rf ...`)",
+                "{}: remove them in the same RUN that writes them (`{} && {}`)",
                 ctx.where_(layer),
-                source(ctx, layer).text
+                source(ctx, layer).text,
+                removal(paths)
             ),
         ),
         "DW507" => Texts::new(
@@ -307,6 +308,23 @@ fn texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> Texts 
             ),
         ),
     }
+}
+
+/// The command that removes DW506's files: the log files under /var/log (its directories stay:
+/// services expect them), or the temporary files found, each quoted for the shell.
+fn removal(paths: &[PathBytes]) -> String {
+    if paths.iter().all(|p| p.path.starts_with("/var/log")) {
+        return "find /var/log -type f -delete".into();
+    }
+    let quote = |p: &str| {
+        if p.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+@%:,".contains(c)) {
+            p.to_string()
+        } else {
+            format!("'{}'", p.replace('\'', "'\\''"))
+        }
+    };
+    let words: Vec<String> = paths.iter().map(|p| quote(&p.path)).collect();
+    format!("rm -rf {}", words.join(" "))
 }
 
 /// The Python package managers' caches: the install command with its no-cache flag, in the
