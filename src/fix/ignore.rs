@@ -86,12 +86,24 @@ fn reader(p: &Planner<'_>, line: usize, ctx: &str, path: &str) -> Option<usize> 
         if matches!(inst.kind, K::Run | K::Cmd | K::Entrypoint) && inst.line > line {
             let text = inst.json_form.as_ref().map_or(inst.args.clone(), |v| v.join(" "));
             let git = ctx.rsplit('/').next() == Some(".git") && mentions(&text, "git");
-            if text.contains(path) || mentions(&text, ctx) || git {
+            // `RUN pytest` finds its tests without naming them; without them it fails the build.
+            let runner = ["pytest", "py.test", "nose2", "unittest", "tox"];
+            let tests = is_test(ctx) && runner.iter().any(|r| mentions(&text, r));
+            if text.contains(path) || mentions(&text, ctx) || git || tests {
                 return Some(inst.line);
             }
         }
     }
     None
+}
+
+/// Whether a context path is test code a test runner would collect (`tests/`, `test_*.py`,
+/// `*_test.py`, `conftest.py`, or anything under such a directory).
+fn is_test(ctx: &str) -> bool {
+    ctx.split('/').any(|part| {
+        matches!(part, "tests" | "test" | "conftest.py")
+            || (part.ends_with(".py") && (part.starts_with("test_") || part.ends_with("_test.py")))
+    })
 }
 
 /// The `.dockerignore` line for exactly the context path `ctx`, or `None` when no line can

@@ -450,3 +450,25 @@ fn copy_destinations_resolve_env_and_arg_defaults() {
     let out = fix_all(&unknown, &findings, &facts, None);
     assert!(out.contains("not traced to one context path"), "{out}");
 }
+
+/// A test runner in a later RUN collects the tests without naming them (`RUN pytest`):
+/// ignoring them would fail that RUN, so they are left out with the reason.
+#[test]
+fn dockerignore_keeps_tests_a_later_test_runner_collects() {
+    let findings = [finding(
+        "DW407",
+        1,
+        Some(3),
+        &[("/app/tests", 800), ("/app/conftest.py", 100)],
+        900,
+    )];
+    for run in ["RUN pytest -q", "RUN python -m unittest discover", "RUN nose2"] {
+        let text = format!("FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n{run}\n");
+        let out = fix_all(&text, &findings, &Facts::default(), None);
+        assert!(!out.contains("+tests\n"), "{out}");
+        assert!(out.contains("tests left out: line 4 reads it"), "{out}");
+        assert!(out.contains("conftest.py left out: line 4 reads it"), "{out}");
+    }
+    let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"app\"]\n";
+    assert!(fix_all(text, &findings, &Facts::default(), None).contains("+tests\n"));
+}
