@@ -146,6 +146,17 @@ impl<'a> Source<'a> {
         if last.contains(" #") || last.contains("\t#") || last.trim_end().ends_with(['\\', '`']) {
             return None;
         }
+        // `x; && y` and `x & && y` do not parse: the command goes before a final `;`, and a
+        // RUN that ends in a background `&` (or any other operator) takes none.
+        // (`find ... -exec rm {} \;` ends in a word, not an operator.)
+        let word = code.ends_with("\\;");
+        let code = match code.strip_suffix(';') {
+            Some(c) if !word && !c.ends_with(';') => c.trim_end(),
+            _ => code,
+        };
+        if !word && code.ends_with(['&', '|', ';', '(', '{']) {
+            return None;
+        }
         Some(offset + code.len())
     }
 }

@@ -472,3 +472,27 @@ fn dockerignore_keeps_tests_a_later_test_runner_collects() {
     let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"app\"]\n";
     assert!(fix_all(text, &findings, &Facts::default(), None).contains("+tests\n"));
 }
+
+/// A RUN whose last command ends in `;` takes the appended command before it (`x; && rm` is a
+/// shell syntax error); one that ends in a background `&` takes nothing.
+#[test]
+fn appending_to_a_run_that_ends_in_a_semicolon() {
+    let facts = Facts {
+        layer_lines: vec![None, Some(2)],
+        ..Default::default()
+    };
+    let findings = [finding("DW105", 1, Some(2), &[("/var/lib/apt/lists", 9000)], 9000)];
+    let text = "FROM debian:bookworm\nRUN set -eux; apt-get update; apt-get install -y curl;\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(
+        out.contains("+RUN set -eux; apt-get update; apt-get install -y curl && rm -rf /var/lib/apt/lists/*;\n"),
+        "{out}"
+    );
+    let text =
+        "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl && find / -name x -exec rm {} \\;\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(out.contains("{} \\; && rm -rf /var/lib/apt/lists/*\n"), "{out}");
+    let text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl &\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(out.contains("not applied [\"DW105\"] [2]"), "{out}");
+}
