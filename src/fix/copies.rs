@@ -208,6 +208,20 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             continue;
         }
         let workdir = p.workdir(stage, run.line);
+        let reads = files
+            .iter()
+            .map(|f| join(&workdir, f))
+            .find(|f| p.input.facts.requirements_reading_files.contains(f));
+        if let Some(file) = reads {
+            skip(
+                p,
+                format!(
+                    "line {}: {file} reads other files of the context (`-r`, `-c`, `-e ./pkg` or a path), which would have to be copied before the install too; move it by hand",
+                    run.line
+                ),
+            );
+            continue;
+        }
         let mut copies = String::new();
         for file in &files {
             let image_path = join(&workdir, file);

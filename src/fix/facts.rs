@@ -45,6 +45,9 @@ pub struct Facts {
     pub env: Vec<String>,
     /// How to create a user, when the image can.
     pub user_tool: Option<UserTool>,
+    /// Requirements files of the image (absolute paths) that read other project files (`-r`,
+    /// `-c`, `-e ./pkg`, local paths): copied alone before the install, they fail it.
+    pub requirements_reading_files: BTreeSet<String>,
     /// Layers the Dockerfile could not be matched to, with the reason.
     pub unmatched: Vec<String>,
 }
@@ -97,6 +100,9 @@ impl Facts {
                     Provider::Bundled | Provider::Libc => {}
                 }
             }
+        }
+        for r in a.packages.requirements.iter().filter(|r| r.reads_files) {
+            facts.requirements_reading_files.insert(r.path.clone());
         }
         for p in &a.packages.debian {
             facts.debian_by_layer.entry(p.layer).or_default().push(p.name.clone());

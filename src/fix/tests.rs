@@ -496,3 +496,24 @@ fn appending_to_a_run_that_ends_in_a_semicolon() {
     let out = fix_all(text, &findings, &facts, None);
     assert!(out.contains("not applied [\"DW105\"] [2]"), "{out}");
 }
+
+/// DW505's reorder copies only the requirement file before the install: when that file reads
+/// others (`-r base.txt`), the moved install would fail, so it is listed instead.
+#[test]
+fn reorder_leaves_a_requirement_file_that_reads_others() {
+    let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/prod.txt\n";
+    let findings = [finding("DW505", 1, Some(3), &[("/app", 0)], 0)];
+    let mut facts = Facts::default();
+    assert!(
+        fix_all(text, &findings, &facts, None).contains("+COPY requirements/prod.txt /app/requirements/prod.txt\n")
+    );
+    facts
+        .requirements_reading_files
+        .insert("/app/requirements/prod.txt".into());
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(!out.contains("+COPY requirements"), "{out}");
+    assert!(
+        out.contains("/app/requirements/prod.txt reads other files of the context"),
+        "{out}"
+    );
+}

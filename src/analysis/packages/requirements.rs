@@ -22,6 +22,9 @@ pub struct RequirementsFile {
     /// True when the file itself makes pip check versions (`--require-hashes`, `--hash=` on its
     /// lines, or a `-c`/`--constraint` file).
     pub constrained: bool,
+    /// True when a line reads another file of the project (`-r`/`-c FILE`, `-e ./pkg`, a local
+    /// path or `file:` URL): installing from this file alone, without those, fails.
+    pub reads_files: bool,
 }
 
 /// Whether a requirement names one exact version: `==` (not a `==1.*` wildcard) or `===`, or a
@@ -43,6 +46,7 @@ fn exact(spec: &str) -> bool {
 pub fn parse(path: String, layer: usize, text: &str) -> RequirementsFile {
     let mut unpinned = Vec::new();
     let mut constrained = false;
+    let mut reads_files = false;
     let mut logical = String::new();
     let mut first = 0;
     for (i, raw) in text.lines().enumerate() {
@@ -68,6 +72,16 @@ pub fn parse(path: String, layer: usize, text: &str) -> RequirementsFile {
         if l.starts_with("-c") || l.starts_with("--constraint") {
             constrained = true;
         }
+        let target = ["-r", "--requirement", "-c", "--constraint", "-e", "--editable"]
+            .iter()
+            .find_map(|o| l.strip_prefix(o).filter(|t| t.starts_with([' ', '=', '\t'])))
+            .map(|t| t.trim_start_matches('=').trim());
+        let local = |t: &str| t.starts_with(['.', '/']) || t.starts_with("file:");
+        match target {
+            Some(t) if l.starts_with("-e") || l.starts_with("--editable") => reads_files |= local(t),
+            Some(t) => reads_files |= !t.contains("://"),
+            None => reads_files |= local(l) || l.contains(" @ file:"),
+        }
         if l.is_empty() || l.starts_with('-') {
             continue; // options, `-r other.txt`, `-e .`
         }
@@ -80,6 +94,7 @@ pub fn parse(path: String, layer: usize, text: &str) -> RequirementsFile {
         layer,
         unpinned,
         constrained,
+        reads_files,
     }
 }
 
@@ -132,6 +147,30 @@ mod tests {
         assert!(!is(b"usr/share/doc/python3-pip/requirements.txt"));
         assert!(!is(b"opt/venv/lib/python3.12/site-packages/x/requirements.txt"));
         assert!(!is(b"root/.cache/pip/requirements.txt") && !is(b"app/requirements.in"));
+    }
+
+    /// A file that reads others cannot be copied alone before the install (DW505's reorder).
+    #[test]
+    fn files_that_read_other_files() {
+        let reads = |text: &str| parse("/r.txt".into(), 0, text).reads_files;
+        for text in [
+            "-r base.txt\n",
+            "--requirement=base.txt\n",
+            "-c constraints.txt\n",
+            "-e ./libs/x\n",
+            "./wheels/x.whl\n",
+            "x @ file:///app/x\n",
+        ] {
+            assert!(reads(text), "{text}");
+        }
+        for text in [
+            "flask==3.0.3\n",
+            "-e git+https://example.org/x.git#egg=x\n",
+            "--index-url https://example.org/simple\n",
+            "-r https://example.org/r.txt\n",
+        ] {
+            assert!(!reads(text), "{text}");
+        }
     }
 
     #[test]
