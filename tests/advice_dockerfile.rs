@@ -261,3 +261,26 @@ fn temporary_and_log_file_fixes_name_what_to_remove() {
         "{fix}"
     );
 }
+
+/// DW105 on a RUN that updates and installs gives the whole line with the removal appended,
+/// ready to paste; on a bare `apt-get update` it says what to merge.
+#[test]
+fn apt_lists_fix_is_the_whole_line_when_the_run_installs() {
+    let lists = || Layer::new().file("var/lib/apt/lists/x_Packages", vec![1u8; 30_000]);
+    let img = careful().layer(
+        "RUN /bin/sh -c apt-get update && apt-get install -y gcc # buildkit",
+        lists(),
+    );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("RUN apt-get update \\\n && apt-get install -y \\\n    gcc\n"),
+        true,
+    );
+    assert_eq!(
+        finding(&f, "DW105").fix,
+        "line 9: remove the lists in the same RUN: `RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*`"
+    );
+    let img = careful().layer("RUN /bin/sh -c apt-get update # buildkit", lists());
+    let f = findings_with(img, &careful_dockerfile("RUN apt-get update\n"), true);
+    assert!(finding(&f, "DW105").fix.contains("in one RUN (`RUN apt-get update`)"));
+}

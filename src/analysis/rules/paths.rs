@@ -392,13 +392,26 @@ fn manager_cache_fix(dirs: &[&str]) -> String {
 fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
     let at = ctx.where_(layer);
     match rule {
-        "DW105" => Texts::new(
-            "apt lists left in /var/lib/apt/lists",
-            format!(
-                "{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{}`)",
-                source(ctx, layer).text
-            ),
-        ),
+        "DW105" => {
+            let src = source(ctx, layer);
+            // A RUN that updates and installs already needs only the removal at its end: the
+            // whole line, ready to paste (not after a heredoc, where it would land in the body).
+            let line = src.text.trim_end().trim_end_matches(';').trim_end();
+            let installs =
+                line.contains("update") && (line.contains("apt-get install") || line.contains("apt install"));
+            let fix = if installs && !line.contains('\n') {
+                format!(
+                    "{at}: remove the lists in the same RUN: `{line} && rm -rf /var/lib/apt/lists/*`{}",
+                    src.caveat()
+                )
+            } else {
+                format!(
+                    "{at}: run `apt-get update`, the install and `rm -rf /var/lib/apt/lists/*` in one RUN (`{}`)",
+                    src.text
+                )
+            };
+            Texts::new("apt lists left in /var/lib/apt/lists", fix)
+        }
         "DW106" => Texts::new(
             "apt package archives left in /var/cache/apt",
             format!("{at}: end the same RUN with `&& apt-get clean`"),
