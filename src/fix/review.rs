@@ -7,7 +7,8 @@ use super::shell;
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
-use crate::analysis::rules::Finding;
+use crate::analysis::packages::Ecosystem;
+use crate::analysis::rules::{Evidence, Finding};
 use crate::fix::doc::Op;
 
 /// Plans every review fix.
@@ -192,7 +193,7 @@ fn dev_packages(p: &mut Planner<'_>) {
             e.ops.push(uninstall);
             e.summary = summary;
         }
-        e.removed_python = f.paths.iter().filter_map(|pb| dist_name(&pb.path)).collect();
+        e.removed_python = f.paths.iter().filter_map(dist_name).collect();
         if e.ops.is_empty() {
             let why = format!(
                 "line {line}: the packages {} come from a requirements file or another installer; move them to a \
@@ -206,16 +207,15 @@ fn dev_packages(p: &mut Planner<'_>) {
     }
 }
 
-/// The distribution a DW304 path names (`LOCATION/NAME (Name version)`), normalised.
-fn dist_name(path: &str) -> Option<String> {
-    let name = path.split(" (").next()?.rsplit('/').next()?;
-    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
+/// The Python distribution a path line is about, normalised (`Foo_Bar` is `foo-bar`).
+fn dist_name(line: &Evidence) -> Option<String> {
+    let p = line.package.as_ref().filter(|p| p.ecosystem == Ecosystem::Python)?;
+    (!p.name.is_empty()).then(|| p.name.to_ascii_lowercase().replace(['_', '.'], "-"))
 }
 
 /// For dev packages that a `pip install -r FILE` brings (fix may not edit the file): the same
 /// RUN uninstalls them again right after, so their bytes never reach the layer. The names are
-/// those of the finding's paths (`LOCATION/NAME (Name version)`): the tools and the
-/// dependencies only they need. `None` when the RUN does more than one plain pip install or
+/// the packages of the finding's path lines: the tools and the dependencies only they need. `None` when the RUN does more than one plain pip install or
 /// cannot take more text.
 fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, String)> {
     let (_, run) = p.at(line).filter(|(_, i)| i.kind == K::Run)?;
@@ -234,7 +234,7 @@ fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, Str
     let mut names: Vec<String> = f
         .paths
         .iter()
-        .filter_map(|pb| dist_name(&pb.path))
+        .filter_map(dist_name)
         .filter(|n| shell::plain(n))
         .collect();
     names.sort_unstable();

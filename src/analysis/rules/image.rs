@@ -4,8 +4,7 @@
 //! dependency install).
 
 use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
-use super::{Ctx, Draft, Finding, Found, Severity};
-use crate::analysis::accounting::PathBytes;
+use super::{Ctx, Draft, Evidence, Finding, Found, Severity};
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
 use crate::model::EntryKind;
@@ -156,10 +155,10 @@ fn context_before_install(ctx: &Ctx<'_>, c: &Checked, later: &[Checked]) -> Opti
         rule: "DW505",
         layer: c.layer,
         versions: Vec::new(),
-        paths: vec![PathBytes {
-            path: c.ins.args.split_whitespace().last().unwrap_or("/").to_string(),
+        paths: vec![Evidence::new(
+            c.ins.args.split_whitespace().last().unwrap_or("/"),
             bytes,
-        }],
+        )],
         title: if hashed {
             format!("{} copies {seen} before {} installs dependencies", c.at, dep.at)
         } else {

@@ -26,7 +26,6 @@ use std::collections::BTreeMap;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use super::accounting::PathBytes;
 use super::attribute::Attribution;
 use super::dockerfile::{DockerInstruction, Dockerfile};
 use super::history::InstructionKind;
@@ -202,7 +201,7 @@ struct Draft {
     rule: &'static str,
     layer: Option<usize>,
     versions: Vec<VersionId>,
-    paths: Vec<PathBytes>,
+    paths: Vec<Evidence>,
     title: String,
     fix: String,
     severity: Option<Severity>,
@@ -266,7 +265,7 @@ impl Engine<'_, '_> {
         if about_files && kept == 0 {
             return; // every file it is about is ignored by the configuration
         }
-        let paths: Vec<PathBytes> = d
+        let paths: Vec<Evidence> = d
             .paths
             .into_iter()
             .filter(|p| !check || !self.ignored(d.rule, &p.path))

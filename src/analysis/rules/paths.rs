@@ -9,7 +9,7 @@ use super::fixes::{dockerignore_line, listed, pip_fix, source, title_of, uv_fix}
 use super::matcher::{MAX_PATTERNS, Matcher};
 use super::patterns::{PATTERNS, Pattern};
 use super::walk::{self, Visit};
-use super::{Ctx, Draft, Severity};
+use super::{Ctx, Draft, Evidence, Severity};
 use crate::analysis::accounting::PathBytes;
 use crate::config::RulesConfig;
 use crate::model::{EntryKind, NodeId, VersionId};
@@ -241,7 +241,7 @@ pub fn walk(ctx: &Ctx<'_>, cfg: &RulesConfig, linked: &[VersionId]) -> Walk {
             rule: pat.rule,
             layer: Some(layer),
             versions,
-            paths,
+            paths: paths.into_iter().map(Evidence::from).collect(),
             title,
             fix,
             severity,
