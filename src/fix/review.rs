@@ -8,6 +8,7 @@ use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
 use crate::analysis::packages::Ecosystem;
+use crate::analysis::pip::Installer;
 use crate::analysis::rules::{Evidence, Finding};
 use crate::fix::doc::Op;
 
@@ -172,8 +173,7 @@ fn dev_packages(p: &mut Planner<'_>) {
             }
         }
         if e.ops.is_empty() {
-            let pips = [["pip", "install"], ["pip3", "install"]];
-            for h in pips.iter().flat_map(|c| shell::find(offset, text, c)) {
+            for (_, h) in shell::pip_installs(offset, text) {
                 for w in shell::arg_words(p.src.text, h.end, offset + text.len()) {
                     let bare = w.word.split(['=', '<', '>', '~', '[', '!']).next().unwrap_or("");
                     if names.iter().any(|n| n.eq_ignore_ascii_case(bare) && !bare.is_empty()) {
@@ -220,11 +220,11 @@ fn dist_name(line: &Evidence) -> Option<String> {
 fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, String)> {
     let (_, run) = p.at(line).filter(|(_, i)| i.kind == K::Run)?;
     let (offset, text) = p.src.unit(line)?;
-    let hits: Vec<_> = [["pip", "install"], ["pip3", "install"]]
-        .iter()
-        .flat_map(|c| shell::find(offset, text, c))
-        .collect();
-    let [hit] = &hits[..] else { return None };
+    // `uv pip uninstall` takes no `-y`: only pip's own installs get the uninstall.
+    let hits = shell::pip_installs(offset, text);
+    let [(Installer::Pip, hit)] = &hits[..] else {
+        return None;
+    };
     let words = shell::split(&hit.args)?;
     let from_file = words.iter().any(|w| w == "-r" || w.starts_with("--requirement"));
     let after_keyword = hit.prev.as_deref().is_none_or(|w| w.eq_ignore_ascii_case("RUN"));
@@ -240,7 +240,7 @@ fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, Str
     names.sort_unstable();
     names.dedup();
     let end = p.src.append_point(run)?;
-    let pip = p.src.text.get(hit.start..hit.end)?.split_whitespace().next()?;
+    let pip = &hit.program;
     let flag = if shell::has_flag(&hit.args, "--break-system-packages") {
         " --break-system-packages"
     } else {

@@ -4,6 +4,8 @@
 //! matches inside a comment line; a command split across a continuation is not found, which
 //! the callers report instead of guessing. Pure text; knows nothing of the plan.
 
+use crate::analysis::pip::{self, Installer};
+
 /// One occurrence of a command in a unit's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -11,8 +13,11 @@ pub struct Hit {
     pub start: usize,
     /// Offset just after its last word.
     pub end: usize,
-    /// The word before the command on its line (`uv` in `uv pip install`), if any.
+    /// The word before the command on its line (`sudo` in `sudo pip install`), if any.
     pub prev: Option<String>,
+    /// The command's words before its last one, as written: the program that runs it
+    /// (`apt-get`, `pip`, `/opt/venv/bin/python -m pip`, `uv pip`).
+    pub program: String,
     /// The command's own arguments: up to the next `&&`, `||`, `;` or `|`.
     pub args: String,
 }
@@ -54,6 +59,27 @@ fn args_after(text: &str, from: usize) -> String {
 /// Every occurrence of the words `cmd` (one after the other on one line, separated by blanks)
 /// in `text`, the source of a unit that starts at byte `offset` of the whole file.
 pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
+    find_by(offset, text, |ws| {
+        let at = |i: usize| !cmd.is_empty() && ws.get(i..i + cmd.len()) == Some(cmd);
+        (0..ws.len()).filter(|&i| at(i)).map(|i| (i, cmd.len())).collect()
+    })
+}
+
+/// Every pip install in `text` (any form [`pip`] knows: `/opt/venv/bin/pip install`,
+/// `python -m pip install`, `uv pip install`...), with the program that installs.
+pub fn pip_installs(offset: usize, text: &str) -> Vec<(Installer, Hit)> {
+    let mut installers = Vec::new();
+    let hits = find_by(offset, text, |ws| {
+        let found = pip::find(ws);
+        installers.extend(found.iter().map(|(_, f)| f.installer));
+        found.into_iter().map(|(i, f)| (i, f.words)).collect()
+    });
+    installers.into_iter().zip(hits).collect()
+}
+
+/// The commands `matches` finds among the words of each line of `text` (its first word's
+/// index and how many words it has), as hits.
+fn find_by(offset: usize, text: &str, mut matches: impl FnMut(&[&str]) -> Vec<(usize, usize)>) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -63,19 +89,16 @@ pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
             continue;
         }
         let ws = words(line);
-        for i in 0..ws.len() {
-            let Some(run) = ws.get(i..i + cmd.len()) else {
-                break;
-            };
-            if run.iter().zip(cmd).all(|(w, c)| w.2 == *c) {
-                let (start, end) = (base + run[0].0, base + run[cmd.len() - 1].1);
-                hits.push(Hit {
-                    start: offset + start,
-                    end: offset + end,
-                    prev: i.checked_sub(1).map(|p| ws[p].2.to_string()),
-                    args: args_after(text, end),
-                });
-            }
+        let names: Vec<&str> = ws.iter().map(|w| w.2).collect();
+        for (i, n) in matches(&names).into_iter().filter(|&(i, n)| n > 0 && i + n <= ws.len()) {
+            let (start, end) = (base + ws[i].0, base + ws[i + n - 1].1);
+            hits.push(Hit {
+                start: offset + start,
+                end: offset + end,
+                prev: i.checked_sub(1).map(|p| ws[p].2.to_string()),
+                program: names[i..i + n - 1].join(" "),
+                args: args_after(text, end),
+            });
         }
     }
     hits

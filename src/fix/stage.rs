@@ -10,6 +10,7 @@ use super::shell::{self, Hit};
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
+use crate::analysis::pip::Installer;
 use crate::analysis::rules::Finding;
 use crate::fix::doc::Op;
 
@@ -72,6 +73,7 @@ fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)>
                         start: w.removal.start,
                         end: w.removal.end,
                         prev: None,
+                        program: String::new(),
                         args: String::new(),
                     };
                     out.push((hit, w.word));
@@ -168,9 +170,10 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         .filter(|i| i.line > apt_line && i.kind == K::Run);
     let pip = later.filter_map(|i| {
         let (offset, text) = p.src.unit(i.line)?;
-        let hits: Vec<Hit> = [["pip", "install"], ["pip3", "install"]]
-            .iter()
-            .flat_map(|c| shell::find(offset, text, c))
+        let hits: Vec<Hit> = shell::pip_installs(offset, text)
+            .into_iter()
+            .filter(|(installer, _)| *installer == Installer::Pip)
+            .map(|(_, h)| h)
             .collect();
         Some((i, hits))
     });
@@ -204,20 +207,6 @@ pub(super) fn plan(p: &mut Planner<'_>) {
             builder.push('\n');
         }
     }
-    let cmd = hit
-        .prev
-        .as_deref()
-        .filter(|w| w.starts_with("python"))
-        .map(|py| format!("{py} -m "))
-        .unwrap_or_default();
-    let pip_word = p
-        .src
-        .text
-        .get(hit.start..hit.end)
-        .unwrap_or("pip install")
-        .split_whitespace()
-        .next()
-        .unwrap_or("pip");
     // The builder's pip line is written from these words: each quoted again where needed.
     let args: Option<Vec<String>> = shell::split(&hit.args).and_then(|words| {
         words
@@ -230,7 +219,8 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         return skip(p, "the pip install's arguments cannot be written again unchanged");
     };
     builder.push_str(&format!(
-        "RUN {cmd}{pip_word} wheel --wheel-dir /wheels {}\n\n",
+        "RUN {} wheel --wheel-dir /wheels {}\n\n",
+        hit.program,
         args.join(" ")
     ));
     let (libs, note) = runtime_libraries(p, &toolchain, &words);

@@ -3,19 +3,21 @@
 //! --no-cache-dir, unpinned `pip install` arguments, the whole context copied before the
 //! dependency install).
 
-use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
+use super::fixes::{apt_fix, commands, dockerfile_line, dockerignore_line, pip_fix, unpinned};
 use super::{Ctx, Draft, Evidence, Finding, Found, Severity};
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
+use crate::analysis::pip;
 use crate::model::EntryKind;
 
 fn installs_dependencies(run: &str) -> bool {
-    [
-        "pip install",
-        "pip3 install",
+    let pip = commands(run).iter().any(|c| {
+        let words: Vec<&str> = c.iter().map(|(_, w)| *w).collect();
+        !pip::find(&words).is_empty()
+    });
+    pip || [
         "poetry install",
         "uv sync",
-        "uv pip install",
         "pipenv install",
         "pdm install",
         "npm install",
