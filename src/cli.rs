@@ -59,7 +59,8 @@ pub struct Cli {
     /// The image: a `docker save` archive, an OCI archive or layout directory (optionally
     /// gzip/zstd compressed; `FILE:TAG` picks a tag), `-` for stdin, or `docker-archive://PATH`,
     /// `oci-archive://FILE`, `oci://DIR`; `docker://NAME`, `podman://NAME` or a bare name for a
-    /// daemon's image; `registry://HOST[:PORT]/REPO[:TAG|@DIGEST]` for a registry's.
+    /// daemon's image; `containerd://NAME` for one in containerd's store (`CONTAINERD_NAMESPACE`
+    /// picks the namespace); `registry://HOST[:PORT]/REPO[:TAG|@DIGEST]` for a registry's.
     #[arg(required = true)]
     pub image: Option<String>,
 
@@ -150,7 +151,7 @@ pub struct LoadArgs {
     /// Read daemon images in place from this store (a Docker data root such as
     /// `/var/lib/docker`, or a containers/storage graph root such as
     /// `~/.local/share/containers/storage`) instead of the one the daemon names; no daemon is
-    /// asked.
+    /// asked. For `containerd://NAME`, containerd's root (default `/var/lib/containerd`).
     #[arg(long, value_name = "DIR", conflicts_with = "no_storage")]
     pub storage: Option<PathBuf>,
 

@@ -48,6 +48,7 @@ mod semantics;
 #[cfg(feature = "daemon")]
 mod storage;
 #[cfg(feature = "daemon")]
+mod storage_containerd;
 mod storage_containers;
 mod tui;
 mod unpacked;

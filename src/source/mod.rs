@@ -143,6 +143,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         Location::Docker(name) => load_daemon(false, name, &spec.reference, &opts),
         Location::Podman(name) => load_daemon(true, name, &spec.reference, &opts),
         Location::Registry(name) => registry::load(name, &spec.reference, &opts),
+        Location::Containerd(name) => load_containerd(name, &spec.reference, &opts),
     }
     .map_err(|e| match &spec.fallback {
         // A bare name that was no image on disk: say so beside the daemon's answer.
@@ -177,6 +178,58 @@ fn load_daemon(_podman: bool, name: &str, reference: &str, _opts: &LoadOptions) 
              feature); export the image first (docker save {name} -o image.tar) or read it from a registry"
         ),
     })
+}
+
+/// An image of containerd's store: its content store read as an OCI layout whose index lists
+/// the one image the name points at.
+fn load_containerd(name: &str, reference: &str, opts: &LoadOptions) -> Result<Loaded> {
+    use storage::{StorageChoice, containerd};
+    let given = match &opts.storage {
+        StorageChoice::Dir(dir) => Some(dir.as_path()),
+        StorageChoice::Auto => None,
+        StorageChoice::Off => {
+            return Err(Error::Reference {
+                reference: reference.to_string(),
+                reason: "containerd's images are read from its store, and --no-storage rules that out; export \
+                         the image instead (ctr images export image.tar NAME) and read the archive"
+                    .into(),
+            });
+        }
+    };
+    let root = containerd::root(given)?;
+    let db_path = root.join(containerd::META_DB);
+    let db = storage::bolt::Bolt::open(&db_path)?;
+    let only = std::env::var("CONTAINERD_NAMESPACE").ok().filter(|ns| !ns.is_empty());
+    let all = containerd::images(&db, &db_path, only.as_deref())?;
+    let target = containerd::find(&all, name, &db_path, only.as_deref())?;
+    let store = containerd::ContentStore::new(&root, &root.display().to_string(), &target);
+    // The index lists only the image found; the name was the pick.
+    let selection = Selection {
+        tag: None,
+        ..opts.selection.clone()
+    };
+    // A blob the store lacks was removed by containerd, not lost by the user: say so.
+    let lost = |e: Error| match e {
+        Error::MissingBlob { what, name, .. } => storage::storage_err(
+            &root,
+            format!(
+                "{what} ({name}) is not in containerd's content store: containerd removed it (garbage \
+                 collection, or a node that discards unpacked layers); pull the image again, or read it \
+                 from its registry"
+            ),
+        ),
+        e => e,
+    };
+    let plan = resolve::resolve(&store, &selection).map_err(lost)?;
+    let scans = schedule::scan_parallel(&store, &plan, opts, Reach::Local).map_err(lost)?;
+    let mut loaded = finish(&store, plan, scans, reference, "containerd".to_string())?;
+    if only.is_none() && target.namespace != "default" {
+        loaded.notes.push(format!(
+            "{reference}: read from containerd's namespace {} (CONTAINERD_NAMESPACE picks another)",
+            target.namespace
+        ));
+    }
+    Ok(loaded)
 }
 
 fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded> {

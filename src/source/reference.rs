@@ -1,6 +1,6 @@
 //! Parses what the user typed as the image: a path (auto-detected), `-` for stdin, dive's
 //! `docker-archive://PATH`, skopeo's `docker-archive:PATH[:TAG]`, `oci://DIR`, `oci-archive://FILE`,
-//! and the daemon/registry forms, plus `FILE:TAG` and `FILE@DIGEST`. A bare name is the
+//! and the daemon/registry/containerd forms, plus `FILE:TAG` and `FILE@DIGEST`. A bare name is the
 //! daemon's image unless the path is an image ([`is_image`]): this module reads the first bytes
 //! of a file or lists a directory's documents to tell, and opens nothing else.
 
@@ -21,6 +21,8 @@ pub enum Location {
     Podman(String),
     /// An image in a registry.
     Registry(String),
+    /// An image in containerd's store, read in place.
+    Containerd(String),
 }
 
 /// A parsed image argument.
@@ -78,6 +80,8 @@ pub enum SourceKind {
     Podman,
     /// A registry.
     Registry,
+    /// containerd's image store (read in place; `CONTAINERD_NAMESPACE` picks the namespace).
+    Containerd,
 }
 
 /// Splits `FILE:TAG` or `FILE@DIGEST` at the first `:` or `@` whose left side exists, so the
@@ -160,7 +164,7 @@ pub fn parse(arg: &str, source: Option<SourceKind>) -> Result<ImageSpec> {
     if arg.is_empty() {
         return Err(bad("the image argument is empty"));
     }
-    let prefixes: [(&str, Option<SourceKind>); 9] = [
+    let prefixes: [(&str, Option<SourceKind>); 10] = [
         ("docker-archive://", Some(SourceKind::DockerArchive)),
         ("oci-archive://", Some(SourceKind::OciArchive)),
         ("oci://", Some(SourceKind::Oci)),
@@ -170,6 +174,7 @@ pub fn parse(arg: &str, source: Option<SourceKind>) -> Result<ImageSpec> {
         ("docker://", Some(SourceKind::Docker)),
         ("podman://", Some(SourceKind::Podman)),
         ("registry://", Some(SourceKind::Registry)),
+        ("containerd://", Some(SourceKind::Containerd)),
     ];
     let (kind, rest) = prefixes
         .iter()
@@ -190,6 +195,7 @@ pub fn parse(arg: &str, source: Option<SourceKind>) -> Result<ImageSpec> {
         Some(SourceKind::Docker) => spec(Location::Docker(rest.to_string()), None),
         Some(SourceKind::Podman) => spec(Location::Podman(rest.to_string()), None),
         Some(SourceKind::Registry) => spec(Location::Registry(rest.to_string()), None),
+        Some(SourceKind::Containerd) => spec(Location::Containerd(rest.to_string()), None),
         _ if rest == "-" => spec(Location::Stdin, None),
         Some(_) => {
             let (path, tag) = path_with_tag(rest);

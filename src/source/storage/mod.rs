@@ -20,6 +20,8 @@
 //! Owns the store layouts and the rebuild; never talks to a daemon (the caller brings the
 //! root and the image id) and never merges layers.
 
+pub mod bolt;
+pub mod containerd;
 pub mod containers;
 pub mod diffdir;
 pub mod docker;
