@@ -203,6 +203,63 @@ pub fn split(args: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The simple commands of a shell-form RUN unit (`text`, which starts at byte `offset` of the
+/// whole file), as byte ranges of the whole text: split at `&&`, `||`, `;` and `|` outside
+/// quotes, each without the blanks and line continuations (`escape` then a line break) around
+/// it; the keyword and its `--flags` are not part of the first. `None` when a quote stays open
+/// or a comment line sits among the continuations: the commands are then not known.
+pub fn command_spans(offset: usize, text: &str, escape: char) -> Option<Vec<std::ops::Range<usize>>> {
+    let b = text.as_bytes();
+    let continuation = |i: usize| b.get(i) == Some(&(escape as u8)) && b.get(i + 1) == Some(&b'\n');
+    if text.lines().skip(1).any(|l| l.trim_start().starts_with('#')) {
+        return None;
+    }
+    let (mut i, mut keyword) = (0, true);
+    // The keyword, then each `--flag`.
+    loop {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || continuation(i)) {
+            i += if continuation(i) { 2 } else { 1 };
+        }
+        if !keyword && !text[i..].starts_with("--") {
+            break;
+        }
+        keyword = false;
+        i = text[i..].find(char::is_whitespace).map_or(text.len(), |n| i + n);
+    }
+    let trim = |mut s: usize, mut e: usize| {
+        while s < e && (b[s].is_ascii_whitespace() || continuation(s)) {
+            s += if continuation(s) { 2 } else { 1 };
+        }
+        while e > s && (b[e - 1].is_ascii_whitespace() || (b[e - 1] == escape as u8 && b.get(e) == Some(&b'\n'))) {
+            e -= 1;
+        }
+        offset + s..offset + e
+    };
+    let (mut out, mut start, mut quote) = (Vec::new(), i, None);
+    while i < b.len() {
+        let c = b[i];
+        match (quote, c) {
+            (None, b'\'' | b'"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None | Some(b'"'), b'\\') => i += 1,
+            (None, b'&' | b'|' | b';') => {
+                out.push(trim(start, i));
+                let doubled = matches!(c, b'&' | b'|') && b.get(i + 1) == Some(&c);
+                i += if doubled { 1 } else { 0 };
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if quote.is_some() {
+        return None;
+    }
+    out.push(trim(start, b.len()));
+    out.retain(|r| !r.is_empty());
+    Some(out)
+}
+
 /// True when `word` reads the same written bare in a Dockerfile's shell form, in a COPY's
 /// sources or a RUN: no blank, quote, escape, expansion, glob or control character. New text
 /// is built only from such words.
@@ -264,6 +321,24 @@ mod tests {
         );
         assert_eq!(split(r#"a\ b "c\"d" "e\f" ''"#), words(&["a b", "c\"d", "e\\f", ""]));
         assert_eq!(split("a \\\n  b"), words(&["a", "b"]));
+    }
+
+    #[test]
+    fn command_spans_split_at_operators_outside_quotes() {
+        let text = "RUN --mount=type=cache,target=/x apt-get update \\\n && apt-get install -y gcc \\\n    && echo 'a && b'; rm -rf /var/lib/apt/lists/*\n";
+        let spans = command_spans(10, text, '\\').unwrap();
+        let got: Vec<&str> = spans.iter().map(|r| &text[r.start - 10..r.end - 10]).collect();
+        assert_eq!(
+            got,
+            [
+                "apt-get update",
+                "apt-get install -y gcc",
+                "echo 'a && b'",
+                "rm -rf /var/lib/apt/lists/*"
+            ]
+        );
+        assert_eq!(command_spans(0, "RUN echo 'open\n", '\\'), None);
+        assert_eq!(command_spans(0, "RUN a \\\n# note\n && b\n", '\\'), None);
     }
 
     /// The fuzzer's find: an open quote swallowed the rest of the line, line break included,

@@ -255,12 +255,24 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         line: stage.from_line,
         text: builder,
     });
-    for (h, _) in &drop {
-        e.ops.push(Op::Splice {
+    // An install left naming nothing goes whole, with the list update and cleanup it needed.
+    let (offset, text) = p.src.unit(apt_line).unwrap_or((0, ""));
+    let emptied = (libs.is_empty() && drop.len() == words.len() && apt.heredocs.is_empty())
+        .then(|| apt::drop_installs(p.src.text, offset, text, apt_line, p.input.dockerfile.escape))
+        .flatten();
+    match emptied {
+        Some(ops) => {
+            e.ops.extend(ops);
+            e.summary = format!(
+                "build stage `{STAGE}` builds the wheels; line {apt_line}'s apt install goes: it named only {}",
+                drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
+            );
+        }
+        None => e.ops.extend(drop.iter().map(|(h, _)| Op::Splice {
             line: apt_line,
             at: h.start..h.end,
             text: String::new(),
-        });
+        })),
     }
     // The libraries go where the first package word starts, before anything appended to
     // the line's end (another fix's `&& rm -rf /var/lib/apt/lists/*`).
@@ -297,5 +309,6 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     p.edit(e);
 }
 
+mod apt;
 #[cfg(test)]
 mod tests;

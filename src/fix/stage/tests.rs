@@ -85,3 +85,31 @@ fn build_stage_keeps_every_library_when_links_are_unknown() {
     };
     insta::assert_snapshot!(plan_of(&facts));
 }
+
+/// A slim base's apt line names only build packages: with no library kept, the runtime stage
+/// loses the install, and the list update and cleanup that served it, instead of keeping an
+/// `apt-get install -y` that names nothing. Alone on its RUN, the RUN goes; beside other
+/// commands, they stay.
+#[test]
+fn an_install_left_with_no_package_goes() {
+    for (name, apt) in [
+        (
+            "install_alone",
+            "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \\\n    && rm -rf /var/lib/apt/lists/*\n",
+        ),
+        (
+            "install_beside_other_commands",
+            "RUN apt-get update \\\n && apt-get install -y gcc libpq-dev \\\n && useradd -m app; apt-get clean\n",
+        ),
+    ] {
+        let text = format!(
+            "FROM python:3.12-slim\n{apt}WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        );
+        let findings = [finding("DW201", 1, Some(2), &[], 60_000_000)];
+        let facts = Facts {
+            debian_by_layer: BTreeMap::from([(1, vec!["gcc-12".into(), "libpq-dev".into(), "libpq5".into()])]),
+            ..Default::default()
+        };
+        insta::assert_snapshot!(name, fix_all(&text, &findings, &facts, None));
+    }
+}
