@@ -1,7 +1,9 @@
 //! Images read in place from a real containerd's store (`containerd://NAME --storage ROOT`) give
 //! the report of the archive they were imported from: a fixture image with every tar feature,
 //! and the corpus in Docker, OCI and zstd OCI archives. Namespaces, a blob the store lost and a
-//! damaged database are named in the error.
+//! damaged database are named in the error. Docker with the containerd image store (Docker 29;
+//! Debian ships 20.10) is a stand-in for the three API calls deadweight makes, over the real
+//! containerd's store.
 
 use std::path::Path;
 
@@ -55,6 +57,11 @@ fn the_store_gives_the_archives_report() {
     c.stop();
     same_as_archive(&c, "layered:1", &archive);
     same_as_archive(&c, "docker.io/library/layered:1", &archive);
+    // `--storage` naming containerd's root serves a daemon's name too, no daemon asked.
+    let root = c.root();
+    let named = report_with(&["docker://layered:1", "--storage", root.to_str().unwrap()], &[]);
+    assert_eq!(named["image"]["format"], "containerd");
+    assert_eq!(comparable(named), comparable(report_of(&archive)));
     for (path, name) in corpus {
         same_as_archive(&c, name, &path);
     }
@@ -164,4 +171,122 @@ fn a_lost_blob_a_damaged_database_and_wrong_roots_are_named() {
         e.contains(hex) && e.contains("not in containerd's content store"),
         "names the blob: {e}"
     );
+}
+
+/// Docker Engine with the containerd image store, as far as deadweight asks it anything: its
+/// version, the image's inspect (the id is the manifest's digest) and its info (`DriverStatus`
+/// names containerd's snapshotter, `DockerRootDir` the data root). Anything else, the export
+/// included, is a 404. Serves on a socket in a temp dir until dropped.
+struct FakeDocker {
+    socket: std::path::PathBuf,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeDocker {
+    fn start(id: &str, docker_root: &Path) -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::Builder::new().prefix("dw-fake").tempdir_in("/tmp").unwrap();
+        let socket = dir.path().join("docker.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, id, root) = (stop.clone(), id.to_string(), docker_root.display().to_string());
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let Ok((conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                conn.set_nonblocking(false).unwrap();
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or(0);
+                let path = line.split(' ').nth(1).unwrap_or("").split('?').next().unwrap_or("");
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                }
+                let (status, body) = if path.ends_with("/version") {
+                    (
+                        "200 OK",
+                        serde_json::json!({"ApiVersion": "1.43", "MinAPIVersion": "1.24", "Version": "29.0.0"}),
+                    )
+                } else if path.contains("/images/") && path.ends_with("/json") {
+                    let inspect = serde_json::json!({"Id": id, "GraphDriver": {"Name": "overlayfs", "Data": {}}});
+                    ("200 OK", inspect)
+                } else if path.ends_with("/info") {
+                    let info = serde_json::json!({"Driver": "overlayfs", "DockerRootDir": root,
+                        "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]});
+                    ("200 OK", info)
+                } else {
+                    (
+                        "404 Not Found",
+                        serde_json::json!({"message": format!("no {path} here")}),
+                    )
+                };
+                let body = body.to_string();
+                let mut conn = conn;
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self {
+            socket,
+            stop,
+            _dir: dir,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+}
+
+impl Drop for FakeDocker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn docker_with_the_containerd_image_store_is_read_in_place() {
+    let Some(c) = Containerd::start() else { return };
+    let dir = tmp();
+    let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
+    c.import("moby", &archive, None);
+    let listing = String::from_utf8(c.ctr("moby", &["images", "ls"]).stdout).unwrap();
+    let id = listing
+        .lines()
+        .find(|l| l.starts_with("docker.io/library/layered:1 "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or_else(|| panic!("{listing}"))
+        .to_string();
+    // Docker runs its own containerd under its data root.
+    let docker_root = tmp();
+    std::fs::create_dir(docker_root.path().join("containerd")).unwrap();
+    std::os::unix::fs::symlink(c.root(), docker_root.path().join("containerd/daemon")).unwrap();
+
+    let fake = FakeDocker::start(&id, docker_root.path());
+    let host = fake.host();
+    let out = deadweight(&["docker://layered:1", "--json", "-"], &[("DOCKER_HOST", &host)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stored: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stored["image"]["format"], "containerd", "{stderr}");
+    assert_eq!(comparable(stored), comparable(report_of(&archive)));
+
+    // An id the store does not hold: the export is tried (this daemon has none), and the error
+    // says why the store was passed over.
+    let other = FakeDocker::start(&format!("sha256:{}", "0".repeat(64)), docker_root.path());
+    let e = fails_with(&["docker://layered:1"], &[("DOCKER_HOST", &other.host())]);
+    assert!(e.contains("containerd's store") && e.contains("namespace moby"), "{e}");
 }

@@ -336,6 +336,9 @@ pub struct StoreInfo {
     pub root: std::path::PathBuf,
     /// The image's storage driver (`GraphDriver.Name`), else the daemon's.
     pub driver: String,
+    /// Docker keeps its images in containerd's store (`DriverStatus` says `driver-type
+    /// io.containerd.snapshotter.v1`), not in its own: the id is then the manifest's digest.
+    pub containerd: bool,
 }
 
 /// Asks the daemon `engine` names where image `name` lives, without exporting it. The error
@@ -352,6 +355,10 @@ pub fn store_info(engine: Engine, name: &str, reference: &str) -> std::result::R
     let info = rt
         .block_on(docker.info())
         .map_err(|e| format!("cannot ask the daemon for its info: {}", server_message(&e)))?;
+    let containerd = info.driver_status.iter().flatten().any(|pair| {
+        pair.first().is_some_and(|k| k == "driver-type")
+            && pair.get(1).is_some_and(|v| v.starts_with("io.containerd.snapshotter"))
+    });
     let driver = image
         .graph_driver
         .map(|d| d.name)
@@ -365,5 +372,6 @@ pub fn store_info(engine: Engine, name: &str, reference: &str) -> std::result::R
             .ok_or("the daemon does not say where it keeps its data (DockerRootDir)")?
             .into(),
         driver,
+        containerd,
     })
 }

@@ -202,7 +202,24 @@ fn load_containerd(name: &str, reference: &str, opts: &LoadOptions) -> Result<Lo
     let only = std::env::var("CONTAINERD_NAMESPACE").ok().filter(|ns| !ns.is_empty());
     let all = containerd::images(&db, &db_path, only.as_deref())?;
     let target = containerd::find(&all, name, &db_path, only.as_deref())?;
-    let store = containerd::ContentStore::new(&root, &root.display().to_string(), &target);
+    let mut loaded = read_containerd(&root, &target, reference, opts)?;
+    if only.is_none() && target.namespace != "default" {
+        loaded.notes.push(format!(
+            "{reference}: read from containerd's namespace {} (CONTAINERD_NAMESPACE picks another)",
+            target.namespace
+        ));
+    }
+    Ok(loaded)
+}
+
+/// Reads `target` from the content store under containerd's `root`.
+fn read_containerd(
+    root: &Path,
+    target: &storage::containerd::Target,
+    reference: &str,
+    opts: &LoadOptions,
+) -> Result<Loaded> {
+    let store = storage::containerd::ContentStore::new(root, &root.display().to_string(), target);
     // The index lists only the image found; the name was the pick.
     let selection = Selection {
         tag: None,
@@ -211,7 +228,7 @@ fn load_containerd(name: &str, reference: &str, opts: &LoadOptions) -> Result<Lo
     // A blob the store lacks was removed by containerd, not lost by the user: say so.
     let lost = |e: Error| match e {
         Error::MissingBlob { what, name, .. } => storage::storage_err(
-            &root,
+            root,
             format!(
                 "{what} ({name}) is not in containerd's content store: containerd removed it (garbage \
                  collection, or a node that discards unpacked layers); pull the image again, or read it \
@@ -222,14 +239,7 @@ fn load_containerd(name: &str, reference: &str, opts: &LoadOptions) -> Result<Lo
     };
     let plan = resolve::resolve(&store, &selection).map_err(lost)?;
     let scans = schedule::scan_parallel(&store, &plan, opts, Reach::Local).map_err(lost)?;
-    let mut loaded = finish(&store, plan, scans, reference, "containerd".to_string())?;
-    if only.is_none() && target.namespace != "default" {
-        loaded.notes.push(format!(
-            "{reference}: read from containerd's namespace {} (CONTAINERD_NAMESPACE picks another)",
-            target.namespace
-        ));
-    }
-    Ok(loaded)
+    finish(&store, plan, scans, reference, "containerd".to_string())
 }
 
 fn load_path(path: &Path, reference: &str, opts: &LoadOptions) -> Result<Loaded> {

@@ -200,6 +200,48 @@ impl Store for ContentStore {
     }
 }
 
+/// Docker's containerd namespace.
+pub const DOCKER_NAMESPACE: &str = "moby";
+
+/// The image Docker knows by id `id` (its manifest's or index's digest) when Docker keeps its
+/// images in containerd's store: in namespace `moby` of the containerd Docker runs itself
+/// (`<DockerRootDir>/containerd/daemon`) or of the system's (`/var/lib/containerd`).
+pub fn in_docker(docker_root: &Path, id: &str) -> Result<(PathBuf, Target)> {
+    let digest = match id.starts_with("sha256:") {
+        true => id.to_string(),
+        false => format!("sha256:{id}"),
+    };
+    let roots = [
+        docker_root.join("containerd/daemon"),
+        PathBuf::from("/var/lib/containerd"),
+    ];
+    let mut tried = Vec::new();
+    for root in roots {
+        let db_path = root.join(META_DB);
+        if !db_path.is_file() {
+            tried.push(format!("{} (missing or unreadable)", db_path.display()));
+            continue;
+        }
+        let db = Bolt::open(&db_path)?;
+        let all = images(&db, &db_path, Some(DOCKER_NAMESPACE))?;
+        if let Some(t) = all.into_iter().find(|t| t.digest == digest) {
+            return Ok((root, t));
+        }
+        tried.push(format!(
+            "{} (no image {digest} in namespace {DOCKER_NAMESPACE})",
+            db_path.display()
+        ));
+    }
+    Err(storage_err(
+        docker_root,
+        format!(
+            "the daemon keeps its images in containerd's store, and deadweight found no readable one naming \
+             the image: {}",
+            tried.join(", ")
+        ),
+    ))
+}
+
 /// The root to read: `--storage DIR`, else the first default root holding a database.
 pub fn root(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = given {

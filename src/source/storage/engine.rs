@@ -2,10 +2,11 @@
 //! the engine's store or through the daemon's export, and says why in one line when it is the
 //! export. The store is the one `--storage DIR` names (no daemon asked; failures are errors),
 //! else the one the daemon's info names (`DockerRootDir`, the image's `GraphDriver`): Docker's
-//! overlay2 or containers/storage's overlay (Podman's service names its graph root there). Reaches
+//! overlay2 or containers/storage's overlay (Podman's service names its graph root there), or
+//! containerd's content store when Docker keeps its images there. Reaches
 //! the daemon only through `daemon`'s functions.
 
-use super::{Found, StorageChoice, containers, docker};
+use super::{Found, StorageChoice, containerd, containers, docker};
 use crate::error::{Error, Result};
 use crate::source::daemon::{self, Engine};
 use crate::source::{LoadOptions, Loaded};
@@ -34,12 +35,16 @@ pub fn route(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) ->
                 let mut found = docker::image(root, &id)?;
                 found.tags = tags;
                 found
+            } else if root.join(containerd::META_DB).is_file() {
+                return crate::source::load_containerd(name, reference, opts).map(|l| Route::Read(Box::new(l)));
             } else {
                 return Err(Error::Storage {
                     root: root.clone(),
-                    reason: "neither a Docker data root (image/) nor a containers/storage graph root \
-                             (overlay-images/)"
-                        .into(),
+                    reason: format!(
+                        "neither a Docker data root (image/), a containers/storage graph root (overlay-images/) \
+                         nor containerd's root ({})",
+                        containerd::META_DB
+                    ),
                 });
             };
             super::load(found, reference, opts).map(|l| Route::Read(Box::new(l)))
@@ -48,7 +53,10 @@ pub fn route(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) ->
             // Past this point the store can give every layer: a layer that does not match its
             // record is damage (the daemon's export is rebuilt from the same files and fails
             // too), and decoded layers may already be merged, so it is an error, not a fallback.
-            Ok(found) => super::load(found, reference, opts).map(|l| Route::Read(Box::new(l))),
+            Ok(Place::Layers(found)) => super::load(found, reference, opts).map(|l| Route::Read(Box::new(l))),
+            Ok(Place::Containerd(root, target)) => {
+                crate::source::read_containerd(&root, &target, reference, opts).map(|l| Route::Read(Box::new(l)))
+            }
             Err(why) => Ok(Route::Export(why.map(|reason| {
                 format!("read {name} through the daemon's export: {reason}; {HINT}")
             }))),
@@ -56,10 +64,23 @@ pub fn route(engine: Engine, name: &str, reference: &str, opts: &LoadOptions) ->
     }
 }
 
+/// Where a daemon's image is read in place.
+enum Place {
+    /// Layers rebuilt from tar-split records and files (overlay2, containers/storage).
+    Layers(Found),
+    /// Blobs of containerd's content store (Docker's containerd image store).
+    Containerd(std::path::PathBuf, containerd::Target),
+}
+
 /// The image in the store the daemon names, every layer openable; else why not (`None` when
 /// the daemon itself cannot answer: the export that follows says what is wrong).
-fn usable(engine: Engine, name: &str, reference: &str) -> std::result::Result<Found, Option<String>> {
+fn usable(engine: Engine, name: &str, reference: &str) -> std::result::Result<Place, Option<String>> {
     let info = daemon::store_info(engine, name, reference).map_err(|_| None)?;
+    if info.containerd {
+        return containerd::in_docker(&info.root, &info.id)
+            .map(|(root, target)| Place::Containerd(root, target))
+            .map_err(|e| Some(e.to_string()));
+    }
     let hex = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
     let other = || Error::Storage {
         root: info.root.clone(),
@@ -94,6 +115,6 @@ fn usable(engine: Engine, name: &str, reference: &str) -> std::result::Result<Fo
         )));
     };
     found
-        .and_then(|found| super::check(&found).map(|()| found))
+        .and_then(|found| super::check(&found).map(|()| Place::Layers(found)))
         .map_err(|e| Some(e.to_string()))
 }
