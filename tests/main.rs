@@ -42,6 +42,7 @@ mod rebuild_stage;
 mod rebuilds;
 mod registry;
 mod rules;
+mod rules_config;
 mod schema;
 mod selection;
 mod semantics;
