@@ -16,6 +16,7 @@ mod cache;
 mod cache_sources;
 mod catalogue;
 mod ci;
+mod ci_dive;
 mod ci_outputs;
 mod corpus;
 mod credentials;
