@@ -2,6 +2,7 @@
 //! itself stays short. Line numbers are always checked exactly because layer
 //! attribution depends on them.
 
+use super::lex::MAX_EXPANSION;
 use super::*;
 use InstructionKind as K;
 
