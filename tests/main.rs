@@ -31,6 +31,7 @@ mod fix;
 mod fix_rewrite;
 mod formats;
 mod hostile;
+mod hostile_damage;
 mod html;
 mod invocation;
 mod layouts;
