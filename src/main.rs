@@ -171,6 +171,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         let reopen = ui::viewer::Reopen {
             spec: spec.clone(),
             selection: opts.selection.clone(),
+            storage: cli.load.storage.clone(),
         };
         ui::run_loading(image, dockerfile_text.as_deref(), reopen, move |progress| {
             let mut opts = opts;

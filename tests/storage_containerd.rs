@@ -7,12 +7,14 @@
 
 use std::path::Path;
 
+use deadweight::source::resolve::Selection;
+use deadweight::source::{content, reference};
 use serde_json::Value;
 
 use crate::storage::layered_image;
 use crate::support::containerd::Containerd;
 use crate::support::fixture::{Image, Layer};
-use crate::support::layout::Format;
+use crate::support::layout::{Format, oci_index};
 use crate::support::servers::{deadweight, fails_with, report_with};
 use crate::support::{comparable, corpus_dir, report_of, tmp};
 
@@ -33,12 +35,21 @@ fn same_as_archive(c: &Containerd, name: &str, archive: &Path) {
     );
 }
 
-#[test]
-fn the_store_gives_the_archives_report() {
-    let Some(mut c) = Containerd::start() else { return };
+/// A containerd holding [`layered_image`] as `layered:1` in `namespace`, and the archive it came
+/// from (in the returned directory).
+fn layered_in(namespace: &str) -> Option<(Containerd, tempfile::TempDir, std::path::PathBuf)> {
+    let c = Containerd::start()?;
     let dir = tmp();
     let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("default", &archive, None);
+    c.import(namespace, &archive, None);
+    Some((c, dir, archive))
+}
+
+#[test]
+fn the_store_gives_the_archives_report() {
+    let Some((mut c, _dir, archive)) = layered_in("default") else {
+        return;
+    };
     let mut corpus = Vec::new();
     if let Some(root) = corpus_dir() {
         for (file, name) in [
@@ -62,6 +73,17 @@ fn the_store_gives_the_archives_report() {
     let named = report_with(&["docker://layered:1", "--storage", root.to_str().unwrap()], &[]);
     assert_eq!(named["image"]["format"], "containerd");
     assert_eq!(comparable(named), comparable(report_of(&archive)));
+    // The explorer's viewer reads a file back from the store.
+    let spec = reference::parse("containerd://layered:1", None).unwrap();
+    let image = content::Reopen {
+        spec: &spec,
+        selection: &Selection::default(),
+        storage: Some(&root),
+    };
+    assert_eq!(
+        content::read_entry(image, 2, b"/opq/new.txt", 100).unwrap(),
+        (b"new".to_vec(), false)
+    );
     for (path, name) in corpus {
         same_as_archive(&c, name, &path);
     }
@@ -119,10 +141,9 @@ fn namespaces_that_disagree_on_a_name_are_picked_with_containerd_namespace() {
 
 #[test]
 fn a_lost_blob_a_damaged_database_and_wrong_roots_are_named() {
-    let Some(c) = Containerd::start() else { return };
-    let dir = tmp();
-    let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("default", &archive, None);
+    let Some((c, dir, _archive)) = layered_in("default") else {
+        return;
+    };
     let root = c.root();
     let storage = root.to_str().unwrap();
     let e = fails_with(&["containerd://nothere", "--storage", storage], &[]);
@@ -257,10 +278,9 @@ impl Drop for FakeDocker {
 
 #[test]
 fn docker_with_the_containerd_image_store_is_read_in_place() {
-    let Some(c) = Containerd::start() else { return };
-    let dir = tmp();
-    let archive = Format::DockerClassic.save(dir.path(), &[layered_image("layered:1")]);
-    c.import("moby", &archive, None);
+    let Some((c, _dir, archive)) = layered_in("moby") else {
+        return;
+    };
     let listing = String::from_utf8(c.ctr("moby", &["images", "ls"]).stdout).unwrap();
     let id = listing
         .lines()
@@ -289,4 +309,44 @@ fn docker_with_the_containerd_image_store_is_read_in_place() {
     let other = FakeDocker::start(&format!("sha256:{}", "0".repeat(64)), docker_root.path());
     let e = fails_with(&["docker://layered:1"], &[("DOCKER_HOST", &other.host())]);
     assert!(e.contains("containerd's store") && e.contains("namespace moby"), "{e}");
+}
+
+#[test]
+fn a_multi_platform_index_gives_the_platform_asked_for() {
+    let Some(c) = Containerd::start() else { return };
+    let dir = tmp();
+    let images: Vec<Image> = [("linux/amd64", "1"), ("linux/arm64/v8", "22")]
+        .into_iter()
+        .map(|(p, content)| Image::new().platform(p).layer(p, Layer::new().file("f", content)))
+        .collect();
+    let archive = dir.path().join("multi.tar");
+    std::fs::write(&archive, oci_index(&images, true).tar(false)).unwrap();
+    // The whole index is kept as the image `multi:1`, every platform's blobs with it.
+    c.ctr(
+        "default",
+        &[
+            "images",
+            "import",
+            "--no-unpack",
+            "--all-platforms",
+            "--index-name",
+            "multi:1",
+            archive.to_str().unwrap(),
+        ],
+    );
+    let root = c.root();
+    for (platform, bytes) in [("linux/amd64", 1), ("linux/arm64/v8", 2)] {
+        let r = report_with(
+            &[
+                "containerd://multi:1",
+                "--storage",
+                root.to_str().unwrap(),
+                "--platform",
+                platform,
+            ],
+            &[],
+        );
+        assert_eq!(r["image"]["platform"], platform, "{platform}");
+        assert_eq!(r["totals"]["final_bytes"], bytes, "{platform}: {}", r["totals"]);
+    }
 }

@@ -1,8 +1,8 @@
-//! Reads one file's content back from one layer of an image on disk (an archive or a
-//! directory), for the explorer's file viewer: the layer's blob is opened again and walked to
-//! the entry; nothing is unpacked to disk and at most `max` bytes are kept. Other sources
-//! (daemons, registries, compressed archives, standard input) were read once as a stream and
-//! cannot be reopened. Knows nothing of the analysis.
+//! Reads one file's content back from one layer of an image on disk (an archive, a directory
+//! or containerd's content store), for the explorer's file viewer: the layer's blob is opened
+//! again and walked to the entry; nothing is unpacked to disk and at most `max` bytes are kept.
+//! Other sources (daemons, registries, compressed archives, standard input) were read once as a
+//! stream and cannot be reopened. Knows nothing of the analysis.
 
 use std::io::{BufReader, Read};
 
@@ -12,42 +12,48 @@ use super::layer::normalize;
 use super::reference::{ImageSpec, Location};
 use super::resolve::{self, Selection};
 use super::sniff::{self, Kind};
+use super::storage::containerd;
 use super::store::{ArchiveStore, DirStore, Store};
 use crate::error::{Error, Result};
 
+/// Where an image is reopened: its argument, the `--tag`/`--platform` pick, and the root
+/// `--storage` named (containerd's, for `containerd://NAME`).
+#[derive(Debug, Clone, Copy)]
+pub struct Reopen<'a> {
+    /// The parsed image argument.
+    pub spec: &'a ImageSpec,
+    /// The pick among several images.
+    pub selection: &'a Selection,
+    /// `--storage DIR`, when given.
+    pub storage: Option<&'a std::path::Path>,
+}
+
 /// The first `max` bytes of the regular file at `path` as layer `layer` (0 = bottom) of the
 /// image stores it, and whether it was longer.
-pub fn read_entry(
-    spec: &ImageSpec,
-    selection: &Selection,
-    layer: usize,
-    path: &[u8],
-    max: u64,
-) -> Result<(Vec<u8>, bool)> {
+pub fn read_entry(image: Reopen<'_>, layer: usize, path: &[u8], max: u64) -> Result<(Vec<u8>, bool)> {
     let mut out = Vec::new();
-    let size = copy_entry(spec, selection, layer, path, max, &mut out)?;
+    let size = copy_entry(image, layer, path, max, &mut out)?;
     Ok((out, size > max))
 }
 
-/// Streams the first `max` bytes of that file into `out` (the file is never held whole);
-/// returns its full size.
-pub fn copy_entry(
-    spec: &ImageSpec,
-    selection: &Selection,
-    layer: usize,
-    path: &[u8],
-    max: u64,
-    out: &mut dyn std::io::Write,
-) -> Result<u64> {
-    let Location::Path(file) = &spec.location else {
-        return Err(unsupported(spec));
+/// The store the image is read from again, and the pick within it.
+fn reopen(image: Reopen<'_>) -> Result<(Box<dyn Store>, Selection)> {
+    let spec = image.spec;
+    let file = match &spec.location {
+        Location::Path(file) => file,
+        Location::Containerd(name) => {
+            let (root, target) = containerd::locate(name, image.storage)?;
+            let store = containerd::ContentStore::new(&root, &root.display().to_string(), &target);
+            // The store's index lists only the image found, as when it was loaded.
+            let selection = Selection {
+                tag: None,
+                ..image.selection.clone()
+            };
+            return Ok((Box::new(store), selection));
+        }
+        _ => return Err(unsupported(spec)),
     };
     let input = file.display().to_string();
-    let layer_error = |reason: String| Error::Layer {
-        input: input.clone(),
-        layer: format!("layer {layer}"),
-        reason,
-    };
     let store: Box<dyn Store> = if file.is_dir() {
         Box::new(DirStore::new(file, &input))
     } else {
@@ -63,7 +69,20 @@ pub fn copy_entry(
         }
         Box::new(ArchiveStore::open(file, &input)?)
     };
-    let plan = resolve::resolve(store.as_ref(), selection)?;
+    Ok((store, image.selection.clone()))
+}
+
+/// Streams the first `max` bytes of that file into `out` (the file is never held whole);
+/// returns its full size.
+pub fn copy_entry(image: Reopen<'_>, layer: usize, path: &[u8], max: u64, out: &mut dyn std::io::Write) -> Result<u64> {
+    let (store, selection) = reopen(image)?;
+    let input = store.input().to_string();
+    let layer_error = |reason: String| Error::Layer {
+        input: input.clone(),
+        layer: format!("layer {layer}"),
+        reason,
+    };
+    let plan = resolve::resolve(store.as_ref(), &selection)?;
     let blob = plan
         .layers
         .get(layer)

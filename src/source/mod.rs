@@ -196,14 +196,9 @@ fn load_containerd(name: &str, reference: &str, opts: &LoadOptions) -> Result<Lo
             });
         }
     };
-    let root = containerd::root(given)?;
-    let db_path = root.join(containerd::META_DB);
-    let db = storage::bolt::Bolt::open(&db_path)?;
-    let only = std::env::var("CONTAINERD_NAMESPACE").ok().filter(|ns| !ns.is_empty());
-    let all = containerd::images(&db, &db_path, only.as_deref())?;
-    let target = containerd::find(&all, name, &db_path, only.as_deref())?;
+    let (root, target) = containerd::locate(name, given)?;
     let mut loaded = read_containerd(&root, &target, reference, opts)?;
-    if only.is_none() && target.namespace != "default" {
+    if containerd::namespace_env().is_none() && target.namespace != "default" {
         loaded.notes.push(format!(
             "{reference}: read from containerd's namespace {} (CONTAINERD_NAMESPACE picks another)",
             target.namespace
@@ -230,9 +225,9 @@ fn read_containerd(
         Error::MissingBlob { what, name, .. } => storage::storage_err(
             root,
             format!(
-                "{what} ({name}) is not in containerd's content store: containerd removed it (garbage \
-                 collection, or a node that discards unpacked layers); pull the image again, or read it \
-                 from its registry"
+                "{what} ({name}) is not in containerd's content store: containerd fetches only the \
+                 platforms asked for, and removes blobs in garbage collection or on a node that discards \
+                 unpacked layers; pull the image again (for that platform), or read it from its registry"
             ),
         ),
         e => e,

@@ -20,6 +20,8 @@ pub struct Reopen {
     pub spec: ImageSpec,
     /// The `--tag`/`--platform` pick.
     pub selection: Selection,
+    /// `--storage DIR` (containerd's root, for `containerd://NAME`).
+    pub storage: Option<std::path::PathBuf>,
 }
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -124,20 +126,34 @@ fn selected_file(app: &App) -> Result<(String, usize), String> {
 /// The image as it was opened: the binary's own spec and selection (so that a `--tag` or
 /// `--platform` pick, or a `--source`, reads the same image again), else the reference as
 /// shown, read with the defaults.
-fn reopen(app: &App) -> Result<(ImageSpec, Selection), String> {
+fn reopen(app: &App) -> Result<Reopen, String> {
     match &app.reopen {
-        Some(r) => Ok((r.spec.clone(), r.selection.clone())),
+        Some(r) => Ok(r.clone()),
         None => reference::parse(&app.analysis.image.reference, None)
-            .map(|s| (s, Selection::default()))
+            .map(|spec| Reopen {
+                spec,
+                selection: Selection::default(),
+                storage: None,
+            })
             .map_err(|e| e.to_string()),
+    }
+}
+
+impl Reopen {
+    fn image(&self) -> content::Reopen<'_> {
+        content::Reopen {
+            spec: &self.spec,
+            selection: &self.selection,
+            storage: self.storage.as_deref(),
+        }
     }
 }
 
 fn open(app: &mut App) -> Result<(), String> {
     let (path, layer) = selected_file(app)?;
-    let (spec, selection) = reopen(app)?;
+    let image = reopen(app)?;
     let (content, truncated) =
-        content::read_entry(&spec, &selection, layer, path.as_bytes(), VIEW_LIMIT).map_err(|e| e.to_string())?;
+        content::read_entry(image.image(), layer, path.as_bytes(), VIEW_LIMIT).map_err(|e| e.to_string())?;
     app.viewer = Some(Viewer {
         path,
         layer,
@@ -169,8 +185,8 @@ fn extract(app: &mut App, to: &str, overwrite: bool) -> Result<(), String> {
         .create_new(true)
         .open(target)
         .map_err(|e| format!("cannot create {to}: {e}"))?;
-    let (spec, selection) = reopen(app)?;
-    let written = content::copy_entry(&spec, &selection, v.layer, v.path.as_bytes(), u64::MAX, &mut file)
+    let image = reopen(app)?;
+    let written = content::copy_entry(image.image(), v.layer, v.path.as_bytes(), u64::MAX, &mut file)
         .map_err(|e| e.to_string())?;
     file.flush().map_err(|e| format!("cannot write {to}: {e}"))?;
     app.message = Some(format!("wrote {} ({written} bytes) to {to}", v.path));

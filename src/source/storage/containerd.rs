@@ -200,6 +200,23 @@ impl Store for ContentStore {
     }
 }
 
+/// The namespace `CONTAINERD_NAMESPACE` picks, as ctr and nerdctl read it.
+pub fn namespace_env() -> Option<String> {
+    std::env::var("CONTAINERD_NAMESPACE").ok().filter(|ns| !ns.is_empty())
+}
+
+/// The root holding the image `name` names, and that image: the root `--storage` gives (else
+/// the first default root with a database), the namespace [`namespace_env`] picks (else all).
+pub fn locate(name: &str, given: Option<&Path>) -> Result<(PathBuf, Target)> {
+    let root = root(given)?;
+    let db_path = root.join(META_DB);
+    let db = Bolt::open(&db_path)?;
+    let only = namespace_env();
+    let all = images(&db, &db_path, only.as_deref())?;
+    let target = find(&all, name, &db_path, only.as_deref())?;
+    Ok((root, target))
+}
+
 /// Docker's containerd namespace.
 pub const DOCKER_NAMESPACE: &str = "moby";
 

@@ -138,6 +138,7 @@ fn the_viewer_reads_the_image_it_was_opened_with() {
             tag: Some("deadweight/other:1".into()),
             platform: None,
         },
+        storage: None,
     });
     reveal(&mut app, "/app/app/core.py");
     press(&mut app, "e");
@@ -153,6 +154,7 @@ fn the_viewer_reads_the_image_it_was_opened_with() {
             tag: Some("deadweight/sample:latest".into()),
             platform: None,
         },
+        storage: None,
     });
     press(&mut app, "e");
     assert!(app.viewer.is_some(), "{:?}", app.message);
