@@ -151,7 +151,9 @@ pub struct LoadArgs {
     /// Read daemon images in place from this store (a Docker data root such as
     /// `/var/lib/docker`, or a containers/storage graph root such as
     /// `~/.local/share/containers/storage`) instead of the one the daemon names; no daemon is
-    /// asked. For `containerd://NAME`, containerd's root (default `/var/lib/containerd`).
+    /// asked. For `containerd://NAME`, containerd's root (default `/var/lib/containerd`). Only
+    /// for `docker://`, `podman://`, `containerd://` and bare names read from a daemon: with a
+    /// file, a directory, stdin or a registry image it is an error.
     #[arg(long, value_name = "DIR", conflicts_with = "no_storage")]
     pub storage: Option<PathBuf>,
 
@@ -166,11 +168,14 @@ pub struct LoadArgs {
     pub cache: CacheArgs,
 
     /// Take a cached layer scan without hashing its blob when a manifest promises the blob's
-    /// digest (the blob is still hashed when it is decoded).
+    /// digest (the blob is still hashed when it is decoded). Without it, a cached blob is
+    /// hashed unless its file (a layout's blob, or an archive read from a path) is exactly as
+    /// it was when an earlier run hashed it: same device, inode, size, mtime and ctime.
     #[arg(long)]
     pub trust_digests: bool,
 
-    /// Decode every layer; neither read nor write the scan cache.
+    /// Decode every layer; neither read nor write the scan cache. Also the way to have every
+    /// blob hashed again, whatever earlier runs recorded.
     #[arg(long, env = "DEADWEIGHT_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
 }

@@ -26,6 +26,14 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+    /// An option given with an image it cannot apply to (`--storage` with a file).
+    #[error("{reference}: {reason}")]
+    Inapplicable {
+        /// The image as the user named it.
+        reference: String,
+        /// Which option, why it cannot apply, and where it does.
+        reason: String,
+    },
     /// The input is not any image format deadweight reads.
     #[error("{}: {reason}", input)]
     Format {

@@ -91,3 +91,75 @@ fn a_layout_directory_is_an_image() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
 }
+
+/// `deadweight ARGS --storage DIR --json -` in `dir`.
+fn with_storage(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = in_dir(dir);
+    cmd.args(args).args(["--storage", "store", "--json", "-"]);
+    cmd
+}
+
+#[test]
+fn storage_with_an_input_not_read_from_a_store_is_an_error_naming_it() {
+    let dir = tmp();
+    let file = Format::DockerSkopeo.save(dir.path(), &app());
+    let layout = Format::OciDir.save(dir.path(), &app());
+    let bytes = std::fs::read(&file).unwrap();
+    let cases: [(&str, String, &str); 4] = [
+        ("a file", file.display().to_string(), "the file"),
+        ("a directory", layout.display().to_string(), "the directory"),
+        ("stdin", "-".to_string(), "standard input"),
+        (
+            "a registry",
+            "registry://127.0.0.1:1/app:1".to_string(),
+            "the registry's image",
+        ),
+    ];
+    for (what, arg, says) in cases {
+        let mut cmd = with_storage(dir.path(), &[&arg]);
+        if arg == "-" {
+            cmd.write_stdin(bytes.clone());
+        }
+        let stderr = fails(&mut cmd);
+        assert!(
+            stderr.contains(&arg) && stderr.contains(says) && stderr.contains("--storage store"),
+            "{what}: names the input and the flag: {stderr}"
+        );
+        assert!(
+            ["docker://", "podman://", "containerd://", "bare name"]
+                .iter()
+                .all(|s| stderr.contains(s)),
+            "{what}: says what --storage applies to: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn storage_with_a_bare_name_read_as_a_file_is_a_note() {
+    let dir = tmp();
+    let saved = Format::DockerSkopeo.save(dir.path(), &app());
+    std::fs::rename(saved, dir.path().join("app")).unwrap();
+    let out = with_storage(dir.path(), &["app:latest"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the file wins: {stderr}");
+    assert!(
+        stderr.lines().any(|l| l.contains("note:")
+            && l.contains("--storage store is not used")
+            && l.contains("docker://app:latest")),
+        "{stderr}"
+    );
+    // The same file by a name that is plainly a file: no daemon reading to note, an error.
+    std::fs::rename(dir.path().join("app"), dir.path().join("app.tar")).unwrap();
+    let stderr = fails(&mut with_storage(dir.path(), &["app.tar"]));
+    assert!(stderr.contains("cannot be used to read the file app.tar"), "{stderr}");
+}
+
+#[test]
+fn storage_and_no_storage_conflict() {
+    let dir = tmp();
+    let stderr = fails(&mut with_storage(dir.path(), &["docker://app", "--no-storage"]));
+    assert!(
+        stderr.contains("--no-storage") && stderr.contains("cannot be used with"),
+        "{stderr}"
+    );
+}

@@ -13,6 +13,7 @@ mod browser;
 mod build;
 mod buildkit;
 mod cache;
+mod cache_identity;
 mod cache_sources;
 mod catalogue;
 mod ci;

@@ -63,9 +63,22 @@ fn the_store_gives_the_archives_report() {
             corpus.push((path, name));
         }
     }
+    // containerd's own export of the image: the drift check against the engine itself.
+    let exported = tmp();
+    let export = exported.path().join("export.tar");
+    c.ctr(
+        "default",
+        &[
+            "images",
+            "export",
+            export.to_str().unwrap(),
+            "docker.io/library/layered:1",
+        ],
+    );
     // Read as the user types the name (Docker's short form), and with containerd stopped: the
     // store is files, not an API.
     c.stop();
+    same_as_archive(&c, "layered:1", &export);
     same_as_archive(&c, "layered:1", &archive);
     same_as_archive(&c, "docker.io/library/layered:1", &archive);
     // `--storage` naming containerd's root serves a daemon's name too, no daemon asked.

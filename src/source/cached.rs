@@ -2,19 +2,22 @@
 //! ([`cache`](super::cache)) instead. A hit is taken only when it is sure to be right: the
 //! cached scan is stored under the digest its blob's bytes hashed to, and the blob at hand is
 //! hashed again (sha256 only, no inflate and no tar walk) unless the user trusts digests and a
-//! descriptor promises one, or the blob is remote (a registry's blob is addressed by digest,
-//! and downloading it to hash it would cost what the cache saves). Everything after this step
-//! gets a [`LayerScan`] and cannot tell which way it came.
+//! descriptor promises one, the blob is remote (a registry's blob is addressed by digest, and
+//! downloading it to hash it would cost what the cache saves), or the blob's file is exactly as
+//! it was when an earlier run hashed it ([`super::identity`]; never for streams). Everything
+//! after this step gets a [`LayerScan`] and cannot tell which way it came.
 
 use std::io::Read;
+use std::time::SystemTime;
 
 use super::cache::Cache;
 use super::digest::HashingReader;
+use super::identity::BlobIdentity;
 use super::layer;
 use super::resolve::PlannedLayer;
 use super::sniff::{self, SNIFF_LEN};
 use super::store::Store;
-use super::{LoadOptions, layer_error, missing};
+use super::{LoadEvent, LoadOptions, layer_error, missing};
 use crate::error::Result;
 use crate::model::{Compression, LayerScan};
 
@@ -25,6 +28,18 @@ pub(super) enum Reach {
     Local,
     /// A registry: only uncached blobs are downloaded.
     Remote,
+}
+
+/// How a cached scan was known to be the blob's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheCheck {
+    /// The blob was read and hashed.
+    Hashed,
+    /// The blob's file is exactly as it was when an earlier run hashed it (same device,
+    /// inode, size, modification and change times): not read.
+    Unchanged,
+    /// Not read: `--trust-digests` with a digest the manifest promises, or a registry's blob.
+    Trusted,
 }
 
 /// The scan of planned layer `i`: from the cache when a hit is sure, else decoded (and then
@@ -40,6 +55,11 @@ pub(super) fn scan_planned(
     let input = store.input();
     let open = || store.open(&l.name)?.ok_or_else(|| missing(input, i, l));
     let cache = opts.cache.as_deref();
+    let hit = |check| {
+        if let Some(hook) = &opts.progress {
+            (hook.0)(LoadEvent::Cached { check });
+        }
+    };
     if let (Some(cache), Some(expected)) = (cache, l.digest.as_deref())
         && let Some(scan) = cache.get(expected, diff_id)
         && scan.tar_bytes <= opts.limits.max_layer_bytes
@@ -48,21 +68,48 @@ pub(super) fn scan_planned(
         let trusted =
             reach == Reach::Remote || (opts.trust_digests && (!l.digest_if_plain || plain(open()?).unwrap_or(false)));
         if trusted {
+            hit(CacheCheck::Trusted);
+            return Ok(scan);
+        }
+        // Hashed by an earlier run and not touched since: that hash stands (git's index trusts
+        // a file's stat data the same way). Any difference in the stat data means a hash.
+        let before = store.identity(&l.name);
+        if before
+            .and_then(|id| cache.verified(&id))
+            .is_some_and(|(digest, len)| digest == scan.blob_digest && len == scan.blob_bytes)
+        {
+            hit(CacheCheck::Unchanged);
             return Ok(scan);
         }
         let (actual, len) = HashingReader::new(open()?)
             .finish()
             .map_err(|e| layer_error(input, i, l, format!("cannot read the blob: {e}")))?;
         if actual == scan.blob_digest && len == scan.blob_bytes {
+            remember(cache, store, &l.name, before, &actual, len);
+            hit(CacheCheck::Hashed);
             return Ok(scan);
         }
         // Not the blob that was cached: decode it, so its errors read as they would cold.
     }
+    let before = cache.and_then(|_| store.identity(&l.name));
     let scan = layer::scan_layer(open()?, opts.limits).map_err(|e| layer_error(input, i, l, e.reason()))?;
     if let Some(cache) = cache {
         cache.put(&scan, diff_id);
+        remember(cache, store, &l.name, before, &scan.blob_digest, scan.blob_bytes);
     }
     Ok(scan)
+}
+
+/// Records that the blob whose identity was `before` its read hashed to `digest`, if it was a
+/// file's and stayed the same through the read, and its file had been left alone long enough
+/// that any later change shows in its stat data ([`super::identity::SETTLE`]).
+fn remember(cache: &Cache, store: &dyn Store, name: &str, before: Option<BlobIdentity>, digest: &str, len: u64) {
+    let Some(before) = before.filter(|b| b.len == len) else {
+        return;
+    };
+    if store.identity(name) == Some(before) && before.settled(SystemTime::now()) {
+        cache.put_verified(&before, digest, len);
+    }
 }
 
 /// True when the blob is an uncompressed tar, so a diff id (the digest of the uncompressed

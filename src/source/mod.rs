@@ -16,6 +16,7 @@ pub mod daemon;
 #[cfg(feature = "daemon")]
 mod daemon_record;
 pub mod digest;
+pub mod identity;
 pub mod layer;
 pub mod platform;
 pub mod reference;
@@ -33,6 +34,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::{Compression, ConfigSummary, Layer, LayerScan};
+pub use cached::CacheCheck;
 use cached::Reach;
 pub use layer::ScanLimits;
 pub use reference::{ImageSpec, Location, SourceKind};
@@ -71,6 +73,11 @@ pub enum LoadEvent {
         count: usize,
         /// Blob bytes of all layers.
         bytes: u64,
+    },
+    /// A layer's scan came from the scan cache (told before its `LayerDone`), checked so.
+    Cached {
+        /// How the blob was known to be the cached scan's.
+        check: CacheCheck,
     },
     /// One layer is decoded; its blob had this many bytes.
     LayerDone {
@@ -134,6 +141,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
     if opts.selection.tag.is_none() {
         opts.selection.tag = spec.tag.clone();
     }
+    let storage_note = storage::check_applies(spec, &opts.storage)?;
     let mut loaded = match &spec.location {
         Location::Stdin => {
             let stdin = std::io::stdin();
@@ -160,6 +168,7 @@ pub fn load(spec: &ImageSpec, opts: &LoadOptions) -> Result<Loaded> {
         None => e,
     })?;
     let mut notes = spec.notes.clone();
+    notes.extend(storage_note);
     notes.extend(spec.contradicted_by(&loaded.format));
     notes.append(&mut loaded.notes);
     loaded.notes = notes;

@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::identity::BlobIdentity;
 use crate::error::{Error, Result};
 
 /// A blob opened for streaming.
@@ -30,6 +31,11 @@ pub trait Store: Sync {
     /// The size of a member when it is known without reading it (the loader starts the
     /// largest layer first).
     fn size(&self, _name: &str) -> Option<u64> {
+        None
+    }
+    /// Which bytes on disk the member is, when it lies in a file that can be read again
+    /// ([`BlobIdentity`]): a blob file, or a member of an archive file. Streams have none.
+    fn identity(&self, _name: &str) -> Option<BlobIdentity> {
         None
     }
 }
@@ -189,6 +195,11 @@ impl Store for ArchiveStore {
         self.find(name).map(|(_, size)| size)
     }
 
+    fn identity(&self, name: &str) -> Option<BlobIdentity> {
+        let (offset, size) = self.find(name)?;
+        BlobIdentity::of(&self.path, offset, size)
+    }
+
     fn read_small(&self, name: &str, cap: u64) -> Result<Option<Vec<u8>>> {
         let Some((offset, size)) = self.find(name) else {
             return Ok(None);
@@ -266,6 +277,10 @@ impl Store for DirStore {
     fn size(&self, name: &str) -> Option<u64> {
         let meta = std::fs::metadata(self.path(name)?).ok()?;
         meta.is_file().then_some(meta.len())
+    }
+
+    fn identity(&self, name: &str) -> Option<BlobIdentity> {
+        BlobIdentity::of_file(&self.path(name)?)
     }
 
     fn read_small(&self, name: &str, cap: u64) -> Result<Option<Vec<u8>>> {

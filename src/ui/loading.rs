@@ -50,6 +50,7 @@ impl LoadState {
                 self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
                 self.layers_done.fetch_add(1, Ordering::Relaxed);
             }
+            LoadEvent::Cached { .. } => {}
         }
     }
 

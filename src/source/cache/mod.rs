@@ -3,13 +3,16 @@
 //! directory: their names, their framing (magic, version, key, checksum), atomic writes, and
 //! eviction of the least recently used entries past the size cap. Does not decide when a hit
 //! may be trusted without hashing the blob; the loader ([`super::schedule::scan_parallel`] and the stream
-//! reader) does, and nothing after it knows whether a scan came from here.
+//! reader) does, and nothing after it knows whether a scan came from here. Beside the scans it
+//! keeps records of blob files already hashed ([`verified`]), which the loader may believe
+//! instead of hashing them again.
 //!
 //! An entry is `MAGIC | version u32 | key len u32 | key | diff id len u32 | diff id | payload
 //! len u64 | payload | xxh3-64 of everything before`. Anything that does not frame, check and
 //! decode exactly is ignored (and overwritten by the next decode), never trusted.
 
 pub mod codec;
+mod verified;
 
 use std::fs;
 use std::io::Write;
@@ -46,7 +49,7 @@ pub struct CacheInfo {
     pub dir: PathBuf,
     /// Layer scans stored.
     pub entries: u64,
-    /// Bytes on disk, with the records of daemon images.
+    /// Bytes on disk, with the records of daemon images and of blobs already hashed.
     pub bytes: u64,
     /// The cap beyond which the least recently used are evicted.
     pub max_bytes: u64,
@@ -183,9 +186,10 @@ impl Cache {
         result
     }
 
-    /// The stored entries (layer scans, then image records) with their size and last use.
+    /// The stored entries (layer scans, image records, records of hashed blobs) with their
+    /// size and last use.
     fn entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
-        ["layers", "images"]
+        ["layers", "images", "verified"]
             .iter()
             .filter_map(|sub| fs::read_dir(self.dir.join(sub)).ok())
             .flat_map(|dir| dir.flatten())
@@ -241,7 +245,7 @@ impl Cache {
     /// Removes every entry; returns what was there.
     pub fn clear(&self) -> Result<CacheInfo> {
         let before = self.info();
-        for sub in ["layers", "images", "tmp"] {
+        for sub in ["layers", "images", "verified", "tmp"] {
             match fs::remove_dir_all(self.dir.join(sub)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -22,10 +22,17 @@ pub const META_DB: &str = "io.containerd.metadata.v1.bolt/meta.db";
 /// The content store, under the root; its `blobs/` is an OCI layout's.
 pub const CONTENT: &str = "io.containerd.content.v1.content";
 
-/// The roots looked at when `--storage` is not given: the system's, then rootless
-/// containerd's (nerdctl's `$XDG_DATA_HOME/containerd`).
+/// The roots looked at when `--storage` is not given, in order: the system's containerd, k3s's,
+/// MicroK8s', and rootless containerd's (nerdctl's `$XDG_DATA_HOME/containerd`).
 pub fn default_roots() -> Vec<PathBuf> {
-    let mut roots = vec![PathBuf::from("/var/lib/containerd")];
+    let mut roots: Vec<PathBuf> = [
+        "/var/lib/containerd",
+        "/var/lib/rancher/k3s/agent/containerd",
+        "/var/snap/microk8s/common/var/lib/containerd",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .collect();
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")));
@@ -198,6 +205,10 @@ impl Store for ContentStore {
     fn size(&self, name: &str) -> Option<u64> {
         self.blobs.size(name)
     }
+
+    fn identity(&self, name: &str) -> Option<crate::source::identity::BlobIdentity> {
+        is_blob(name).then(|| self.blobs.identity(name)).flatten()
+    }
 }
 
 /// The namespace `CONTAINERD_NAMESPACE` picks, as ctr and nerdctl read it.
@@ -206,15 +217,27 @@ pub fn namespace_env() -> Option<String> {
 }
 
 /// The root holding the image `name` names, and that image: the root `--storage` gives (else
-/// the first default root with a database), the namespace [`namespace_env`] picks (else all).
+/// the first of the default roots that holds the name), the namespace [`namespace_env`] picks
+/// (else all); when none holds it, the first root's error.
 pub fn locate(name: &str, given: Option<&Path>) -> Result<(PathBuf, Target)> {
-    let root = root(given)?;
-    let db_path = root.join(META_DB);
-    let db = Bolt::open(&db_path)?;
     let only = namespace_env();
-    let all = images(&db, &db_path, only.as_deref())?;
-    let target = find(&all, name, &db_path, only.as_deref())?;
-    Ok((root, target))
+    let find_in = |root: &Path| -> Result<Target> {
+        let db_path = root.join(META_DB);
+        let db = Bolt::open(&db_path)?;
+        let all = images(&db, &db_path, only.as_deref())?;
+        find(&all, name, &db_path, only.as_deref())
+    };
+    let mut first_err = None;
+    for root in roots(given)? {
+        // Several engines may be installed (containerd and k3s): the first that holds the name.
+        match find_in(&root) {
+            Ok(target) => return Ok((root, target)),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| storage_err(Path::new("/"), "no containerd root")))
 }
 
 /// Docker's containerd namespace.
@@ -259,8 +282,8 @@ pub fn in_docker(docker_root: &Path, id: &str) -> Result<(PathBuf, Target)> {
     ))
 }
 
-/// The root to read: `--storage DIR`, else the first default root holding a database.
-pub fn root(given: Option<&Path>) -> Result<PathBuf> {
+/// The roots to read: `--storage DIR`, else every default root holding a database.
+pub fn roots(given: Option<&Path>) -> Result<Vec<PathBuf>> {
     if let Some(dir) = given {
         if !dir.join(META_DB).is_file() {
             return Err(storage_err(
@@ -268,24 +291,22 @@ pub fn root(given: Option<&Path>) -> Result<PathBuf> {
                 format!("no {META_DB}: --storage names containerd's root (the directory holding {CONTENT})"),
             ));
         }
-        return Ok(dir.to_path_buf());
+        return Ok(vec![dir.to_path_buf()]);
     }
-    let roots = default_roots();
-    roots
-        .iter()
-        .find(|r| r.join(META_DB).is_file())
-        .cloned()
-        .ok_or_else(|| {
-            let tried: Vec<String> = roots.iter().map(|r| r.join(META_DB).display().to_string()).collect();
-            Error::Storage {
-                root: roots[0].clone(),
-                reason: format!(
-                    "no containerd metadata database found (tried {}); name containerd's root with --storage DIR, \
-                 or run as a user who can read it",
-                    tried.join(", ")
-                ),
-            }
-        })
+    let all = default_roots();
+    let found: Vec<PathBuf> = all.iter().filter(|r| r.join(META_DB).is_file()).cloned().collect();
+    if found.is_empty() {
+        let tried: Vec<String> = all.iter().map(|r| r.join(META_DB).display().to_string()).collect();
+        return Err(Error::Storage {
+            root: all[0].clone(),
+            reason: format!(
+                "no containerd metadata database found (tried {}); name containerd's root with --storage DIR, \
+                 or run as a user who can read it (the system's is root's)",
+                tried.join(", ")
+            ),
+        });
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 //! Owns the store layouts and the rebuild; never talks to a daemon (the caller brings the
 //! root and the image id) and never merges layers.
 
+mod applies;
 pub mod bolt;
 pub mod containerd;
 pub mod containers;
@@ -40,6 +41,7 @@ use super::store::MemStore;
 use super::{LoadEvent, LoadOptions, Loaded, layer};
 use crate::error::Error;
 use crate::model::LayerScan;
+pub use applies::check_applies;
 
 /// Whether daemon images are read in place.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
