@@ -260,11 +260,19 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     let emptied = (libs.is_empty() && drop.len() == words.len() && apt.heredocs.is_empty())
         .then(|| apt::drop_installs(p.src.text, offset, text, apt_line, p.input.dockerfile.escape))
         .flatten();
+    let whole = emptied
+        .as_ref()
+        .is_some_and(|ops| matches!(ops[..], [Op::Delete { .. }]));
     match emptied {
         Some(ops) => {
             e.ops.extend(ops);
+            let also = if whole {
+                apt::take_over(p, stage, apt_line, &mut e)
+            } else {
+                String::new()
+            };
             e.summary = format!(
-                "build stage `{STAGE}` builds the wheels; line {apt_line}'s apt install goes: it named only {}",
+                "build stage `{STAGE}` builds the wheels; line {apt_line}'s apt install goes{also}: it named only {}",
                 drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
             );
         }
@@ -305,6 +313,17 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     });
     for f in &toolchain {
         p.done.insert((f.rule, f.dockerfile_line));
+    }
+    if whole {
+        // It deletes a line other fixes edit: planned first, it wins under --all, and theirs
+        // (on a line gone) are listed as not applied.
+        let first = p
+            .plan
+            .edits
+            .iter()
+            .position(|x| x.lines.iter().any(|l| e.lines.contains(l)));
+        p.plan.edits.insert(first.unwrap_or(p.plan.edits.len()), e);
+        return;
     }
     p.edit(e);
 }

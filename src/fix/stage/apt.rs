@@ -4,8 +4,10 @@
 //! stays; a RUN left with nothing goes whole. Which packages go is `stage`'s decision, not this
 //! module's.
 
+use crate::analysis::dockerfile::Stage;
+use crate::analysis::history::InstructionKind as K;
 use crate::fix::doc::Op;
-use crate::fix::shell;
+use crate::fix::{Edit, Planner, shell};
 
 /// The apt subcommand of a command's words (`install` in `apt-get -y install x`), if it runs
 /// apt-get or apt.
@@ -73,4 +75,50 @@ pub(super) fn drop_installs(whole: &str, offset: usize, text: &str, line: usize,
         })
         .collect();
     Some(ops)
+}
+
+/// When the install's whole RUN goes: the `apt-get update` RUN just before it in the stage,
+/// which served only the install, goes too; the apt lists' and archives' findings (DW105,
+/// DW106) on both lines are named in a note, since nothing is left for their fixes to clean.
+/// Returns what it adds to the summary.
+pub(super) fn take_over(p: &Planner<'_>, stage: &Stage, apt_line: usize, e: &mut Edit) -> String {
+    let before = stage.instructions.iter().take_while(|i| i.line < apt_line).last();
+    let update = before.filter(|i| {
+        let Some((offset, text)) = p.src.unit(i.line) else {
+            return false;
+        };
+        let spans = shell::command_spans(offset, text, p.input.dockerfile.escape).unwrap_or_default();
+        i.kind == K::Run
+            && i.json_form.is_none()
+            && i.heredocs.is_empty()
+            && !spans.is_empty()
+            && spans.iter().all(|r| {
+                let words = p.src.text.get(r.clone()).and_then(shell::split);
+                words.is_some_and(|w| serves_an_install(&w))
+            })
+    });
+    let mut lines = vec![apt_line];
+    if let Some(u) = update {
+        e.ops.push(Op::Delete { line: u.line });
+        e.lines.push(u.line);
+        lines.push(u.line);
+    }
+    e.lines.sort_unstable();
+    // Their bytes go with the lines, but their rules and bytes stay their own fixes' (`--only
+    // DW105` must not pick the build stage, and --verify measures an edit by its rules'
+    // findings); those fixes then do not apply where the lines are gone.
+    for rule in ["DW105", "DW106"] {
+        for f in p
+            .findings(rule)
+            .into_iter()
+            .filter(|f| f.dockerfile_line.is_some_and(|l| lines.contains(&l)))
+        {
+            e.notes.push(format!(
+                "{rule} ({} B on line {}) goes with the deleted lines; its own fix then does not apply",
+                f.reclaimable_bytes,
+                f.dockerfile_line.unwrap_or(apt_line)
+            ));
+        }
+    }
+    update.map_or_else(String::new, |u| format!(" with line {}'s `{}`", u.line, u.args.trim()))
 }

@@ -113,3 +113,21 @@ fn an_install_left_with_no_package_goes() {
         insta::assert_snapshot!(name, fix_all(&text, &findings, &facts, None));
     }
 }
+
+/// The emptied install's RUN is one DW105 also fixes (its lists, after `apt-get update` in a RUN
+/// of its own): the build stage deletes both RUNs and says so in a note, planned before the
+/// lists' fix, which then does not apply to lines that are gone (the other way round, the build
+/// stage was left out).
+#[test]
+fn an_emptied_install_takes_its_update_and_lists_with_it() {
+    let text = "FROM python:3.12-slim\nRUN apt-get update\nRUN apt-get install -y gcc libpq-dev\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n";
+    let findings = [
+        finding("DW105", 1, Some(2), &[("/var/lib/apt/lists", 1000)], 1000),
+        finding("DW201", 2, Some(3), &[], 60_000_000),
+    ];
+    let facts = Facts {
+        debian_by_layer: BTreeMap::from([(2, vec!["gcc-12".into(), "libpq-dev".into()])]),
+        ..Default::default()
+    };
+    insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
+}
