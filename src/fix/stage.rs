@@ -263,6 +263,7 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     let whole = emptied
         .as_ref()
         .is_some_and(|ops| matches!(ops[..], [Op::Delete { .. }]));
+    let removes_install = emptied.is_some();
     match emptied {
         Some(ops) => {
             e.ops.extend(ops);
@@ -314,14 +315,16 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     for f in &toolchain {
         p.done.insert((f.rule, f.dockerfile_line));
     }
-    if whole {
-        // It deletes a line other fixes edit: planned first, it wins under --all, and theirs
-        // (on a line gone) are listed as not applied.
+    if removes_install {
+        // It removes text other fixes edit on the apt lines (the install's flags, lines it
+        // deletes): planned before them, it wins under --all, and theirs are listed as not
+        // applied. The pip line's fixes keep their order.
+        let apt_lines: Vec<usize> = e.lines.iter().copied().filter(|&l| l != run.line).collect();
         let first = p
             .plan
             .edits
             .iter()
-            .position(|x| x.lines.iter().any(|l| e.lines.contains(l)));
+            .position(|x| x.lines.iter().any(|l| apt_lines.contains(l)));
         p.plan.edits.insert(first.unwrap_or(p.plan.edits.len()), e);
         return;
     }

@@ -105,7 +105,11 @@ fn an_install_left_with_no_package_goes() {
         let text = format!(
             "FROM python:3.12-slim\n{apt}WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
         );
-        let findings = [finding("DW201", 1, Some(2), &[], 60_000_000)];
+        // `--no-install-recommends` on the install that goes must not keep the stage out.
+        let findings = [
+            finding("DW702", 1, Some(2), &[], 0),
+            finding("DW201", 1, Some(2), &[], 60_000_000),
+        ];
         let facts = Facts {
             debian_by_layer: BTreeMap::from([(1, vec!["gcc-12".into(), "libpq-dev".into(), "libpq5".into()])]),
             ..Default::default()
