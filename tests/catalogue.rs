@@ -1,14 +1,14 @@
 //! The catalogue against the code: `deadweight explain` prints every rule's whole entry, every
 //! rule id the rules' code can emit is in the catalogue, and every catalogue entry is emitted by
-//! some rule (no documented rule that nothing checks). The README's table and
-//! `assets/rules.json` are held equal to the catalogue in `rules`.
+//! some rule (no documented rule that nothing checks); `rules` and `explain` list it, and the
+//! README's table and `assets/rules.json` are held equal to it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use deadweight::catalogue::RULES;
 
-use crate::support::bin;
+use crate::support::{bin, fails};
 
 #[test]
 fn explain_prints_every_rules_entry() {
@@ -67,4 +67,40 @@ fn the_rules_emit_exactly_the_catalogues_ids() {
         unchecked.is_empty(),
         "in the catalogue, emitted by no rule: {unchecked:?}"
     );
+}
+
+#[test]
+fn rules_and_explain_list_the_catalogue() {
+    let out = bin().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DW101") && text.contains("DW405"));
+    let out = bin().args(["explain", "dw105"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rm -rf /var/lib/apt/lists/*"));
+    fails(bin().args(["explain", "DW000"]));
+}
+
+#[test]
+fn the_shipped_catalogue_matches_the_code() {
+    let out = bin().args(["rules", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rules.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        shipped,
+        "regenerate with `deadweight rules --json > assets/rules.json`"
+    );
+}
+
+/// The README's rule table lists every rule of the catalogue, with its severity and title, and
+/// no other.
+#[test]
+fn the_readme_rule_table_matches_the_catalogue() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| DW")).collect();
+    for r in deadweight::catalogue::RULES {
+        let row = format!("| {} | {} | {} |", r.id, r.severity.as_str(), r.title);
+        assert!(rows.contains(&row.as_str()), "README lacks `{row}`");
+    }
+    assert_eq!(rows.len(), deadweight::catalogue::RULES.len(), "{rows:#?}");
 }

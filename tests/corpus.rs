@@ -1,13 +1,19 @@
 //! The real images of `../shared/corpus` (or `$DEADWEIGHT_CORPUS`), in every format shipped
 //! there, against their independently measured `facts.json`: per-layer content bytes, tar
 //! bytes, entry counts, diff ids, blob sizes and digests where the facts know them, the final
-//! filesystem, the shadowed bytes, and dive's own figures. Skips with a notice when the corpus
-//! is absent.
+//! filesystem, the shadowed bytes, and dive's own figures; and py-sample's seeded waste found
+//! by the rules on its lines with its bytes. Skips with a notice when the corpus is absent.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use deadweight::analysis::rules::Finding;
+use deadweight::analysis::{self, AnalyzeOptions, dockerfile};
+use deadweight::catalogue::Severity;
+use deadweight::source::{self, LoadOptions};
+
+use crate::rules::fired;
 use crate::support::{corpus_dir, report};
 
 /// How a shipped file stores its layers, which decides what the facts can say about blobs.
@@ -229,4 +235,62 @@ fn every_corpus_image_is_covered() {
         );
     }
     assert!(!names.is_empty(), "the corpus at {} holds no image", corpus.display());
+}
+
+#[test]
+fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
+    let Some(dir) = corpus_dir() else { return };
+    let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
+    let spec =
+        source::reference::parse(dir.join("py-sample/py-sample.oci-archive.tar").to_str().unwrap(), None).unwrap();
+    let loaded = source::load(&spec, &LoadOptions::default()).unwrap();
+    let opts = AnalyzeOptions {
+        dockerfile: Some(dockerfile::parse(&text).unwrap()),
+        dockerignore: Some(false),
+        ..Default::default()
+    };
+    let f = analysis::analyze_with(loaded, &opts).findings;
+    let paths = |x: &Finding| x.paths.iter().map(|p| p.bytes).sum::<u64>();
+    // (rule, line, bytes from the corpus README, whether the bytes are the finding's paths
+    // rather than what it reclaims: items that overlap another item or save nothing)
+    let items: [(&str, Option<usize>, u64, bool); 12] = [
+        ("DW105", Some(12), 19_856_468, false),
+        ("DW505", Some(15), 152_225, true),
+        ("DW401", Some(15), 142_983, false),
+        ("DW301", Some(15), 4_267, false),
+        ("DW405", Some(15), 236, false),
+        ("DW407", Some(15), 2_380, true),
+        ("DW408", Some(15), 1_334, false),
+        ("DW101", Some(16), 14_033, false),
+        ("DW304", Some(16), 4_061_925, false),
+        ("DW501", Some(17), 8_388_608, false),
+        ("DW503", Some(19), 152_225, false),
+        ("DW601", None, 0, false),
+    ];
+    for (rule, line, want, by_paths) in items {
+        let x = f
+            .iter()
+            .find(|x| x.rule == rule && x.dockerfile_line == line)
+            .unwrap_or_else(|| panic!("{rule} on line {line:?} missing: {f:#?}"));
+        let got = if by_paths { paths(x) } else { x.reclaimable_bytes };
+        assert!(
+            got.abs_diff(want) * 100 <= want,
+            "{rule}: {got} bytes, README says {want}"
+        );
+    }
+    assert!(fired(&f, "DW602"), "no PYTHONUNBUFFERED");
+    let expected = [
+        "DW105", "DW505", "DW401", "DW301", "DW405", "DW407", "DW408", "DW101", "DW304", "DW501", "DW503", "DW601",
+        "DW701",
+    ];
+    let extra: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.severity >= Severity::Warning && !expected.contains(&x.rule))
+        .collect();
+    assert!(extra.is_empty(), "warnings beyond the seeded items: {extra:#?}");
+    let json: Value = serde_json::to_value(&f).unwrap();
+    assert!(
+        !json.to_string().contains("fake"),
+        "a secret's content leaked into the report"
+    );
 }

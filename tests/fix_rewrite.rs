@@ -19,6 +19,7 @@ fn line() -> impl Strategy<Value = &'static str> {
         "RUN apt-get install -y curl \\\n    # why\n    libpq5\n",
         "RUN apt-get update && apt-get install -y gcc # lists kept\n",
         "RUN apt-get install -y \\\n  python3-dev gcc \\\n  libpq-dev\n",
+        "RUN apt-get update \\\n && apt-get install -y gcc; useradd -m app && rm -rf /var/lib/apt/lists/*\n",
         "RUN pip install flask pytest\n",
         "RUN [\"pip\", \"install\", \"x\"]\n",
         "RUN <<EOF\npip install -r r.txt\napt-get install -y x\nEOF\n",

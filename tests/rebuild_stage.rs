@@ -152,3 +152,44 @@ fn a_careless_sample_loses_ninety_percent_of_its_loud_waste() {
         fixed.stderr
     );
 }
+
+/// No library kept (the extension links libc only): the runtime stage loses the whole apt RUN
+/// (`apt-get update && apt-get install ...` of build packages only) instead of keeping an
+/// install that names nothing, the lists' own fix on that line does not apply, and nothing of
+/// the toolchain or the lists is left.
+#[test]
+fn an_install_left_with_no_package_goes_from_the_runtime_stage() {
+    let Some(fixed) = fix_all("careless-toolchain", |_| {}) else {
+        return;
+    };
+    let edits = fixed.json["edits"].as_array().unwrap();
+    let has = |e: &Value, rule: &str| e["rules"].as_array().unwrap().contains(&Value::from(rule));
+    let stage = edits.iter().find(|e| has(e, "DW201")).unwrap();
+    let summary = stage["summary"].as_str().unwrap();
+    assert!(
+        summary.ends_with("line 5's apt install goes: it named only gcc libc6-dev python3-dev"),
+        "{summary}"
+    );
+    let lists = edits.iter().find(|e| has(e, "DW105")).unwrap();
+    assert_eq!(lists["applied"], false, "{}", fixed.stderr);
+    let (p, m) = (
+        stage["predicted_bytes"].as_f64().unwrap(),
+        stage["measured_bytes"].as_f64().unwrap(),
+    );
+    assert!(
+        (m - p).abs() <= p * 0.01,
+        "predicted {p}, measured {m}\n{}",
+        fixed.stderr
+    );
+    let rules = &fixed.after.1;
+    assert!(
+        !rules.iter().any(|r| matches!(r.as_str(), "DW105" | "DW201" | "DW202")),
+        "{rules:?}"
+    );
+    assert!(
+        fixed.after.0 < fixed.before.0 / 4,
+        "{:?} -> {:?}",
+        fixed.before,
+        fixed.after
+    );
+}

@@ -1,20 +1,17 @@
-//! The waste rules (issue 4): the seeded items of the corpus image on their lines with their
-//! bytes, a careful multi-stage image with no warning, one fixture per rule that fires it and a
-//! near miss that must not, the configuration file, and the rule catalogue.
+//! The waste rules (issue 4): a careful multi-stage image with no warning, one fixture per rule
+//! that fires it and a near miss that must not, and the rules whose advice depends on what the
+//! layers did. The configuration is tested in `rules_config`, the catalogue in `catalogue`,
+//! py-sample's seeded items in `corpus`.
 
-use std::path::Path;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use deadweight::analysis::rules::Finding;
-use deadweight::analysis::{self, AnalyzeOptions, dockerfile};
+use deadweight::analysis::{self, AnalyzeOptions};
 use deadweight::catalogue::Severity;
-use deadweight::config::Config;
 use deadweight::source::{self, LoadOptions};
 
 use crate::support::fixture::{Image, Layer};
 use crate::support::layout::Format;
-use crate::support::{bin, corpus_dir, fails};
 
 pub(crate) fn analyse_with(img: Image, opts: AnalyzeOptions) -> Vec<Finding> {
     let dir = tempfile::tempdir().unwrap();
@@ -28,7 +25,7 @@ pub(crate) fn findings(img: Image) -> Vec<Finding> {
     analyse_with(img, AnalyzeOptions::default())
 }
 
-fn fired(f: &[Finding], rule: &str) -> bool {
+pub(crate) fn fired(f: &[Finding], rule: &str) -> bool {
     f.iter().any(|x| x.rule == rule)
 }
 
@@ -352,155 +349,6 @@ fn a_byte_is_counted_once_across_findings() {
         );
     let f = findings(img);
     assert_eq!(bytes(&f, "DW101") + bytes(&f, "DW501"), 5000, "{f:#?}");
-}
-
-#[test]
-fn configuration_disables_regrades_and_ignores() {
-    let img = || {
-        careful().layer(
-            "COPY . /app # buildkit",
-            Layer::new()
-                .file("app/.git/HEAD", vec![1u8; 100])
-                .file("app/.env", "K=v\n"),
-        )
-    };
-    let cfg = Config::parse("[rules]\ndisable = [\"DW401\"]\n[rules.severity]\nDW405 = \"info\"\n").unwrap();
-    let f = analyse_with(
-        img(),
-        AnalyzeOptions {
-            rules: cfg.rules,
-            ..Default::default()
-        },
-    );
-    assert!(!fired(&f, "DW401"));
-    assert_eq!(
-        f.iter().find(|x| x.rule == "DW405").map(|x| x.severity),
-        Some(Severity::Info)
-    );
-    let cfg = Config::parse("[rules]\nignore = [\"/app/.env\"]\n").unwrap();
-    let f = analyse_with(
-        img(),
-        AnalyzeOptions {
-            rules: cfg.rules,
-            ..Default::default()
-        },
-    );
-    assert!(!fired(&f, "DW405") && fired(&f, "DW401"));
-}
-
-#[test]
-fn unknown_configuration_keys_and_rules_are_errors_naming_them() {
-    assert!(
-        Config::parse("[rules]\ndisabel = []\n")
-            .unwrap_err()
-            .to_string()
-            .contains("disabel")
-    );
-    assert!(
-        Config::parse("[rules]\ndisable = [\"DW999\"]\n")
-            .unwrap_err()
-            .to_string()
-            .contains("DW999")
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "[rulez]\n").unwrap();
-    let err = fails(bin().arg("assets/sample.tar").arg("--config").arg(&cfg));
-    assert!(err.contains("rulez") && err.contains("bad.toml"), "{err}");
-}
-
-#[test]
-fn rules_and_explain_list_the_catalogue() {
-    let out = bin().arg("rules").output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("DW101") && text.contains("DW405"));
-    let out = bin().args(["explain", "dw105"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("rm -rf /var/lib/apt/lists/*"));
-    fails(bin().args(["explain", "DW000"]));
-}
-
-#[test]
-fn the_shipped_catalogue_matches_the_code() {
-    let out = bin().args(["rules", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rules.json")).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        shipped,
-        "regenerate with `deadweight rules --json > assets/rules.json`"
-    );
-}
-
-#[test]
-fn py_sample_seeded_items_land_on_their_lines_with_their_bytes() {
-    let Some(dir) = corpus_dir() else { return };
-    let text = std::fs::read_to_string(dir.join("py-sample/Dockerfile")).unwrap();
-    let spec =
-        source::reference::parse(dir.join("py-sample/py-sample.oci-archive.tar").to_str().unwrap(), None).unwrap();
-    let loaded = source::load(&spec, &LoadOptions::default()).unwrap();
-    let opts = AnalyzeOptions {
-        dockerfile: Some(dockerfile::parse(&text).unwrap()),
-        dockerignore: Some(false),
-        ..Default::default()
-    };
-    let f = analysis::analyze_with(loaded, &opts).findings;
-    let paths = |x: &Finding| x.paths.iter().map(|p| p.bytes).sum::<u64>();
-    // (rule, line, bytes from the corpus README, whether the bytes are the finding's paths
-    // rather than what it reclaims: items that overlap another item or save nothing)
-    let items: [(&str, Option<usize>, u64, bool); 12] = [
-        ("DW105", Some(12), 19_856_468, false),
-        ("DW505", Some(15), 152_225, true),
-        ("DW401", Some(15), 142_983, false),
-        ("DW301", Some(15), 4_267, false),
-        ("DW405", Some(15), 236, false),
-        ("DW407", Some(15), 2_380, true),
-        ("DW408", Some(15), 1_334, false),
-        ("DW101", Some(16), 14_033, false),
-        ("DW304", Some(16), 4_061_925, false),
-        ("DW501", Some(17), 8_388_608, false),
-        ("DW503", Some(19), 152_225, false),
-        ("DW601", None, 0, false),
-    ];
-    for (rule, line, want, by_paths) in items {
-        let x = f
-            .iter()
-            .find(|x| x.rule == rule && x.dockerfile_line == line)
-            .unwrap_or_else(|| panic!("{rule} on line {line:?} missing: {f:#?}"));
-        let got = if by_paths { paths(x) } else { x.reclaimable_bytes };
-        assert!(
-            got.abs_diff(want) * 100 <= want,
-            "{rule}: {got} bytes, README says {want}"
-        );
-    }
-    assert!(fired(&f, "DW602"), "no PYTHONUNBUFFERED");
-    let expected = [
-        "DW105", "DW505", "DW401", "DW301", "DW405", "DW407", "DW408", "DW101", "DW304", "DW501", "DW503", "DW601",
-        "DW701",
-    ];
-    let extra: Vec<&Finding> = f
-        .iter()
-        .filter(|x| x.severity >= Severity::Warning && !expected.contains(&x.rule))
-        .collect();
-    assert!(extra.is_empty(), "warnings beyond the seeded items: {extra:#?}");
-    let json: Value = serde_json::to_value(&f).unwrap();
-    assert!(
-        !json.to_string().contains("fake"),
-        "a secret's content leaked into the report"
-    );
-}
-
-/// The README's rule table lists every rule of the catalogue, with its severity and title, and
-/// no other.
-#[test]
-fn the_readme_rule_table_matches_the_catalogue() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| DW")).collect();
-    for r in deadweight::catalogue::RULES {
-        let row = format!("| {} | {} | {} |", r.id, r.severity.as_str(), r.title);
-        assert!(rows.contains(&row.as_str()), "README lacks `{row}`");
-    }
-    assert_eq!(rows.len(), deadweight::catalogue::RULES.len(), "{rows:#?}");
 }
 
 /// DW502 on a base image's files blames the user's line and says in a sentence what happened

@@ -205,3 +205,51 @@ fn schema_catches_drift() {
         assert!(!errors(&v, &r).is_empty(), "the schema should reject: {what}");
     }
 }
+
+/// A finding's path line about a package carries the package as data, the same identity the
+/// report's package lists give it (and the line's note in words): readers need not parse the
+/// note. On the sample: toolchain and -dev packages (Debian) and dev tools (Python).
+#[test]
+fn finding_paths_name_their_packages_as_data() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let r = report(&[
+        &format!("{root}/assets/sample.tar"),
+        "--dockerfile",
+        &format!("{root}/assets/sample.Dockerfile"),
+    ]);
+    assert_valid(&validator(), "the sample", &r);
+    let mut seen = std::collections::BTreeSet::new();
+    for f in r["findings"].as_array().unwrap() {
+        for p in f["paths"].as_array().unwrap() {
+            let Some(pkg) = p.get("package") else { continue };
+            let (eco, name, version) = (pkg["ecosystem"].as_str().unwrap(), &pkg["name"], &pkg["version"]);
+            let listed = r["packages"][eco].as_array().unwrap().iter().any(|q| {
+                q["name"] == *name && q["version"] == *version && (eco != "python" || q["location"] == pkg["location"])
+            });
+            assert!(listed, "{} names a package the report does not list: {pkg}", f["rule"]);
+            let note = p["path"].as_str().unwrap().rsplit_once(" (").unwrap().1;
+            let words = format!("{} {}", name.as_str().unwrap(), version.as_str().unwrap());
+            assert!(note.contains(&words), "{}: {note} vs {pkg}", f["rule"]);
+            seen.insert((f["rule"].as_str().unwrap().to_string(), eco.to_string()));
+        }
+    }
+    for (rule, eco) in [("DW201", "debian"), ("DW202", "debian"), ("DW304", "python")] {
+        assert!(
+            seen.contains(&(rule.into(), eco.into())),
+            "no {rule} line with a {eco} package: {seen:?}"
+        );
+    }
+    let mut bad = r.clone();
+    let first = bad["findings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|f| f["paths"].as_array_mut().unwrap().iter_mut())
+        .find(|p| p.get("package").is_some())
+        .unwrap();
+    first["package"]["ecosystem"] = json!("rpm");
+    assert!(
+        !errors(&validator(), &bad).is_empty(),
+        "the schema should reject an unknown ecosystem"
+    );
+}

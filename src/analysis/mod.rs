@@ -10,6 +10,7 @@ pub mod dockerfile;
 pub mod history;
 pub mod merge;
 pub mod packages;
+pub mod pip;
 pub mod pipeline;
 pub mod rules;
 

@@ -176,10 +176,7 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             continue;
         };
         let (offset, text) = p.src.unit(run.line).unwrap_or((0, ""));
-        let pips: Vec<Hit> = [["pip", "install"], ["pip3", "install"]]
-            .iter()
-            .flat_map(|c| shell::find(offset, text, c))
-            .collect();
+        let pips: Vec<Hit> = shell::pip_installs(offset, text).into_iter().map(|(_, h)| h).collect();
         let files = pips
             .iter()
             .map(|h| requirement_files(&h.args))

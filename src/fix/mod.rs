@@ -374,4 +374,6 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
 }
 
 #[cfg(test)]
+mod pip_tests;
+#[cfg(test)]
 mod tests;

@@ -7,7 +7,9 @@ use super::shell;
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
-use crate::analysis::rules::Finding;
+use crate::analysis::packages::Ecosystem;
+use crate::analysis::pip::Installer;
+use crate::analysis::rules::{Evidence, Finding};
 use crate::fix::doc::Op;
 
 /// Plans every review fix.
@@ -171,8 +173,7 @@ fn dev_packages(p: &mut Planner<'_>) {
             }
         }
         if e.ops.is_empty() {
-            let pips = [["pip", "install"], ["pip3", "install"]];
-            for h in pips.iter().flat_map(|c| shell::find(offset, text, c)) {
+            for (_, h) in shell::pip_installs(offset, text) {
                 for w in shell::arg_words(p.src.text, h.end, offset + text.len()) {
                     let bare = w.word.split(['=', '<', '>', '~', '[', '!']).next().unwrap_or("");
                     if names.iter().any(|n| n.eq_ignore_ascii_case(bare) && !bare.is_empty()) {
@@ -192,7 +193,7 @@ fn dev_packages(p: &mut Planner<'_>) {
             e.ops.push(uninstall);
             e.summary = summary;
         }
-        e.removed_python = f.paths.iter().filter_map(|pb| dist_name(&pb.path)).collect();
+        e.removed_python = f.paths.iter().filter_map(dist_name).collect();
         if e.ops.is_empty() {
             let why = format!(
                 "line {line}: the packages {} come from a requirements file or another installer; move them to a \
@@ -206,25 +207,24 @@ fn dev_packages(p: &mut Planner<'_>) {
     }
 }
 
-/// The distribution a DW304 path names (`LOCATION/NAME (Name version)`), normalised.
-fn dist_name(path: &str) -> Option<String> {
-    let name = path.split(" (").next()?.rsplit('/').next()?;
-    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
+/// The Python distribution a path line is about, normalised (`Foo_Bar` is `foo-bar`).
+fn dist_name(line: &Evidence) -> Option<String> {
+    let p = line.package.as_ref().filter(|p| p.ecosystem == Ecosystem::Python)?;
+    (!p.name.is_empty()).then(|| p.name.to_ascii_lowercase().replace(['_', '.'], "-"))
 }
 
 /// For dev packages that a `pip install -r FILE` brings (fix may not edit the file): the same
 /// RUN uninstalls them again right after, so their bytes never reach the layer. The names are
-/// those of the finding's paths (`LOCATION/NAME (Name version)`): the tools and the
-/// dependencies only they need. `None` when the RUN does more than one plain pip install or
+/// the packages of the finding's path lines: the tools and the dependencies only they need. `None` when the RUN does more than one plain pip install or
 /// cannot take more text.
 fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, String)> {
     let (_, run) = p.at(line).filter(|(_, i)| i.kind == K::Run)?;
     let (offset, text) = p.src.unit(line)?;
-    let hits: Vec<_> = [["pip", "install"], ["pip3", "install"]]
-        .iter()
-        .flat_map(|c| shell::find(offset, text, c))
-        .collect();
-    let [hit] = &hits[..] else { return None };
+    // `uv pip uninstall` takes no `-y`: only pip's own installs get the uninstall.
+    let hits = shell::pip_installs(offset, text);
+    let [(Installer::Pip, hit)] = &hits[..] else {
+        return None;
+    };
     let words = shell::split(&hit.args)?;
     let from_file = words.iter().any(|w| w == "-r" || w.starts_with("--requirement"));
     let after_keyword = hit.prev.as_deref().is_none_or(|w| w.eq_ignore_ascii_case("RUN"));
@@ -234,13 +234,13 @@ fn uninstall_after(p: &Planner<'_>, line: usize, f: &Finding) -> Option<(Op, Str
     let mut names: Vec<String> = f
         .paths
         .iter()
-        .filter_map(|pb| dist_name(&pb.path))
+        .filter_map(dist_name)
         .filter(|n| shell::plain(n))
         .collect();
     names.sort_unstable();
     names.dedup();
     let end = p.src.append_point(run)?;
-    let pip = p.src.text.get(hit.start..hit.end)?.split_whitespace().next()?;
+    let pip = &hit.program;
     let flag = if shell::has_flag(&hit.args, "--break-system-packages") {
         " --break-system-packages"
     } else {

@@ -7,6 +7,7 @@ use super::shell::{self, Hit};
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
+use crate::analysis::pip::Installer;
 use crate::fix::doc::Op;
 
 /// Plans every safe fix of the Dockerfile itself.
@@ -19,11 +20,12 @@ pub(super) fn plan(p: &mut Planner<'_>) {
 /// that does the same where no command can take it.
 struct CacheFix {
     rules: &'static [&'static str],
-    commands: &'static [&'static [&'static str]],
+    /// The tool's commands in a unit's text (offset, text), the flag going after each.
+    commands: fn(usize, &str) -> Vec<Hit>,
+    /// The command as the summary names it.
+    command: &'static str,
     flag: &'static str,
     env: Option<&'static str>,
-    /// A word that, right before the command, means another tool (`uv` before `pip install`).
-    not_after: Option<&'static str>,
     /// A tool in the RUN that no flag or variable fixes, and why: the finding is listed with
     /// the reason instead.
     refused: Option<(&'static str, &'static str)>,
@@ -32,28 +34,32 @@ struct CacheFix {
 const CACHE_FIXES: &[CacheFix] = &[
     CacheFix {
         rules: &["DW101", "DW703"],
-        commands: &[&["pip", "install"], &["pip3", "install"]],
+        commands: |offset, text| installs_by(offset, text, Installer::Pip),
+        command: "pip install",
         flag: "--no-cache-dir",
         env: Some("PIP_NO_CACHE_DIR=1"),
-        not_after: Some("uv"),
         refused: None,
     },
     CacheFix {
         rules: &["DW102"],
-        commands: &[&["uv", "pip", "install"], &["uv", "sync"]],
+        commands: |offset, text| {
+            let mut hits = installs_by(offset, text, Installer::Uv);
+            hits.extend(shell::find(offset, text, &["uv", "sync"]));
+            hits
+        },
+        command: "uv pip install",
         flag: "--no-cache",
         env: Some("UV_NO_CACHE=1"),
-        not_after: None,
         refused: None,
     },
     // Pipenv has no cache flag and no PIPENV_NO_CACHE: its pip obeys PIP_NO_CACHE_DIR. Poetry's
     // `--no-cache` still writes ~/.cache/pypoetry/artifacts, so Poetry is refused.
     CacheFix {
         rules: &["DW103"],
-        commands: &[],
+        commands: |_, _| Vec::new(),
+        command: "",
         flag: "",
         env: Some("PIP_NO_CACHE_DIR=1"),
-        not_after: None,
         refused: Some((
             "poetry",
             "Poetry writes its artifacts cache even with --no-cache; point POETRY_CACHE_DIR at a \
@@ -62,25 +68,29 @@ const CACHE_FIXES: &[CacheFix] = &[
     },
     CacheFix {
         rules: &["DW107"],
-        commands: &[&["apk", "add"]],
+        commands: |offset, text| shell::find(offset, text, &["apk", "add"]),
+        command: "apk add",
         flag: "--no-cache",
         env: None,
-        not_after: None,
         refused: None,
     },
 ];
+
+/// The pip installs of one installer in a unit's text.
+fn installs_by(offset: usize, text: &str, installer: Installer) -> Vec<Hit> {
+    shell::pip_installs(offset, text)
+        .into_iter()
+        .filter(|(i, _)| *i == installer)
+        .map(|(_, h)| h)
+        .collect()
+}
 
 /// The occurrences of any of `commands` in the instruction that lack `flag`.
 fn missing_flag(p: &Planner<'_>, inst: &DockerInstruction, fix: &CacheFix) -> (Vec<Hit>, usize) {
     let Some((offset, text)) = p.src.unit(inst.line) else {
         return (Vec::new(), 0);
     };
-    let hits: Vec<Hit> = fix
-        .commands
-        .iter()
-        .flat_map(|c| shell::find(offset, text, c))
-        .filter(|h| fix.not_after.is_none() || h.prev.as_deref() != fix.not_after)
-        .collect();
+    let hits: Vec<Hit> = (fix.commands)(offset, text);
     let all = hits.len();
     (
         hits.into_iter()
@@ -122,8 +132,7 @@ fn cache_flags(p: &mut Planner<'_>) {
             let (hits, all) = missing_flag(p, inst, fix);
             let mut e = edit(Kind::Safe, rules.clone(), vec![line], bytes, String::new());
             if !hits.is_empty() {
-                let cmd = fix.commands.first().map(|c| c.join(" ")).unwrap_or_default();
-                e.summary = format!("line {line}: {} on `{cmd}`", fix.flag);
+                e.summary = format!("line {line}: {} on `{}`", fix.flag, fix.command);
                 e.ops = hits
                     .iter()
                     .map(|h| Op::Splice {

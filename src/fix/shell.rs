@@ -4,6 +4,8 @@
 //! matches inside a comment line; a command split across a continuation is not found, which
 //! the callers report instead of guessing. Pure text; knows nothing of the plan.
 
+use crate::analysis::pip::{self, Installer};
+
 /// One occurrence of a command in a unit's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -11,8 +13,11 @@ pub struct Hit {
     pub start: usize,
     /// Offset just after its last word.
     pub end: usize,
-    /// The word before the command on its line (`uv` in `uv pip install`), if any.
+    /// The word before the command on its line (`sudo` in `sudo pip install`), if any.
     pub prev: Option<String>,
+    /// The command's words before its last one, as written: the program that runs it
+    /// (`apt-get`, `pip`, `/opt/venv/bin/python -m pip`, `uv pip`).
+    pub program: String,
     /// The command's own arguments: up to the next `&&`, `||`, `;` or `|`.
     pub args: String,
 }
@@ -54,6 +59,27 @@ fn args_after(text: &str, from: usize) -> String {
 /// Every occurrence of the words `cmd` (one after the other on one line, separated by blanks)
 /// in `text`, the source of a unit that starts at byte `offset` of the whole file.
 pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
+    find_by(offset, text, |ws| {
+        let at = |i: usize| !cmd.is_empty() && ws.get(i..i + cmd.len()) == Some(cmd);
+        (0..ws.len()).filter(|&i| at(i)).map(|i| (i, cmd.len())).collect()
+    })
+}
+
+/// Every pip install in `text` (any form [`pip`] knows: `/opt/venv/bin/pip install`,
+/// `python -m pip install`, `uv pip install`...), with the program that installs.
+pub fn pip_installs(offset: usize, text: &str) -> Vec<(Installer, Hit)> {
+    let mut installers = Vec::new();
+    let hits = find_by(offset, text, |ws| {
+        let found = pip::find(ws);
+        installers.extend(found.iter().map(|(_, f)| f.installer));
+        found.into_iter().map(|(i, f)| (i, f.words)).collect()
+    });
+    installers.into_iter().zip(hits).collect()
+}
+
+/// The commands `matches` finds among the words of each line of `text` (its first word's
+/// index and how many words it has), as hits.
+fn find_by(offset: usize, text: &str, mut matches: impl FnMut(&[&str]) -> Vec<(usize, usize)>) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -63,19 +89,16 @@ pub fn find(offset: usize, text: &str, cmd: &[&str]) -> Vec<Hit> {
             continue;
         }
         let ws = words(line);
-        for i in 0..ws.len() {
-            let Some(run) = ws.get(i..i + cmd.len()) else {
-                break;
-            };
-            if run.iter().zip(cmd).all(|(w, c)| w.2 == *c) {
-                let (start, end) = (base + run[0].0, base + run[cmd.len() - 1].1);
-                hits.push(Hit {
-                    start: offset + start,
-                    end: offset + end,
-                    prev: i.checked_sub(1).map(|p| ws[p].2.to_string()),
-                    args: args_after(text, end),
-                });
-            }
+        let names: Vec<&str> = ws.iter().map(|w| w.2).collect();
+        for (i, n) in matches(&names).into_iter().filter(|&(i, n)| n > 0 && i + n <= ws.len()) {
+            let (start, end) = (base + ws[i].0, base + ws[i + n - 1].1);
+            hits.push(Hit {
+                start: offset + start,
+                end: offset + end,
+                prev: i.checked_sub(1).map(|p| ws[p].2.to_string()),
+                program: names[i..i + n - 1].join(" "),
+                args: args_after(text, end),
+            });
         }
     }
     hits
@@ -180,6 +203,63 @@ pub fn split(args: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The simple commands of a shell-form RUN unit (`text`, which starts at byte `offset` of the
+/// whole file), as byte ranges of the whole text: split at `&&`, `||`, `;` and `|` outside
+/// quotes, each without the blanks and line continuations (`escape` then a line break) around
+/// it; the keyword and its `--flags` are not part of the first. `None` when a quote stays open
+/// or a comment line sits among the continuations: the commands are then not known.
+pub fn command_spans(offset: usize, text: &str, escape: char) -> Option<Vec<std::ops::Range<usize>>> {
+    let b = text.as_bytes();
+    let continuation = |i: usize| b.get(i) == Some(&(escape as u8)) && b.get(i + 1) == Some(&b'\n');
+    if text.lines().skip(1).any(|l| l.trim_start().starts_with('#')) {
+        return None;
+    }
+    let (mut i, mut keyword) = (0, true);
+    // The keyword, then each `--flag`.
+    loop {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || continuation(i)) {
+            i += if continuation(i) { 2 } else { 1 };
+        }
+        if !keyword && !text[i..].starts_with("--") {
+            break;
+        }
+        keyword = false;
+        i = text[i..].find(char::is_whitespace).map_or(text.len(), |n| i + n);
+    }
+    let trim = |mut s: usize, mut e: usize| {
+        while s < e && (b[s].is_ascii_whitespace() || continuation(s)) {
+            s += if continuation(s) { 2 } else { 1 };
+        }
+        while e > s && (b[e - 1].is_ascii_whitespace() || (b[e - 1] == escape as u8 && b.get(e) == Some(&b'\n'))) {
+            e -= 1;
+        }
+        offset + s..offset + e
+    };
+    let (mut out, mut start, mut quote) = (Vec::new(), i, None);
+    while i < b.len() {
+        let c = b[i];
+        match (quote, c) {
+            (None, b'\'' | b'"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None | Some(b'"'), b'\\') => i += 1,
+            (None, b'&' | b'|' | b';') => {
+                out.push(trim(start, i));
+                let doubled = matches!(c, b'&' | b'|') && b.get(i + 1) == Some(&c);
+                i += if doubled { 1 } else { 0 };
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if quote.is_some() {
+        return None;
+    }
+    out.push(trim(start, b.len()));
+    out.retain(|r| !r.is_empty());
+    Some(out)
+}
+
 /// True when `word` reads the same written bare in a Dockerfile's shell form, in a COPY's
 /// sources or a RUN: no blank, quote, escape, expansion, glob or control character. New text
 /// is built only from such words.
@@ -241,6 +321,24 @@ mod tests {
         );
         assert_eq!(split(r#"a\ b "c\"d" "e\f" ''"#), words(&["a b", "c\"d", "e\\f", ""]));
         assert_eq!(split("a \\\n  b"), words(&["a", "b"]));
+    }
+
+    #[test]
+    fn command_spans_split_at_operators_outside_quotes() {
+        let text = "RUN --mount=type=cache,target=/x apt-get update \\\n && apt-get install -y gcc \\\n    && echo 'a && b'; rm -rf /var/lib/apt/lists/*\n";
+        let spans = command_spans(10, text, '\\').unwrap();
+        let got: Vec<&str> = spans.iter().map(|r| &text[r.start - 10..r.end - 10]).collect();
+        assert_eq!(
+            got,
+            [
+                "apt-get update",
+                "apt-get install -y gcc",
+                "echo 'a && b'",
+                "rm -rf /var/lib/apt/lists/*"
+            ]
+        );
+        assert_eq!(command_spans(0, "RUN echo 'open\n", '\\'), None);
+        assert_eq!(command_spans(0, "RUN a \\\n# note\n && b\n", '\\'), None);
     }
 
     /// The fuzzer's find: an open quote swallowed the rest of the line, line break included,

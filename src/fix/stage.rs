@@ -10,6 +10,7 @@ use super::shell::{self, Hit};
 use super::{Kind, Planner, edit};
 use crate::analysis::dockerfile::DockerInstruction;
 use crate::analysis::history::InstructionKind as K;
+use crate::analysis::pip::Installer;
 use crate::analysis::rules::Finding;
 use crate::fix::doc::Op;
 
@@ -72,6 +73,7 @@ fn apt_packages(p: &Planner<'_>, inst: &DockerInstruction) -> Vec<(Hit, String)>
                         start: w.removal.start,
                         end: w.removal.end,
                         prev: None,
+                        program: String::new(),
                         args: String::new(),
                     };
                     out.push((hit, w.word));
@@ -168,9 +170,10 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         .filter(|i| i.line > apt_line && i.kind == K::Run);
     let pip = later.filter_map(|i| {
         let (offset, text) = p.src.unit(i.line)?;
-        let hits: Vec<Hit> = [["pip", "install"], ["pip3", "install"]]
-            .iter()
-            .flat_map(|c| shell::find(offset, text, c))
+        let hits: Vec<Hit> = shell::pip_installs(offset, text)
+            .into_iter()
+            .filter(|(installer, _)| *installer == Installer::Pip)
+            .map(|(_, h)| h)
             .collect();
         Some((i, hits))
     });
@@ -204,20 +207,6 @@ pub(super) fn plan(p: &mut Planner<'_>) {
             builder.push('\n');
         }
     }
-    let cmd = hit
-        .prev
-        .as_deref()
-        .filter(|w| w.starts_with("python"))
-        .map(|py| format!("{py} -m "))
-        .unwrap_or_default();
-    let pip_word = p
-        .src
-        .text
-        .get(hit.start..hit.end)
-        .unwrap_or("pip install")
-        .split_whitespace()
-        .next()
-        .unwrap_or("pip");
     // The builder's pip line is written from these words: each quoted again where needed.
     let args: Option<Vec<String>> = shell::split(&hit.args).and_then(|words| {
         words
@@ -230,7 +219,8 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         return skip(p, "the pip install's arguments cannot be written again unchanged");
     };
     builder.push_str(&format!(
-        "RUN {cmd}{pip_word} wheel --wheel-dir /wheels {}\n\n",
+        "RUN {} wheel --wheel-dir /wheels {}\n\n",
+        hit.program,
         args.join(" ")
     ));
     let (libs, note) = runtime_libraries(p, &toolchain, &words);
@@ -265,12 +255,33 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         line: stage.from_line,
         text: builder,
     });
-    for (h, _) in &drop {
-        e.ops.push(Op::Splice {
+    // An install left naming nothing goes whole, with the list update and cleanup it needed.
+    let (offset, text) = p.src.unit(apt_line).unwrap_or((0, ""));
+    let emptied = (libs.is_empty() && drop.len() == words.len() && apt.heredocs.is_empty())
+        .then(|| apt::drop_installs(p.src.text, offset, text, apt_line, p.input.dockerfile.escape))
+        .flatten();
+    let whole = emptied
+        .as_ref()
+        .is_some_and(|ops| matches!(ops[..], [Op::Delete { .. }]));
+    let removes_install = emptied.is_some();
+    match emptied {
+        Some(ops) => {
+            e.ops.extend(ops);
+            let also = if whole {
+                apt::take_over(p, stage, apt_line, &mut e)
+            } else {
+                String::new()
+            };
+            e.summary = format!(
+                "build stage `{STAGE}` builds the wheels; line {apt_line}'s apt install goes{also}: it named only {}",
+                drop.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
+            );
+        }
+        None => e.ops.extend(drop.iter().map(|(h, _)| Op::Splice {
             line: apt_line,
             at: h.start..h.end,
             text: String::new(),
-        });
+        })),
     }
     // The libraries go where the first package word starts, before anything appended to
     // the line's end (another fix's `&& rm -rf /var/lib/apt/lists/*`).
@@ -304,8 +315,22 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     for f in &toolchain {
         p.done.insert((f.rule, f.dockerfile_line));
     }
+    if removes_install {
+        // It removes text other fixes edit on the apt lines (the install's flags, lines it
+        // deletes): planned before them, it wins under --all, and theirs are listed as not
+        // applied. The pip line's fixes keep their order.
+        let apt_lines: Vec<usize> = e.lines.iter().copied().filter(|&l| l != run.line).collect();
+        let first = p
+            .plan
+            .edits
+            .iter()
+            .position(|x| x.lines.iter().any(|l| apt_lines.contains(l)));
+        p.plan.edits.insert(first.unwrap_or(p.plan.edits.len()), e);
+        return;
+    }
     p.edit(e);
 }
 
+mod apt;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::analysis::dockerfile::parse;
+use crate::analysis::packages::{Ecosystem, PackageRef};
 use crate::analysis::rules::Evidence;
 
 pub(super) fn finding(
@@ -288,16 +289,23 @@ RUN pip install -r requirements.txt
     let findings = [
         finding("DW304", 1, Some(2), &[], 300),
         finding("DW304", 2, Some(3), &[], 200),
-        finding(
-            "DW304",
-            3,
-            Some(4),
-            &[
-                ("/usr/local/lib/python3.12/site-packages/ruff (ruff 0.5.0)", 90),
-                ("/usr/local/lib/python3.12/site-packages/pathspec (pathspec 0.12.1)", 10),
-            ],
-            100,
-        ),
+        Finding {
+            // The names come from the lines' packages, not their text: this environment's
+            // path holds ` (` as the notes do.
+            paths: [("ruff", "0.5.0", 90), ("pathspec", "0.12.1", 10)]
+                .map(|(name, version, bytes)| {
+                    let location = "/srv/app (v2)/lib/python3.12/site-packages";
+                    let package = PackageRef {
+                        ecosystem: Ecosystem::Python,
+                        name: name.into(),
+                        version: version.into(),
+                        location: Some(location.into()),
+                    };
+                    Evidence::of_package(format!("{location}/{name} ({name} {version})"), bytes, package)
+                })
+                .into(),
+            ..finding("DW304", 3, Some(4), &[], 100)
+        },
     ];
     insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
 }

@@ -92,6 +92,18 @@ impl ListCursor {
         scroll(self.offset, self.cursor, height, len)
     }
 
+    /// The items on screen when `height` of `items` show, each with its index and whether the
+    /// cursor is on it: what every list pane draws.
+    pub fn window<'a, T>(&self, items: &'a [T], height: usize) -> impl Iterator<Item = (usize, &'a T, bool)> + 'a {
+        let (offset, cursor) = (self.offset_for(height, items.len()), self.cursor);
+        items
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(move |(i, item)| (i, item, i == cursor))
+    }
+
     /// Moves the offset so the cursor is on screen.
     pub fn follow(&mut self, height: usize, len: usize) {
         self.offset = self.offset_for(height, len);
@@ -278,5 +290,23 @@ impl App {
         if let Some(e) = self.evidence.as_mut() {
             e.cursor.follow(a.list_rows.height as usize, e.items.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListCursor;
+
+    /// The window follows the cursor as `scroll` does and marks the cursor's row only.
+    #[test]
+    fn a_list_window_holds_the_cursor() {
+        let items: Vec<u32> = (0..10).collect();
+        let c = ListCursor { cursor: 5, offset: 0 };
+        let shown: Vec<(usize, bool)> = c.window(&items, 3).map(|(i, _, on)| (i, on)).collect();
+        assert_eq!(shown, [(3, false), (4, false), (5, true)]);
+        let c = ListCursor { cursor: 9, offset: 8 };
+        let shown: Vec<usize> = c.window(&items, 4).map(|(i, ..)| i).collect();
+        assert_eq!(shown, [6, 7, 8, 9], "no empty rows below while rows are above");
+        assert_eq!(c.window(&items, 0).count(), 0);
     }
 }

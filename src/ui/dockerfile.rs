@@ -106,15 +106,11 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.rows.height as usize;
-    let offset = d.cursor.offset_for(height, d.lines.len());
     let text_w = (area.width as usize).saturating_sub(29);
     let lines: Vec<Line> = d
-        .lines
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, text)| {
+        .cursor
+        .window(&d.lines, height)
+        .map(|(i, text, selected)| {
             let n = i + 1;
             let within = d.instruction_at(n);
             let starts = within.is_some_and(|x| x.line == n);
@@ -147,7 +143,7 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
                 spans.push(Span::styled(format!("  {}", f.rules.join(" ")), t.warning()));
             }
             let line = Line::from(spans);
-            if i == d.cursor.cursor {
+            if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
                 line

@@ -140,15 +140,11 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
         parts.header,
     );
     let height = parts.rows.height as usize;
-    let offset = e.cursor.offset_for(height, e.items.len());
     let path_w = (area.width as usize).saturating_sub(10);
     let lines: Vec<Line> = e
-        .items
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, item)| {
+        .cursor
+        .window(&e.items, height)
+        .map(|(_, item, selected)| {
             let style = if item.node.is_some() { t.text() } else { t.dim() };
             let room = path_w.saturating_sub(item.note.chars().count()).max(16);
             let line = Line::from(vec![
@@ -156,7 +152,7 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
                 Span::styled(format::truncate_left(&item.text, room), style),
                 Span::styled(item.note.clone(), t.dim()),
             ]);
-            if i == e.cursor.cursor {
+            if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
                 line

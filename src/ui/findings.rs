@@ -50,13 +50,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.findings_rows.height as usize;
-    let offset = app.findings.offset_for(height, findings.len());
-    let lines: Vec<Line> = findings
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, f)| {
+    let lines: Vec<Line> = app
+        .findings
+        .window(&findings, height)
+        .map(|(_, f, selected)| {
             let layer = f.layer.map_or("-".to_string(), |l| l.to_string());
             let line = Line::from(vec![
                 Span::styled(format!("{:>8}  ", units::short(f.reclaimable_bytes)), t.bold()),
@@ -68,7 +65,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(format!("{layer:<5} ")),
                 Span::raw(f.title.clone()),
             ]);
-            if i == app.findings.cursor {
+            if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
                 line

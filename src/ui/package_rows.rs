@@ -3,6 +3,7 @@
 //! them; the pane (`packages`) draws them. No drawing here.
 
 use deadweight::analysis::Analysis;
+use deadweight::analysis::packages::{Ecosystem, PackageRef};
 
 /// One package of any ecosystem, for the packages pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +61,13 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             layer: x.layer,
             location: env_root(&x.location),
             dev: x.dev_tool,
-            rules: Vec::new(),
+            rules: rules_naming(a, &x.identity()),
         })
         .collect();
-    for (eco, list) in [("deb", &p.debian), ("apk", &p.alpine)] {
+    for (eco, ecosystem, list) in [
+        ("deb", Ecosystem::Debian, &p.debian),
+        ("apk", Ecosystem::Alpine, &p.alpine),
+    ] {
         rows.extend(list.iter().enumerate().map(|(index, x)| PackageRow {
             index,
             ecosystem: eco,
@@ -74,26 +78,19 @@ pub fn rows(a: &Analysis) -> Vec<PackageRow> {
             layer: x.layer,
             location: "system".into(),
             dev: false,
-            rules: Vec::new(),
+            rules: rules_naming(a, &x.identity(ecosystem)),
         }));
-    }
-    for row in &mut rows {
-        row.rules = rules_naming(a, &row.name, &row.version);
     }
     rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     rows
 }
 
-/// The rules whose findings name the package in their evidence (`… (package gcc-12 12.2.0-14)`,
-/// `… (pytest 8.0.0)`).
-fn rules_naming(a: &Analysis, name: &str, version: &str) -> Vec<&'static str> {
-    let tags = [format!("(package {name} {version})"), format!("({name} {version})")];
+/// The rules whose findings name the package in their evidence: the same ecosystem, name,
+/// version and (for Python) environment.
+fn rules_naming(a: &Analysis, package: &PackageRef) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for f in &a.findings {
-        let named = f
-            .paths
-            .iter()
-            .any(|p| tags.iter().any(|t| p.path.ends_with(t.as_str())));
+        let named = f.paths.iter().any(|p| p.package.as_ref() == Some(package));
         if named && !out.contains(&f.rule) {
             out.push(f.rule);
         }

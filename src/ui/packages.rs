@@ -52,13 +52,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
     let height = parts.rows.height as usize;
-    let offset = app.packages.offset_for(height, rows.len());
-    let lines: Vec<Line> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, p)| {
+    let lines: Vec<Line> = app
+        .packages
+        .window(&rows, height)
+        .map(|(_, p, selected)| {
             let mut spans = vec![
                 Span::styled(format!("{:<4}", p.ecosystem), t.dim()),
                 Span::raw(format!("{:>8} ", units::short(p.bytes))),
@@ -78,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 spans.push(Span::styled(format!("  {}", p.rules.join(" ")), t.warning()));
             }
             let line = Line::from(spans);
-            if i == app.packages.cursor {
+            if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
                 line

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod buildah;
+pub mod compression;
 pub mod containerd;
 pub mod dockerd;
 pub mod fixture;

@@ -325,7 +325,7 @@ fn self_doubling_args_stay_bounded() {
     // Found by the fuzzer: each line doubles the value, 2^40 bytes unbounded.
     let text = "ARG A=aaaaaaaa\n".to_string() + &"ARG A=$A$A\n".repeat(40) + "FROM x:$A\n";
     let df = ok(&text);
-    assert!(df.stages[0].base.len() <= MAX_EXPANSION + "x:".len());
+    assert!(df.stages[0].base.len() <= lex::MAX_EXPANSION + "x:".len());
     assert!(df.stages[0].base.starts_with("x:"));
     // Below the cap the value is expanded as usual.
     let df = ok("ARG A=ab\nARG A=$A$A\nARG A=$A$A\nFROM x:$A\n");

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+mod identity;
 pub mod links;
 mod python;
 mod requirements;
 
+pub use identity::{Ecosystem, PackageRef};
 pub use requirements::RequirementsFile;
 
 use crate::model::tree::VersionId;

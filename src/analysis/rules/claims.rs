@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::analysis::accounting::PathBytes;
+use crate::analysis::packages::PackageRef;
 use crate::model::{EntryKind, Tree, VersionId};
 
 /// Bytes of a path line that another finding counts.
@@ -32,6 +33,10 @@ pub struct Evidence {
     /// The parts of `bytes` that another finding's saving counts, by rule, largest first;
     /// empty when the whole line is this finding's.
     pub claimed: Vec<Claim>,
+    /// The package the line is about, when it names one (the note in `path` says the same in
+    /// words: read this, not the note).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
 }
 
 impl Evidence {
@@ -41,6 +46,15 @@ impl Evidence {
             path: path.into(),
             bytes,
             claimed: Vec::new(),
+            package: None,
+        }
+    }
+
+    /// A path line about `package`.
+    pub fn of_package(path: impl Into<String>, bytes: u64, package: PackageRef) -> Self {
+        Evidence {
+            package: Some(package),
+            ..Evidence::new(path, bytes)
         }
     }
 
@@ -52,6 +66,12 @@ impl Evidence {
     /// The path without a trailing ` (note)`.
     pub fn bare_path(&self) -> &str {
         bare(&self.path)
+    }
+}
+
+impl From<PathBytes> for Evidence {
+    fn from(p: PathBytes) -> Self {
+        Evidence::new(p.path, p.bytes)
     }
 }
 
@@ -110,8 +130,7 @@ impl Claims {
 /// another draft (a toolchain's package rows before its path pattern's `/usr/lib/gcc`): a line
 /// made only of such bytes repeats the finding's other lines and is left out; a line partly
 /// made of them keeps the claim under its own rule.
-pub fn attach(tree: &Tree, paths: Vec<PathBytes>, taken: &[(VersionId, &'static str)], own: &str) -> Vec<Evidence> {
-    let mut out: Vec<Evidence> = paths.into_iter().map(|p| Evidence::new(p.path, p.bytes)).collect();
+pub fn attach(tree: &Tree, mut out: Vec<Evidence>, taken: &[(VersionId, &'static str)], own: &str) -> Vec<Evidence> {
     if taken.is_empty() {
         return out;
     }

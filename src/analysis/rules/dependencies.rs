@@ -4,8 +4,8 @@
 //! beside them). Reads the packages' analysis and the tree; claims no bytes (these rules are
 //! about how the image is built, not what it wastes).
 
+use super::Evidence;
 use super::{Ctx, Draft, Found, Severity};
-use crate::analysis::accounting::PathBytes;
 use crate::analysis::packages::{PythonPackage, RequirementsFile};
 
 /// Lock files that pin every dependency of a project.
@@ -78,15 +78,15 @@ fn musl_builds(ctx: &Ctx<'_>, findings: &Found, out: &mut Vec<Draft>) {
         versions: Vec::new(),
         paths: built
             .iter()
-            .map(|p| PathBytes {
-                path: format!(
+            .map(|p| {
+                let path = format!(
                     "{}/{} ({} {}, built here)",
                     p.location,
                     norm(&p.name),
                     p.name,
                     p.version
-                ),
-                bytes: p.bytes,
+                );
+                Evidence::of_package(path, p.bytes, p.identity())
             })
             .collect(),
         title,
@@ -155,10 +155,7 @@ fn unpinned_files(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             versions: Vec::new(),
             paths: files
                 .iter()
-                .map(|f| PathBytes {
-                    path: f.path.clone(),
-                    bytes: size(f),
-                })
+                .map(|f| Evidence::new(f.path.clone(), size(f)))
                 .collect(),
             title: format!(
                 "requirements without an exact version in {} ({total} {})",

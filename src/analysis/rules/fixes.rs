@@ -5,6 +5,7 @@
 
 use super::{Ctx, Draft, Severity};
 use crate::analysis::dockerfile::DockerInstruction;
+use crate::analysis::pip::{self, Installer};
 
 /// A layer named with its instruction, as the fixes cite it: ``line 3 (`COPY . /app`)``.
 pub fn cited(ctx: &Ctx<'_>, layer: usize) -> String {
@@ -91,18 +92,28 @@ pub fn context_root(ctx: &Ctx<'_>, layer: usize) -> Option<String> {
     }
 }
 
-/// The RUN line with `--no-cache-dir` added after `pip install`, when it has a pip install.
+/// The RUN line with `--no-cache-dir` added after each pip install (`pip3 install`,
+/// `/opt/venv/bin/pip install`, `python -m pip install`; not uv's) that lacks it; `None` when
+/// none does.
 pub fn pip_fix(instr: &str) -> Option<String> {
-    with_flag(
-        instr,
-        &[
-            "pip3 install",
-            "pip install",
-            "python3 -m pip install",
-            "python -m pip install",
-        ],
-        "--no-cache-dir",
-    )
+    let mut inserts = Vec::new();
+    for cmd in commands(instr) {
+        let words: Vec<&str> = cmd.iter().map(|(_, w)| *w).collect();
+        for (i, found) in pip::find(&words) {
+            let has = words[i + found.words..]
+                .iter()
+                .any(|w| *w == "--no-cache-dir" || w.starts_with("--no-cache-dir="));
+            if found.installer == Installer::Pip && !has {
+                let (at, last) = cmd[i + found.words - 1];
+                inserts.push(at + last.len());
+            }
+        }
+    }
+    let mut out = instr.to_string();
+    for at in inserts.iter().rev() {
+        out.insert_str(*at, " --no-cache-dir");
+    }
+    (!inserts.is_empty()).then_some(out)
 }
 
 /// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
@@ -117,15 +128,9 @@ pub fn uv_fix(instr: &str) -> Option<String> {
     )
 }
 
-/// `instr` with `flag` after the first of `commands` (in their order) that it contains, not
-/// counting pip commands that are uv's (`uv pip install` takes `--no-cache`, not pip's flag).
+/// `instr` with `flag` after the first of `commands` (in their order) that it contains.
 fn with_flag(instr: &str, commands: &[&str], flag: &str) -> Option<String> {
-    let at = commands.iter().find_map(|c| {
-        instr
-            .match_indices(c)
-            .find(|(i, _)| !(c.starts_with("pip") && instr[..*i].ends_with("uv ")))
-            .map(|(i, _)| i + c.len())
-    })?;
+    let at = commands.iter().find_map(|c| instr.find(c).map(|i| i + c.len()))?;
     Some(format!("{} {flag}{}", &instr[..at], &instr[at..]))
 }
 
@@ -234,11 +239,7 @@ pub fn unpinned(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     for cmd in commands(line) {
         let words: Vec<&str> = cmd.iter().map(|(_, w)| w.trim_matches(['"', '\''])).collect();
-        let Some(at) = words
-            .windows(2)
-            .position(|p| p[0].ends_with("pip") || p[0].ends_with("pip3"))
-            .filter(|&i| words.get(i + 1) == Some(&"install"))
-        else {
+        let Some((at, found)) = pip::find(&words).into_iter().next() else {
             continue;
         };
         if words
@@ -247,7 +248,7 @@ pub fn unpinned(line: &str) -> Vec<String> {
         {
             continue;
         }
-        let mut rest = words[at + 2..].iter();
+        let mut rest = words[at + found.words..].iter();
         while let Some(w) = rest.next() {
             let takes_value = matches!(
                 *w,
@@ -356,6 +357,29 @@ mod tests {
             pip_fix("uv pip install x && pip install y").as_deref(),
             Some("uv pip install x && pip install --no-cache-dir y")
         );
+    }
+
+    #[test]
+    fn pip_fix_knows_every_form_of_pip() {
+        for (line, fixed) in [
+            (
+                "/opt/venv/bin/pip install -r r.txt",
+                "/opt/venv/bin/pip install --no-cache-dir -r r.txt",
+            ),
+            ("pip3.12 install flask", "pip3.12 install --no-cache-dir flask"),
+            (
+                "/opt/venv/bin/python -m pip install -U pip && /opt/venv/bin/pip install .",
+                "/opt/venv/bin/python -m pip install --no-cache-dir -U pip && /opt/venv/bin/pip install --no-cache-dir .",
+            ),
+            (
+                "pip install --no-cache-dir a && pip3 install b",
+                "pip install --no-cache-dir a && pip3 install --no-cache-dir b",
+            ),
+        ] {
+            assert_eq!(pip_fix(line).as_deref(), Some(fixed), "{line}");
+        }
+        assert_eq!(unpinned("pip3.11 install flask"), ["flask"]);
+        assert_eq!(unpinned("/opt/venv/bin/python -m pip install flask"), ["flask"]);
     }
 
     #[test]

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::accounting::PathBytes;
+use super::Evidence;
 use crate::model::{Version, VersionId};
 
 /// The versions a finding is about, and each one's path and bytes.
-pub type Group = (Vec<VersionId>, Vec<PathBytes>);
+pub type Group = (Vec<VersionId>, Vec<Evidence>);
 
 /// Adds a version and its path to the group of `key`.
 pub fn push(
@@ -20,7 +20,7 @@ pub fn push(
 ) {
     let g = groups.entry(key).or_default();
     g.0.push(id);
-    g.1.push(PathBytes { path, bytes });
+    g.1.push(Evidence::new(path, bytes));
 }
 
 /// Groups keyed `(layer, other layer)` gathered per layer: a finding is per rule and layer, and

@@ -3,20 +3,21 @@
 //! --no-cache-dir, unpinned `pip install` arguments, the whole context copied before the
 //! dependency install).
 
-use super::fixes::{apt_fix, dockerfile_line, dockerignore_line, pip_fix, unpinned};
-use super::{Ctx, Draft, Finding, Found, Severity};
-use crate::analysis::accounting::PathBytes;
+use super::fixes::{apt_fix, commands, dockerfile_line, dockerignore_line, pip_fix, unpinned};
+use super::{Ctx, Draft, Evidence, Finding, Found, Severity};
 use crate::analysis::dockerfile::DockerInstruction as Instruction;
 use crate::analysis::history::InstructionKind;
+use crate::analysis::pip;
 use crate::model::EntryKind;
 
 fn installs_dependencies(run: &str) -> bool {
-    [
-        "pip install",
-        "pip3 install",
+    let pip = commands(run).iter().any(|c| {
+        let words: Vec<&str> = c.iter().map(|(_, w)| *w).collect();
+        !pip::find(&words).is_empty()
+    });
+    pip || [
         "poetry install",
         "uv sync",
-        "uv pip install",
         "pipenv install",
         "pdm install",
         "npm install",
@@ -156,10 +157,10 @@ fn context_before_install(ctx: &Ctx<'_>, c: &Checked, later: &[Checked]) -> Opti
         rule: "DW505",
         layer: c.layer,
         versions: Vec::new(),
-        paths: vec![PathBytes {
-            path: c.ins.args.split_whitespace().last().unwrap_or("/").to_string(),
+        paths: vec![Evidence::new(
+            c.ins.args.split_whitespace().last().unwrap_or("/"),
             bytes,
-        }],
+        )],
         title: if hashed {
             format!("{} copies {seen} before {} installs dependencies", c.at, dep.at)
         } else {

@@ -8,8 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::fixes::cited;
 use super::groups::{Changed, Group, joined, per_layer, push};
 use super::restored;
-use super::{Ctx, Draft, Severity};
-use crate::analysis::accounting::PathBytes;
+use super::{Ctx, Draft, Evidence, Severity};
 use crate::config::RulesConfig;
 use crate::model::{Change, EntryKind, HiddenHow, VersionId};
 
@@ -179,10 +178,7 @@ fn identical(ctx: &Ctx<'_>, same: HashMap<(u64, u64), Vec<VersionId>>, out: &mut
         ids.sort_by_key(|&id| tree.path(tree.version(id).node));
         for &id in &ids[1..] {
             let v = tree.version(id);
-            dup_paths.push(PathBytes {
-                path: tree.path(v.node),
-                bytes: v.size,
-            });
+            dup_paths.push(Evidence::new(tree.path(v.node), v.size));
             dup_versions.push(id);
         }
     }

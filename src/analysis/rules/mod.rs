@@ -6,6 +6,7 @@
 //! read the analysis; they never change it and never do I/O.
 
 mod claims;
+mod ctx;
 mod dependencies;
 mod fixes;
 mod groups;
@@ -26,16 +27,12 @@ use std::collections::BTreeMap;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use super::accounting::PathBytes;
-use super::attribute::Attribution;
-use super::dockerfile::{DockerInstruction, Dockerfile};
-use super::history::InstructionKind;
-use super::packages::Packages;
 use crate::catalogue;
 use crate::catalogue::Severity;
 use crate::config::RulesConfig;
-use crate::model::{ConfigSummary, Layer, Tree, VersionId};
+use crate::model::VersionId;
 pub use claims::{Claim, Evidence};
+pub use ctx::Ctx;
 
 /// One thing that makes the image bigger (or riskier) than it needs to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,119 +58,6 @@ pub struct Finding {
 /// The findings made so far, by rule and layer: what the image- and config-level rules read
 /// to avoid repeating a path rule's finding.
 type Found = BTreeMap<(&'static str, Option<usize>), Finding>;
-
-/// What the rules read.
-pub struct Ctx<'a> {
-    /// The merged tree.
-    pub tree: &'a Tree,
-    /// The layers.
-    pub layers: &'a [Layer],
-    /// Layer origins and Dockerfile lines.
-    pub attribution: &'a Attribution,
-    /// Installed packages.
-    pub packages: &'a Packages,
-    /// The image config.
-    pub config: &'a ConfigSummary,
-    /// The Dockerfile, when given.
-    pub dockerfile: Option<&'a Dockerfile>,
-    /// `Some(false)` when a Dockerfile was given and no `.dockerignore` sits beside it.
-    pub dockerignore: Option<bool>,
-}
-
-impl Ctx<'_> {
-    /// The Dockerfile line of a layer.
-    pub fn line(&self, layer: usize) -> Option<usize> {
-        self.attribution.layers.get(layer).and_then(|o| o.dockerfile_line)
-    }
-
-    /// "line N" or "layer N" for messages.
-    pub fn where_(&self, layer: usize) -> String {
-        match self.line(layer) {
-            Some(n) => format!("line {n}"),
-            None => format!("layer {layer}"),
-        }
-    }
-
-    /// The instruction text of a layer, e.g. `RUN pip install x`.
-    pub fn instruction(&self, layer: usize) -> String {
-        self.attribution
-            .layers
-            .get(layer)
-            .map(|o| o.instruction.to_string())
-            .unwrap_or_default()
-    }
-
-    /// The text of every instruction whose changes are in a layer: one, or several when the
-    /// build was squashed.
-    pub fn commands(&self, layer: usize) -> impl Iterator<Item = &str> {
-        let steps = self.attribution.layers.get(layer).map_or(&[][..], |o| &o.steps[..]);
-        steps
-            .iter()
-            .filter_map(|&s| self.attribution.steps.get(s))
-            .map(|s| s.instruction.text.as_str())
-    }
-
-    /// True when the layer is a COPY/ADD of the build context (not `--from` another stage).
-    pub fn is_context_copy(&self, layer: usize) -> bool {
-        let Some(o) = self.attribution.layers.get(layer) else {
-            return false;
-        };
-        let kind_ok = matches!(o.instruction.kind, InstructionKind::Copy | InstructionKind::Add);
-        let from_stage = o.instruction.text.contains("--from");
-        let from_line = o.dockerfile_line.is_some_and(|line| {
-            self.dockerfile
-                .map(|d| {
-                    d.layer_chain()
-                        .into_iter()
-                        .any(|i| i.line == line && i.flag("from").is_some())
-                })
-                .unwrap_or(false)
-        });
-        // Without the Dockerfile, buildah's `COPY dir:<hash> in /opt/venv` of a whole venv from a
-        // build stage looks like a context copy; the venv's shape says it is not one.
-        let stage_venv = o.dockerfile_line.is_none() && self.copies_a_venv(layer);
-        kind_ok && !from_stage && !from_line && !o.base && !stage_venv
-    }
-
-    /// True when the layer's COPY puts a whole virtualenv at its destination. buildah and
-    /// Docker's classic builder write `COPY --from=build /opt/venv /opt/venv` into the history
-    /// as `COPY dir:<hash> in /opt/venv`, so without the Dockerfile this is what tells an
-    /// environment built in another stage from a venv leaked with the context, which sits
-    /// inside the copied tree (`/app/venv`).
-    fn copies_a_venv(&self, layer: usize) -> bool {
-        let Some(o) = self.attribution.layers.get(layer) else {
-            return false;
-        };
-        let Some(dest) = o
-            .instruction
-            .text
-            .split_whitespace()
-            .last()
-            .filter(|d| d.starts_with('/'))
-        else {
-            return false;
-        };
-        let cfg = format!("{}/pyvenv.cfg", dest.trim_end_matches('/'));
-        self.tree
-            .lookup(cfg.as_bytes())
-            .is_some_and(|n| self.tree.history(n).any(|(_, v)| v.layer as usize == layer))
-    }
-
-    /// The Dockerfile instruction that made a layer, when the Dockerfile was given and matched.
-    pub fn docker_instruction(&self, layer: usize) -> Option<&DockerInstruction> {
-        let line = self.line(layer)?;
-        self.dockerfile?
-            .stages
-            .iter()
-            .flat_map(|s| &s.instructions)
-            .find(|i| i.line == line)
-    }
-
-    /// True when the layer belongs to the base image.
-    pub fn is_base(&self, layer: usize) -> bool {
-        self.attribution.is_base(layer)
-    }
-}
 
 /// Collects findings, merging those of the same rule and layer, and counts each version once.
 struct Engine<'a, 'c> {
@@ -202,7 +86,7 @@ struct Draft {
     rule: &'static str,
     layer: Option<usize>,
     versions: Vec<VersionId>,
-    paths: Vec<PathBytes>,
+    paths: Vec<Evidence>,
     title: String,
     fix: String,
     severity: Option<Severity>,
@@ -266,7 +150,7 @@ impl Engine<'_, '_> {
         if about_files && kept == 0 {
             return; // every file it is about is ignored by the configuration
         }
-        let paths: Vec<PathBytes> = d
+        let paths: Vec<Evidence> = d
             .paths
             .into_iter()
             .filter(|p| !check || !self.ignored(d.rule, &p.path))

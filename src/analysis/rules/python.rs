@@ -6,8 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::paths::{Group, Pyc};
-use super::{Ctx, Draft};
-use crate::analysis::accounting::PathBytes;
+use super::{Ctx, Draft, Evidence};
 use crate::analysis::packages::PythonPackage;
 use crate::model::{Change, EntryKind, Tree};
 
@@ -119,7 +118,7 @@ fn bytecode(ctx: &Ctx<'_>, pyc: &[Pyc], out: &mut Vec<Draft>) {
             versions,
             paths: dirs
                 .into_iter()
-                .map(|(path, bytes)| PathBytes { path, bytes })
+                .map(|(path, bytes)| Evidence::new(path, bytes))
                 .collect(),
             title,
             fix,
@@ -262,9 +261,9 @@ fn packages(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             versions,
             paths: pkgs
                 .iter()
-                .map(|p| PathBytes {
-                    path: format!("{}/{} ({} {})", p.location, norm(&p.name), p.name, p.version),
-                    bytes: p.bytes,
+                .map(|p| {
+                    let path = format!("{}/{} ({} {})", p.location, norm(&p.name), p.name, p.version);
+                    Evidence::of_package(path, p.bytes, p.identity())
                 })
                 .collect(),
             title: format!("development or test packages installed: {}", named(&tools)),
@@ -315,9 +314,9 @@ fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
                 .collect(),
             paths: pairs
                 .iter()
-                .map(|(e, _)| PathBytes {
-                    path: format!("{}/{} ({} {})", e.location, norm(&e.name), e.name, e.version),
-                    bytes: e.bytes,
+                .map(|(e, _)| {
+                    let path = format!("{}/{} ({} {})", e.location, norm(&e.name), e.name, e.version);
+                    Evidence::of_package(path, e.bytes, e.identity())
                 })
                 .collect(),
             title: format!(

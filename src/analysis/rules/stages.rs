@@ -4,8 +4,7 @@
 
 use super::fixes::commands;
 use super::python::runs;
-use super::{Ctx, Draft};
-use crate::analysis::accounting::PathBytes;
+use super::{Ctx, Draft, Evidence};
 use crate::model::{EntryKind, VersionId};
 
 /// Whether a shell line runs a test suite: `pytest`, `py.test`, `nose2`, `tox`, or
@@ -36,17 +35,14 @@ fn left_by_tests(path: &str) -> bool {
 
 /// The file versions a layer's test run wrote, with their paths: not what an install in the
 /// same RUN wrote.
-fn written_by(ctx: &Ctx<'_>, layer: usize) -> (Vec<VersionId>, Vec<PathBytes>) {
+fn written_by(ctx: &Ctx<'_>, layer: usize) -> (Vec<VersionId>, Vec<Evidence>) {
     let tree = ctx.tree;
     let mut versions = Vec::new();
     let mut paths = Vec::new();
     for (id, v) in tree.versions().iter().enumerate() {
         if v.kind == EntryKind::File && v.layer as usize == layer && left_by_tests(&tree.path(v.node)) {
             versions.push(id as VersionId);
-            paths.push(PathBytes {
-                path: tree.path(v.node),
-                bytes: v.size,
-            });
+            paths.push(Evidence::new(tree.path(v.node), v.size));
         }
     }
     (versions, paths)
@@ -101,10 +97,7 @@ fn tools_copied(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             if dir.ends_with("/bin") && TOOLS.contains(&name) && !runs(ctx, name) {
                 names.push(name.to_string());
                 versions.push(id as VersionId);
-                paths.push(PathBytes {
-                    path: path.clone(),
-                    bytes: v.size,
-                });
+                paths.push(Evidence::new(path.clone(), v.size));
             }
         }
         if versions.is_empty() {

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::Evidence;
 use super::{Ctx, Draft};
-use crate::analysis::accounting::PathBytes;
-use crate::analysis::packages::SystemPackage;
+use crate::analysis::packages::{Ecosystem, SystemPackage};
 use crate::model::NodeId;
 
 const TOOLCHAIN: &[&str] = &[
@@ -34,19 +34,17 @@ fn is_toolchain(name: &str) -> bool {
 
 /// A package in a finding's path list (paths are absolute): its largest file, named with the
 /// package, and that file's size: a row's size is the size of what it names.
-fn package_path(ctx: &Ctx<'_>, p: &SystemPackage) -> PathBytes {
+fn package_path(ctx: &Ctx<'_>, p: &SystemPackage, ecosystem: Ecosystem) -> Evidence {
     let tree = ctx.tree;
     let size = |n: NodeId| tree.current(n).map_or(0, |v| tree.version(v).size);
     let largest = p.nodes.iter().copied().max_by_key(|&n| size(n));
-    PathBytes {
-        path: format!(
-            "{} (package {} {})",
-            largest.map_or_else(|| "/".to_string(), |n| tree.path(n)),
-            p.name,
-            p.version
-        ),
-        bytes: largest.map_or(0, size),
-    }
+    let path = format!(
+        "{} (package {} {})",
+        largest.map_or_else(|| "/".to_string(), |n| tree.path(n)),
+        p.name,
+        p.version
+    );
+    Evidence::of_package(path, largest.map_or(0, size), p.identity(ecosystem))
 }
 
 fn is_dev(name: &str) -> bool {
@@ -56,8 +54,9 @@ fn is_dev(name: &str) -> bool {
 /// Toolchain and development packages (DW201, DW202).
 pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     let tree = ctx.tree;
-    let mut groups: BTreeMap<(&'static str, usize), Vec<&SystemPackage>> = BTreeMap::new();
-    for p in ctx.packages.debian.iter().chain(&ctx.packages.alpine) {
+    let mut groups: BTreeMap<(&'static str, usize), Vec<(&SystemPackage, Ecosystem)>> = BTreeMap::new();
+    let debian = ctx.packages.debian.iter().map(|p| (p, Ecosystem::Debian));
+    for (p, ecosystem) in debian.chain(ctx.packages.alpine.iter().map(|p| (p, Ecosystem::Alpine))) {
         let rule = if is_toolchain(&p.name) {
             "DW201"
         } else if is_dev(&p.name) {
@@ -66,15 +65,15 @@ pub fn package_drafts(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
             continue;
         };
         // A base layer's become one DW204 (`fixes::for_base`).
-        groups.entry((rule, p.layer)).or_default().push(p);
+        groups.entry((rule, p.layer)).or_default().push((p, ecosystem));
     }
     for ((rule, layer), pkgs) in groups {
-        let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = pkgs.iter().map(|(p, _)| p.name.as_str()).collect();
         out.push(Draft {
             rule,
             layer: Some(layer),
-            versions: pkgs.iter().flat_map(|p| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
-            paths: pkgs.iter().map(|p| package_path(ctx, p)).collect(),
+            versions: pkgs.iter().flat_map(|(p, _)| p.nodes.iter()).filter_map(|&n| tree.current(n)).collect(),
+            paths: pkgs.iter().map(|&(p, e)| package_path(ctx, p, e)).collect(),
             title: format!("{}: {}", if rule == "DW201" { "build toolchain in the runtime image" } else { "development packages in the runtime image" }, names.join(", ")),
             fix: format!(
                 "{}: install {} in a build stage (`FROM ... AS build`) and `COPY --from=build` only the built packages (a virtualenv or wheels) into the final stage",

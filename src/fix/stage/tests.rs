@@ -85,3 +85,53 @@ fn build_stage_keeps_every_library_when_links_are_unknown() {
     };
     insta::assert_snapshot!(plan_of(&facts));
 }
+
+/// A slim base's apt line names only build packages: with no library kept, the runtime stage
+/// loses the install, and the list update and cleanup that served it, instead of keeping an
+/// `apt-get install -y` that names nothing. Alone on its RUN, the RUN goes; beside other
+/// commands, they stay.
+#[test]
+fn an_install_left_with_no_package_goes() {
+    for (name, apt) in [
+        (
+            "install_alone",
+            "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \\\n    && rm -rf /var/lib/apt/lists/*\n",
+        ),
+        (
+            "install_beside_other_commands",
+            "RUN apt-get update \\\n && apt-get install -y gcc libpq-dev \\\n && useradd -m app; apt-get clean\n",
+        ),
+    ] {
+        let text = format!(
+            "FROM python:3.12-slim\n{apt}WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        );
+        // `--no-install-recommends` on the install that goes must not keep the stage out.
+        let findings = [
+            finding("DW702", 1, Some(2), &[], 0),
+            finding("DW201", 1, Some(2), &[], 60_000_000),
+        ];
+        let facts = Facts {
+            debian_by_layer: BTreeMap::from([(1, vec!["gcc-12".into(), "libpq-dev".into(), "libpq5".into()])]),
+            ..Default::default()
+        };
+        insta::assert_snapshot!(name, fix_all(&text, &findings, &facts, None));
+    }
+}
+
+/// The emptied install's RUN is one DW105 also fixes (its lists, after `apt-get update` in a RUN
+/// of its own): the build stage deletes both RUNs and says so in a note, planned before the
+/// lists' fix, which then does not apply to lines that are gone (the other way round, the build
+/// stage was left out).
+#[test]
+fn an_emptied_install_takes_its_update_and_lists_with_it() {
+    let text = "FROM python:3.12-slim\nRUN apt-get update\nRUN apt-get install -y gcc libpq-dev\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n";
+    let findings = [
+        finding("DW105", 1, Some(2), &[("/var/lib/apt/lists", 1000)], 1000),
+        finding("DW201", 2, Some(3), &[], 60_000_000),
+    ];
+    let facts = Facts {
+        debian_by_layer: BTreeMap::from([(2, vec!["gcc-12".into(), "libpq-dev".into()])]),
+        ..Default::default()
+    };
+    insta::assert_snapshot!(fix_all(text, &findings, &facts, None));
+}

@@ -24,9 +24,10 @@ fn evidence_rows_show_the_size_of_what_they_name() {
     let tree = &app.analysis.tree;
     let mut tagged = 0;
     for p in &app.analysis.findings[i].paths {
-        let Some((file, _)) = p.path.split_once(" (package ") else {
+        if p.package.is_none() {
             continue;
-        };
+        }
+        let file = p.bare_path();
         tagged += 1;
         let node = tree.lookup(file.as_bytes()).expect(file);
         let size = tree.current(node).map_or(0, |v| tree.version(v).size);

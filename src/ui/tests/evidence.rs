@@ -198,3 +198,33 @@ fn claimed_bytes_are_named_in_the_detail_and_the_list() {
     let s = screen_text(&app);
     assert!(s.contains("InRelease (20 KiB of it counted under DW105)"), "{s}");
 }
+
+/// A finding names a package by its identity, environment included: the same name and version
+/// installed in a second environment does not carry the rule of a finding about the first
+/// (matching the lines' `(pytest 8.0.0)` notes put DW304 on both rows).
+#[test]
+fn a_package_row_carries_only_the_findings_about_that_package() {
+    use std::sync::Arc;
+
+    let mut a = (**SAMPLE).clone();
+    let pytest = a
+        .packages
+        .python
+        .iter()
+        .find(|p| p.name == "pytest")
+        .cloned()
+        .expect("pytest in the sample");
+    let mut elsewhere = pytest.clone();
+    elsewhere.location = "/opt/tools/lib/python3.11/site-packages".into();
+    a.packages.python.push(elsewhere);
+    let app = app_of(&Arc::new(a), 160, 48);
+    let rules_at = |loc: &str| {
+        let row = app
+            .package_rows
+            .iter()
+            .find(|r| r.name == "pytest" && r.location == loc);
+        row.map(|r| r.rules.clone()).expect(loc)
+    };
+    assert_eq!(rules_at("/usr/local"), vec!["DW304"]);
+    assert_eq!(rules_at("/opt/tools"), Vec::<&str>::new());
+}
