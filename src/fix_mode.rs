@@ -117,6 +117,11 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     });
+    // A mistyped --context would otherwise plan a new .dockerignore in a folder that is not
+    // there (and fail only at --write, or build the wrong context under --verify).
+    if !context.is_dir() {
+        anyhow::bail!("the build context {} is not a directory", context.display());
+    }
     let ignore_path = context.join(".dockerignore");
     let ignore = read_optional(&ignore_path)?;
     let config = crate::read_config(args.config.as_deref())?;

@@ -194,6 +194,24 @@ fn refusals_end_with_a_clear_message_and_write_nothing() {
     }
     let stderr = fails(bin().args(["fix", image, "--dockerfile", "Dockerfile", "--only", "NOPE1"]));
     assert!(stderr.contains("NOPE1"), "{stderr}");
+    // A mistyped --context is named, not planned into.
+    let missing = dir.path().join("no-such-context");
+    std::fs::copy(
+        corpus_dir().unwrap().join("py-sample/Dockerfile"),
+        dir.path().join("Dockerfile"),
+    )
+    .unwrap();
+    let stderr = fails(
+        bin()
+            .args(["fix", image, "--dockerfile"])
+            .arg(dir.path().join("Dockerfile"))
+            .arg("--context")
+            .arg(&missing),
+    );
+    assert!(
+        stderr.contains("no-such-context") && stderr.contains("not a directory"),
+        "{stderr}"
+    );
 }
 
 /// A real rebuild with buildah (chroot isolation, no network needed): a busybox image with a
