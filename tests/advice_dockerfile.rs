@@ -284,3 +284,21 @@ fn apt_lists_fix_is_the_whole_line_when_the_run_installs() {
     let f = findings_with(img, &careful_dockerfile("RUN apt-get update\n"), true);
     assert!(finding(&f, "DW105").fix.contains("in one RUN (`RUN apt-get update`)"));
 }
+
+/// An exec-form (JSON) RUN gets its own JSON line back with the flag, not a generic sentence.
+#[test]
+fn an_exec_form_pip_install_gets_its_json_line_back() {
+    let img = careful().layer(
+        "RUN pip install flask # buildkit",
+        Layer::new().file("root/.cache/pip/http/1/abc", vec![1u8; 3000]),
+    );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("RUN [\"pip\", \"install\", \"flask\"]\n"),
+        true,
+    );
+    assert_eq!(
+        finding(&f, "DW101").fix,
+        "line 9: add --no-cache-dir: `RUN [\"pip\", \"install\", \"--no-cache-dir\", \"flask\"]`"
+    );
+}

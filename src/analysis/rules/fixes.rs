@@ -116,6 +116,32 @@ pub fn pip_fix(instr: &str) -> Option<String> {
     (!inserts.is_empty()).then_some(out)
 }
 
+/// An exec-form (JSON) RUN's argv with `--no-cache-dir` after each pip install that lacks it,
+/// written back as the JSON array; `None` when none does.
+pub fn pip_fix_exec(argv: &[String]) -> Option<String> {
+    let mut out: Vec<String> = Vec::with_capacity(argv.len() + 1);
+    let mut fixed = false;
+    let mut next = 0;
+    for (i, found) in pip::find(argv) {
+        let end = i + found.words;
+        let has = argv[end..]
+            .iter()
+            .any(|w| w == "--no-cache-dir" || w.starts_with("--no-cache-dir="));
+        if found.installer == Installer::Pip && !has {
+            out.extend(argv[next..end].iter().cloned());
+            out.push("--no-cache-dir".into());
+            next = end;
+            fixed = true;
+        }
+    }
+    out.extend(argv[next..].iter().cloned());
+    let quoted: Vec<String> = out
+        .iter()
+        .map(|w| serde_json::Value::from(w.as_str()).to_string())
+        .collect();
+    fixed.then(|| format!("[{}]", quoted.join(", ")))
+}
+
 /// The RUN line with `--no-cache` added after its uv command (`uv sync`, `uv pip install`...).
 pub fn uv_fix(instr: &str) -> Option<String> {
     if instr.contains("--no-cache") {

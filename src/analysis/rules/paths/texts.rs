@@ -3,7 +3,7 @@
 //! file out. Text only: which paths a finding holds is decided by the walk (`paths`).
 
 use super::super::Ctx;
-use super::super::fixes::{dockerignore_line, listed, pip_fix, source, title_of, uv_fix};
+use super::super::fixes::{dockerignore_line, listed, pip_fix, pip_fix_exec, source, title_of, uv_fix};
 use crate::analysis::accounting::PathBytes;
 
 /// What a path finding says: its one-line title and the change to make.
@@ -92,7 +92,10 @@ fn cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -> 
     match rule {
         "DW101" => Texts::new(
             "pip cache left in the image",
-            match pip_fix(instr) {
+            match pip_fix(instr).or_else(|| {
+                let ins = ctx.docker_instruction(layer)?;
+                Some(ins.with_args(&pip_fix_exec(ins.json_form.as_ref()?)?))
+            }) {
                 Some(fixed) => format!("{at}: add --no-cache-dir: `{fixed}`{caveat}"),
                 None => format!(
                     "{at}: install with `pip install --no-cache-dir` or `RUN --mount=type=cache,target=/root/.cache/pip`"
