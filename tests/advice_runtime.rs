@@ -44,9 +44,18 @@ fn user_advice_is_numeric_and_fits_the_distribution() {
     let fix = &finding(&f, "DW601").fix;
     assert!(fix.contains("adduser -D -u 10001") && !fix.contains("useradd"), "{fix}");
     assert!(fix.contains("USER 10001:10001"), "{fix}");
-    let debian = findings(careful().run_config(root));
+    let with_useradd = careful().layer(
+        "RUN /bin/sh -c true # buildkit",
+        Layer::new().file("usr/sbin/useradd", vec![0x7fu8; 100]),
+    );
+    let debian = findings(with_useradd.run_config(root.clone()));
     let fix = &finding(&debian, "DW601").fix;
     assert!(fix.contains("useradd") && fix.contains("USER 10001:10001"), "{fix}");
+    // Distroless or BusyBox-only: nothing to create the user with (often no shell for a RUN);
+    // the numeric USER alone works.
+    let bare = findings(careful().run_config(root));
+    let fix = &finding(&bare, "DW601").fix;
+    assert!(!fix.contains("RUN ") && fix.contains("USER 10001:10001"), "{fix}");
     let named = findings(careful());
     assert_eq!(finding(&named, "DW605").severity, deadweight::catalogue::Severity::Info);
     let numeric = careful().run_config(

@@ -309,20 +309,18 @@ fn python_env(p: &mut Planner<'_>) {
 fn non_root(p: &mut Planner<'_>) {
     let Some(f) = p.take("DW601", None) else { return };
     let Some(stage) = p.stages().last() else { return };
+    // Without a tool (distroless, BusyBox-only) the numeric USER alone: it needs no
+    // /etc/passwd entry.
     let create = match p.input.facts.user_tool {
-        Some(UserTool::Useradd) => "useradd --create-home --uid 10001 app",
-        Some(UserTool::Adduser) => "adduser -D -u 10001 app",
-        None => {
-            let why = "the image has neither useradd nor BusyBox adduser to create the user".to_string();
-            p.skip(vec!["DW601"], Vec::new(), why);
-            return;
-        }
+        Some(UserTool::Useradd) => "RUN useradd --create-home --uid 10001 app\n",
+        Some(UserTool::Adduser) => "RUN adduser -D -u 10001 app\n",
+        None => "",
     };
     let start = stage
         .instructions
         .iter()
         .find(|i| matches!(i.kind, K::Cmd | K::Entrypoint));
-    let text = format!("RUN {create}\nUSER 10001\n");
+    let text = format!("{create}USER 10001\n");
     let (op, line) = match (start, stage.instructions.last()) {
         (Some(i), _) => (Op::Before { line: i.line, text }, i.line),
         (None, Some(i)) => (Op::After { line: i.line, text }, i.line),
@@ -334,9 +332,16 @@ fn non_root(p: &mut Planner<'_>) {
             stage.from_line,
         ),
     };
-    let summary = format!("line {line}: run as user 10001 (files the app writes must be writable by it)");
+    let mut summary = format!("line {line}: run as user 10001 (files the app writes must be writable by it)");
+    if create.is_empty() {
+        summary.push_str("; no user created: the image has neither useradd nor adduser, and a numeric USER needs none");
+    }
     let mut e = edit(Kind::Review, vec!["DW601"], vec![line], f.reclaimable_bytes, summary);
     e.ops = vec![op];
+    if create.is_empty() {
+        p.edit(e);
+        return;
+    }
     let db = ["passwd", "group", "shadow", "gshadow", "subuid", "subgid"];
     e.expected_paths = db
         .iter()

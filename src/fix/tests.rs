@@ -525,3 +525,23 @@ fn reorder_leaves_a_requirement_file_that_reads_others() {
         "{out}"
     );
 }
+
+/// An image with neither useradd nor adduser (distroless, BusyBox-only) gets the numeric USER
+/// alone, which needs no /etc/passwd entry, rather than no fix.
+#[test]
+fn non_root_without_a_user_tool_is_the_numeric_user_alone() {
+    let text = "FROM gcr.io/distroless/python3\nCOPY app /app\nCMD [\"/app/main.py\"]\n";
+    let findings = [finding("DW601", 0, None, &[], 0)];
+    let out = fix_all(text, &findings, &Facts::default(), None);
+    assert!(out.contains(" COPY app /app\n+USER 10001\n CMD"), "{out}");
+    assert!(!out.contains("+RUN"), "{out}");
+    let debian = Facts {
+        user_tool: Some(UserTool::Useradd),
+        ..Default::default()
+    };
+    let out = fix_all(text, &findings, &debian, None);
+    assert!(
+        out.contains("+RUN useradd --create-home --uid 10001 app\n+USER 10001\n"),
+        "{out}"
+    );
+}

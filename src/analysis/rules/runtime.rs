@@ -39,10 +39,19 @@ fn user(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
     // Kubernetes' runAsNonRoot checks a numeric uid; a name it cannot verify.
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if name.is_empty() || name == "root" || name == "0" {
-        let create = if exists(ctx, "etc/alpine-release") {
-            "`RUN addgroup -g 10001 app && adduser -D -u 10001 -G app app`"
+        let any = |paths: &[&str]| paths.iter().any(|p| exists(ctx, p));
+        let debian = ctx.packages.debian.iter().any(|p| p.name == "passwd");
+        let useradd = debian || any(&["usr/sbin/useradd", "sbin/useradd"]);
+        let alpine = exists(ctx, "etc/alpine-release");
+        let adduser = alpine || any(&["bin/adduser", "usr/sbin/adduser", "sbin/adduser"]);
+        let create = if useradd && !alpine {
+            "`RUN groupadd --gid 10001 app && useradd --create-home --uid 10001 --gid 10001 app` and "
+        } else if adduser {
+            "`RUN addgroup -g 10001 app && adduser -D -u 10001 -G app app` and "
         } else {
-            "`RUN groupadd --gid 10001 app && useradd --create-home --uid 10001 --gid 10001 app`"
+            // Distroless and BusyBox-only images: no tool (often no shell) to create a user,
+            // and a numeric USER needs no /etc/passwd entry.
+            "(no user to create: the image has neither useradd nor adduser, and a numeric USER needs no /etc/passwd entry) "
         };
         out.push(whole(
             "DW601",
@@ -50,9 +59,7 @@ fn user(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
                 true => "the container runs as root (no USER)".into(),
                 false => format!("the container runs as root (USER {user})"),
             },
-            format!(
-                "add {create} and `USER 10001:10001` (numeric, so Kubernetes' runAsNonRoot can verify it) before CMD"
-            ),
+            format!("add {create}`USER 10001:10001` (numeric, so Kubernetes' runAsNonRoot can verify it) before CMD"),
             None,
         ));
     } else if !user.split(':').all(numeric) {
