@@ -214,7 +214,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW407",
         "tests copied into the runtime image",
         Warning,
-        "The test suite is not run in production: `tests/` and `test/` directories, `test_*.py`, `*_test.py` and `conftest.py` anywhere in the copied context. Add `**/tests` (or the exact path, such as `tests`) and `**/test_*.py` to .dockerignore, or copy only the package directory.",
+        "The test suite is not run in production: `tests/` and `test/` directories, `test_*.py`, `*_test.py` and `conftest.py` anywhere in the copied context. Add `**/tests` (or the exact path, such as `tests`) and `**/test_*.py` to .dockerignore, or copy only the package directory. When a later RUN runs the tests (`RUN pytest`), ignoring them would fail that RUN: the fix then is to copy only the application into the final stage and run the tests in a stage of their own (DW409).",
     ),
     rule(
         "DW408",
@@ -280,7 +280,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW601",
         "container runs as root",
         Warning,
-        "Without a USER instruction the process runs as root inside the container. Create an unprivileged user with a fixed uid and switch to it by number: `RUN groupadd --gid 10001 app && useradd --create-home --uid 10001 --gid 10001 app` (on Alpine, which has no useradd: `addgroup -g 10001 app && adduser -D -u 10001 -G app app`), then `USER 10001:10001`. Kubernetes' `runAsNonRoot` can only verify a numeric user.",
+        "Without a USER instruction the process runs as root inside the container. Create an unprivileged user with a fixed uid and switch to it by number: `RUN groupadd --gid 10001 app && useradd --create-home --uid 10001 --gid 10001 app` (on Alpine, which has no useradd: `addgroup -g 10001 app && adduser -D -u 10001 -G app app`), then `USER 10001:10001`. An image with neither tool (distroless, BusyBox-only, often without a shell for RUN) needs only `USER 10001:10001`: a numeric user needs no /etc/passwd entry. Kubernetes' `runAsNonRoot` can only verify a numeric user.",
     ),
     rule(
         "DW602",

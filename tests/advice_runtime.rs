@@ -276,3 +276,33 @@ fn precompile_commands_name_the_interpreter_on_path_and_the_directories() {
     ));
     assert!(finding(&f, "DW602").fix.contains("`RUN python -m compileall"));
 }
+
+/// Tests that a later RUN runs (`pytest`) are read there: DW407 does not advise a
+/// `.dockerignore` line that would fail that RUN, and DW701 leaves them out of its list.
+#[test]
+fn tests_run_in_the_image_are_not_ignored() {
+    let copied = || {
+        Layer::new()
+            .file("app/tests/test_models.py", "def test(): pass\n")
+            .file("app/.git/HEAD", "ref: refs/heads/main\n")
+    };
+    let run = careful().layer("COPY . /app # buildkit", copied()).layer(
+        "RUN /bin/sh -c python -m pytest -q # buildkit",
+        Layer::new().file("app/.pytest_cache/v/cache/nodeids", vec![b'n'; 70]),
+    );
+    let dockerfile = crate::advice::careful_dockerfile("COPY . /app\nRUN python -m pytest -q\n");
+    let f = crate::advice::findings_with(run, &dockerfile, false);
+    let tests = finding(&f, "DW407");
+    assert!(tests.fix.contains("runs the test suite in the image"), "{}", tests.fix);
+    assert!(!tests.fix.contains(".dockerignore:"), "{}", tests.fix);
+    let none = &finding(&f, "DW701").fix;
+    assert!(none.contains(".git") && !none.contains("tests"), "{none}");
+    // Without the test run, the line is the fix.
+    let copy = crate::advice::careful_dockerfile("COPY . /app\n");
+    let f = crate::advice::findings_with(careful().layer("COPY . /app # buildkit", copied()), &copy, false);
+    assert!(
+        finding(&f, "DW407").fix.contains("add to .dockerignore: tests"),
+        "{:#?}",
+        f
+    );
+}

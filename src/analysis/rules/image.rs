@@ -324,8 +324,15 @@ fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
             )
         })
         .collect();
+    // Tests that a later RUN runs stay in the context (DW407 says what to do instead).
+    let runs_them = |f: &Finding| {
+        f.rule == "DW407"
+            && f.layer
+                .is_some_and(|l| super::stages::tests_run_after(ctx, l).is_some())
+    };
     let mut lines: Vec<String> = leaked
         .iter()
+        .filter(|f| !runs_them(f))
         .flat_map(|f| f.paths.iter().map(|p| dockerignore_line(ctx, f.layer, &p.path)))
         .collect();
     if leaked.iter().any(|f| matches!(f.rule, "DW301" | "DW303")) {

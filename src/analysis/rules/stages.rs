@@ -21,6 +21,12 @@ fn runs_tests(line: &str) -> bool {
     })
 }
 
+/// The first layer after `layer` whose command runs a test suite: the tests that `layer`
+/// copied are read there, so a `.dockerignore` line for them would fail that RUN.
+pub(super) fn tests_run_after(ctx: &Ctx<'_>, layer: usize) -> Option<usize> {
+    (layer + 1..ctx.layers.len()).find(|&l| ctx.commands(l).any(runs_tests))
+}
+
 /// What a test run leaves behind: pytest's cache and assertion-rewritten bytecode
 /// (`test_x.cpython-311-pytest-8.3.5.pyc`), coverage data and reports, tox's environments.
 fn left_by_tests(path: &str) -> bool {

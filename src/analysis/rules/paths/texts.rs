@@ -198,6 +198,19 @@ fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -
     lines.dedup();
     lines.truncate(6);
     let ignore = lines.join(", ");
+    // Ignored tests would fail the RUN that runs them (and a test stage reads the same context).
+    if let Some(run) = (rule == "DW407")
+        .then(|| super::super::stages::tests_run_after(ctx, layer))
+        .flatten()
+    {
+        return Texts::new(
+            format!("{}: {shown}", title_of(rule)),
+            format!(
+                "{} runs the test suite in the image, so a .dockerignore line would fail it: copy only the application into the final stage (not the whole context), and run the tests in a stage of their own (DW409)",
+                ctx.where_(run)
+            ),
+        );
+    }
     if rule == "DW405" {
         return Texts::new(
             format!("secret-looking file copied into the image: {shown}"),
