@@ -51,7 +51,12 @@ fn user(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
         } else {
             // Distroless and BusyBox-only images: no tool (often no shell) to create a user,
             // and a numeric USER needs no /etc/passwd entry.
-            "(no user to create: the image has neither useradd nor adduser, and a numeric USER needs no /etc/passwd entry) "
+            ""
+        };
+        let note = if create.is_empty() {
+            "; there is no user to create: the image has neither useradd nor adduser, and a numeric USER needs no /etc/passwd entry"
+        } else {
+            ""
         };
         out.push(whole(
             "DW601",
@@ -59,7 +64,9 @@ fn user(ctx: &Ctx<'_>, out: &mut Vec<Draft>) {
                 true => "the container runs as root (no USER)".into(),
                 false => format!("the container runs as root (USER {user})"),
             },
-            format!("add {create}`USER 10001:10001` (numeric, so Kubernetes' runAsNonRoot can verify it) before CMD"),
+            format!(
+                "add {create}`USER 10001:10001` (numeric, so Kubernetes' runAsNonRoot can verify it) before CMD{note}"
+            ),
             None,
         ));
     } else if !user.split(':').all(numeric) {
