@@ -302,3 +302,24 @@ fn an_exec_form_pip_install_gets_its_json_line_back() {
         "line 9: add --no-cache-dir: `RUN [\"pip\", \"install\", \"--no-cache-dir\", \"flask\"]`"
     );
 }
+
+/// DW105 does not advise removing the lists where a later RUN still installs from them.
+#[test]
+fn apt_lists_a_later_install_reads_are_removed_after_it() {
+    let img = careful()
+        .layer(
+            "RUN /bin/sh -c apt-get update && apt-get install -y curl # buildkit",
+            Layer::new().file("var/lib/apt/lists/x_Packages", vec![1u8; 30_000]),
+        )
+        .layer(
+            "RUN /bin/sh -c apt-get install -y gcc # buildkit",
+            Layer::new().file("usr/bin/gcc-12", vec![2u8; 3000]),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("RUN apt-get update && apt-get install -y curl\nRUN apt-get install -y gcc\n"),
+        true,
+    );
+    let fix = &finding(&f, "DW105").fix;
+    assert!(fix.starts_with("line 10: installs from these lists too"), "{fix}");
+}

@@ -213,6 +213,16 @@ fn apt_lists(p: &mut Planner<'_>) {
         } else {
             (inst, false)
         };
+        // A later install that reads these lists (no update of its own) fails without them.
+        let updates = |i: &DockerInstruction| i.args.contains("apt-get update") || i.args.contains("apt update");
+        if let Some(later) = apt_install_after(p, target.line).filter(|i| !updates(i)) {
+            let why = format!(
+                "line {} installs with apt from these lists without an `apt-get update` of its own: removing them at line {} would fail it",
+                later.line, target.line
+            );
+            p.skip(vec!["DW105"], vec![line], why);
+            continue;
+        }
         let installs = p
             .src
             .unit(target.line)

@@ -545,3 +545,27 @@ fn non_root_without_a_user_tool_is_the_numeric_user_alone() {
         "{out}"
     );
 }
+
+/// Removing the lists where they are written would break a later RUN that installs from them
+/// without its own `apt-get update`: that finding is listed, not fixed.
+#[test]
+fn apt_lists_stay_for_a_later_install_that_needs_them() {
+    let facts = Facts {
+        layer_lines: vec![None, Some(2), Some(3)],
+        ..Default::default()
+    };
+    let findings = [finding("DW105", 1, Some(2), &[("/var/lib/apt/lists", 9000)], 9000)];
+    let text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y gcc\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(!out.contains("rm -rf /var/lib/apt/lists"), "{out}");
+    assert!(
+        out.contains("not applied [\"DW105\"] [2]: line 3 installs with apt"),
+        "{out}"
+    );
+    let updates_again = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\nRUN apt-get update && apt-get install -y gcc\n";
+    let out = fix_all(updates_again, &findings, &facts, None);
+    assert!(
+        out.contains("+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"),
+        "{out}"
+    );
+}

@@ -158,7 +158,17 @@ fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
             let line = src.text.trim_end().trim_end_matches(';').trim_end();
             let installs =
                 line.contains("update") && (line.contains("apt-get install") || line.contains("apt install"));
-            let fix = if installs && !line.contains('\n') {
+            // A later RUN that installs from these lists (no update of its own) needs them.
+            let later = (layer + 1..ctx.layers.len()).find(|&l| {
+                ctx.commands(l)
+                    .any(|c| (c.contains("apt-get install") || c.contains("apt install")) && !c.contains("update"))
+            });
+            let fix = if let Some(later) = later {
+                format!(
+                    "{}: installs from these lists too, with no `apt-get update` of its own: remove them (`&& rm -rf /var/lib/apt/lists/*`) at the end of the last RUN that installs, or give each RUN its own update and removal",
+                    ctx.where_(later)
+                )
+            } else if installs && !line.contains('\n') {
                 format!(
                     "{at}: remove the lists in the same RUN: `{line} && rm -rf /var/lib/apt/lists/*`{}",
                     src.caveat()
