@@ -146,7 +146,44 @@ fn requirement_files(args: &str) -> Option<Vec<String>> {
             _ => {}
         }
     }
-    (!files.is_empty()).then_some(files)
+    Some(files)
+}
+
+/// Whether every command of a RUN installs packages (pip, uv, apt, apk) or is harmless shell
+/// set-up (`set -e`, `mkdir`, `rm`, `echo`): only such a RUN can move before the COPY of the
+/// context, since any other command may read the files that COPY brings.
+fn only_installs(args: &str) -> bool {
+    let Some(words) = shell::split(args) else { return false };
+    let mut start = true;
+    let mut python = false;
+    for w in &words {
+        if matches!(w.as_str(), "&&" | "||" | ";" | "|") {
+            start = true;
+            continue;
+        }
+        if !start {
+            if python {
+                python = false;
+                if w != "-m" {
+                    return false;
+                }
+                start = true; // the module name is checked next
+            }
+            continue;
+        }
+        if w.contains('=') && !w.starts_with('-') {
+            continue; // `PIP_NO_CACHE_DIR=1 pip install ...`
+        }
+        let name = w.rsplit('/').next().unwrap_or(w).trim_end_matches(';');
+        python = name.starts_with("python");
+        let tool = name.starts_with("pip") || matches!(name, "uv" | "apt-get" | "apt" | "apk");
+        let setup = matches!(name, "set" | "mkdir" | "rm" | "echo" | "true");
+        if !(tool || setup || python) {
+            return false;
+        }
+        start = false;
+    }
+    !python
 }
 
 pub(super) fn reorder(p: &mut Planner<'_>) {
@@ -181,16 +218,34 @@ pub(super) fn reorder(p: &mut Planner<'_>) {
             .iter()
             .map(|h| requirement_files(&h.args))
             .collect::<Option<Vec<_>>>();
-        let Some(files) = files.filter(|f| f.len() == 1).and_then(|mut f| f.pop()) else {
+        // A hit's words run to the end of its line, so a later install's files come twice.
+        let files = files.map(|f| {
+            let mut all = f.concat();
+            all.sort();
+            all.dedup();
+            all
+        });
+        let files = files.filter(|f| !f.is_empty());
+        let Some(files) = files else {
             skip(
                 p,
                 format!(
-                    "line {}: only one `pip install -r FILE` is reordered mechanically",
+                    "line {}: only `pip install -r FILE` installs are reordered mechanically",
                     run.line
                 ),
             );
             continue;
         };
+        if !only_installs(&run.args) {
+            skip(
+                p,
+                format!(
+                    "line {}: the RUN does more than install (a command that may read the copied files would not find them before line {line})",
+                    run.line
+                ),
+            );
+            continue;
+        }
         // The new COPY lines are written from these words and the COPY's flags: each must
         // read the same written bare.
         let flags_plain = copy.flags.iter().all(|(_, v)| v.as_deref().is_none_or(shell::plain));

@@ -569,3 +569,17 @@ fn apt_lists_stay_for_a_later_install_that_needs_them() {
         "{out}"
     );
 }
+
+/// The reorder moves only a RUN that installs and nothing else: one that also runs the
+/// application's files (`python manage.py collectstatic`) would not find them before the COPY.
+#[test]
+fn reorder_moves_only_a_run_that_only_installs() {
+    let findings = [finding("DW505", 1, Some(3), &[("/app", 0)], 0)];
+    let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt && python manage.py collectstatic --noinput\n";
+    let out = fix_all(text, &findings, &Facts::default(), None);
+    assert!(!out.contains("+COPY requirements.txt"), "{out}");
+    assert!(out.contains("not applied [\"DW505\"] [3]"), "{out}");
+    let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install --upgrade pip && pip install -r requirements.txt\n";
+    let out = fix_all(text, &findings, &Facts::default(), None);
+    assert!(out.contains("+COPY requirements.txt /app/requirements.txt\n"), "{out}");
+}
