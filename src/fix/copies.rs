@@ -104,6 +104,31 @@ pub(super) fn owner_copies(p: &mut Planner<'_>) {
             skip(p, format!("line {line}: `{cmd} -R` is split over a continuation"));
             continue;
         };
+        // `COPY --chown=NAME` looks the name up when the COPY runs: a user or group created
+        // after it is not there yet (the build fails: "unable to find user").
+        let by_name = flag
+            .strip_prefix("--chown=")
+            .is_some_and(|v| v.split(':').any(|id| !id.bytes().all(|b| b.is_ascii_digit())));
+        let creates = p.at(line).and_then(|(stage, _)| {
+            stage.instructions.iter().find(|i| {
+                i.line > copy.line
+                    && i.line < line
+                    && i.kind == K::Run
+                    && ["useradd", "adduser", "groupadd", "addgroup"]
+                        .iter()
+                        .any(|t| i.args.contains(t))
+            })
+        });
+        if let Some(creates) = creates.filter(|_| by_name) {
+            skip(
+                p,
+                format!(
+                    "line {} creates users after line {}'s COPY, where `COPY {flag}` would not find them yet: move the COPY after it, or use numeric ids",
+                    creates.line, copy.line
+                ),
+            );
+            continue;
+        }
         p.owner_flags.insert(copy.line, flag.clone());
         let summary = format!("line {}: COPY {flag}; line {line} no longer recursive", copy.line);
         let mut e = edit(

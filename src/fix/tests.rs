@@ -583,3 +583,22 @@ fn reorder_moves_only_a_run_that_only_installs() {
     let out = fix_all(text, &findings, &Facts::default(), None);
     assert!(out.contains("+COPY requirements.txt /app/requirements.txt\n"), "{out}");
 }
+
+/// `COPY --chown=NAME` needs the user when the COPY runs: a user created between the COPY and
+/// the chown is not there yet, so that finding is listed; numeric ids need no user.
+#[test]
+fn copy_chown_by_name_needs_the_user_at_the_copy() {
+    let facts = Facts {
+        layer_lines: vec![None, Some(2), Some(3), Some(4)],
+        restored_from: BTreeMap::from([(3, BTreeSet::from([1]))]),
+        ..Default::default()
+    };
+    let findings = [finding("DW503", 3, Some(4), &[("/app/x", 10)], 10)];
+    let text = "FROM debian:bookworm\nCOPY . /app\nRUN useradd --create-home app\nRUN chown -R app:app /app\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(!out.contains("+COPY --chown"), "{out}");
+    assert!(out.contains("not applied [\"DW503\"] [4]: line 3 creates"), "{out}");
+    let numeric = text.replace("app:app /app", "10001:10001 /app");
+    let out = fix_all(&numeric, &findings, &facts, None);
+    assert!(out.contains("+COPY --chown=10001:10001 . /app\n"), "{out}");
+}
