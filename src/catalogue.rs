@@ -232,7 +232,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW501",
         "files deleted in a later layer",
         Error,
-        "Deleting files in a later RUN hides them but every byte is still shipped in the layer that wrote them. Create and delete them in the same RUN (or use a build stage / cache mount).",
+        "Deleting files in a later RUN hides them but every byte is still shipped in the layer that wrote them. Create and delete them in the same RUN (or use a build stage / cache mount). Files a COPY or ADD brought are left out of the copy instead (removed from the build context or excluded in .dockerignore).",
     ),
     rule(
         "DW502",
@@ -244,7 +244,7 @@ pub const RULES: &[RuleInfo] = &[
         "DW503",
         "files copied again only to change owner or mode",
         Warning,
-        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` with an octal mode (`--chmod=755`: symbolic modes such as `+x` need a recent Dockerfile frontend) and drop the RUN. The title says what changed: owner, mode or both; files stored again with nothing changed are DW508.",
+        "`RUN chown -R` or `chmod -R` after a COPY stores every file a second time. Use `COPY --chown=user:group` / `--chmod=` with an octal mode (`--chmod=755`: symbolic modes such as `+x` need a recent Dockerfile frontend) and drop the RUN, when the RUN changed everything that COPY brought; a chown or chmod of some files among others is set in the build context (or given a COPY of its own), and only that command leaves the RUN. The title says what changed: owner, mode or both; files stored again with nothing changed are DW508.",
     ),
     rule(
         "DW504",

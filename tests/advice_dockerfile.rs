@@ -323,3 +323,42 @@ fn apt_lists_a_later_install_reads_are_removed_after_it() {
     let fix = &finding(&f, "DW105").fix;
     assert!(fix.starts_with("line 10: installs from these lists too"), "{fix}");
 }
+
+/// Files a COPY brought and a later RUN deleted are not "merged into one RUN" (a COPY is not a
+/// RUN): they are left out of the copy. A chmod of one file among other commands is not a
+/// `COPY --chmod` over everything, nor a reason to remove the whole RUN.
+#[test]
+fn copied_then_deleted_or_chmodded_files_get_copy_advice() {
+    let img = careful()
+        .layer(
+            "/bin/sh -c #(nop) COPY dir:abc in / ",
+            Layer::new()
+                .file_with("etc/app.conf", "secret=1\n", 0o644, 0, 0)
+                .file("data/big.bin", vec![5u8; 9000]),
+        )
+        .layer(
+            "/bin/sh -c rm -rf /data/big.bin && chmod 0600 /etc/app.conf && echo hi > /hello.txt",
+            Layer::new()
+                .whiteout("data/big.bin")
+                .file_with("etc/app.conf", "secret=1\n", 0o600, 0, 0)
+                .file("hello.txt", "hi\n"),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile(
+            "COPY rootfs/ /\nRUN rm -rf /data/big.bin && chmod 0600 /etc/app.conf && echo hi > /hello.txt\n",
+        ),
+        true,
+    );
+    let deleted = &finding(&f, "DW501").fix;
+    assert!(
+        deleted.contains("leave them out of the copy") && !deleted.contains("into one RUN"),
+        "{deleted}"
+    );
+    let mode = &finding(&f, "DW503").fix;
+    assert!(
+        !mode.contains("use `COPY --chmod=0600` at") && !mode.contains("and remove line"),
+        "{mode}"
+    );
+    assert!(mode.contains("drop the `chmod` from line 10"), "{mode}");
+}

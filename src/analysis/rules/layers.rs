@@ -114,7 +114,16 @@ fn deleted_later(ctx: &Ctx<'_>, deleted: BTreeMap<(usize, usize), Group>, out: &
             .filter(|(h, _)| *h != writer)
             .map(|(h, _)| cited(ctx, *h))
             .collect();
-        let fix = if merged.is_empty() {
+        let instr = ctx.instruction(writer);
+        let copies = instr.starts_with("COPY ") || instr.starts_with("ADD ");
+        let fix = if copies && !merged.is_empty() && !instr.contains("--from") {
+            // A COPY cannot be merged into a RUN: the files should not be copied at all.
+            format!(
+                "{} copies files that {} deletes: leave them out of the copy instead (remove them from the build context, exclude them in .dockerignore, or copy only what stays), and drop the deletion",
+                cited(ctx, writer),
+                merged.join(" and ")
+            )
+        } else if merged.is_empty() {
             format!(
                 "{} stores files it also deletes: delete them in the command that makes them",
                 cited(ctx, writer)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::fixes::cited;
 use super::groups::{Changed, Group, joined, per_layer};
 use super::{Ctx, Draft, Severity};
-use crate::model::VersionId;
+use crate::model::{EntryKind, VersionId};
 
 /// The COPY flag a RUN's `chown`/`chmod` would become (`chown -R 1000:1000` ->
 /// `--chown=1000:1000`); `None` when the instruction changes no owner or mode. A symbolic
@@ -68,10 +68,40 @@ pub fn new_owner_or_mode(
             i.starts_with("COPY ") || i.starts_with("ADD ")
         };
         let (copied, made): (Vec<usize>, Vec<usize>) = froms.iter().map(|(f, _)| *f).partition(|&f| is_copy(f));
+        // A COPY flag applies to everything the COPY brings: right when the RUN re-stored all
+        // of it (`chown -R` over the destination, `chmod +x` of the one file copied), wrong for
+        // some files among others; and the RUN goes only if that is all it does.
+        let files = |v: &[VersionId]| {
+            v.iter()
+                .filter(|&&id| ctx.tree.version(id).kind != EntryKind::Dir)
+                .count()
+        };
+        let brought = |f: usize| {
+            ctx.tree
+                .versions()
+                .iter()
+                .filter(|v| usize::from(v.layer) == f && v.is_entry() && v.kind != EntryKind::Dir)
+                .count()
+        };
+        let recursive = froms
+            .iter()
+            .filter(|(f, _)| copied.contains(f))
+            .all(|(f, (v, _))| files(v) >= brought(*f));
+        let run = ctx.instruction(copy);
+        let alone = !run.contains("&&") && !run.contains(';') && !run.contains('|');
+        let tool = if change.as_deref().is_some_and(|f| f.starts_with("--chmod")) {
+            "chmod"
+        } else {
+            "chown"
+        };
         let fix = match &change {
             Some(flag) => {
                 let mut parts = Vec::new();
-                if !copied.is_empty() {
+                if !copied.is_empty() && !recursive {
+                    parts.push(format!(
+                        "give these files their owner or mode in the build context, or copy them with a COPY of their own with `{flag}`"
+                    ));
+                } else if !copied.is_empty() {
                     let at: Vec<String> = copied.iter().map(|&f| cited(ctx, f)).collect();
                     parts.push(format!("use `COPY {flag}` at {}", at.join(" and ")));
                 }
@@ -82,7 +112,11 @@ pub fn new_owner_or_mode(
                         at.join(" and ")
                     ));
                 }
-                format!("{}, and remove {}", parts.join("; "), cited(ctx, copy))
+                if alone {
+                    format!("{}, and remove {}", parts.join("; "), cited(ctx, copy))
+                } else {
+                    format!("{}, and drop the `{tool}` from {}", parts.join("; "), cited(ctx, copy))
+                }
             }
             None => format!(
                 "{} stored them again with {}; informational",
