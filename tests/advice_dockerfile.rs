@@ -362,3 +362,28 @@ fn copied_then_deleted_or_chmodded_files_get_copy_advice() {
     );
     assert!(mode.contains("drop the `chmod` from line 10"), "{mode}");
 }
+
+/// A download by `ADD URL` that a later RUN unpacks and deletes is made in that RUN instead.
+#[test]
+fn an_added_download_deleted_later_is_downloaded_in_the_run() {
+    let img = careful()
+        .layer(
+            "/bin/sh -c #(nop) ADD https://example.org/sdk.tar.gz /tmp/ ",
+            Layer::new().file("tmp/sdk.tar.gz", vec![5u8; 9000]),
+        )
+        .layer(
+            "/bin/sh -c tar xzf /tmp/sdk.tar.gz -C /opt && rm /tmp/sdk.tar.gz",
+            Layer::new()
+                .whiteout("tmp/sdk.tar.gz")
+                .file("opt/sdk/bin", vec![1u8; 10]),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile(
+            "ADD https://example.org/sdk.tar.gz /tmp/\nRUN tar xzf /tmp/sdk.tar.gz -C /opt && rm /tmp/sdk.tar.gz\n",
+        ),
+        true,
+    );
+    let fix = &finding(&f, "DW501").fix;
+    assert!(fix.contains("curl -fsSLO https://example.org/sdk.tar.gz"), "{fix}");
+}

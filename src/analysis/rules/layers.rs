@@ -117,12 +117,25 @@ fn deleted_later(ctx: &Ctx<'_>, deleted: BTreeMap<(usize, usize), Group>, out: &
         let instr = ctx.instruction(writer);
         let copies = instr.starts_with("COPY ") || instr.starts_with("ADD ");
         let fix = if copies && !merged.is_empty() && !instr.contains("--from") {
-            // A COPY cannot be merged into a RUN: the files should not be copied at all.
-            format!(
-                "{} copies files that {} deletes: leave them out of the copy instead (remove them from the build context, exclude them in .dockerignore, or copy only what stays), and drop the deletion",
-                cited(ctx, writer),
-                merged.join(" and ")
-            )
+            // A COPY cannot be merged into a RUN: the files should not be copied at all; a
+            // download by ADD is made in the RUN that uses and deletes it instead.
+            if let Some(url) = instr
+                .split_whitespace()
+                .find(|w| w.contains("://"))
+                .filter(|_| instr.starts_with("ADD "))
+            {
+                format!(
+                    "{} downloads what {} deletes: download it in that RUN instead (`curl -fsSLO {url} && ...` before its commands), so it never reaches a layer",
+                    cited(ctx, writer),
+                    merged.join(" and ")
+                )
+            } else {
+                format!(
+                    "{} copies files that {} deletes: leave them out of the copy instead (remove them from the build context, exclude them in .dockerignore, or copy only what stays), and drop the deletion",
+                    cited(ctx, writer),
+                    merged.join(" and ")
+                )
+            }
         } else if merged.is_empty() {
             format!(
                 "{} stores files it also deletes: delete them in the command that makes them",
