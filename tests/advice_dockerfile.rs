@@ -387,3 +387,14 @@ fn an_added_download_deleted_later_is_downloaded_in_the_run() {
     let fix = &finding(&f, "DW501").fix;
     assert!(fix.contains("curl -fsSLO https://example.org/sdk.tar.gz"), "{fix}");
 }
+
+/// DW107 after `apk update` says to drop it: `--no-cache` alone leaves the index it wrote.
+#[test]
+fn apk_cache_advice_drops_apk_update() {
+    let img = careful().layer(
+        "RUN /bin/sh -c apk update && apk add python3 # buildkit",
+        Layer::new().file("var/cache/apk/APKINDEX.abc.tar.gz", vec![1u8; 30_000]),
+    );
+    let f = findings_with(img, &careful_dockerfile("RUN apk update && apk add python3\n"), true);
+    assert!(finding(&f, "DW107").fix.contains("drop `apk update`"), "{:#?}", f);
+}

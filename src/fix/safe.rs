@@ -141,6 +141,18 @@ fn cache_flags(p: &mut Planner<'_>) {
                         text: format!(" {}", fix.flag),
                     })
                     .collect();
+                // `apk update` writes the index that `apk add --no-cache` would not: it goes in
+                // the same RUN, or the saving is not there.
+                let text = p.src.unit(line).map_or("", |(_, t)| t);
+                let update = fix.rules == ["DW107"] && text.contains("apk update") && !text.contains("/var/cache/apk");
+                if let Some(end) = p.src.append_point(inst).filter(|_| update) {
+                    e.ops.push(Op::Splice {
+                        line,
+                        at: end..end,
+                        text: " && rm -rf /var/cache/apk/*".into(),
+                    });
+                    e.summary.push_str(", and the index `apk update` wrote removed");
+                }
             } else if let Some(env) = fix.env.filter(|_| all == 0) {
                 // The tool runs behind another command (a script, a Makefile): the variable
                 // reaches it where a flag cannot.

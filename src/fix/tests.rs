@@ -602,3 +602,20 @@ fn copy_chown_by_name_needs_the_user_at_the_copy() {
     let out = fix_all(&numeric, &findings, &facts, None);
     assert!(out.contains("+COPY --chown=10001:10001 . /app\n"), "{out}");
 }
+
+/// `apk update && apk add x`: `--no-cache` on the add leaves the index `apk update` wrote, so
+/// the same RUN removes /var/cache/apk too (the predicted saving is then what the rebuild gets).
+#[test]
+fn apk_update_keeps_its_index_unless_removed() {
+    let facts = Facts {
+        layer_lines: vec![None, Some(2)],
+        ..Default::default()
+    };
+    let findings = [finding("DW107", 1, Some(2), &[("/var/cache/apk", 9000)], 9000)];
+    let text = "FROM alpine:3.20\nRUN apk update && apk add python3\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(
+        out.contains("+RUN apk update && apk add --no-cache python3 && rm -rf /var/cache/apk/*\n"),
+        "{out}"
+    );
+}

@@ -187,7 +187,13 @@ fn system_cache_texts(ctx: &Ctx<'_>, rule: &str, layer: usize) -> Texts {
         ),
         _ => Texts::new(
             "apk cache left in /var/cache/apk",
-            format!("{at}: use `apk add --no-cache`"),
+            if ctx.commands(layer).any(|c| c.contains("apk update")) {
+                format!(
+                    "{at}: use `apk add --no-cache` and drop `apk update` (`--no-cache` reads a fresh index without storing it; the index `apk update` writes stays in the layer)"
+                )
+            } else {
+                format!("{at}: use `apk add --no-cache`")
+            },
         ),
     }
 }
