@@ -199,6 +199,27 @@ fn only_update(inst: &DockerInstruction) -> bool {
         && words.iter().skip(2).all(|w| w.starts_with('-'))
 }
 
+/// The start of the simple command whose program word starts at `at` in `text`: before the
+/// `NAME=value` words that set its environment, which must stay with it.
+fn command_start(text: &str, at: usize) -> usize {
+    let mut start = at;
+    let mut head = text.get(..at).unwrap_or("");
+    loop {
+        let trimmed = head.trim_end_matches([' ', '\t']);
+        let from = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = &trimmed[from..];
+        let assignment = word.split_once('=').is_some_and(|(name, _)| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if !assignment {
+            return start;
+        }
+        start = from;
+        head = &trimmed[..from];
+    }
+}
+
 fn apt_lists(p: &mut Planner<'_>) {
     for f in p.findings("DW105") {
         let Some(line) = f.dockerfile_line else { continue };
@@ -274,7 +295,7 @@ fn apt_lists(p: &mut Planner<'_>) {
             ops.push(Op::Delete { line });
             ops.push(Op::Splice {
                 line: target.line,
-                at: first.start..first.start,
+                at: command_start(p.src.text, first.start)..command_start(p.src.text, first.start),
                 text: format!("{} && ", inst.args.trim()),
             });
         }

@@ -619,3 +619,21 @@ fn apk_update_keeps_its_index_unless_removed() {
         "{out}"
     );
 }
+
+/// The merged `apt-get update` goes before the install's environment assignments, which stay
+/// with the install (`DEBIAN_FRONTEND=noninteractive apt-get install`).
+#[test]
+fn apt_update_merges_before_the_installs_env_assignments() {
+    let facts = Facts {
+        layer_lines: vec![None, Some(2), Some(3)],
+        ..Default::default()
+    };
+    let findings = [finding("DW105", 1, Some(2), &[("/var/lib/apt/lists", 9000)], 9000)];
+    let text =
+        "FROM debian:bookworm\nRUN apt-get update\nRUN DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata\n";
+    let out = fix_all(text, &findings, &facts, None);
+    assert!(
+        out.contains("+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata && rm -rf /var/lib/apt/lists/*\n"),
+        "{out}"
+    );
+}
