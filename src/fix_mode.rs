@@ -61,6 +61,14 @@ struct Totals {
     planned_bytes: u64,
 }
 
+/// The ignore file BuildKit reads for this Dockerfile alone (`Dockerfile.prod.dockerignore`
+/// beside `Dockerfile.prod`), which takes the place of the context's `.dockerignore`.
+pub fn own_dockerignore(dockerfile: &Path) -> PathBuf {
+    let mut name = dockerfile.file_name().unwrap_or_default().to_os_string();
+    name.push(".dockerignore");
+    dockerfile.with_file_name(name)
+}
+
 /// The name a diff header gives `path`: relative to the current directory when it is under
 /// it, without `.` parts, so that `git apply` (which refuses `./x` and `/x`) and `patch -p1`
 /// take the diff in the directory it was made in.
@@ -122,7 +130,11 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     if !context.is_dir() {
         anyhow::bail!("the build context {} is not a directory", context.display());
     }
-    let ignore_path = context.join(".dockerignore");
+    // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile instead of the
+    // context's `.dockerignore` when it exists: the lines go where the build reads them.
+    let ignore_path = Some(own_dockerignore(path))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| context.join(".dockerignore"));
     let ignore = read_optional(&ignore_path)?;
     let config = crate::read_config(args.config.as_deref())?;
     let spec = source::reference::parse(&args.image, args.load.source)?;

@@ -150,7 +150,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."));
-        dir.join(".dockerignore").is_file()
+        dir.join(".dockerignore").is_file() || fix_mode::own_dockerignore(p).is_file()
     });
     let image = cli.image.as_deref().unwrap_or_default();
     let spec = source::reference::parse(image, cli.load.source)?;

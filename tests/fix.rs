@@ -350,3 +350,26 @@ fn the_diff_applies_with_git_apply_where_it_was_made() {
         std::fs::remove_file(patch).unwrap();
     }
 }
+
+/// A Dockerfile's own ignore file (`Dockerfile.prod.dockerignore`, which BuildKit reads in
+/// place of the context's `.dockerignore`) is the one the lines go to.
+#[test]
+fn a_dockerfiles_own_ignore_file_gets_the_lines() {
+    let Some((image, dir)) = py_sample() else { return };
+    let prod = dir.path().join("Dockerfile.prod");
+    std::fs::rename(dir.path().join("Dockerfile"), &prod).unwrap();
+    std::fs::write(dir.path().join("Dockerfile.prod.dockerignore"), "*.log\n").unwrap();
+    let out = bin()
+        .args(["fix", image.to_str().unwrap(), "--dockerfile"])
+        .arg(&prod)
+        .arg("--write")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !dir.path().join(".dockerignore").exists(),
+        "the build would not read it"
+    );
+    let own = std::fs::read_to_string(dir.path().join("Dockerfile.prod.dockerignore")).unwrap();
+    assert!(own.starts_with("*.log\n") && own.lines().any(|l| l == ".git"), "{own}");
+}
