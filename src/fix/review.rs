@@ -268,7 +268,7 @@ fn final_from(p: &Planner<'_>) -> Option<usize> {
 fn python_env(p: &mut Planner<'_>) {
     let Some(f) = p.take("DW602", None) else { return };
     let Some(from) = final_from(p) else { return };
-    let mut vars: Vec<&str> = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]
+    let vars: Vec<&str> = ["PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"]
         .into_iter()
         .filter(|v| {
             !p.input
@@ -278,27 +278,11 @@ fn python_env(p: &mut Planner<'_>) {
                 .any(|e| v.split('=').next() == Some(e.as_str()))
         })
         .collect();
-    // Without precompiled bytecode, PYTHONDONTWRITEBYTECODE=1 makes every start compile the
-    // application again (issue 19's DW602); only a final stage that compiles gets it.
-    let compiles = p.stages().last().is_some_and(|s| {
-        s.instructions
-            .iter()
-            .any(|i| i.kind == K::Run && i.args.contains("compileall"))
-    });
-    let mut notes = Vec::new();
-    if !compiles && vars.contains(&"PYTHONDONTWRITEBYTECODE=1") {
-        vars.retain(|v| !v.starts_with("PYTHONDONTWRITEBYTECODE"));
-        notes.push(
-            "PYTHONDONTWRITEBYTECODE=1 left out: the final stage does not precompile the application (a `RUN python -m compileall -q DIR` after its last COPY), so every start would compile it".to_string(),
-        );
-    }
     if vars.is_empty() {
-        p.skip(vec![f.rule], Vec::new(), notes.join("; "));
         return;
     }
     let summary = format!("line {from}: ENV {} in the final stage", vars.join(" "));
     let mut e = edit(Kind::Review, vec![f.rule], vec![from], f.reclaimable_bytes, summary);
-    e.notes = notes;
     e.ops = vec![Op::After {
         line: from,
         text: format!("ENV {}\n", vars.join(" ")),

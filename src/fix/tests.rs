@@ -400,41 +400,6 @@ fn pipenv_and_poetry_caches_get_only_fixes_that_work() {
     assert!(out.contains("POETRY_CACHE_DIR"), "the Poetry finding says why: {out}");
 }
 
-/// DW602's ENV line sets `PYTHONDONTWRITEBYTECODE=1` only where the final stage precompiles:
-/// without that, every start would compile the application again.
-#[test]
-fn dontwritebytecode_only_with_precompiled_bytecode() {
-    let facts = Facts {
-        env: vec!["PATH".into()],
-        ..Default::default()
-    };
-    let findings = [finding("DW602", 0, None, &[], 0)];
-    let plain = "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n";
-    let out = fix_all(plain, &findings, &facts, None);
-    assert!(out.contains("+ENV PYTHONUNBUFFERED=1\n"), "{out}");
-    assert!(
-        !out.contains("+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1"),
-        "{out}"
-    );
-    assert!(out.contains("note: PYTHONDONTWRITEBYTECODE=1 left out"), "{out}");
-    let compiled =
-        "FROM python:3.12-slim\nCOPY . /app\nRUN python -m compileall -q /app\nCMD [\"python\", \"/app/main.py\"]\n";
-    let out = fix_all(compiled, &findings, &facts, None);
-    assert!(
-        out.contains("+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1\n"),
-        "{out}"
-    );
-    let only_bytecode = Facts {
-        env: vec!["PATH".into(), "PYTHONUNBUFFERED".into()],
-        ..Default::default()
-    };
-    let out = fix_all(plain, &findings, &only_bytecode, None);
-    assert!(
-        out.contains("not applied [\"DW602\"] []: PYTHONDONTWRITEBYTECODE=1 left out"),
-        "{out}"
-    );
-}
-
 /// `COPY . $APP_HOME` and `WORKDIR ${HOME}/app` resolve through the stage's ENV and ARG
 /// defaults, so their leaked files get `.dockerignore` lines and the chown its COPY flag; an ARG
 /// without a default stays unknown and its paths are listed, not guessed.
