@@ -398,3 +398,29 @@ fn apk_cache_advice_drops_apk_update() {
     let f = findings_with(img, &careful_dockerfile("RUN apk update && apk add python3\n"), true);
     assert!(finding(&f, "DW107").fix.contains("drop `apk update`"), "{:#?}", f);
 }
+
+/// DW503's `COPY --chown=NAME` advice says to move the COPY after the RUN that creates the user:
+/// before it, the build fails ("unable to find user").
+#[test]
+fn copy_chown_by_name_advice_follows_the_user() {
+    let img = careful()
+        .layer(
+            "/bin/sh -c #(nop) COPY dir:abc in /srv ",
+            Layer::new().file_with("srv/run.py", "print(1)\n", 0o644, 0, 0),
+        )
+        .layer(
+            "/bin/sh -c useradd --create-home web",
+            Layer::new().file("etc/group", "web:x:1001:\n"),
+        )
+        .layer(
+            "/bin/sh -c chown -R web:web /srv",
+            Layer::new().file_with("srv/run.py", "print(1)\n", 0o644, 1001, 1001),
+        );
+    let f = findings_with(
+        img,
+        &careful_dockerfile("COPY . /srv\nRUN useradd --create-home web\nRUN chown -R web:web /srv\n"),
+        true,
+    );
+    let fix = &finding(&f, "DW503").fix;
+    assert!(fix.contains("move that COPY after line 10"), "{fix}");
+}

@@ -104,6 +104,20 @@ pub fn new_owner_or_mode(
                 } else if !copied.is_empty() {
                     let at: Vec<String> = copied.iter().map(|&f| cited(ctx, f)).collect();
                     parts.push(format!("use `COPY {flag}` at {}", at.join(" and ")));
+                    // `COPY --chown=NAME` looks the name up when it runs.
+                    let by_name = flag
+                        .strip_prefix("--chown=")
+                        .is_some_and(|v| v.split(':').any(|id| !id.bytes().all(|b| b.is_ascii_digit())));
+                    let tools = ["useradd", "adduser", "groupadd", "addgroup"];
+                    let creates = copied.iter().find_map(|&f| {
+                        (f + 1..copy).find(|&l| ctx.commands(l).any(|c| tools.iter().any(|t| c.contains(t))))
+                    });
+                    if let Some(l) = creates.filter(|_| by_name) {
+                        parts.push(format!(
+                            "move that COPY after {}, which creates the user (or use numeric ids): `COPY {flag}` needs the user to exist",
+                            ctx.where_(l)
+                        ));
+                    }
                 }
                 if !made.is_empty() {
                     let at: Vec<String> = made.iter().map(|&f| cited(ctx, f)).collect();
