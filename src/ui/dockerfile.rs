@@ -104,7 +104,8 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
         "{:>4} {:>8} {:>8} {:<5} Instruction",
         "Line", "Added", "Wasted", "Layer"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.rows.height as usize;
     let text_w = (area.width as usize).saturating_sub(29);
     let lines: Vec<Line> = d
@@ -142,7 +143,7 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
             if !f.rules.is_empty() {
                 spans.push(Span::styled(format!("  {}", f.rules.join(" ")), t.warning()));
             }
-            let line = Line::from(spans);
+            let line = format::clip(Line::from(spans), parts.rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

@@ -152,6 +152,7 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
                 Span::styled(format::truncate_left(&item.text, room), style),
                 Span::styled(item.note.clone(), t.dim()),
             ]);
+            let line = format::clip(line, parts.rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

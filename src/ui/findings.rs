@@ -48,7 +48,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "{:>8}  {:<5} {:<6} {:<5} Finding{scope}",
         "Bytes", "Sev", "Rule", "Layer"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.findings_rows.height as usize;
     let lines: Vec<Line> = app
         .findings
@@ -65,6 +66,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(format!("{layer:<5} ")),
                 Span::raw(f.title.clone()),
             ]);
+            let line = format::clip(line, parts.findings_rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

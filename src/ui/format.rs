@@ -1,9 +1,33 @@
-//! Text helpers shared by the panes: counted nouns and permission strings. Cutting and wrapping
+//! Text helpers shared by the panes: counted nouns, permission strings and rows cut to their
+//! pane with a `…`. Cutting and wrapping
 //! are the library's `report::wrap`, sizes `report::units`, and the size prompt parses with
 //! `config::ci::parse_size`, so the UI and the reports can never disagree. Pure functions; no
 //! state, no drawing.
 
 pub use deadweight::report::wrap::{one_line, truncate, truncate_left};
+use ratatui::text::{Line, Span};
+
+/// `line` cut to `width` columns, the last one a `…` when something was cut.
+pub fn clip(line: Line<'_>, width: usize) -> Line<'_> {
+    if line.width() <= width {
+        return line;
+    }
+    let style = line.style;
+    let mut out: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let w = span.width();
+        if used + w < width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let keep: String = span.content.chars().take(width.saturating_sub(used + 1)).collect();
+        out.push(Span::styled(format!("{keep}…"), span.style));
+        break;
+    }
+    Line::from(out).style(style)
+}
 
 /// `n` and its noun, singular for one (`1 file`, `3 files`).
 pub fn count(n: usize, one: &str, many: &str) -> String {

@@ -75,6 +75,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(f.title.clone()),
         ]));
     }
+    let inner = block.inner(area);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| format::clip(l, inner.width as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

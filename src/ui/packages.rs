@@ -50,7 +50,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "Package",
         "Location"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.rows.height as usize;
     let lines: Vec<Line> = app
         .packages
@@ -74,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             if !p.rules.is_empty() {
                 spans.push(Span::styled(format!("  {}", p.rules.join(" ")), t.warning()));
             }
-            let line = Line::from(spans);
+            let line = format::clip(Line::from(spans), parts.rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

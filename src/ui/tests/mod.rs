@@ -6,6 +6,7 @@ mod defects;
 mod dockerfile;
 mod evidence;
 mod filters;
+mod fit;
 mod journeys;
 mod paths;
 mod screens;

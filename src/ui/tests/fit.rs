@@ -1,0 +1,74 @@
+//! Every list pane fits its text to its width: a row that runs to the pane's edge either ends
+//! in `…` or is whole (its last two words end a word on a screen three times as wide, whose
+//! columns may differ), so nothing is cut without a marker.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::ui::app::App;
+use crate::ui::testing::*;
+
+/// The rows of `area` (inside its border when `bordered`) whose last column holds text other
+/// than `…` or a rule line: text cut at the pane's edge without a marker.
+fn cut_without_marker(buf: &Buffer, area: Rect, bordered: bool) -> Vec<String> {
+    let (x0, x1, y0, y1) = if bordered {
+        (area.x + 1, area.right() - 2, area.y + 1, area.bottom() - 1)
+    } else {
+        (area.x, area.right() - 1, area.y, area.bottom())
+    };
+    (y0..y1)
+        .filter(|&y| !matches!(buf[(x1, y)].symbol(), " " | "…" | "─"))
+        .map(|y| (x0..=x1).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// Checks `app`'s screen; `wide` is the same journey on a screen three times as wide.
+fn check(app: &App, wide: &App, what: &str) {
+    let buf = screen(app);
+    let wide: String = screen_text(wide)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
+        .collect();
+    let whole = |row: &String| {
+        let words: Vec<&str> = row.split_whitespace().collect();
+        let tail = words[words.len().saturating_sub(2)..].join(" ");
+        wide.contains(&format!("{tail} ")) || wide.contains(&format!("{tail}\n"))
+    };
+    let a = app.areas();
+    let mut cut = Vec::new();
+    for (area, bordered) in [(a.layers, true), (a.summary, true), (a.main, true)] {
+        if area.width > 2 {
+            cut.extend(
+                cut_without_marker(&buf, area, bordered)
+                    .into_iter()
+                    .filter(|row| !whole(row)),
+            );
+        }
+    }
+    assert!(
+        cut.is_empty(),
+        "{what}: rows cut without `…`:\n{}\n{}",
+        cut.join("\n"),
+        text(&buf)
+    );
+}
+
+#[test]
+fn no_list_row_is_cut_without_a_marker() {
+    for (w, h) in [(80u16, 24u16), (100, 30)] {
+        let mut app = app_with_dockerfile(w, h);
+        let mut wide = app_with_dockerfile(w * 3, h);
+        check(&app, &wide, "files");
+        for (keys, what) in [
+            ("2", "findings"),
+            ("enter", "a finding's paths"),
+            ("3", "packages"),
+            ("enter", "a package's files"),
+            ("4", "the Dockerfile"),
+        ] {
+            press(&mut app, keys);
+            press(&mut wide, keys);
+            check(&app, &wide, &format!("{what} at {w}x{h}"));
+        }
+    }
+}
