@@ -4,15 +4,21 @@
 # `bench_cleanup` on EXIT.
 
 dockerd_pid=""
+containerd_pid=""
 
-# Stops the daemon that start_dockerd started, by its PID (TERM, then KILL after 15 s), and
+# Stops a process by its PID: TERM, then KILL after 15 s.
+stop_pid() {
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# Stops the daemons that start_dockerd and start_containerd started, by their PIDs, and
 # removes $work.
 bench_cleanup() {
-  if [ -n "$dockerd_pid" ]; then
-    kill -TERM "$dockerd_pid" 2>/dev/null || true
-    for _ in $(seq 150); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$dockerd_pid" 2>/dev/null || true
-  fi
+  stop_pid "$dockerd_pid"
+  stop_pid "$containerd_pid"
   # buildah's overlay layers are mounted nowhere (nothing ran), so plain removal is enough.
   rm -rf "$work"
 }
@@ -37,4 +43,18 @@ start_dockerd() {
   dockerd_pid=$!
   export DOCKER_HOST=unix://$work/docker.sock
   for _ in $(seq 300); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# Starts containerd (a dependency of docker.io) with its root, state, socket and config under
+# $work/ctd, the CRI plugin off; sets CTR to a `ctr` command line for it and waits until it
+# answers (30 s at most).
+start_containerd() {
+  local d=$work/ctd
+  mkdir -p "$d"
+  printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/containerd.sock"\n' \
+    "$d" "$d" "$d" >"$d/config.toml"
+  containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
+  containerd_pid=$!
+  CTR="ctr --address $d/containerd.sock"
+  for _ in $(seq 300); do $CTR version >/dev/null 2>&1 && break; sleep 0.1; done
 }

@@ -7,7 +7,9 @@
 # CPU time (user + system: steadier than wall on a shared machine) and peak RSS from GNU time)
 # on stdout; progress on stderr. With buildah on PATH the image is
 # also pulled into a containers-storage root in the temp dir (`buildah --root`), and timed there
-# when deadweight can read that store. The daemon is stopped by its PID on exit.
+# when deadweight can read that store; with containerd on PATH it is imported into a
+# containerd of its own (root under the temp dir) and `containerd://NAME` is timed against
+# `ctr images export`. The daemons are stopped by their PIDs on exit.
 #
 #   benches/storage.sh
 #
@@ -74,6 +76,20 @@ if command -v buildah >/dev/null; then
     cmds+=("${cs[*]}")
   else
     echo "containers-storage not timed: $(head -c 300 "$work/cs.err")" >&2
+  fi
+fi
+if command -v containerd >/dev/null && command -v ctr >/dev/null; then
+  # containerd's store: the image imported (no unpacking: deadweight reads the content store),
+  # then containerd's own export against reading the store in place.
+  start_containerd
+  $CTR images import --no-unpack "$work/image.tar" >&2
+  ref=docker.io/$NAME
+  ctrd=("$DW" "containerd://$NAME" --storage "$work/ctd/root" --no-cache --json /dev/null)
+  if "${ctrd[@]}" >/dev/null 2>"$work/ctrd.err"; then
+    labels+=("ctr images export (containerd's export) > /dev/null" "deadweight containerd://NAME (its store)")
+    cmds+=("$CTR images export /dev/null $ref" "${ctrd[*]}")
+  else
+    echo "containerd not timed: $(head -c 300 "$work/ctrd.err")" >&2
   fi
 fi
 if [ "${FLOOR:-1}" != 0 ]; then
