@@ -13,24 +13,45 @@ use super::app::{App, Focus, Tab};
 use super::nodes::ViewMode;
 use super::rows::Sort;
 
-/// The tab labels of the main pane's title, in order (tighter when the pane is narrow).
+/// The tab labels of the main pane's title, in order: padded where the pane is wide, with
+/// shorter names and then numbers alone where the full names would not fit between its corners.
 pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
-    let pad = if app.areas().main.width >= 90 { " " } else { "" };
-    let mut labels = vec![
-        (Tab::Files, format!("{pad}1 Files{pad}")),
-        (
-            Tab::Findings,
-            format!("{pad}2 Findings {}{pad}", app.analysis.findings.len()),
-        ),
-        (
-            Tab::Packages,
-            format!("{pad}3 Packages {}{pad}", app.package_rows.len()),
-        ),
-    ];
-    if app.dockerfile.is_some() {
-        labels.push((Tab::Dockerfile, format!("{pad}4 Dockerfile{pad}")));
-    }
-    labels
+    let width = app.areas().main.width as usize;
+    let pad = if width >= 90 { " " } else { "" };
+    let (findings, packages) = (app.analysis.findings.len(), app.package_rows.len());
+    let with_dockerfile = |mut labels: Vec<(Tab, String)>, name: &str| {
+        if app.dockerfile.is_some() {
+            labels.push((Tab::Dockerfile, format!("{pad}4{name}{pad}")));
+        }
+        labels
+    };
+    let full = with_dockerfile(
+        vec![
+            (Tab::Files, format!("{pad}1 Files{pad}")),
+            (Tab::Findings, format!("{pad}2 Findings {findings}{pad}")),
+            (Tab::Packages, format!("{pad}3 Packages {packages}{pad}")),
+        ],
+        " Dockerfile",
+    );
+    let short = with_dockerfile(
+        vec![
+            (Tab::Files, "1 Files".to_string()),
+            (Tab::Findings, format!("2 Finds {findings}")),
+            (Tab::Packages, format!("3 Pkgs {packages}")),
+        ],
+        " Dockerfile",
+    );
+    let numbers = with_dockerfile(
+        vec![
+            (Tab::Files, "1".to_string()),
+            (Tab::Findings, format!("2:{findings}")),
+            (Tab::Packages, format!("3:{packages}")),
+        ],
+        "",
+    );
+    let fits =
+        |labels: &Vec<(Tab, String)>| labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() + 1 <= width;
+    [full, short].into_iter().find(fits).unwrap_or(numbers)
 }
 
 /// The tab whose label is at column `dx` of the main pane's top border.
@@ -120,7 +141,7 @@ fn pane_context(app: &App) -> (String, String) {
                         format!("{line}→L{l}"),
                     )
                 }
-                None => (format!("line {line} · no layer"), format!("{line}")),
+                None => (format!("line {line} · no layer"), format!("line {line}")),
             }
         }
     }

@@ -72,3 +72,31 @@ fn no_list_row_is_cut_without_a_marker() {
         }
     }
 }
+
+/// The main pane's top border holds every tab's label whole, at every size from the smallest
+/// drawn up, with and without the left column.
+#[test]
+fn every_tab_label_fits_on_the_main_pane_border() {
+    for (w, h, keys) in [(60u16, 12u16, ""), (80, 24, ""), (80, 24, "tab z"), (160, 48, "")] {
+        let mut app = app_with_dockerfile(w, h);
+        press(&mut app, keys);
+        let main = app.areas().main;
+        let s = screen_text(&app);
+        let border: String = s
+            .lines()
+            .nth(main.y as usize)
+            .unwrap_or("")
+            .chars()
+            .skip(main.x as usize)
+            .collect();
+        for (_, label) in crate::ui::main_frame::tab_labels(&app) {
+            assert!(
+                border.contains(&label),
+                "{w}x{h} {keys:?}: {label:?} not whole in {border:?}"
+            );
+        }
+        let labels = crate::ui::main_frame::tab_labels(&app);
+        assert_eq!(labels.len(), 4, "{w}x{h}: the Dockerfile tab");
+        assert!(labels[3].1.trim_start().starts_with('4'), "{labels:?}");
+    }
+}
