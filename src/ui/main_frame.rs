@@ -49,8 +49,8 @@ pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
         ],
         "",
     );
-    let fits =
-        |labels: &Vec<(Tab, String)>| labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() + 1 <= width;
+    // Each label with the separator or corner before it, and the closing corner.
+    let fits = |labels: &Vec<(Tab, String)>| labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() < width;
     [full, short].into_iter().find(fits).unwrap_or(numbers)
 }
 
