@@ -120,7 +120,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             left.push(Span::styled(format!(" {what}  "), t.dim()));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(left)), Rect { width: left_w, ..area });
+    let left = super::format::clip(Line::from(left), left_w as usize);
+    frame.render_widget(Paragraph::new(left), Rect { width: left_w, ..area });
     if show_right {
         let r = Rect {
             x: area.x + area.width - right_w - 1,

@@ -100,3 +100,25 @@ fn every_tab_label_fits_on_the_main_pane_border() {
         assert!(labels[3].1.trim_start().starts_with('4'), "{labels:?}");
     }
 }
+
+/// The status bar's message, squeezed by the search badge after a jump from a finding's paths,
+/// ends in `…` where it is cut, before the badge, which stays whole.
+#[test]
+fn a_status_message_cut_by_the_badges_ends_in_a_marker() {
+    let mut app = app(80, 24);
+    press(&mut app, "2 enter enter");
+    let message = app.message.clone().expect("the jump's message");
+    let badge = crate::ui::status_bar::badges(&app).join(" · ");
+    let s = screen_text(&app);
+    let bar = s
+        .lines()
+        .nth(app.areas().status.y as usize)
+        .expect("status bar")
+        .to_string();
+    assert!(bar.ends_with(&badge), "{bar:?} vs badge {badge:?}");
+    let left = bar[..bar.len() - badge.len()].trim_end();
+    assert!(
+        left == message || (left.ends_with('…') && message.starts_with(left.trim_end_matches('…'))),
+        "{left:?} is neither {message:?} nor its start with a marker"
+    );
+}
