@@ -122,3 +122,27 @@ fn a_status_message_cut_by_the_badges_ends_in_a_marker() {
         "{left:?} is neither {message:?} nor its start with a marker"
     );
 }
+
+/// The Image pane too short for its figures and top findings says so on its last row, which a
+/// click does not take for a finding (at every height, so also where that row would have been
+/// a finding); tall enough, it lists them all with no such row.
+#[test]
+fn the_image_pane_marks_the_lines_it_cannot_show() {
+    for h in 24u16..=48 {
+        let mut app = app(80, h);
+        let a = app.areas().summary;
+        let s = screen_text(&app);
+        let last = s.lines().nth((a.bottom() - 2) as usize).expect("row");
+        let last: String = last.chars().skip(a.x as usize + 1).take(a.width as usize - 2).collect();
+        let marked = last.starts_with("… ") && last.contains("more lines");
+        assert!(marked || !s.contains("more lines"), "80x{h}: a marker elsewhere:\n{s}");
+        assert!(marked || h > 24, "80x24 is too short for the Image pane:\n{s}");
+        if marked {
+            assert_eq!(crate::ui::image_summary::finding_at(&app, a, a.bottom() - 2), None);
+            let before = app.tab;
+            crate::ui::update::update(&mut app, click(a.x + 3, a.bottom() - 2));
+            assert_eq!(app.tab, before, "80x{h}: a click on the marker opens nothing");
+        }
+    }
+    assert!(!screen_text(&app(160, 48)).contains("more lines"));
+}
