@@ -135,7 +135,16 @@ fn the_image_pane_marks_the_lines_it_cannot_show() {
         let last = s.lines().nth((a.bottom() - 2) as usize).expect("row");
         let last: String = last.chars().skip(a.x as usize + 1).take(a.width as usize - 2).collect();
         let marked = last.starts_with("… ") && last.contains("more lines");
-        assert!(marked || !s.contains("more lines"), "80x{h}: a marker elsewhere:\n{s}");
+        let pane: String = s
+            .lines()
+            .skip(a.y as usize)
+            .take(a.height as usize)
+            .map(|l| l.chars().skip(a.x as usize).take(a.width as usize).collect::<String>() + "\n")
+            .collect();
+        assert!(
+            marked || !pane.contains("more lines"),
+            "80x{h}: a marker not on the last row:\n{s}"
+        );
         assert!(marked || h > 24, "80x24 is too short for the Image pane:\n{s}");
         if marked {
             assert_eq!(crate::ui::image_summary::finding_at(&app, a, a.bottom() - 2), None);
@@ -144,5 +153,34 @@ fn the_image_pane_marks_the_lines_it_cannot_show() {
             assert_eq!(app.tab, before, "80x{h}: a click on the marker opens nothing");
         }
     }
-    assert!(!screen_text(&app(160, 48)).contains("more lines"));
+    let tall = app(160, 48);
+    assert!(!last_row(&tall, tall.areas().summary).contains("more lines"));
+}
+
+/// The last inner row of the bordered `area` on `app`'s screen.
+fn last_row(app: &App, area: Rect) -> String {
+    let s = screen_text(app);
+    let row = s.lines().nth((area.bottom() - 2) as usize).unwrap_or("").to_string();
+    row.chars()
+        .skip(area.x as usize + 1)
+        .take(area.width as usize - 2)
+        .collect()
+}
+
+/// The wrapped panes (layer details, history) too short for their text end with a row that
+/// says how much more there is; tall enough, they show it all.
+#[test]
+fn wrapped_panes_mark_the_lines_they_cannot_show() {
+    let app = app(80, 24);
+    let a = app.areas();
+    for (area, what) in [(a.details, "layer details"), (a.history, "history of /usr")] {
+        let last = last_row(&app, area);
+        assert!(
+            last.starts_with("… ") && last.contains("more lines"),
+            "{what}: {last:?}\n{}",
+            screen_text(&app)
+        );
+    }
+    let tall = crate::ui::testing::app(160, 60);
+    assert!(!screen_text(&tall).contains("more lines"), "{}", screen_text(&tall));
 }
