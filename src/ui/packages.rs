@@ -23,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows: Vec<&PackageRow> = shown.iter().map(|&i| &app.package_rows[i]).collect();
     if !app.package_filter.is_empty() && rows.is_empty() {
         let msg = format!(
-            "No package name contains {:?} (ctrl+f to change it).",
+            "No package name contains \"{}\" (ctrl+f to change it).",
             app.package_filter
         );
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);

@@ -47,7 +47,7 @@ pub fn badges(app: &App) -> Vec<String> {
     let f = &app.files.filters;
     let mut out = Vec::new();
     if !f.path.is_empty() {
-        out.push(format!("path~{:?}", f.path));
+        out.push(format!("path~\"{}\"", f.path));
     }
     if f.min_size > 0 {
         out.push(format!("≥{}", units::short(f.min_size)));
