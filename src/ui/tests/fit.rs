@@ -184,3 +184,27 @@ fn wrapped_panes_mark_the_lines_they_cannot_show() {
     let tall = crate::ui::testing::app(160, 60);
     assert!(!screen_text(&tall).contains("more lines"), "{}", screen_text(&tall));
 }
+
+/// A finding with more paths than its detail lists says how many more and that Enter lists
+/// them all; the hint says what Enter does (it lists the paths, not the largest one).
+#[test]
+fn a_findings_detail_counts_the_paths_it_leaves_out() {
+    let mut app = app_with_dockerfile(160, 48);
+    press(&mut app, "2");
+    let shown = app.shown_findings();
+    let (row, i) = shown
+        .iter()
+        .enumerate()
+        .find(|&(_, &i)| app.analysis.findings[i].paths.len() > 8)
+        .map(|(row, &i)| (row, i))
+        .expect("a finding of more than eight paths");
+    for _ in 0..row {
+        press(&mut app, "j");
+    }
+    let more = app.analysis.findings[i].paths.len() - 8;
+    let s = screen_text(&app);
+    assert!(s.contains(&format!("… and {more} more: Enter lists every path")), "{s}");
+    press(&mut app, "enter");
+    let e = app.evidence.as_ref().expect("Enter lists the paths");
+    assert!(e.items.len() > 8, "{}", e.items.len());
+}
