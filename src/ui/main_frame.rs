@@ -14,7 +14,8 @@ use super::nodes::ViewMode;
 use super::rows::Sort;
 
 /// The tab labels of the main pane's title, in order: padded where the pane is wide, with
-/// shorter names and then numbers alone where the full names would not fit between its corners.
+/// shorter names where the full names would leave no room between its corners for the short
+/// form of the context, and numbers alone where even the shorter names do not fit.
 pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
     let width = app.areas().main.width as usize;
     let pad = if width >= 90 { " " } else { "" };
@@ -39,7 +40,7 @@ pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
             (Tab::Findings, format!("2 Finds {findings}")),
             (Tab::Packages, format!("3 Pkgs {packages}")),
         ],
-        " Dockerfile",
+        " Docker",
     );
     let numbers = with_dockerfile(
         vec![
@@ -49,9 +50,17 @@ pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
         ],
         "",
     );
-    // Each label with the separator or corner before it, and the closing corner.
-    let fits = |labels: &Vec<(Tab, String)>| labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() < width;
-    [full, short].into_iter().find(fits).unwrap_or(numbers)
+    // Each label with the separator or corner before it, the closing corner, and the short
+    // context in spaces (as `frame_block` places it).
+    let context = context(app).1.chars().count() + 2;
+    let fits = |labels: &Vec<(Tab, String)>, context: usize| {
+        labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() + context < width
+    };
+    // Names matter more than the context: short names without it before numbers alone.
+    [(full, context), (short.clone(), context), (short, 0)]
+        .into_iter()
+        .find(|(labels, context)| fits(labels, *context))
+        .map_or(numbers, |(labels, _)| labels)
 }
 
 /// The tab whose label is at column `dx` of the main pane's top border.

@@ -74,7 +74,7 @@ fn no_list_row_is_cut_without_a_marker() {
 }
 
 /// The main pane's top border holds every tab's label whole, at every size from the smallest
-/// drawn up, with and without the left column.
+/// drawn up, with and without the left column, and the context from 80 columns up.
 #[test]
 fn every_tab_label_fits_on_the_main_pane_border() {
     for (w, h, keys) in [(60u16, 12u16, ""), (80, 24, ""), (80, 24, "tab z"), (160, 48, "")] {
@@ -95,6 +95,9 @@ fn every_tab_label_fits_on_the_main_pane_border() {
                 "{w}x{h} {keys:?}: {label:?} not whole in {border:?}"
             );
         }
+        let (long, short) = crate::ui::main_frame::context(&app);
+        let context = border.contains(&short) || border.contains(&long);
+        assert!(context || w < 80, "{w}x{h} {keys:?}: no context in {border:?}");
         let labels = crate::ui::main_frame::tab_labels(&app);
         assert_eq!(labels.len(), 4, "{w}x{h}: the Dockerfile tab");
         assert!(labels[3].1.trim_start().starts_with('4'), "{labels:?}");
