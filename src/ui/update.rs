@@ -344,9 +344,12 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
 
 /// Keys of the file viewer; true when handled (all but the global quit and help keys).
 fn viewer_key(app: &mut App, k: &KeyEvent) -> bool {
-    let page = app.areas().list_rows.height as usize;
+    let (page, width) = (
+        app.areas().list_rows.height as usize,
+        app.areas().list_rows.width as usize,
+    );
     let Some(v) = app.viewer.as_mut() else { return false };
-    let len = v.lines().len();
+    let len = v.lines(width).len();
     if let Some(s) = motion(k, v.scroll, len, page) {
         v.scroll = s;
         return true;

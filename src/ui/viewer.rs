@@ -69,12 +69,15 @@ impl Viewer {
         self.content.contains(&0) || std::str::from_utf8(&self.content).is_err() && !self.truncated
     }
 
-    /// The lines the viewer shows: numbered text, or a hex dump of 16 bytes a line.
-    pub fn lines(&self) -> Vec<String> {
+    /// The lines the viewer shows in `width` columns: numbered text, or a hex dump of 16 bytes
+    /// a line, 8 or 4 where 16 would not fit (so a hex row is never cut).
+    pub fn lines(&self, width: usize) -> Vec<String> {
         if self.binary() {
+            // A row of n bytes: offset, two spaces, n hex pairs with spaces, a space, n chars.
+            let n = [16, 8, 4].into_iter().find(|n| 11 + 4 * n <= width).unwrap_or(4);
             return self
                 .content
-                .chunks(16)
+                .chunks(n)
                 .enumerate()
                 .map(|(i, c)| {
                     let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
@@ -88,7 +91,7 @@ impl Viewer {
                             }
                         })
                         .collect();
-                    format!("{:08x}  {:<48} {text}", i * 16, hex.join(" "))
+                    format!("{:08x}  {:<w$} {text}", i * n, hex.join(" "), w = 3 * n)
                 })
                 .collect();
         }
@@ -209,7 +212,7 @@ pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
         ..area
     };
     let lines: Vec<Line> = v
-        .lines()
+        .lines(rows.width as usize)
         .into_iter()
         .skip(v.scroll)
         .take(rows.height as usize)

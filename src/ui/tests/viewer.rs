@@ -159,3 +159,30 @@ fn the_viewer_reads_the_image_it_was_opened_with() {
     press(&mut app, "e");
     assert!(app.viewer.is_some(), "{:?}", app.message);
 }
+
+/// A hex dump fits its pane: 16 bytes a row where they fit, 8 at 80x24, never a cut row.
+#[test]
+fn hex_rows_fit_the_pane() {
+    for (w, h, per_row) in [(160u16, 48u16, 16usize), (80, 24, 8)] {
+        let mut app = app(w, h);
+        app.viewer = Some(crate::ui::viewer::Viewer {
+            path: "/bin/blob".into(),
+            layer: 0,
+            content: (0..=255u8).collect(),
+            truncated: false,
+            scroll: 0,
+        });
+        let s = screen_text(&app);
+        let second = format!("{per_row:08x}  {per_row:02x} {:02x}", per_row + 1);
+        assert!(s.contains(&second), "{w}x{h}: {second:?} not on screen\n{s}");
+        let main = app.areas().main;
+        for row in s.lines().skip(main.y as usize + 2).take(main.height as usize - 3) {
+            let inside: String = row
+                .chars()
+                .skip(main.x as usize + 1)
+                .take(main.width as usize - 2)
+                .collect();
+            assert!(!inside.contains('…'), "{w}x{h}: a cut hex row {inside:?}\n{s}");
+        }
+    }
+}
