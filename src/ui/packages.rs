@@ -38,7 +38,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let (files, name_w, loc_w) = match area.width {
         110.. => (true, 28, 28),
         70.. => (true, 24, 16),
-        _ => (false, 18, 10),
+        _ => (false, 16, 10),
     };
     let files_col = |v: String| if files { format!("{v:>6} ") } else { String::new() };
     let header = format!(
@@ -63,19 +63,38 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(files_col(p.files.to_string())),
                 Span::raw(format!("{:>5}  ", p.layer)),
                 Span::raw(format!("{:<name_w$} ", format::truncate(&p.name, name_w))),
+            ];
+            let dev = if p.dev {
+                vec!["dev tool".to_string()]
+            } else {
+                Vec::new()
+            };
+            let flags: Vec<String> = dev
+                .into_iter()
+                .chain((!p.rules.is_empty()).then(|| p.rules.join(" ")))
+                .collect();
+            let place = [
                 Span::styled(
                     format!("{:<loc_w$} ", format::truncate_left(&p.location, loc_w)),
                     t.dim(),
                 ),
                 Span::styled(p.version.clone(), t.dim()),
             ];
-            if p.dev {
-                spans.push(Span::styled("  dev tool", t.warning()));
+            let flags = Span::styled(flags.join("  "), t.warning());
+            let width = parts.rows.width as usize;
+            let whole = Line::from(spans.clone()).width() + place.iter().map(Span::width).sum::<usize>();
+            // The findings matter more than where and which version: where the row is cut,
+            // they come before them.
+            if flags.content.is_empty() {
+                spans.extend(place);
+            } else if whole + 2 + flags.width() <= width {
+                spans.extend(place);
+                spans.extend([Span::raw("  "), flags]);
+            } else {
+                spans.extend([flags, Span::raw("  ")]);
+                spans.extend(place);
             }
-            if !p.rules.is_empty() {
-                spans.push(Span::styled(format!("  {}", p.rules.join(" ")), t.warning()));
-            }
-            let line = format::clip(Line::from(spans), parts.rows.width as usize);
+            let line = format::clip(Line::from(spans), width);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

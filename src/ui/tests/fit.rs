@@ -211,3 +211,30 @@ fn a_findings_detail_counts_the_paths_it_leaves_out() {
     let e = app.evidence.as_ref().expect("Enter lists the paths");
     assert!(e.items.len() > 8, "{}", e.items.len());
 }
+
+/// A package's findings (dev tool, rule ids) stay on its row where the row is cut, at 80x24
+/// and in a pane of its own: they come before the location and version there (the first of
+/// them at least; the rest may be cut, with a `…`).
+#[test]
+fn a_packages_findings_stay_on_its_cut_row() {
+    for keys in ["3", "3 tab z"] {
+        let mut app = app_with_dockerfile(80, 24);
+        press(&mut app, keys);
+        let s = screen_text(&app);
+        let row = s
+            .lines()
+            .find(|l| l.contains(" pytest "))
+            .unwrap_or_else(|| panic!("{s}"));
+        assert!(row.contains("dev tool"), "{keys:?}: {row:?}");
+        for p in app.package_rows.iter().filter(|p| !p.rules.is_empty() && !p.dev) {
+            if let Some(row) = s.lines().find(|l| l.contains(&format!(" {} ", p.name))) {
+                assert!(
+                    row.contains(p.rules[0]),
+                    "{keys:?}: {} without {}: {row:?}",
+                    p.name,
+                    p.rules[0]
+                );
+            }
+        }
+    }
+}
