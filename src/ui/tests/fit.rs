@@ -1,6 +1,8 @@
-//! Every list pane fits its text to its width: a row that runs to the pane's edge either ends
-//! in `…` or is whole (its last two words end a word on a screen three times as wide, whose
-//! columns may differ), so nothing is cut without a marker.
+//! Every pane fits what it shows to its size, and says where it cannot: a row that runs to
+//! the pane's edge either ends in `…` or is whole (its last two words, or its last after a
+//! `…`, end a word on a screen three times as wide, whose columns may differ); a pane too
+//! short ends with `… N more lines`; the tab labels, hex rows and a package's or Dockerfile
+//! line's findings fit at 80x24.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -31,7 +33,9 @@ fn check(app: &App, wide: &App, what: &str) {
         .collect();
     let whole = |row: &String| {
         let words: Vec<&str> = row.split_whitespace().collect();
-        let tail = words[words.len().saturating_sub(2)..].join(" ");
+        // After a `…` inside the row (text cut before a column), the last word alone.
+        let two = words.len() >= 2 && !words[words.len() - 2].ends_with('…');
+        let tail = words[words.len().saturating_sub(if two { 2 } else { 1 })..].join(" ");
         wide.contains(&format!("{tail} ")) || wide.contains(&format!("{tail}\n"))
     };
     let a = app.areas();
@@ -237,4 +241,26 @@ fn a_packages_findings_stay_on_its_cut_row() {
             }
         }
     }
+}
+
+/// A Dockerfile line's findings stay on its row at 80x24: its text is cut before them.
+#[test]
+fn a_dockerfile_lines_findings_stay_on_its_row() {
+    let mut app = app_with_dockerfile(80, 24);
+    press(&mut app, "4");
+    let s = screen_text(&app);
+    let main = app.areas().main;
+    let mut seen = 0;
+    for row in s.lines().skip(main.y as usize + 2).take(main.height as usize - 3) {
+        let inside: String = row.chars().skip(main.x as usize + 1).collect();
+        let Some(n) = inside.split_whitespace().next().and_then(|w| w.parse::<usize>().ok()) else {
+            continue;
+        };
+        let figures = crate::ui::dockerfile::DockerfileView::figures(&app.analysis, n);
+        if let Some(first) = figures.rules.first() {
+            seen += 1;
+            assert!(inside.contains(*first), "line {n} without {first}: {inside:?}\n{s}");
+        }
+    }
+    assert!(seen > 0, "no line with a finding on screen:\n{s}");
 }
