@@ -16,7 +16,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         "General",
         &[
             ("q  ctrl+c", "quit"),
-            ("?", "this help (any key closes it)"),
+            ("?", "this help (↑↓ j k pgup pgdn scroll it, any other key closes it)"),
             ("tab  shift+tab", "switch pane: layers / main pane"),
             (
                 "1  2  3  4",
