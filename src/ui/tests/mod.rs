@@ -5,6 +5,7 @@ mod context;
 mod defects;
 mod dockerfile;
 mod evidence;
+mod explorable;
 mod filters;
 mod fit;
 mod journeys;
