@@ -76,7 +76,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "x",
                 "in the viewer: extract the file to a path you type (y needed to overwrite)",
             ),
-            ("shift+→  }", "scroll long names to the left (eight columns)"),
+            (
+                "shift+→  }",
+                "scroll long names (in the viewer: lines) to the left (eight columns)",
+            ),
             ("shift+←  {", "scroll them back"),
             ("ctrl+a  A", "hide / show added entries"),
             ("ctrl+r  R", "hide / show removed entries"),

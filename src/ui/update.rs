@@ -342,6 +342,11 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
     }
 }
 
+/// Shift held, or `c` typed: the sideways-scroll keys (shift+arrow, or `}` `{`).
+fn shift_or(k: &KeyEvent, c: char) -> bool {
+    k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char(c)
+}
+
 /// Keys of the file viewer; true when handled (all but the global quit and help keys).
 fn viewer_key(app: &mut App, k: &KeyEvent) -> bool {
     let (page, width) = (
@@ -356,6 +361,8 @@ fn viewer_key(app: &mut App, k: &KeyEvent) -> bool {
     }
     match k.code {
         KeyCode::Esc | KeyCode::Char('e') => app.viewer = None,
+        KeyCode::Right | KeyCode::Char('}') if shift_or(k, '}') => v.hscroll += 8,
+        KeyCode::Left | KeyCode::Char('{') if shift_or(k, '{') => v.hscroll = v.hscroll.saturating_sub(8),
         KeyCode::Char('x') => input::open(app, PromptKind::Extract),
         KeyCode::Char('q' | '?') => return false,
         _ => {}

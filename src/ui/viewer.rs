@@ -47,6 +47,8 @@ pub struct Viewer {
     pub truncated: bool,
     /// First line on screen.
     pub scroll: usize,
+    /// Columns a text's lines are scrolled to the left by (`}` and `{`), line numbers kept.
+    pub hscroll: usize,
 }
 
 /// I/O that `update` asks the event loop for.
@@ -163,6 +165,7 @@ fn open(app: &mut App) -> Result<(), String> {
         content,
         truncated,
         scroll: 0,
+        hscroll: 0,
     });
     Ok(())
 }
@@ -196,6 +199,18 @@ fn extract(app: &mut App, to: &str, overwrite: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// A text line scrolled `v.hscroll` columns to the left after its line number, `…` marking
+/// what is off to the left; a hex row as it is (it always fits).
+fn shifted(line: &str, v: &Viewer) -> String {
+    const NUMBER: usize = 7;
+    if v.hscroll == 0 || v.binary() || line.chars().count() <= NUMBER {
+        return line.to_string();
+    }
+    let number: String = line.chars().take(NUMBER).collect();
+    let rest: String = line.chars().skip(NUMBER + v.hscroll).collect();
+    format!("{number}…{rest}")
+}
+
 /// Draws the viewer over `area` (the main pane's inside).
 pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -216,7 +231,7 @@ pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
         .into_iter()
         .skip(v.scroll)
         .take(rows.height as usize)
-        .map(|l| Line::from(format::truncate(&l, rows.width as usize)))
+        .map(|l| Line::from(format::truncate(&shifted(&l, v), rows.width as usize)))
         .collect();
     frame.render_widget(Paragraph::new(lines), rows);
 }

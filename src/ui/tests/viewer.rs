@@ -171,6 +171,7 @@ fn hex_rows_fit_the_pane() {
             content: (0..=255u8).collect(),
             truncated: false,
             scroll: 0,
+            hscroll: 0,
         });
         let s = screen_text(&app);
         let second = format!("{per_row:08x}  {per_row:02x} {:02x}", per_row + 1);
@@ -185,4 +186,28 @@ fn hex_rows_fit_the_pane() {
             assert!(!inside.contains('…'), "{w}x{h}: a cut hex row {inside:?}\n{s}");
         }
     }
+}
+
+/// A text line wider than the viewer scrolls sideways with `}` (and back with `{`), its line
+/// number kept and a `…` where its start is off to the left.
+#[test]
+fn long_text_lines_scroll_sideways() {
+    let mut app = app(80, 24);
+    let line = format!("start {} THE-END", "x".repeat(60));
+    app.viewer = Some(crate::ui::viewer::Viewer {
+        path: "/etc/long.conf".into(),
+        layer: 0,
+        content: line.clone().into_bytes(),
+        truncated: false,
+        scroll: 0,
+        hscroll: 0,
+    });
+    let s = screen_text(&app);
+    assert!(s.contains("    1  start xxx") && !s.contains("THE-END"), "{s}");
+    press(&mut app, "} } } } } } } }");
+    let s = screen_text(&app);
+    assert!(s.contains("    1  …") && s.contains("THE-END"), "{s}");
+    assert!(app.viewer.is_some(), "`}}` does not close the viewer");
+    press(&mut app, "{ { { { { { { {");
+    assert!(screen_text(&app).contains("    1  start xxx"));
 }
