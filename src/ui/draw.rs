@@ -78,7 +78,7 @@ pub fn wrapped(frame: &mut Frame, block: Block<'_>, lines: Vec<Line<'_>>, area: 
     frame.render_widget(block, area);
     let last = inner.height - 1;
     frame.render_widget(text, Rect { height: last, ..inner });
-    let more = format!("… {} more lines", rows - last as usize);
+    let more = super::format::more_lines(rows - last as usize);
     let row = Rect {
         y: inner.y + last,
         height: 1,

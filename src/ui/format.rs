@@ -29,6 +29,11 @@ pub fn clip(line: Line<'_>, width: usize) -> Line<'_> {
     Line::from(out).style(style)
 }
 
+/// The last row of a pane too short for its lines: `… 3 more lines`, `… 1 more line`.
+pub fn more_lines(n: usize) -> String {
+    format!("… {n} more {}", if n == 1 { "line" } else { "lines" })
+}
+
 /// `n` and its noun, singular for one (`1 file`, `3 files`).
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -56,5 +61,7 @@ mod tests {
         assert_eq!(mode('d', 0o755), "drwxr-xr-x");
         assert_eq!(count(1, "file", "files"), "1 file");
         assert_eq!(count(3, "entry", "entries"), "3 entries");
+        assert_eq!(more_lines(1), "… 1 more line");
+        assert_eq!(more_lines(12), "… 12 more lines");
     }
 }

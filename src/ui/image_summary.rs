@@ -93,7 +93,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let shown = shown_rows(total, inner.height as usize);
     let mut lines: Vec<Line> = lines.into_iter().take(shown).map(|l| format::clip(l, width)).collect();
     if shown < total && inner.height > 0 {
-        let more = format!("… {} more lines", total - shown);
+        let more = format::more_lines(total - shown);
         lines.push(format::clip(Line::from(Span::styled(more, t.dim())), width));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);

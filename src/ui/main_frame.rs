@@ -119,11 +119,18 @@ fn pane_context(app: &App) -> (String, String) {
             if app.findings_here {
                 let n = app.shown_findings().len();
                 (
-                    format!("layer {} · {n} of {all} findings", app.layer),
+                    format!(
+                        "layer {} · {n} of {}",
+                        app.layer,
+                        super::format::count(all, "finding", "findings")
+                    ),
                     format!("L{} {n}/{all}", app.layer),
                 )
             } else {
-                (format!("all layers · {all} findings"), format!("all {all}"))
+                (
+                    format!("all layers · {}", super::format::count(all, "finding", "findings")),
+                    format!("all {all}"),
+                )
             }
         }
         Tab::Packages => {

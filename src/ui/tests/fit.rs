@@ -141,7 +141,7 @@ fn the_image_pane_marks_the_lines_it_cannot_show() {
         let s = screen_text(&app);
         let last = s.lines().nth((a.bottom() - 2) as usize).expect("row");
         let last: String = last.chars().skip(a.x as usize + 1).take(a.width as usize - 2).collect();
-        let marked = last.starts_with("… ") && last.contains("more lines");
+        let marked = last.starts_with("… ") && last.contains("more line");
         let pane: String = s
             .lines()
             .skip(a.y as usize)
@@ -149,11 +149,18 @@ fn the_image_pane_marks_the_lines_it_cannot_show() {
             .map(|l| l.chars().skip(a.x as usize).take(a.width as usize).collect::<String>() + "\n")
             .collect();
         assert!(
-            marked || !pane.contains("more lines"),
+            marked || !pane.contains("more line"),
             "80x{h}: a marker not on the last row:\n{s}"
         );
         assert!(marked || h > 24, "80x24 is too short for the Image pane:\n{s}");
         if marked {
+            let n: usize = last
+                .split_whitespace()
+                .nth(1)
+                .and_then(|w| w.parse().ok())
+                .expect("a count");
+            let noun = if n == 1 { "line" } else { "lines" };
+            assert_eq!(last.trim_end(), format!("… {n} more {noun}"), "80x{h}");
             assert_eq!(crate::ui::image_summary::finding_at(&app, a, a.bottom() - 2), None);
             let before = app.tab;
             crate::ui::update::update(&mut app, click(a.x + 3, a.bottom() - 2));
@@ -161,7 +168,7 @@ fn the_image_pane_marks_the_lines_it_cannot_show() {
         }
     }
     let tall = app(160, 48);
-    assert!(!last_row(&tall, tall.areas().summary).contains("more lines"));
+    assert!(!last_row(&tall, tall.areas().summary).contains("more line"));
 }
 
 /// The last inner row of the bordered `area` on `app`'s screen.
@@ -183,13 +190,13 @@ fn wrapped_panes_mark_the_lines_they_cannot_show() {
     for (area, what) in [(a.details, "layer details"), (a.history, "history of /usr")] {
         let last = last_row(&app, area);
         assert!(
-            last.starts_with("… ") && last.contains("more lines"),
+            last.starts_with("… ") && last.contains("more line"),
             "{what}: {last:?}\n{}",
             screen_text(&app)
         );
     }
     let tall = crate::ui::testing::app(160, 60);
-    assert!(!screen_text(&tall).contains("more lines"), "{}", screen_text(&tall));
+    assert!(!screen_text(&tall).contains("more line"), "{}", screen_text(&tall));
 }
 
 /// A finding with more paths than its detail lists says how many more and that Enter lists
