@@ -11,6 +11,17 @@ use super::app::{App, Focus, PromptKind, Tab};
 use super::filter::PatternKind;
 
 fn hints(app: &App) -> &'static [(&'static str, &'static str)] {
+    // The viewer takes the keys of the pane it covers (update::viewer_key).
+    if app.viewer.is_some() && app.focus == Focus::Main {
+        return &[
+            ("↑↓", "scroll"),
+            ("} {", "sideways"),
+            ("x", "extract"),
+            ("esc", "close"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
     match (app.focus, app.tab) {
         (Focus::Layers, _) => &[
             ("↑↓", "layer"),

@@ -211,3 +211,22 @@ fn long_text_lines_scroll_sideways() {
     press(&mut app, "{ { { { { { { {");
     assert!(screen_text(&app).contains("    1  start xxx"));
 }
+
+/// With the viewer open, the status bar offers the viewer's keys, not the tree's.
+#[test]
+fn the_status_bar_offers_the_viewers_keys() {
+    let mut app = app(80, 24);
+    assert_eq!(app.focus, crate::ui::app::Focus::Main);
+    app.viewer = Some(crate::ui::viewer::Viewer {
+        path: "/etc/hostname".into(),
+        layer: 0,
+        content: b"box\n".to_vec(),
+        truncated: false,
+        scroll: 0,
+        hscroll: 0,
+    });
+    let s = screen_text(&app);
+    let bar = s.lines().nth(app.areas().status.y as usize).expect("status bar");
+    assert!(bar.contains("x extract") && bar.contains("esc close"), "{bar:?}");
+    assert!(!bar.contains("fold"), "{bar:?}");
+}
