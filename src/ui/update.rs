@@ -243,14 +243,8 @@ fn tree_key(app: &mut App, k: &KeyEvent) {
             }
         }
         // Long names: scroll them sideways, eight columns a step.
-        KeyCode::Right | KeyCode::Char('}')
-            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('}') =>
-        {
-            app.files.hscroll += 8;
-        }
-        KeyCode::Left | KeyCode::Char('{')
-            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('{') =>
-        {
+        KeyCode::Right | KeyCode::Char('}') if shift_or(k, '}') => app.files.hscroll += 8,
+        KeyCode::Left | KeyCode::Char('{') if shift_or(k, '{') => {
             app.files.hscroll = app.files.hscroll.saturating_sub(8);
         }
         KeyCode::Right | KeyCode::Char('l') if !c => {
