@@ -34,10 +34,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
         return;
     }
-    // The name first, then where it lives; the file count goes where the pane is narrow.
+    // The name first, then where it lives, then the version (about ten columns kept for it);
+    // the file count goes where the pane is narrow.
     let (files, name_w, loc_w) = match area.width {
         110.. => (true, 28, 28),
-        70.. => (true, 24, 16),
+        85.. => (true, 24, 16),
+        75.. => (true, 18, 12),
+        60.. => (false, 18, 12),
         _ => (false, 16, 10),
     };
     let files_col = |v: String| if files { format!("{v:>6} ") } else { String::new() };

@@ -271,3 +271,23 @@ fn a_dockerfile_lines_findings_stay_on_its_row() {
     }
     assert!(seen > 0, "no line with a finding on screen:\n{s}");
 }
+
+/// The packages list keeps its Version column on screen from 60 columns up (at 120x40 the
+/// pane is 70 wide, and the version was cut away).
+#[test]
+fn the_package_version_shows_from_sixty_columns() {
+    for w in [60u16, 70, 78, 86, 120] {
+        let app = app_with_dockerfile(w, 30);
+        let buf = pane(&app, w, 30, crate::ui::packages::render);
+        let s = text(&buf);
+        assert!(s.lines().next().unwrap_or("").contains("Version"), "{w}: {s}");
+        // The largest package without findings (findings take the room before the version).
+        let first = app
+            .shown_packages()
+            .into_iter()
+            .map(|i| &app.package_rows[i])
+            .find(|p| p.rules.is_empty() && !p.dev)
+            .expect("a plain package");
+        assert!(s.contains(&first.version), "{w}: {} not shown\n{s}", first.version);
+    }
+}
