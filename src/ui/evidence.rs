@@ -81,7 +81,9 @@ impl Evidence {
                 }),
             }
         }
-        items.dedup_by(|a, b| a.text == b.text);
+        // Two twins of one group among the paths would list the group twice: first one wins.
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|item| seen.insert(item.text.clone()));
         Some(Self {
             tab: Tab::Findings,
             title: format!("{} {}", f.rule, f.title),

@@ -2,6 +2,7 @@
 //! opens its list of paths (or, for a finding about no path, selects its layer if it has one),
 //! and Enter on each listed path selects that path in the file tree.
 
+//! A finding's list names each path once.
 use crate::ui::app::{App, Tab};
 use crate::ui::testing::*;
 
@@ -61,4 +62,35 @@ fn every_package_opens_and_every_file_of_it_is_shown_in_the_tree() {
         );
         every_row_jumps(&mut app, "3", &what);
     }
+}
+
+/// A finding's list names each path once, even where its paths hold two twins of one
+/// duplicate group (DW504 listed the group once per twin: on py-sample the changelogs of
+/// libtinfo6, ncurses-base and ncurses-bin came twice).
+#[test]
+fn a_findings_list_names_each_path_once() {
+    let mut a = (**SAMPLE).clone();
+    // The sample's duplicates are below DW504's threshold: the finding is made here.
+    let mut dupes = a.findings[0].clone();
+    dupes.rule = "DW504";
+    a.findings.push(dupes);
+    let f = a.findings.len() - 1;
+    let group = a
+        .accounting
+        .duplicates
+        .iter()
+        .find(|g| g.paths.len() >= 2)
+        .expect("a group")
+        .clone();
+    let mut twin = a.findings[f].paths[0].clone();
+    let mut other = twin.clone();
+    twin.path = group.paths[0].clone();
+    other.path = group.paths[1].clone();
+    a.findings[f].paths = vec![twin, other];
+    let e = crate::ui::evidence::Evidence::of_finding(&a, f).expect("a list");
+    let mut seen = std::collections::HashSet::new();
+    for item in &e.items {
+        assert!(seen.insert(&item.text), "{}: {} twice", e.title, item.text);
+    }
+    assert_eq!(e.items.len(), group.paths.len(), "the group, once");
 }
