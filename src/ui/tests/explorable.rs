@@ -1,8 +1,8 @@
 //! Every finding and every package of the sample (with its Dockerfile) can be explored: Enter
 //! opens its list of paths (or, for a finding about no path, selects its layer if it has one),
-//! and Enter on each listed path selects that path in the file tree.
+//! and Enter on each listed path selects that path in the file tree. A finding's list names
+//! each path once.
 
-//! A finding's list names each path once.
 use crate::ui::app::{App, Tab};
 use crate::ui::testing::*;
 
