@@ -104,7 +104,8 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
         "{:>4} {:>8} {:>8} {:<5} Instruction",
         "Line", "Added", "Wasted", "Layer"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.rows.height as usize;
     let text_w = (area.width as usize).saturating_sub(29);
     let lines: Vec<Line> = d
@@ -137,12 +138,23 @@ pub fn render(app: &App, d: &DockerfileView, frame: &mut Frame, area: Rect) {
                 size(f.added, t.bold()),
                 size(f.wasted, if f.wasted > 0 { t.waste() } else { t.dim() }),
                 Span::raw(format!("{layer:<5} ")),
-                Span::styled(format::truncate(text, text_w), if made { t.text() } else { t.dim() }),
             ];
+            // The line's findings keep their room: its text is cut first, down to half the
+            // column (8 cells at least); past that the findings are cut, with a `…`.
+            let rules_w = if f.rules.is_empty() {
+                0
+            } else {
+                f.rules.join(" ").chars().count() + 2
+            };
+            let room = text_w.saturating_sub(rules_w).max((text_w / 2).max(8).min(text_w));
+            spans.push(Span::styled(
+                format::truncate(text, room),
+                if made { t.text() } else { t.dim() },
+            ));
             if !f.rules.is_empty() {
                 spans.push(Span::styled(format!("  {}", f.rules.join(" ")), t.warning()));
             }
-            let line = Line::from(spans);
+            let line = format::clip(Line::from(spans), parts.rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

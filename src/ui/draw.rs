@@ -1,10 +1,12 @@
 //! Composes one frame: every pane in the rectangles `layout` gives, the help overlay on top,
-//! or a notice when the terminal is too small. Reads the app; changes nothing.
+//! or a notice when the terminal is too small; and the wrapped-text drawing that the panes of
+//! wrapped lines share. Reads the app; changes nothing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Tab};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
@@ -60,4 +62,27 @@ pub fn main_pane(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
+}
+
+/// Draws `lines` wrapped inside `block` over `area`. When they need more rows than it has, the
+/// last row says how many more there are (in `dim`), so nothing is cut without a mark.
+pub fn wrapped(frame: &mut Frame, block: Block<'_>, lines: Vec<Line<'_>>, area: Rect, dim: Style) {
+    let inner = block.inner(area);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = text.line_count(inner.width);
+    let height = inner.height as usize;
+    if rows <= height || height == 0 {
+        frame.render_widget(text.block(block), area);
+        return;
+    }
+    frame.render_widget(block, area);
+    let last = inner.height - 1;
+    frame.render_widget(text, Rect { height: last, ..inner });
+    let more = super::format::more_lines(rows - last as usize);
+    let row = Rect {
+        y: inner.y + last,
+        height: 1,
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(Span::styled(more, dim)), row);
 }

@@ -81,7 +81,9 @@ impl Evidence {
                 }),
             }
         }
-        items.dedup_by(|a, b| a.text == b.text);
+        // Two twins of one group among the paths would list the group twice: first one wins.
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|item| seen.insert(item.text.clone()));
         Some(Self {
             tab: Tab::Findings,
             title: format!("{} {}", f.rule, f.title),
@@ -152,6 +154,7 @@ pub fn render(app: &App, e: &Evidence, frame: &mut Frame, area: Rect) {
                 Span::styled(format::truncate_left(&item.text, room), style),
                 Span::styled(item.note.clone(), t.dim()),
             ]);
+            let line = format::clip(line, parts.rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

@@ -7,7 +7,7 @@ use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
 use super::format;
@@ -119,7 +119,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             line
         }
     }));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    super::draw::wrapped(frame, block, lines, area, t.dim());
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use deadweight::analysis::rules::Finding;
 
@@ -48,7 +48,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "{:>8}  {:<5} {:<6} {:<5} Finding{scope}",
         "Bytes", "Sev", "Rule", "Layer"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.findings_rows.height as usize;
     let lines: Vec<Line> = app
         .findings
@@ -65,6 +66,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(format!("{layer:<5} ")),
                 Span::raw(f.title.clone()),
             ]);
+            let line = format::clip(line, parts.findings_rows.width as usize);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
@@ -101,11 +103,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(note, t.dim()),
         ]));
     }
-    detail.push(Line::from(Span::styled(
-        "Enter: show its layer and largest path in the file tree",
-        t.dim(),
-    )));
-    frame.render_widget(Paragraph::new(detail).wrap(Wrap { trim: false }), parts.finding_detail);
+    let more = f.paths.len().saturating_sub(8);
+    // What Enter does (update::list_key): list the paths, or, with none, select the layer.
+    let hint = if more > 0 {
+        format!("… and {more} more: Enter lists every path, Enter on one shows it in the file tree")
+    } else if f.paths.is_empty() {
+        "Enter: select its layer".to_string()
+    } else {
+        "Enter: list its paths; Enter on one shows it in the file tree".to_string()
+    };
+    detail.push(Line::from(Span::styled(hint, t.dim())));
+    super::draw::wrapped(frame, Block::default(), detail, parts.finding_detail, t.dim());
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         "General",
         &[
             ("q  ctrl+c", "quit"),
-            ("?", "this help (any key closes it)"),
+            ("?", "this help (↑↓ j k pgup pgdn scroll it, any other key closes it)"),
             ("tab  shift+tab", "switch pane: layers / main pane"),
             (
                 "1  2  3  4",
@@ -76,7 +76,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "x",
                 "in the viewer: extract the file to a path you type (y needed to overwrite)",
             ),
-            ("shift+→  }", "scroll long names to the left (eight columns)"),
+            (
+                "shift+→  }",
+                "scroll long names (in the viewer: lines) to the left (eight columns)",
+            ),
             ("shift+←  {", "scroll them back"),
             ("ctrl+a  A", "hide / show added entries"),
             ("ctrl+r  R", "hide / show removed entries"),

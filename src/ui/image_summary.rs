@@ -49,11 +49,24 @@ fn stored_as(a: &Analysis) -> &'static str {
 /// How many top findings the pane lists.
 const TOP_FINDINGS: usize = 5;
 
-/// The finding listed at row `y` of the pane drawn in `area` (for clicks).
+/// The finding listed at row `y` of the pane drawn in `area` (for clicks); none on the row that
+/// says how many lines did not fit.
 pub fn finding_at(app: &App, area: Rect, y: u16) -> Option<usize> {
-    let first = area.y as usize + 1 + facts(app).len();
-    let i = (y as usize).checked_sub(first)?;
-    (i < TOP_FINDINGS.min(app.analysis.findings.len()) && y + 1 < area.y + area.height).then_some(i)
+    let facts = facts(app).len();
+    let top = TOP_FINDINGS.min(app.analysis.findings.len());
+    let row = (y as usize).checked_sub(area.y as usize + 1)?;
+    let i = row.checked_sub(facts)?;
+    (i < top && row < shown_rows(facts + top, area.height.saturating_sub(2) as usize)).then_some(i)
+}
+
+/// How many of `lines` lines are drawn in `height` rows: all when they fit, else all but the
+/// last row, which says how many more there are.
+fn shown_rows(lines: usize, height: usize) -> usize {
+    if lines <= height {
+        lines
+    } else {
+        height.saturating_sub(1)
+    }
 }
 
 /// Draws the image summary in `area`: the image's figures, then its top findings.
@@ -74,6 +87,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{} ", f.rule), t.dim()),
             Span::raw(f.title.clone()),
         ]));
+    }
+    let inner = block.inner(area);
+    let (total, width) = (lines.len(), inner.width as usize);
+    let shown = shown_rows(total, inner.height as usize);
+    let mut lines: Vec<Line> = lines.into_iter().take(shown).map(|l| format::clip(l, width)).collect();
+    if shown < total && inner.height > 0 {
+        let more = format::more_lines(total - shown);
+        lines.push(format::clip(Line::from(Span::styled(more, t.dim())), width));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

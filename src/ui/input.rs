@@ -78,7 +78,7 @@ fn accept(app: &mut App, prompt: &Prompt) {
             let n = app.files.matching_entries();
             app.message = (!prompt.text.is_empty()).then(|| {
                 let what = format::count(n, "entry matches", "entries match");
-                format!("filter {:?}: {what}", prompt.text)
+                format!("filter \"{}\": {what}", prompt.text)
             });
         }
         PromptKind::MinSize => match prompt_size(&prompt.text, units::current()) {
@@ -91,7 +91,7 @@ fn accept(app: &mut App, prompt: &Prompt) {
                 });
             }
             None if prompt.text.trim().is_empty() => app.files.set_min_size(0),
-            None => app.message = Some(format!("not a size: {:?} (try 100k, 1M, 1.5G)", prompt.text)),
+            None => app.message = Some(format!("not a size: \"{}\" (try 100k, 1M, 1.5G)", prompt.text)),
         },
         PromptKind::Search => search(app, &prompt.text),
         PromptKind::Packages => {
@@ -140,7 +140,7 @@ pub fn search(app: &mut App, query: &str) {
     found.sort();
     if found.is_empty() {
         app.search = None;
-        app.message = Some(format!("no path in any layer contains {query:?}"));
+        app.message = Some(format!("no path in any layer contains \"{query}\""));
         return;
     }
     app.search = Some(Search {

@@ -6,7 +6,7 @@ use deadweight::report::units;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
 use super::format;
@@ -103,7 +103,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .clone()
             .unwrap_or_else(|| "(not given: docker save layout)".into()),
     ));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    super::draw::wrapped(frame, block, lines, area, t.dim());
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
             spans.push(Span::styled(format!(" {line:<4} "), t.dim()));
             spans.push(Span::raw(format::one_line(&instruction(app, i), 400)));
-            let mut out = Line::from(spans);
+            let mut out = format::clip(Line::from(spans), rows.width as usize);
             let outside = app.files.view == ViewMode::Cumulative && i > app.layer;
             if outside || (base && i != app.layer) {
                 out = out.style(t.dim());

@@ -13,24 +13,54 @@ use super::app::{App, Focus, Tab};
 use super::nodes::ViewMode;
 use super::rows::Sort;
 
-/// The tab labels of the main pane's title, in order (tighter when the pane is narrow).
+/// The tab labels of the main pane's title, in order: padded where the pane is wide, with
+/// shorter names where the full names would leave no room between its corners for the short
+/// form of the context, and numbers alone where even the shorter names do not fit.
 pub fn tab_labels(app: &App) -> Vec<(Tab, String)> {
-    let pad = if app.areas().main.width >= 90 { " " } else { "" };
-    let mut labels = vec![
-        (Tab::Files, format!("{pad}1 Files{pad}")),
-        (
-            Tab::Findings,
-            format!("{pad}2 Findings {}{pad}", app.analysis.findings.len()),
-        ),
-        (
-            Tab::Packages,
-            format!("{pad}3 Packages {}{pad}", app.package_rows.len()),
-        ),
-    ];
-    if app.dockerfile.is_some() {
-        labels.push((Tab::Dockerfile, format!("{pad}4 Dockerfile{pad}")));
-    }
-    labels
+    let width = app.areas().main.width as usize;
+    let pad = if width >= 90 { " " } else { "" };
+    let (findings, packages) = (app.analysis.findings.len(), app.package_rows.len());
+    let with_dockerfile = |mut labels: Vec<(Tab, String)>, name: &str| {
+        if app.dockerfile.is_some() {
+            labels.push((Tab::Dockerfile, format!("{pad}4{name}{pad}")));
+        }
+        labels
+    };
+    let full = with_dockerfile(
+        vec![
+            (Tab::Files, format!("{pad}1 Files{pad}")),
+            (Tab::Findings, format!("{pad}2 Findings {findings}{pad}")),
+            (Tab::Packages, format!("{pad}3 Packages {packages}{pad}")),
+        ],
+        " Dockerfile",
+    );
+    let short = with_dockerfile(
+        vec![
+            (Tab::Files, "1 Files".to_string()),
+            (Tab::Findings, format!("2 Finds {findings}")),
+            (Tab::Packages, format!("3 Pkgs {packages}")),
+        ],
+        " Docker",
+    );
+    let numbers = with_dockerfile(
+        vec![
+            (Tab::Files, "1".to_string()),
+            (Tab::Findings, format!("2:{findings}")),
+            (Tab::Packages, format!("3:{packages}")),
+        ],
+        "",
+    );
+    // Each label with the separator or corner before it, the closing corner, and the short
+    // context in spaces (as `frame_block` places it).
+    let context = context(app).1.chars().count() + 2;
+    let fits = |labels: &Vec<(Tab, String)>, context: usize| {
+        labels.iter().map(|(_, l)| l.chars().count() + 1).sum::<usize>() + context < width
+    };
+    // Names matter more than the context: short names without it before numbers alone.
+    [(full, context), (short.clone(), context), (short, 0)]
+        .into_iter()
+        .find(|(labels, context)| fits(labels, *context))
+        .map_or(numbers, |(labels, _)| labels)
 }
 
 /// The tab whose label is at column `dx` of the main pane's top border.
@@ -89,11 +119,18 @@ fn pane_context(app: &App) -> (String, String) {
             if app.findings_here {
                 let n = app.shown_findings().len();
                 (
-                    format!("layer {} · {n} of {all} findings", app.layer),
+                    format!(
+                        "layer {} · {n} of {}",
+                        app.layer,
+                        super::format::count(all, "finding", "findings")
+                    ),
                     format!("L{} {n}/{all}", app.layer),
                 )
             } else {
-                (format!("all layers · {all} findings"), format!("all {all}"))
+                (
+                    format!("all layers · {}", super::format::count(all, "finding", "findings")),
+                    format!("all {all}"),
+                )
             }
         }
         Tab::Packages => {
@@ -120,7 +157,7 @@ fn pane_context(app: &App) -> (String, String) {
                         format!("{line}→L{l}"),
                     )
                 }
-                None => (format!("line {line} · no layer"), format!("{line}")),
+                None => (format!("line {line} · no layer"), format!("line {line}")),
             }
         }
     }

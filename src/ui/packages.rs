@@ -23,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows: Vec<&PackageRow> = shown.iter().map(|&i| &app.package_rows[i]).collect();
     if !app.package_filter.is_empty() && rows.is_empty() {
         let msg = format!(
-            "No package name contains {:?} (ctrl+f to change it).",
+            "No package name contains \"{}\" (ctrl+f to change it).",
             app.package_filter
         );
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
@@ -34,11 +34,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(msg, t.dim())), area);
         return;
     }
-    // The name first, then where it lives; the file count goes where the pane is narrow.
+    // The name first, then where it lives, then the version (about ten columns kept for it);
+    // the file count goes where the pane is narrow.
     let (files, name_w, loc_w) = match area.width {
         110.. => (true, 28, 28),
-        70.. => (true, 24, 16),
-        _ => (false, 18, 10),
+        85.. => (true, 24, 16),
+        75.. => (true, 18, 12),
+        60.. => (false, 18, 12),
+        _ => (false, 16, 10),
     };
     let files_col = |v: String| if files { format!("{v:>6} ") } else { String::new() };
     let header = format!(
@@ -50,7 +53,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "Package",
         "Location"
     );
-    frame.render_widget(Paragraph::new(Span::styled(header, t.dim())), parts.header);
+    let header = format::clip(Line::from(Span::styled(header, t.dim())), parts.header.width as usize);
+    frame.render_widget(Paragraph::new(header), parts.header);
     let height = parts.rows.height as usize;
     let lines: Vec<Line> = app
         .packages
@@ -62,19 +66,38 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(files_col(p.files.to_string())),
                 Span::raw(format!("{:>5}  ", p.layer)),
                 Span::raw(format!("{:<name_w$} ", format::truncate(&p.name, name_w))),
+            ];
+            let dev = if p.dev {
+                vec!["dev tool".to_string()]
+            } else {
+                Vec::new()
+            };
+            let flags: Vec<String> = dev
+                .into_iter()
+                .chain((!p.rules.is_empty()).then(|| p.rules.join(" ")))
+                .collect();
+            let place = [
                 Span::styled(
                     format!("{:<loc_w$} ", format::truncate_left(&p.location, loc_w)),
                     t.dim(),
                 ),
                 Span::styled(p.version.clone(), t.dim()),
             ];
-            if p.dev {
-                spans.push(Span::styled("  dev tool", t.warning()));
+            let flags = Span::styled(flags.join("  "), t.warning());
+            let width = parts.rows.width as usize;
+            let whole = Line::from(spans.clone()).width() + place.iter().map(Span::width).sum::<usize>();
+            // The findings matter more than where and which version: where the row is cut,
+            // they come before them.
+            if flags.content.is_empty() {
+                spans.extend(place);
+            } else if whole + 2 + flags.width() <= width {
+                spans.extend(place);
+                spans.extend([Span::raw("  "), flags]);
+            } else {
+                spans.extend([flags, Span::raw("  ")]);
+                spans.extend(place);
             }
-            if !p.rules.is_empty() {
-                spans.push(Span::styled(format!("  {}", p.rules.join(" ")), t.warning()));
-            }
-            let line = Line::from(spans);
+            let line = format::clip(Line::from(spans), width);
             if selected {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {

@@ -11,6 +11,17 @@ use super::app::{App, Focus, PromptKind, Tab};
 use super::filter::PatternKind;
 
 fn hints(app: &App) -> &'static [(&'static str, &'static str)] {
+    // The viewer takes the keys of the pane it covers (update::viewer_key).
+    if app.viewer.is_some() && app.focus == Focus::Main {
+        return &[
+            ("↑↓", "scroll"),
+            ("} {", "sideways"),
+            ("x", "extract"),
+            ("esc", "close"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
     match (app.focus, app.tab) {
         (Focus::Layers, _) => &[
             ("↑↓", "layer"),
@@ -47,7 +58,7 @@ pub fn badges(app: &App) -> Vec<String> {
     let f = &app.files.filters;
     let mut out = Vec::new();
     if !f.path.is_empty() {
-        out.push(format!("path~{:?}", f.path));
+        out.push(format!("path~\"{}\"", f.path));
     }
     if f.min_size > 0 {
         out.push(format!("≥{}", units::short(f.min_size)));
@@ -120,7 +131,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             left.push(Span::styled(format!(" {what}  "), t.dim()));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(left)), Rect { width: left_w, ..area });
+    let left = super::format::clip(Line::from(left), left_w as usize);
+    frame.render_widget(Paragraph::new(left), Rect { width: left_w, ..area });
     if show_right {
         let r = Rect {
             x: area.x + area.width - right_w - 1,

@@ -81,7 +81,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .skip(offset)
         .take(height)
         .map(|(i, r)| {
-            let line = clip(row_line(app, r), rows_area.width as usize);
+            let line = format::clip(row_line(app, r), rows_area.width as usize);
             if i == app.files.rows.cursor {
                 line.patch_style(t.cursor(app.focus == Focus::Main))
             } else {
@@ -90,28 +90,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), rows_area);
-}
-
-/// `line` cut to `width` columns, the last one a `…` when something was cut.
-fn clip(line: Line<'_>, width: usize) -> Line<'_> {
-    if line.width() <= width {
-        return line;
-    }
-    let style = line.style;
-    let mut out: Vec<Span> = Vec::new();
-    let mut used = 0;
-    for span in line.spans {
-        let w = span.width();
-        if used + w < width {
-            used += w;
-            out.push(span);
-            continue;
-        }
-        let keep: String = span.content.chars().take(width.saturating_sub(used + 1)).collect();
-        out.push(Span::styled(format!("{keep}…"), span.style));
-        break;
-    }
-    Line::from(out).style(style)
 }
 
 fn row_line<'a>(app: &'a App, r: &super::rows::Row) -> Line<'a> {

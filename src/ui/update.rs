@@ -243,14 +243,8 @@ fn tree_key(app: &mut App, k: &KeyEvent) {
             }
         }
         // Long names: scroll them sideways, eight columns a step.
-        KeyCode::Right | KeyCode::Char('}')
-            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('}') =>
-        {
-            app.files.hscroll += 8;
-        }
-        KeyCode::Left | KeyCode::Char('{')
-            if k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char('{') =>
-        {
+        KeyCode::Right | KeyCode::Char('}') if shift_or(k, '}') => app.files.hscroll += 8,
+        KeyCode::Left | KeyCode::Char('{') if shift_or(k, '{') => {
             app.files.hscroll = app.files.hscroll.saturating_sub(8);
         }
         KeyCode::Right | KeyCode::Char('l') if !c => {
@@ -342,17 +336,27 @@ fn list_key(app: &mut App, k: &KeyEvent, tab: Tab) {
     }
 }
 
+/// Shift held, or `c` typed: the sideways-scroll keys (shift+arrow, or `}` `{`).
+fn shift_or(k: &KeyEvent, c: char) -> bool {
+    k.modifiers.contains(KeyModifiers::SHIFT) || k.code == KeyCode::Char(c)
+}
+
 /// Keys of the file viewer; true when handled (all but the global quit and help keys).
 fn viewer_key(app: &mut App, k: &KeyEvent) -> bool {
-    let page = app.areas().list_rows.height as usize;
+    let (page, width) = (
+        app.areas().list_rows.height as usize,
+        app.areas().list_rows.width as usize,
+    );
     let Some(v) = app.viewer.as_mut() else { return false };
-    let len = v.lines().len();
+    let len = v.lines(width).len();
     if let Some(s) = motion(k, v.scroll, len, page) {
         v.scroll = s;
         return true;
     }
     match k.code {
         KeyCode::Esc | KeyCode::Char('e') => app.viewer = None,
+        KeyCode::Right | KeyCode::Char('}') if shift_or(k, '}') => v.hscroll += 8,
+        KeyCode::Left | KeyCode::Char('{') if shift_or(k, '{') => v.hscroll = v.hscroll.saturating_sub(8),
         KeyCode::Char('x') => input::open(app, PromptKind::Extract),
         KeyCode::Char('q' | '?') => return false,
         _ => {}

@@ -47,6 +47,8 @@ pub struct Viewer {
     pub truncated: bool,
     /// First line on screen.
     pub scroll: usize,
+    /// Columns a text's lines are scrolled to the left by (`}` and `{`), line numbers kept.
+    pub hscroll: usize,
 }
 
 /// I/O that `update` asks the event loop for.
@@ -69,12 +71,15 @@ impl Viewer {
         self.content.contains(&0) || std::str::from_utf8(&self.content).is_err() && !self.truncated
     }
 
-    /// The lines the viewer shows: numbered text, or a hex dump of 16 bytes a line.
-    pub fn lines(&self) -> Vec<String> {
+    /// The lines the viewer shows in `width` columns: numbered text, or a hex dump of 16 bytes
+    /// a line, 8 or 4 where 16 would not fit (so a hex row is never cut).
+    pub fn lines(&self, width: usize) -> Vec<String> {
         if self.binary() {
+            // A row of n bytes: offset, two spaces, n hex pairs with spaces, a space, n chars.
+            let n = [16, 8, 4].into_iter().find(|n| 11 + 4 * n <= width).unwrap_or(4);
             return self
                 .content
-                .chunks(16)
+                .chunks(n)
                 .enumerate()
                 .map(|(i, c)| {
                     let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
@@ -88,7 +93,7 @@ impl Viewer {
                             }
                         })
                         .collect();
-                    format!("{:08x}  {:<48} {text}", i * 16, hex.join(" "))
+                    format!("{:08x}  {:<w$} {text}", i * n, hex.join(" "), w = 3 * n)
                 })
                 .collect();
         }
@@ -160,6 +165,7 @@ fn open(app: &mut App) -> Result<(), String> {
         content,
         truncated,
         scroll: 0,
+        hscroll: 0,
     });
     Ok(())
 }
@@ -193,6 +199,18 @@ fn extract(app: &mut App, to: &str, overwrite: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// A text line scrolled `v.hscroll` columns to the left after its line number, `…` marking
+/// what is off to the left; a hex row as it is (it always fits).
+fn shifted(line: &str, v: &Viewer) -> String {
+    const NUMBER: usize = 7;
+    if v.hscroll == 0 || v.binary() || line.chars().count() <= NUMBER {
+        return line.to_string();
+    }
+    let number: String = line.chars().take(NUMBER).collect();
+    let rest: String = line.chars().skip(NUMBER + v.hscroll).collect();
+    format!("{number}…{rest}")
+}
+
 /// Draws the viewer over `area` (the main pane's inside).
 pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -209,11 +227,11 @@ pub fn render(app: &App, v: &Viewer, frame: &mut Frame, area: Rect) {
         ..area
     };
     let lines: Vec<Line> = v
-        .lines()
+        .lines(rows.width as usize)
         .into_iter()
         .skip(v.scroll)
         .take(rows.height as usize)
-        .map(|l| Line::from(format::truncate(&l, rows.width as usize)))
+        .map(|l| Line::from(format::truncate(&shifted(&l, v), rows.width as usize)))
         .collect();
     frame.render_widget(Paragraph::new(lines), rows);
 }

@@ -78,3 +78,14 @@ fn a_narrow_pane_gets_the_short_form() {
     );
     assert!(!border.contains("L7 all"), "{border}");
 }
+
+/// One finding is `1 finding` in the Findings tab's context, not `1 findings`.
+#[test]
+fn one_finding_is_counted_in_the_singular() {
+    let mut one = (**SAMPLE).clone();
+    one.findings.truncate(1);
+    let mut app = app_of(&std::sync::Arc::new(one), 160, 48);
+    press(&mut app, "2");
+    let (long, _) = crate::ui::main_frame::context(&app);
+    assert_eq!(long, "all layers · 1 finding");
+}

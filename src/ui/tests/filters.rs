@@ -163,3 +163,17 @@ fn size_filter_hides_small_entries() {
     press(&mut app, "> ctrl+u enter");
     assert_eq!(app.files.filters.min_size, 0);
 }
+
+/// The message and the badge quote a regex as it was typed: `\.` stays `\.`, not `\\.`.
+#[test]
+fn a_regex_is_quoted_as_typed() {
+    let mut app = app(160, 48);
+    press(&mut app, "ctrl+f");
+    type_text(&mut app, r"gcc.*\.so");
+    press(&mut app, "enter");
+    let s = screen_text(&app);
+    let bar = s.lines().nth(app.areas().status.y as usize).expect("status bar");
+    assert!(bar.contains(r#"filter "gcc.*\.so""#), "{bar:?}");
+    assert!(bar.contains(r#"path~"gcc.*\.so""#), "{bar:?}");
+    assert!(!bar.contains(r"\\"), "{bar:?}");
+}

@@ -159,3 +159,74 @@ fn the_viewer_reads_the_image_it_was_opened_with() {
     press(&mut app, "e");
     assert!(app.viewer.is_some(), "{:?}", app.message);
 }
+
+/// A hex dump fits its pane: 16 bytes a row where they fit, 8 at 80x24, never a cut row.
+#[test]
+fn hex_rows_fit_the_pane() {
+    for (w, h, per_row) in [(160u16, 48u16, 16usize), (80, 24, 8)] {
+        let mut app = app(w, h);
+        app.viewer = Some(crate::ui::viewer::Viewer {
+            path: "/bin/blob".into(),
+            layer: 0,
+            content: (0..=255u8).collect(),
+            truncated: false,
+            scroll: 0,
+            hscroll: 0,
+        });
+        let s = screen_text(&app);
+        let second = format!("{per_row:08x}  {per_row:02x} {:02x}", per_row + 1);
+        assert!(s.contains(&second), "{w}x{h}: {second:?} not on screen\n{s}");
+        let main = app.areas().main;
+        for row in s.lines().skip(main.y as usize + 2).take(main.height as usize - 3) {
+            let inside: String = row
+                .chars()
+                .skip(main.x as usize + 1)
+                .take(main.width as usize - 2)
+                .collect();
+            assert!(!inside.contains('…'), "{w}x{h}: a cut hex row {inside:?}\n{s}");
+        }
+    }
+}
+
+/// A text line wider than the viewer scrolls sideways with `}` (and back with `{`), its line
+/// number kept and a `…` where its start is off to the left.
+#[test]
+fn long_text_lines_scroll_sideways() {
+    let mut app = app(80, 24);
+    let line = format!("start {} THE-END", "x".repeat(60));
+    app.viewer = Some(crate::ui::viewer::Viewer {
+        path: "/etc/long.conf".into(),
+        layer: 0,
+        content: line.clone().into_bytes(),
+        truncated: false,
+        scroll: 0,
+        hscroll: 0,
+    });
+    let s = screen_text(&app);
+    assert!(s.contains("    1  start xxx") && !s.contains("THE-END"), "{s}");
+    press(&mut app, "} } } } } } } }");
+    let s = screen_text(&app);
+    assert!(s.contains("    1  …") && s.contains("THE-END"), "{s}");
+    assert!(app.viewer.is_some(), "`}}` does not close the viewer");
+    press(&mut app, "{ { { { { { { {");
+    assert!(screen_text(&app).contains("    1  start xxx"));
+}
+
+/// With the viewer open, the status bar offers the viewer's keys, not the tree's.
+#[test]
+fn the_status_bar_offers_the_viewers_keys() {
+    let mut app = app(80, 24);
+    assert_eq!(app.focus, crate::ui::app::Focus::Main);
+    app.viewer = Some(crate::ui::viewer::Viewer {
+        path: "/etc/hostname".into(),
+        layer: 0,
+        content: b"box\n".to_vec(),
+        truncated: false,
+        scroll: 0,
+        hscroll: 0,
+    });
+    let s = screen_text(&app);
+    let bar = s.lines().nth(app.areas().status.y as usize).expect("status bar");
+    assert!(bar.contains("x extract") && bar.contains("esc close"), "{bar:?}");
+    assert!(!bar.contains("fold"), "{bar:?}");
+}
