@@ -328,7 +328,7 @@ fn missing_dockerignore(ctx: &Ctx<'_>, findings: &Found) -> Draft {
     let runs_them = |f: &Finding| {
         f.rule == "DW407"
             && f.layer
-                .is_some_and(|l| super::stages::tests_run_after(ctx, l).is_some())
+                .is_some_and(|l| super::testrun::tests_run_after(ctx, l).is_some())
     };
     let mut lines: Vec<String> = leaked
         .iter()

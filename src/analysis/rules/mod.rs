@@ -19,6 +19,7 @@ mod python;
 mod restored;
 mod runtime;
 mod stages;
+mod testrun;
 mod toolchain;
 mod walk;
 

@@ -2,30 +2,10 @@
 //! (DW409) and package-manager binaries copied in from another image or stage (DW306). Read
 //! from the history's commands and the final filesystem; never from the Dockerfile alone.
 
-use super::fixes::commands;
 use super::python::runs;
+use super::testrun::runs_tests;
 use super::{Ctx, Draft, Evidence};
 use crate::model::{EntryKind, VersionId};
-
-/// Whether a shell line runs a test suite: `pytest`, `py.test`, `nose2`, `tox`, or
-/// `python -m pytest|unittest|nose2`, as a command of its own (not `pip install pytest`).
-fn runs_tests(line: &str) -> bool {
-    commands(line).iter().any(|cmd| {
-        let words: Vec<&str> = cmd.iter().map(|(_, w)| *w).collect();
-        let first = words.first().map_or("", |w| w.rsplit('/').next().unwrap_or(w));
-        matches!(first, "pytest" | "py.test" | "nose2" | "tox")
-            || (first.starts_with("python")
-                && words
-                    .windows(2)
-                    .any(|p| p[0] == "-m" && matches!(p[1], "pytest" | "unittest" | "nose2")))
-    })
-}
-
-/// The first layer after `layer` whose command runs a test suite: the tests that `layer`
-/// copied are read there, so a `.dockerignore` line for them would fail that RUN.
-pub(super) fn tests_run_after(ctx: &Ctx<'_>, layer: usize) -> Option<usize> {
-    (layer + 1..ctx.layers.len()).find(|&l| ctx.commands(l).any(runs_tests))
-}
 
 /// What a test run leaves behind: pytest's cache and assertion-rewritten bytecode
 /// (`test_x.cpython-311-pytest-8.3.5.pyc`), coverage data and reports, tox's environments.

@@ -216,7 +216,7 @@ fn context_texts(ctx: &Ctx<'_>, rule: &str, layer: usize, paths: &[PathBytes]) -
     let ignore = lines.join(", ");
     // Ignored tests would fail the RUN that runs them (and a test stage reads the same context).
     if let Some(run) = (rule == "DW407")
-        .then(|| super::super::stages::tests_run_after(ctx, layer))
+        .then(|| super::super::testrun::tests_run_after(ctx, layer))
         .flatten()
     {
         return Texts::new(
