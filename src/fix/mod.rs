@@ -374,6 +374,8 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
 }
 
 #[cfg(test)]
+mod build_tests;
+#[cfg(test)]
 mod pip_tests;
 #[cfg(test)]
 mod tests;
