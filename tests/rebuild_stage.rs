@@ -10,9 +10,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::rebuilds::{SMOKE, build, checkout, images};
-use crate::support::buildah::building;
-use crate::support::{bin, tmp};
+use crate::rebuilds::{Built, SMOKE, built, checkout};
+use crate::support::bin;
 use crate::support::{pybase, verified};
 
 /// Bytes the warning and error findings of an image call reclaimable, and their rules.
@@ -46,15 +45,15 @@ struct Fixed {
 /// smoke command and checks what every such run must give: exit 0, passed, the app imports in
 /// both images, the build stage applied, and no finding left of a rule it fixed.
 fn fix_all(fixture: &str, prepare: impl FnOnce(&Path)) -> Option<Fixed> {
-    let ca = pybase::ready()?;
-    let ctx = tmp();
-    pybase::copy_fixture(fixture, ctx.path());
-    prepare(ctx.path());
-    let name = format!("dw-{fixture}-{}", std::process::id());
-    let out_dir = tmp();
-    let images = images(&name);
-    let building = building();
-    let archive = build(ca, &name, ctx.path(), out_dir.path());
+    let Built {
+        ca,
+        ctx,
+        name,
+        out_dir,
+        archive,
+        images,
+        building,
+    } = built(fixture, prepare)?;
     let out = bin()
         .arg("fix")
         .arg(&archive)

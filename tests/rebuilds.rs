@@ -50,12 +50,30 @@ pub(crate) fn build(ca: &Path, name: &str, ctx: &Path, out: &Path) -> std::path:
     archive
 }
 
-/// Builds the fixture `fixture` (after `prepare` adds to its context), runs `fix --verify` with
-/// the safe fixes (and those to review with `all`), and checks it: passed, the smoke command
-/// exits 0 in both images, each applied fix measured within 10% of its prediction, every rule of
-/// `rules` fixed and none of the fixed rules' findings left.
-fn careless(fixture: &str, prepare: impl FnOnce(&Path), all: bool, rules: &[&str]) {
-    let Some(ca) = pybase::ready() else { return };
+/// A fixture of `tests/fixtures/python` built as `localhost/NAME:before` and exported: what
+/// every real `fix --verify` test starts from. The caller drops `building` and `images` once
+/// its own buildah work is done.
+pub(crate) struct Built {
+    /// The Python base's CA bundle, mounted into every build.
+    pub ca: &'static Path,
+    /// The build context (the fixture, after the caller's additions).
+    pub ctx: tempfile::TempDir,
+    /// `dw-FIXTURE-PID`.
+    pub name: String,
+    /// Holds the exported archive.
+    pub out_dir: tempfile::TempDir,
+    /// The image before any fix, as an OCI archive.
+    pub archive: std::path::PathBuf,
+    /// The images made, removed when dropped.
+    pub images: Images,
+    /// Keeps other tests' buildah work from removing layers under this one.
+    pub building: std::sync::RwLockReadGuard<'static, ()>,
+}
+
+/// Copies fixture `fixture` into a context, lets `prepare` add to it, and builds it; `None`
+/// (with a skip notice) where the Python base cannot be had.
+pub(crate) fn built(fixture: &str, prepare: impl FnOnce(&Path)) -> Option<Built> {
+    let ca = pybase::ready()?;
     let ctx = tmp();
     pybase::copy_fixture(fixture, ctx.path());
     prepare(ctx.path());
@@ -64,6 +82,34 @@ fn careless(fixture: &str, prepare: impl FnOnce(&Path), all: bool, rules: &[&str
     let images = images(&name);
     let building = building();
     let archive = build(ca, &name, ctx.path(), out_dir.path());
+    Some(Built {
+        ca,
+        ctx,
+        name,
+        out_dir,
+        archive,
+        images,
+        building,
+    })
+}
+
+/// Builds the fixture `fixture` (after `prepare` adds to its context), runs `fix --verify` with
+/// the safe fixes (and those to review with `all`), and checks it: passed, the smoke command
+/// exits 0 in both images, each applied fix measured within 10% of its prediction, every rule of
+/// `rules` fixed and none of the fixed rules' findings left.
+fn careless(fixture: &str, prepare: impl FnOnce(&Path), all: bool, rules: &[&str]) {
+    let Some(Built {
+        ca,
+        ctx,
+        out_dir: _out_dir,
+        archive,
+        images,
+        building,
+        ..
+    }) = built(fixture, prepare)
+    else {
+        return;
+    };
     let dockerfile = ctx.path().join("Dockerfile");
     let original = std::fs::read_to_string(&dockerfile).unwrap();
     let out = bin()
