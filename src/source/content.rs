@@ -43,12 +43,7 @@ fn reopen(image: Reopen<'_>) -> Result<(Box<dyn Store>, Selection)> {
         Location::Path(file) => file,
         Location::Containerd(name) => {
             let (root, target) = containerd::locate(name, image.storage)?;
-            let store = containerd::ContentStore::new(&root, &root.display().to_string(), &target);
-            // The store's index lists only the image found, as when it was loaded.
-            let selection = Selection {
-                tag: None,
-                ..image.selection.clone()
-            };
+            let (store, selection) = containerd::open(&root, &target, image.selection);
             return Ok((Box::new(store), selection));
         }
         _ => return Err(unsupported(spec)),

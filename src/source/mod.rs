@@ -223,12 +223,7 @@ fn read_containerd(
     reference: &str,
     opts: &LoadOptions,
 ) -> Result<Loaded> {
-    let store = storage::containerd::ContentStore::new(root, &root.display().to_string(), target);
-    // The index lists only the image found; the name was the pick.
-    let selection = Selection {
-        tag: None,
-        ..opts.selection.clone()
-    };
+    let (store, selection) = storage::containerd::open(root, target, &opts.selection);
     // A blob the store lacks was removed by containerd, not lost by the user: say so.
     let lost = |e: Error| match e {
         Error::MissingBlob { what, name, .. } => storage::storage_err(

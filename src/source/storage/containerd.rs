@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use super::bolt::{Bolt, Bucket};
 use super::storage_err;
 use crate::error::{Error, Result};
+use crate::source::resolve::Selection;
 use crate::source::resolve::pick::normalise;
 use crate::source::store::{BlobReader, DirStore, Store};
 
@@ -170,6 +171,17 @@ impl ContentStore {
             index: serde_json::to_vec(&index).unwrap_or_default(),
         }
     }
+}
+
+/// The content store under `root` offering `target`, and the pick to resolve it with: the
+/// `--platform` asked for, no tag (its index lists only the image the name found).
+pub fn open(root: &Path, target: &Target, asked: &Selection) -> (ContentStore, Selection) {
+    let store = ContentStore::new(root, &root.display().to_string(), target);
+    let selection = Selection {
+        tag: None,
+        ..asked.clone()
+    };
+    (store, selection)
 }
 
 /// Only the blobs are the content store's: a stray `index.json` or `manifest.json` in it
